@@ -1,0 +1,463 @@
+"""Cleaning: raw document -> :class:`Article` (body paragraphs, metadata, removed lines).
+
+HTML goes through trafilatura (text and metadata). Plain scraped text goes through
+Storyline's own cleaner:
+
+1. general furniture rules (navigation, "Most Visited", "Back to top", photo credits,
+   tracking tokens, author boxes, the spelling-error notice and everything after it);
+2. furniture learnt from the corpus itself: short lines that recur across several
+   documents (:meth:`Cleaner.fit` / :meth:`Cleaner.partial_fit`);
+3. a title repeated at the top is collapsed;
+4. header lines (date, byline, "Written by") become metadata.
+
+The body is never cut: rules only drop short lines that match furniture patterns,
+and trailing blocks only after an explicit end-of-article marker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from .config import CleanConfig
+from .model import Article, RawDocument, Rejection, RemovedLine, content_id, normalise_for_hash
+from .text import stopwords, words
+
+# ----------------------------------------------------------------------------- furniture rules
+
+# Whole-line furniture: the line is nothing but one of these.
+_FURNITURE_LINE = [
+    (r"most (visited|viewed|read|popular|shared)( in [\w\s]+| stories| articles| news)?", "navigation"),
+    (r"top( [\w\s]+)? (stories|news|headlines|articles)", "navigation"),
+    (r"(trending|latest|related|recommended|popular|more)( now| news| stories| articles| posts| videos| from [\w\s]+)?:?", "navigation"),
+    (r"(read|see) (more|also|next)( on| about| from)?[\w\s:]*", "navigation"),
+    (r"go to (the )?home ?page|home|menu|search|skip to (main )?content|main menu|navigation", "navigation"),
+    (r"back to top|scroll to top|to top", "navigation"),
+    (r"fbpx|adsbygoogle.*|googletag.*|window\.\w+.*|var \w+ ?=.*", "tracking"),
+    (r"(photo|image|picture|video|credit|source|file photo)s?( ?(:|by|/|©|-|–)? ?[\w .,/&'’-]{0,60})?", "photo-credit"),
+    (r"about the author|author bio(graphy)?|about us|contact us|privacy policy|terms (of use|and conditions)|cookie (policy|settings)", "author-box"),
+    (r"(share|tweet|email|print|comment)s?( (this|on|via) [\w\s]+)?|share on (facebook|twitter|x|whatsapp|telegram|linkedin)", "social"),
+    (r"(follow|like|join) us( on [\w\s,]+)?|subscribe( now| to [\w\s]+)?|sign (up|in)( for [\w\s]+)?|log ?in|register|newsletter", "social"),
+    (r"advertisement|advertising|sponsored( content)?|ad|ads|promoted", "advertising"),
+    (r"(all rights reserved|copyright|©).{0,120}", "copyright"),
+    (r"tags?:.{0,200}|topics?:.{0,200}|filed under:?.{0,120}", "tags"),
+    (r"(click|tap) here.{0,80}|loading\.*|please wait\.*|comments?( \(\d+\))?|\d+ comments?|leave a (comment|reply)", "navigation"),
+    (r"clear|close|x|×|•|\||›|»|«|…", "navigation"),
+]
+_FURNITURE_RE = [(re.compile(r"^\W*(?:" + p + r")\W*$", re.I), reason) for p, reason in _FURNITURE_LINE]
+
+# A line that is only furniture phrases glued together ("Back to top    Go to home page clear").
+_FURNITURE_PHRASES = re.compile(
+    r"back to top|go to (the )?home ?page|scroll to top|skip to content|\bclear\b|\bshare\b|\bprint\b|\bemail\b|\bmenu\b|\bhome\b",
+    re.I,
+)
+
+# End-of-article markers: the marker line and everything after it is furniture.
+_END_MARKERS = [
+    (re.compile(r"(found|notice[d]?|see|spot(ted)?) an? (spelling|typo|grammar|grammatical)? ?(error|mistake|typo)", re.I), "after:spelling-notice"),
+    (re.compile(r"^\W*spelling error report\W*$", re.I), "after:spelling-notice"),
+    (re.compile(r"^\W*about the author\W*$", re.I), "after:author-box"),
+    (re.compile(r"^\W*(related (articles|stories|news|posts)|read also|you may also like|more (stories|from)[\w\s]*|recommended for you)\W*$", re.I), "after:related"),
+]
+# End markers that only count near the end (in the last third of the lines), since the words can appear in a body.
+_LATE_ONLY = {"after:related", "after:author-box"}
+
+_DATE_LINE = re.compile(
+    r"^\W*(date|published|posted|updated|last updated)?\s*:?\s*"
+    r"(\d{1,2}:\d{2}\s+)?"
+    r"(\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}[ ./-]\w{3,9}[ ./-]\d{4}|\w{3,9}\.? \d{1,2},? \d{4}|\d{1,2} \w{3,9},? \d{4})"
+    r"(\s+\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?)?\s*(\w{2,4})?\W*$",
+    re.I,
+)
+_TIME_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+# Datelines and outlet cues at the start of the body.
+_DATELINE_PAREN = re.compile(r"^([A-Z][A-Z .'-]{1,40}?)\s*\(([^()]{2,40})\)\s*[-–—:]")  # TEHRAN (Tasnim) –
+_DATELINE_SLASH = re.compile(r"^([A-Z][A-Z .'-]{1,40}?),\s*([A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)\.?\s*/([A-Za-z][\w .-]{1,30})/\.?")  # WASHINGTON, January 22. /TASS/.
+_DATE_PAREN_OUTLET = re.compile(r"^([A-Z][a-z]{2,8}\.? \d{1,2},? \d{4})\s*\(([A-Z][\w .&-]{1,30})\)\s*[-–—:]")  # Jan. 26, 2022 (EIRNS)—
+_DATELINE_PLAIN = re.compile(r"^([A-Z][A-Z .'-]{2,40}),\s*([A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)?\s*[(-–—,]")  # LONDON, May 3 (Reuters) -
+_DATELINE_AGENCY = re.compile(r"^([A-Z][A-Z .'-]{2,40})(?:,\s*[A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)?\s*\(([A-Z][\w .&-]{1,30})\)")
+_WRITTEN_BY = re.compile(r"^\W*(?:written|posted|published)\s+by\s*:?\s+(.{2,80}?)\W*$", re.I)
+_BY_LINE = re.compile(r"^\W*by\s+([A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|al|bin|and|&)){0,5})\W*$")
+_PERSON_NAME = re.compile(r"^[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}$")
+_ORG_WORDS = re.compile(
+    r"\b(the|post|times|news|agency|press|tribune|herald|journal|gazette|daily|weekly|telegraph|guardian|media|tv|radio|"
+    r"network|service|group|review|observer|chronicle|mail|wire|reuters|afp|ap|tass|xinhua|bbc|cnn)\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(text: str) -> tuple[datetime, str] | None:
+    """A full calendar date (day, month and year all written) via dateparser, else None."""
+    import dateparser
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dt = dateparser.parse(
+            text,
+            languages=["en"],
+            settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False},
+        )
+    if dt is None or not (1900 <= dt.year <= 2100):
+        return None
+    precision = "minute" if _TIME_RE.search(text) else "day"
+    if precision == "day":
+        dt = dt.replace(hour=0, minute=0, second=0, microsecond=0)
+    return dt, precision
+
+
+def _norm_line(line: str) -> str:
+    return re.sub(r"\W+", " ", normalise_for_hash(line)).strip()
+
+
+def furniture_reason(line: str) -> str | None:
+    """Why a single line is site furniture, or None if it may be content."""
+    s = line.strip()
+    if not s:
+        return None
+    if len(s) > 160:
+        return None
+    for rx, reason in _FURNITURE_RE:
+        if rx.match(s):
+            return "rule:" + reason
+    residue = _FURNITURE_PHRASES.sub(" ", s)
+    if residue != s and not re.sub(r"\W+", "", residue):
+        return "rule:navigation"
+    return None
+
+
+def _end_marker(line: str) -> str | None:
+    for rx, reason in _END_MARKERS:
+        if rx.search(line) and len(line) < 200:
+            return reason
+    return None
+
+
+# ----------------------------------------------------------------------------- learnt furniture
+
+
+@dataclass
+class FurnitureModel:
+    """Counts of short normalised lines over documents, overall and per outlet."""
+
+    docs: int = 0
+    line_docs: Counter = field(default_factory=Counter)
+    outlet_line_docs: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(
+            {"docs": self.docs, "lines": dict(self.line_docs), "outlets": {k: dict(v) for k, v in self.outlet_line_docs.items()}}
+        ).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "FurnitureModel":
+        d = json.loads(data)
+        m = cls(docs=d["docs"], line_docs=Counter(d["lines"]))
+        for k, v in d["outlets"].items():
+            m.outlet_line_docs[k] = Counter(v)
+        return m
+
+
+# ----------------------------------------------------------------------------- the cleaner
+
+
+class Cleaner:
+    """Turns raw documents into articles. ``fit``/``partial_fit`` learn recurring furniture."""
+
+    def __init__(self, config: CleanConfig | None = None, furniture: FurnitureModel | None = None):
+        self.config = config or CleanConfig()
+        self.furniture = furniture or FurnitureModel()
+
+    # -- learning -------------------------------------------------------------------------
+    def _candidate_lines(self, raw: RawDocument) -> set[str]:
+        if raw.text is None:
+            return set()
+        out = set()
+        for line in raw.text.splitlines():
+            n = _norm_line(line)
+            if n and len(n.split()) <= self.config.learn_max_words:
+                out.add(n)
+        return out
+
+    def partial_fit(self, raws: list[RawDocument]) -> "Cleaner":
+        for raw in raws:
+            lines = self._candidate_lines(raw)
+            if not lines:
+                continue
+            self.furniture.docs += 1
+            self.furniture.line_docs.update(lines)
+            outlet = raw.meta.get("outlet")
+            if outlet:
+                self.furniture.outlet_line_docs[outlet].update(lines)
+        return self
+
+    def fit(self, raws: list[RawDocument]) -> "Cleaner":
+        self.furniture = FurnitureModel()
+        return self.partial_fit(raws)
+
+    def _learnt(self, norm: str, outlet: str | None) -> bool:
+        k = self.config.learn_min_docs
+        if not norm or len(norm.split()) > self.config.learn_max_words:
+            return False
+        if outlet and self.furniture.outlet_line_docs.get(outlet, {}).get(norm, 0) >= k:
+            return True
+        return self.furniture.line_docs.get(norm, 0) >= max(k, 0.05 * self.furniture.docs) if self.furniture.docs >= 2 * k else False
+
+    # -- transform ------------------------------------------------------------------------
+    def transform(self, raw: RawDocument) -> Article | Rejection:
+        try:
+            if raw.html is not None and raw.text is None:
+                article = self._from_html(raw)
+            else:
+                article = self._from_text(raw)
+        except Exception as exc:  # a cleaner bug must not stop a batch; report it on the input
+            return Rejection(raw.source, f"could not clean: {type(exc).__name__}: {exc}")
+        if article is None:
+            return Rejection(raw.source, "no article text found (nothing left after removing page furniture)")
+        if article.word_count < self.config.min_body_words:
+            return Rejection(raw.source, f"too short: {article.word_count} words of body after cleaning")
+        return article
+
+    def __call__(self, raw: RawDocument) -> Article | Rejection:
+        return self.transform(raw)
+
+    def _apply_meta(self, article: Article, meta: dict[str, Any]) -> None:
+        """Metadata given by the input (JSONL fields) wins over what the text suggests."""
+        for key in ("title", "outlet", "author", "url"):
+            if meta.get(key):
+                setattr(article, key, meta[key].strip())
+        if meta.get("date"):
+            parsed = _parse_date(meta["date"]) or _parse_iso(meta["date"])
+            if parsed:
+                article.published, article.date_precision = parsed
+
+    def _from_html(self, raw: RawDocument) -> Article | None:
+        import trafilatura
+
+        assert raw.html is not None
+        doc = trafilatura.bare_extraction(
+            raw.html, url=raw.meta.get("url"), with_metadata=True, include_comments=False, include_tables=True
+        )
+        if doc is None or not (doc.text or "").strip():
+            return None
+        paragraphs = [p.strip() for p in doc.text.split("\n") if p.strip()]
+        article = Article(id=content_id(paragraphs), source=raw.source, paragraphs=paragraphs)
+        article.title = doc.title or None
+        article.author = doc.author or None
+        article.outlet = doc.sitename or doc.hostname or None
+        article.url = doc.url or raw.meta.get("url")
+        if doc.date:
+            parsed = _parse_iso(doc.date)
+            if parsed:
+                article.published, article.date_precision = parsed
+        self._text_metadata(article, header=[])
+        self._apply_meta(article, raw.meta)
+        article.language = guess_language(article.text)
+        return article
+
+    def _from_text(self, raw: RawDocument) -> Article | None:
+        assert raw.text is not None
+        outlet_hint = raw.meta.get("outlet")
+        lines = raw.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        removed: list[RemovedLine] = []
+        keep: list[tuple[int, str]] = []
+
+        # 1. end markers: cut the marker and what follows
+        n = len(lines)
+        cut_at = n
+        for i, line in enumerate(lines):
+            reason = _end_marker(line)
+            if reason and (reason not in _LATE_ONLY or i >= n * 0.6):
+                cut_at = i
+                for j in range(i, n):
+                    if lines[j].strip():
+                        removed.append(RemovedLine(lines[j].strip(), reason, j))
+                break
+
+        # 2. line rules and learnt furniture
+        for i, line in enumerate(lines[:cut_at]):
+            s = line.strip()
+            if not s:
+                keep.append((i, ""))
+                continue
+            reason = furniture_reason(s)
+            if reason is None and self._learnt(_norm_line(s), outlet_hint):
+                reason = "learned:recurring-line"
+            if reason:
+                removed.append(RemovedLine(s, reason, i))
+            else:
+                keep.append((i, s))
+
+        # 3. header: title, date, byline lines before the body
+        header: list[tuple[int, str]] = []
+        body_start = 0
+        content = [(i, s) for i, s in keep if s]
+        for k, (i, s) in enumerate(content):
+            if _is_body_line(s):
+                body_start = k
+                break
+            header.append((i, s))
+            body_start = k + 1
+        if body_start >= len(content):  # no line looked like prose: treat all as body
+            header, body_start = [], 0
+
+        article = Article(id="", source=raw.source, paragraphs=[])
+        title_norm = None
+        header_removed_positions = set()
+        for i, s in header:
+            m_date = _DATE_LINE.match(s)
+            if m_date and article.published is None:
+                parsed = _parse_date(m_date.group(3) + (" " + m_date.group(2) if m_date.group(2) else "") + (m_date.group(4) or ""))
+                if parsed:
+                    article.published, article.date_precision = parsed
+                    removed.append(RemovedLine(s, "meta:date", i))
+                    header_removed_positions.add(i)
+                    continue
+            m_by = _WRITTEN_BY.match(s)
+            if m_by:
+                who = m_by.group(1).strip()
+                if re.match(r"the\b", who, re.I) or (_ORG_WORDS.search(who) and not _PERSON_NAME.match(who)):
+                    article.outlet = article.outlet or who
+                else:
+                    article.author = article.author or who
+                removed.append(RemovedLine(s, "meta:byline", i))
+                header_removed_positions.add(i)
+                continue
+            m_by = _BY_LINE.match(s)
+            if m_by:
+                article.author = article.author or m_by.group(1).strip()
+                removed.append(RemovedLine(s, "meta:byline", i))
+                header_removed_positions.add(i)
+                continue
+            if article.title is None and not _PERSON_NAME.match(s):
+                article.title = s
+                title_norm = _norm_line(s)
+                removed.append(RemovedLine(s, "meta:title", i))
+                header_removed_positions.add(i)
+                continue
+            if title_norm and _norm_line(s) == title_norm:
+                removed.append(RemovedLine(s, "repeated-title", i))
+                header_removed_positions.add(i)
+                continue
+            if _PERSON_NAME.match(s) and article.author is None and len(header) > 1:
+                article.author = s
+                removed.append(RemovedLine(s, "meta:byline", i))
+                header_removed_positions.add(i)
+                continue
+            # an unrecognised header line is kept as body (never lose text)
+
+        # 4. paragraphs: blank lines or one line per paragraph, whichever the text uses
+        paragraphs: list[str] = []
+        buf: list[str] = []
+        for i, s in keep:
+            if i in header_removed_positions:
+                continue
+            if not s:
+                if buf:
+                    paragraphs.append(" ".join(buf))
+                    buf = []
+                continue
+            if title_norm and not paragraphs and not buf and _norm_line(s) == title_norm:
+                removed.append(RemovedLine(s, "repeated-title", i))
+                continue
+            buf.append(s)
+            # scraped text often has one paragraph per line; a line ending a sentence closes a paragraph
+            if re.search(r"[.!?\"”’)]\s*$", s) or len(s) > 300:
+                paragraphs.append(" ".join(buf))
+                buf = []
+        if buf:
+            paragraphs.append(" ".join(buf))
+        paragraphs = [re.sub(r"\s+", " ", p).strip() for p in paragraphs if p.strip()]
+        if not paragraphs:
+            return None
+        article.paragraphs = paragraphs
+        article.id = content_id(paragraphs)
+        article.removed = sorted(removed, key=lambda r: r.position)
+        self._text_metadata(article, header=[s for _, s in header])
+        self._apply_meta(article, raw.meta)
+        article.language = guess_language(article.text)
+        return article
+
+    def _text_metadata(self, article: Article, header: list[str]) -> None:
+        """Outlet, dateline place and date from the first lines of the body."""
+        if not article.paragraphs:
+            return
+        first = article.paragraphs[0][:300]
+        m = _DATELINE_SLASH.match(first)
+        if m:
+            article.dateline = article.dateline or m.group(1).strip().title()
+            article.outlet = article.outlet or m.group(3).strip()
+            if article.published is None:
+                parsed = _parse_date(m.group(2))
+                if parsed:
+                    article.published, article.date_precision = parsed
+            return
+        m = _DATE_PAREN_OUTLET.match(first)
+        if m:
+            article.outlet = article.outlet or m.group(2).strip()
+            if article.published is None:
+                parsed = _parse_date(m.group(1))
+                if parsed:
+                    article.published, article.date_precision = parsed
+            return
+        m = _DATELINE_PAREN.match(first) or _DATELINE_AGENCY.match(first)
+        if m:
+            article.dateline = article.dateline or m.group(1).strip().title()
+            article.outlet = article.outlet or m.group(2).strip()
+            return
+        m = _DATELINE_PLAIN.match(first)
+        if m and m.group(1).isupper():
+            article.dateline = article.dateline or m.group(1).strip().title()
+            if article.published is None and m.group(2):
+                parsed = _parse_date(m.group(2))
+                if parsed:
+                    article.published, article.date_precision = parsed
+
+
+def _parse_iso(value: str) -> tuple[datetime, str] | None:
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    precision = "minute" if ("T" in value or " " in value.strip()) and _TIME_RE.search(value) else "day"
+    return dt.replace(tzinfo=None), precision
+
+
+def _is_body_line(s: str) -> bool:
+    """Prose: a long line, or a sentence with several stopwords."""
+    toks = words(s)
+    if len(toks) >= 25:
+        return True
+    sw = sum(1 for t in toks if t in stopwords())
+    return len(toks) >= 12 and sw >= 3 and bool(re.search(r"[.!?…][\"'”’»)]*\s*$", s))
+
+
+def guess_language(text: str) -> str | None:
+    """'en' for English prose, a script name for non-Latin text, else None."""
+    sample = text[:3000]
+    letters = [ch for ch in sample if ch.isalpha()]
+    if not letters:
+        return None
+    latin = sum(1 for ch in letters if ord(ch) < 0x250)
+    if latin / len(letters) < 0.5:
+        import unicodedata
+
+        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in letters[:500])
+        return names.most_common(1)[0][0].lower()
+    toks = words(sample)
+    if not toks:
+        return None
+    sw = sum(1 for t in toks if t in stopwords())
+    return "en" if sw / len(toks) > 0.25 else None
+
+
+def clean(raw: RawDocument, config: CleanConfig | None = None) -> Article | Rejection:
+    """Clean one document with the general rules only (no corpus learning)."""
+    return Cleaner(config).transform(raw)

@@ -1,0 +1,451 @@
+"""SQLite implementation of :class:`Store`: one file, WAL mode, versioned schema.
+
+Every query is parameterised. Writes happen inside :meth:`SQLiteStore.transaction`
+(or autocommit one statement at a time outside it), so a killed process leaves
+only whole transactions behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..model import (
+    Article,
+    ReuseEdge,
+    Story,
+    StoryAnalysis,
+    analysis_from_dict,
+    article_from_dict,
+    reuse_edge_from_dict,
+    story_from_dict,
+    to_dict,
+)
+from .base import Store
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or is not a Storyline store."""
+
+
+# Each entry migrates from version i to i+1. Never edit a released step: append a new one.
+MIGRATIONS: list[str] = [
+    # 0 -> 1: the initial schema
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        url TEXT,
+        title TEXT,
+        outlet TEXT,
+        author TEXT,
+        dateline TEXT,
+        published TEXT,
+        date_precision TEXT,
+        language TEXT,
+        paragraphs TEXT NOT NULL,
+        removed TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_outlet ON articles(outlet);
+    CREATE INDEX articles_published ON articles(published);
+    CREATE TABLE minhash (article_id TEXT PRIMARY KEY, signature BLOB NOT NULL);
+    CREATE TABLE lsh_bands (bucket BLOB NOT NULL, article_id TEXT NOT NULL);
+    CREATE INDEX lsh_bands_bucket ON lsh_bands(bucket);
+    CREATE TABLE embeddings (
+        kind TEXT NOT NULL, key TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE TABLE reuse_edges (
+        source_id TEXT NOT NULL, target_id TEXT NOT NULL, relation TEXT NOT NULL,
+        confidence REAL NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (source_id, target_id)
+    );
+    CREATE INDEX reuse_edges_target ON reuse_edges(target_id);
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY, title TEXT, article_count INTEGER NOT NULL,
+        first_date TEXT, last_date TEXT, last_seq INTEGER, outlets TEXT NOT NULL,
+        data TEXT NOT NULL, updated_at TEXT NOT NULL
+    );
+    CREATE INDEX stories_last_seq ON stories(last_seq);
+    CREATE TABLE story_articles (
+        article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL, event_id TEXT
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE TABLE story_aliases (old_id TEXT PRIMARY KEY, new_id TEXT NOT NULL, merged_at TEXT NOT NULL);
+    CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+    CREATE TABLE analyses (story_id TEXT PRIMARY KEY, version TEXT NOT NULL, data TEXT NOT NULL);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class SQLiteStore(Store):
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        if self.path.exists() and self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not a database file")
+        if str(self.path) != ":memory:" and self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._lock = threading.RLock()
+            self._depth = 0
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a Storyline database ({exc})") from exc
+
+    # ------------------------------------------------------------------ lifecycle
+    def _version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self._version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this Storyline ({SCHEMA_VERSION}); upgrade Storyline"
+            )
+        if version == 0:
+            tables = self._db.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+            if tables:
+                raise StoreError(f"{self.path}: an SQLite database, but not a Storyline store")
+        for step in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for stmt in (s.strip() for s in MIGRATIONS[step].split(";")):
+                    if stmt:
+                        self._db.execute(stmt)
+                self._db.execute(f"PRAGMA user_version={step + 1}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "SQLiteStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._depth -= 1
+                if outer:
+                    self._db.execute("COMMIT")
+
+    def _q(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    def _x(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, tuple(params))
+
+    # ------------------------------------------------------------------ settings
+    def load_config(self) -> Config | None:
+        rows = self._q("SELECT value FROM meta WHERE key='config'")
+        return Config.from_json(rows[0][0]) if rows else None
+
+    def save_config(self, config: Config) -> None:
+        self._x("INSERT OR REPLACE INTO meta(key, value) VALUES ('config', ?)", (config.to_json(),))
+
+    # ------------------------------------------------------------------ articles
+    _ART_COLS = "seq, id, source, url, title, outlet, author, dateline, published, date_precision, language, paragraphs, removed, ingested_at"
+
+    def _row_to_article(self, r: tuple[Any, ...]) -> Article:
+        d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r))
+        d["paragraphs"] = json.loads(d["paragraphs"])
+        d["removed"] = json.loads(d["removed"])
+        return article_from_dict(d)
+
+    def has_article(self, article_id: str) -> bool:
+        return bool(self._q("SELECT 1 FROM articles WHERE id=?", (article_id,)))
+
+    def put_article(self, article: Article) -> bool:
+        ingested = article.ingested_at or datetime.now(timezone.utc)
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT OR IGNORE INTO articles(id, source, url, title, outlet, author, dateline, published, date_precision,"
+                " language, paragraphs, removed, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.id, article.source, article.url, article.title, article.outlet, article.author,
+                    article.dateline, _dt(article.published), article.date_precision, article.language,
+                    json.dumps(article.paragraphs, ensure_ascii=False),
+                    json.dumps(to_dict(article.removed), ensure_ascii=False), _dt(ingested),
+                ),
+            )
+            if cur.rowcount == 0:
+                return False
+            article.seq = cur.lastrowid
+            article.ingested_at = ingested
+            return True
+
+    def get_article(self, article_id: str) -> Article | None:
+        rows = self._q(f"SELECT {self._ART_COLS} FROM articles WHERE id=?", (article_id,))
+        if not rows and len(article_id) >= 6:
+            rows = self._q(
+                f"SELECT {self._ART_COLS} FROM articles WHERE id >= ? AND id < ? LIMIT 2",
+                (article_id, article_id + "\uffff"),
+            )
+            if len(rows) != 1:
+                return None
+        return self._row_to_article(rows[0]) if rows else None
+
+    def get_articles(self, ids: Iterable[str]) -> list[Article]:
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, Article] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._q(f"SELECT {self._ART_COLS} FROM articles WHERE id IN ({marks})", chunk):
+                a = self._row_to_article(r)
+                out[a.id] = a
+        return [out[i] for i in ids if i in out]
+
+    def iter_articles(self, batch: int = 500) -> Iterator[Article]:
+        last = 0
+        while True:
+            rows = self._q(f"SELECT {self._ART_COLS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch))
+            if not rows:
+                return
+            for r in rows:
+                yield self._row_to_article(r)
+            last = rows[-1][0]
+
+    def list_articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None, q: str | None = None) -> list[Article]:
+        where, params = [], []
+        if outlet:
+            where.append("outlet = ?")
+            params.append(outlet)
+        if q:
+            where.append("(title LIKE ? ESCAPE '\\' OR paragraphs LIKE ? ESCAPE '\\')")
+            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [like, like]
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        rows = self._q(
+            f"SELECT {self._ART_COLS} FROM articles {clause} ORDER BY seq LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
+        return [self._row_to_article(r) for r in rows]
+
+    def count_articles(self) -> int:
+        return int(self._q("SELECT count(*) FROM articles")[0][0])
+
+    # ------------------------------------------------------------------ copy detection
+    def put_minhash(self, article_id: str, signature: np.ndarray, band_keys: list[bytes]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO minhash(article_id, signature) VALUES (?, ?)",
+                (article_id, np.asarray(signature, dtype=np.uint64).tobytes()),
+            )
+            self._db.executemany(
+                "INSERT INTO lsh_bands(bucket, article_id) VALUES (?, ?)", [(k, article_id) for k in band_keys]
+            )
+
+    def get_minhashes(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
+        ids = list(ids)
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for aid, blob in self._q(f"SELECT article_id, signature FROM minhash WHERE article_id IN ({marks})", chunk):
+                out[aid] = np.frombuffer(blob, dtype=np.uint64)
+        return out
+
+    def query_bands(self, band_keys: list[bytes]) -> list[str]:
+        if not band_keys:
+            return []
+        marks = ",".join("?" * len(band_keys))
+        rows = self._q(f"SELECT DISTINCT article_id FROM lsh_bands WHERE bucket IN ({marks})", band_keys)
+        return [r[0] for r in rows]
+
+    def put_embedding(self, kind: str, key: str, vector: np.ndarray) -> None:
+        v = np.asarray(vector, dtype=np.float32)
+        self._x(
+            "INSERT OR REPLACE INTO embeddings(kind, key, dim, vector) VALUES (?,?,?,?)", (kind, key, v.shape[-1], v.tobytes())
+        )
+
+    def get_embeddings(self, kind: str, keys: Iterable[str] | None = None) -> tuple[list[str], np.ndarray]:
+        if keys is None:
+            rows = self._q("SELECT key, dim, vector FROM embeddings WHERE kind=? ORDER BY rowid", (kind,))
+        else:
+            keys = list(keys)
+            rows = []
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += self._q(
+                    f"SELECT key, dim, vector FROM embeddings WHERE kind=? AND key IN ({marks})", [kind, *chunk]
+                )
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        ks = [r[0] for r in rows]
+        mat = np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+        return ks, mat
+
+    def put_edges(self, edges: list[ReuseEdge]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO reuse_edges(source_id, target_id, relation, confidence, data) VALUES (?,?,?,?,?)",
+                [
+                    (e.source_id, e.target_id, e.relation, e.confidence, json.dumps(to_dict(e), ensure_ascii=False))
+                    for e in edges
+                ],
+            )
+
+    def edges_for(self, article_id: str) -> list[ReuseEdge]:
+        rows = self._q(
+            "SELECT data FROM reuse_edges WHERE source_id=? UNION ALL SELECT data FROM reuse_edges WHERE target_id=?",
+            (article_id, article_id),
+        )
+        return [reuse_edge_from_dict(json.loads(r[0])) for r in rows]
+
+    def all_edges(self) -> list[ReuseEdge]:
+        return [reuse_edge_from_dict(json.loads(r[0])) for r in self._q("SELECT data FROM reuse_edges ORDER BY rowid")]
+
+    # ------------------------------------------------------------------ stories
+    def save_story(self, story: Story) -> None:
+        data = json.dumps(to_dict(story), ensure_ascii=False)
+        last_seq_row = None
+        if story.article_ids:
+            marks = ",".join("?" * len(story.article_ids))
+            last_seq_row = self._q(f"SELECT max(seq) FROM articles WHERE id IN ({marks})", story.article_ids)
+        last_seq = last_seq_row[0][0] if last_seq_row else None
+        event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO stories(id, title, article_count, first_date, last_date, last_seq, outlets, data, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    story.id, story.title, len(story.article_ids), _dt(story.first_date), _dt(story.last_date), last_seq,
+                    json.dumps(story.outlets, ensure_ascii=False), data, _now(),
+                ),
+            )
+            self._db.execute("DELETE FROM story_articles WHERE story_id=?", (story.id,))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO story_articles(article_id, story_id, event_id) VALUES (?,?,?)",
+                [(aid, story.id, event_of.get(aid)) for aid in story.article_ids],
+            )
+
+    def _get_story_exact(self, story_id: str) -> Story | None:
+        rows = self._q("SELECT data FROM stories WHERE id=?", (story_id,))
+        return story_from_dict(json.loads(rows[0][0])) if rows else None
+
+    def resolve_story_id(self, story_id: str) -> str | None:
+        seen = set()
+        current = story_id
+        while current not in seen:
+            seen.add(current)
+            if self._q("SELECT 1 FROM stories WHERE id=?", (current,)):
+                return current
+            alias = self._q("SELECT new_id FROM story_aliases WHERE old_id=?", (current,))
+            if not alias:
+                break
+            current = alias[0][0]
+        if len(story_id) >= 6:
+            rows = self._q("SELECT id FROM stories WHERE id >= ? AND id < ? LIMIT 2", (story_id, story_id + "\uffff"))
+            if len(rows) == 1:
+                return rows[0][0]
+        return None
+
+    def get_story(self, story_id: str) -> Story | None:
+        resolved = self.resolve_story_id(story_id)
+        return self._get_story_exact(resolved) if resolved else None
+
+    def list_stories(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[Story]:
+        """Newest activity first. Filters: outlet, q (title text), date_from, date_to (ISO dates)."""
+        where, params = [], []
+        if filters.get("outlet"):
+            where.append("outlets LIKE ? ESCAPE '\\'")
+            params.append('%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%')
+        if filters.get("q"):
+            where.append("(title LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
+            like = "%" + str(filters["q"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [like, like]
+        if filters.get("date_from"):
+            where.append("(last_date IS NULL OR last_date >= ?)")
+            params.append(str(filters["date_from"]))
+        if filters.get("date_to"):
+            where.append("(first_date IS NULL OR first_date <= ?)")
+            params.append(str(filters["date_to"]) + "T99")
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        rows = self._q(
+            f"SELECT data FROM stories {clause} ORDER BY last_seq DESC, id LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
+        return [story_from_dict(json.loads(r[0])) for r in rows]
+
+    def count_stories(self) -> int:
+        return int(self._q("SELECT count(*) FROM stories")[0][0])
+
+    def story_of(self, article_id: str) -> str | None:
+        rows = self._q("SELECT story_id FROM story_articles WHERE article_id=?", (article_id,))
+        return rows[0][0] if rows else None
+
+    def record_merge(self, old_id: str, new_id: str) -> None:
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO story_aliases(old_id, new_id, merged_at) VALUES (?,?,?)", (old_id, new_id, _now())
+            )
+            self._db.execute("DELETE FROM stories WHERE id=?", (old_id,))
+            self._db.execute("DELETE FROM analyses WHERE story_id=?", (old_id,))
+
+    def delete_stories(self) -> None:
+        with self.transaction():
+            for table in ("stories", "story_articles", "story_aliases", "analyses"):
+                self._db.execute(f"DELETE FROM {table}")  # table names are constants above, not input
+            self._db.execute("DELETE FROM embeddings WHERE kind IN ('story', 'event')")
+
+    # ------------------------------------------------------------------ state
+    def put_state(self, key: str, value: bytes) -> None:
+        self._x("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (key, value))
+
+    def get_state(self, key: str) -> bytes | None:
+        rows = self._q("SELECT value FROM state WHERE key=?", (key,))
+        return bytes(rows[0][0]) if rows else None
+
+    # ------------------------------------------------------------------ analyses
+    def put_analysis(self, story_id: str, version: str, analysis: StoryAnalysis) -> None:
+        self._x(
+            "INSERT OR REPLACE INTO analyses(story_id, version, data) VALUES (?,?,?)",
+            (story_id, version, json.dumps(to_dict(analysis), ensure_ascii=False)),
+        )
+
+    def get_analysis(self, story_id: str) -> tuple[str, StoryAnalysis] | None:
+        rows = self._q("SELECT version, data FROM analyses WHERE story_id=?", (story_id,))
+        if not rows:
+            return None
+        return rows[0][0], analysis_from_dict(json.loads(rows[0][1]))

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from storyline.model import Article, ReuseEdge, Story, Event, content_id
+from storyline.store import SCHEMA_VERSION, SQLiteStore, StoreError
+
+
+def _article(text: str, **kw) -> Article:
+    paras = [text]
+    return Article(id=content_id(paras), source="mem", paragraphs=paras, **kw)
+
+
+def test_put_is_idempotent_and_roundtrips(db_path):
+    store = SQLiteStore(db_path)
+    a = _article("Robert'); DROP TABLE articles;-- said the minister on Friday.", title="x' OR 1=1 --")
+    assert store.put_article(a) is True
+    assert store.put_article(a) is False
+    assert store.count_articles() == 1
+    back = store.get_article(a.id)
+    assert back.paragraphs == a.paragraphs and back.title == a.title
+    assert store.get_article(a.id[:8]).id == a.id
+    assert store.list_articles(q="DROP TABLE")[0].id == a.id
+    assert store.list_articles(q="%") == []
+
+
+def test_schema_version_and_foreign_db(tmp_path):
+    path = tmp_path / "s.db"
+    SQLiteStore(path).close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t(x)")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="not a Storyline store"):
+        SQLiteStore(other)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreError):
+        SQLiteStore(junk)
+
+
+def test_transaction_rolls_back_everything(db_path):
+    store = SQLiteStore(db_path)
+    a, b = _article("First article body text here."), _article("Second article body text here.")
+    store.put_article(a)
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.put_article(b)
+            store.put_edges([ReuseEdge(a.id, b.id, "rewrite", 0.9, 0.9, 0.9, "date", 1.0)])
+            raise RuntimeError("interrupted")
+    assert store.count_articles() == 1 and store.all_edges() == []
+
+
+def test_bands_embeddings_stories_and_merge_aliases(db_path):
+    store = SQLiteStore(db_path)
+    store.put_minhash("a1", np.arange(8, dtype=np.uint64), [b"k1", b"k2"])
+    store.put_minhash("a2", np.arange(8, dtype=np.uint64), [b"k2", b"k3"])
+    assert sorted(store.query_bands([b"k2"])) == ["a1", "a2"]
+    assert store.query_bands([b"zz"]) == []
+    store.put_embedding("article", "a1", np.ones(4, dtype=np.float32))
+    keys, mat = store.get_embeddings("article")
+    assert keys == ["a1"] and mat.shape == (1, 4)
+    s1 = Story(id="s1", article_ids=["a1"], events=[Event(id="e1", story_id="s1", article_ids=["a1"])])
+    s2 = Story(id="s2", article_ids=["a2"])
+    store.save_story(s1)
+    store.save_story(s2)
+    assert store.story_of("a1") == "s1"
+    store.record_merge("s2", "s1")
+    assert store.get_story("s2").id == "s1"
+    assert store.count_stories() == 1
