@@ -295,6 +295,11 @@ class Cleaner:
             else:
                 keep.append((i, s))
 
+        # 2b. a whole web page (menus, teasers, footers around the article): keep its main text only
+        page_header: list[tuple[int, str]] = []
+        if self._looks_like_page(lines[:cut_at]):
+            keep, page_header = self._main_text(lines[:cut_at], keep, removed)
+
         # 3. header: title, date, byline lines before the body
         header: list[tuple[int, str]] = []
         body_start = 0
@@ -311,7 +316,16 @@ class Cleaner:
         article = Article(id="", source=raw.source, paragraphs=[])
         title_norm = None
         header_removed_positions = set()
-        for i, s in header:
+        if page_header:
+            # the lines just above the main text of a page: title (the longest), date and byline
+            titled = [(i, s) for i, s in page_header if 3 <= len(s.split()) <= 30 and not _DATE_LINE.match(s)
+                      and not _WRITTEN_BY.match(s) and not _BY_LINE.match(s)]
+            if titled:
+                ti, ts = max(titled, key=lambda x: len(x[1].split()))
+                article.title = ts
+                title_norm = _norm_line(ts)
+        for i, s in page_header + header:
+            from_page = i in {p for p, _ in page_header}
             m_date = _DATE_LINE.match(s)
             if m_date and article.published is None:
                 parsed = _parse_date(m_date.group(3) + (" " + m_date.group(2) if m_date.group(2) else "") + (m_date.group(4) or ""))
@@ -343,13 +357,16 @@ class Cleaner:
                 header_removed_positions.add(i)
                 continue
             if title_norm and _norm_line(s) == title_norm:
-                removed.append(RemovedLine(s, "repeated-title", i))
+                removed.append(RemovedLine(s, "meta:title" if from_page else "repeated-title", i))
                 header_removed_positions.add(i)
                 continue
-            if _PERSON_NAME.match(s) and article.author is None and len(header) > 1:
+            if _PERSON_NAME.match(s) and article.author is None and (len(header) > 1 or from_page):
                 article.author = s
                 removed.append(RemovedLine(s, "meta:byline", i))
                 header_removed_positions.add(i)
+                continue
+            if from_page:
+                removed.append(RemovedLine(s, "classifier:boilerplate", i))
                 continue
             # an unrecognised header line is kept as body (never lose text)
 
@@ -384,6 +401,35 @@ class Cleaner:
         self._apply_meta(article, raw.meta)
         article.language = guess_language(article.text)
         return article
+
+    def _looks_like_page(self, lines: list[str]) -> bool:
+        """A whole web page's text (many lines, many of them short), not an article already clean."""
+        content = [s for s in (ln.strip() for ln in lines) if s]
+        if len(content) < self.config.page_min_lines:
+            return False
+        short = sum(1 for s in content if len(s.split()) < self.config.bp_good_words)
+        return short >= self.config.page_min_short_share * len(content)
+
+    def _main_text(
+        self, lines: list[str], keep: list[tuple[int, str]], removed: list[RemovedLine]
+    ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+        """Run the line classifier over a page; returns (kept lines, the lines just above the main text)."""
+        from .boilerplate import keep_mask
+
+        kept_pos = {i for i, s in keep if s}
+        seq = [(i, ln.strip()) for i, ln in enumerate(lines) if ln.strip()]
+        mask = keep_mask([s for _, s in seq], self.config, forced_bad=[i not in kept_pos for i, _ in seq])
+        keep_now = {i for (i, _), m in zip(seq, mask) if m and i in kept_pos}
+        if not keep_now:  # nothing looked like prose: keep what the rules kept (never lose everything)
+            return keep, []
+        first = min(keep_now)
+        above = [(i, s) for i, s in seq if i < first and i in kept_pos][-self.config.page_header_lines :]
+        above_pos = {i for i, _ in above}
+        for i, s in keep:
+            if s and i not in keep_now and i not in above_pos:
+                removed.append(RemovedLine(s, "classifier:boilerplate", i))
+        new_keep = [(i, s) for i, s in keep if not s or i in keep_now]
+        return new_keep, above
 
     def _text_metadata(self, article: Article, header: list[str]) -> None:
         """Outlet, dateline place and date from the first lines of the body."""

@@ -24,6 +24,23 @@ class CleanConfig:
     learn_min_docs: int = 3  # a line seen in at least this many documents of the corpus is furniture...
     learn_max_words: int = 12  # ...if it is short (never learn long body sentences as furniture)
     language: str = "en"
+    # line classifier for whole-page text (storyline.boilerplate; tuned on half of the aeb pages)
+    page_min_lines: int = 25  # apply it only to texts with at least this many non-empty lines...
+    page_min_short_share: float = 0.4  # ...of which at least this share are short (a whole page, not an article)
+    page_header_lines: int = 6  # lines just above a page's main text searched for title, date and byline
+    bp_long_words: int = 25
+    bp_good_words: int = 10
+    bp_near_words: int = 5
+    bp_stop_low: float = 0.2
+    bp_stop_high: float = 0.3
+    bp_max_short_run: int = 3
+    bp_score_cap: int = 60
+    bp_bad_penalty: float = 1.0
+    bp_lone_factor: float = 0.5
+    bp_headline_penalty: float = 1.0
+    bp_max_gap: int = 15
+    bp_extra_min: float = 40.0
+    bp_extra_share: float = 0.3
 
 
 @dataclass
