@@ -84,8 +84,8 @@ def classify(info: LineInfo, c: CleanConfig) -> str:
     n, stop = info.words, info.stop
     if info.headline and n < c.bp_long_words:
         return SHORT if n < c.bp_good_words else BAD
-    if n >= c.bp_long_words and stop >= c.bp_stop_low:
-        return GOOD
+    if n >= c.bp_long_words and (stop >= c.bp_stop_low or (info.ends and info.punct >= 2)):
+        return GOOD  # long prose (punctuated sentences in any language)
     if n >= c.bp_good_words and stop >= c.bp_stop_high and (info.ends or info.punct >= 2):
         return GOOD
     if n >= c.bp_good_words and stop >= c.bp_stop_low:
@@ -173,8 +173,8 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
             scores.append(0.0)
         elif i.cls == GOOD:
             # a lone paragraph between non-prose lines (a teaser in a list of links) counts for less
-            prev = next((infos[j].cls for j in range(k - 1, -1, -1) if first[j] != SHORT or infos[j].cls == GOOD), BAD)
-            nxt = next((infos[j].cls for j in range(k + 1, n) if first[j] != SHORT or infos[j].cls == GOOD), BAD)
+            prev = next((first[j] for j in range(k - 1, -1, -1) if first[j] != SHORT or infos[j].cls == GOOD), BAD)
+            nxt = next((first[j] for j in range(k + 1, n) if first[j] != SHORT or infos[j].cls == GOOD), BAD)
             w = float(min(i.words, c.bp_score_cap))
             scores.append(w if GOOD in (prev, nxt) else w * c.bp_lone_factor)
         elif i.headline:
@@ -187,6 +187,7 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
     keep = [False] * len(lines)
     for k in range(s, e + 1):
         keep[k] = infos[k].cls == GOOD
+    _extend_lists(infos, keep, forced_bad)
     # other blocks of prose: kept when dense enough relative to the main block
     segments = [(s, e)]
     todo = [(0, s), (e + 1, len(lines))]
@@ -198,10 +199,45 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
         if s2 < 0 or val < max(c.bp_extra_min, c.bp_extra_share * best):
             continue
         gap = min(abs(s2 - b) if s2 > b else abs(a - e2) for a, b in segments)
-        if gap > c.bp_max_gap:
+        if gap > c.bp_max_gap and val < c.bp_far_share * best:
             continue
         segments.append((s2, e2))
         for k in range(s2, e2 + 1):
             keep[k] = infos[k].cls == GOOD
         todo += [(lo, s2), (e2 + 1, hi)]
+    _extend_lists(infos, keep, forced_bad)
     return keep
+
+
+_ITEM = re.compile(r"^\s*(\d{1,3})\s*[.)]\s+\S")
+
+
+def _extend_lists(infos: list[LineInfo], keep: list[bool], forced_bad: list[bool] | None) -> None:
+    """A numbered list (1., 2., 3. ...) that starts right after kept text is part of the text:
+    keep its items and at most one line between consecutive items."""
+    n = len(infos)
+    k = 0
+    while k < n:
+        if keep[k]:
+            k += 1
+            continue
+        m = _ITEM.match(infos[k].text)
+        prev_kept = any(keep[j] for j in range(max(0, k - 2), k))
+        if not (m and m.group(1) == "1" and prev_kept):
+            k += 1
+            continue
+        items, expect, j, last = [k], 2, k + 1, k
+        while j < n and j - last <= 2:
+            mj = _ITEM.match(infos[j].text)
+            if mj and int(mj.group(1)) == expect:
+                items.append(j)
+                expect += 1
+                last = j
+            j += 1
+        if len(items) >= 3:
+            for t in range(items[0], items[-1] + 2 if items[-1] + 1 < n and items[-1] - items[-2] == 2 else items[-1] + 1):
+                if not (forced_bad and forced_bad[t]):
+                    keep[t] = True
+            k = items[-1] + 1
+        else:
+            k += 1

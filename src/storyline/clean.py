@@ -113,8 +113,19 @@ def _parse_date(text: str) -> tuple[datetime, str] | None:
     return dt, precision
 
 
+_HAS_LETTERS = re.compile(r"[^\W\d_]{2}")  # lines of bare numbers (list items, table cells) are never learnt
+
+
 def _norm_line(line: str) -> str:
     return re.sub(r"\W+", " ", normalise_for_hash(line)).strip()
+
+
+# Cookie and consent banners (any length: they are often long sentences).
+_CONSENT = re.compile(
+    r"\b(this|our) (web ?site|site|page) uses cookies\b|\bwe use cookies\b|\bnecessary cookies\b|"
+    r"\baccept (all )?cookies\b|\bcookie (policy|settings|preferences|consent)\b|\buse of cookies\b",
+    re.I,
+)
 
 
 def furniture_reason(line: str) -> str | None:
@@ -122,6 +133,8 @@ def furniture_reason(line: str) -> str | None:
     s = line.strip()
     if not s:
         return None
+    if _CONSENT.search(s) and len(s) < 1500:
+        return "rule:cookie-notice"
     if len(s) > 160:
         return None
     for rx, reason in _FURNITURE_RE:
@@ -182,7 +195,7 @@ class Cleaner:
         out = set()
         for line in raw.text.splitlines():
             n = _norm_line(line)
-            if n and len(n.split()) <= self.config.learn_max_words:
+            if n and len(n.split()) <= self.config.learn_max_words and _HAS_LETTERS.search(n):
                 out.add(n)
         return out
 

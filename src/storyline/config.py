@@ -35,10 +35,11 @@ class CleanConfig:
     bp_stop_high: float = 0.3
     bp_max_short_run: int = 3
     bp_score_cap: int = 60
-    bp_bad_penalty: float = 1.0
-    bp_lone_factor: float = 0.5
+    bp_bad_penalty: float = 2.0
+    bp_lone_factor: float = 0.3
     bp_headline_penalty: float = 1.0
     bp_max_gap: int = 15
+    bp_far_share: float = 0.6  # a block further away is kept only when nearly as strong as the main one
     bp_extra_min: float = 40.0
     bp_extra_share: float = 0.3
 
