@@ -51,6 +51,7 @@ _FURNITURE_LINE = [
     (r"clear|close|x|×|•|\||›|»|«|…", "navigation"),
 ]
 _FURNITURE_RE = [(re.compile(r"^\W*(?:" + p + r")\W*$", re.I), reason) for p, reason in _FURNITURE_LINE]
+_FURNITURE_ANY = re.compile(r"^\W*(?:" + "|".join(f"(?:{p})" for p, _ in _FURNITURE_LINE) + r")\W*$", re.I)
 
 # A line that is only furniture phrases glued together ("Back to top    Go to home page clear").
 _FURNITURE_PHRASES = re.compile(
@@ -93,18 +94,42 @@ _ORG_WORDS = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@lru_cache(maxsize=1)
+def _date_parser() -> Any:
+    """One dateparser instance (English, absolute dates only: "2 days ago" is not a publication date)."""
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=["en"],
+        settings={
+            "REQUIRE_PARTS": ["day", "month", "year"],
+            "PREFER_DATES_FROM": "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": ["timestamp", "absolute-time"],
+        },
+    )
+
+
+@lru_cache(maxsize=8192)
 def _parse_date(text: str) -> tuple[datetime, str] | None:
     """A full calendar date (day, month and year all written) via dateparser, else None."""
-    import dateparser
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dt = dateparser.parse(
-            text,
-            languages=["en"],
-            settings={"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False},
-        )
+    text = text.strip()
+    dt = None
+    if _ISO_DATE.match(text):  # the common machine format needs no language model
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            dt = None
+    if dt is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                dt = _date_parser().get_date_data(text).date_obj
+            except Exception:  # dateparser can raise on odd input; a date we cannot read is no date
+                dt = None
     if dt is None or not (1900 <= dt.year <= 2100):
         return None
     precision = "minute" if _TIME_RE.search(text) else "day"
@@ -116,6 +141,7 @@ def _parse_date(text: str) -> tuple[datetime, str] | None:
 _HAS_LETTERS = re.compile(r"[^\W\d_]{2}")  # lines of bare numbers (list items, table cells) are never learnt
 
 
+@lru_cache(maxsize=65536)
 def _norm_line(line: str) -> str:
     return re.sub(r"\W+", " ", normalise_for_hash(line)).strip()
 
@@ -133,9 +159,16 @@ def furniture_reason(line: str) -> str | None:
     s = line.strip()
     if not s:
         return None
-    if _CONSENT.search(s) and len(s) < 1500:
+    if "ookie" in s and _CONSENT.search(s) and len(s) < 1500:
         return "rule:cookie-notice"
     if len(s) > 160:
+        return None
+    if not _FURNITURE_ANY.match(s):
+        if len(s) > 80:
+            return None
+        residue = _FURNITURE_PHRASES.sub(" ", s)
+        if residue != s and not re.sub(r"\W+", "", residue):
+            return "rule:navigation"
         return None
     for rx, reason in _FURNITURE_RE:
         if rx.match(s):
@@ -146,7 +179,12 @@ def furniture_reason(line: str) -> str | None:
     return None
 
 
+_END_ANY = re.compile(r"spelling|typo|grammar|mistake|error|author|related|read also|may also like|more |recommended", re.I)
+
+
 def _end_marker(line: str) -> str | None:
+    if len(line) >= 200 or not _END_ANY.search(line):
+        return None
     for rx, reason in _END_MARKERS:
         if rx.search(line) and len(line) < 200:
             return reason
@@ -184,17 +222,25 @@ class FurnitureModel:
 class Cleaner:
     """Turns raw documents into articles. ``fit``/``partial_fit`` learn recurring furniture."""
 
-    def __init__(self, config: CleanConfig | None = None, furniture: FurnitureModel | None = None):
+    def __init__(
+        self, config: CleanConfig | None = None, furniture: FurnitureModel | None = None, learnt: set[str] | None = None
+    ):
         self.config = config or CleanConfig()
         self.furniture = furniture or FurnitureModel()
+        # a precomputed set of learnt furniture lines (see :meth:`learnt_lines`) replaces the model's counts;
+        # worker processes clean with it instead of a copy of the whole model
+        self.learnt = learnt
 
     # -- learning -------------------------------------------------------------------------
     def _candidate_lines(self, raw: RawDocument) -> set[str]:
         if raw.text is None:
             return set()
         out = set()
+        limit = self.config.learn_max_words
         for line in raw.text.splitlines():
-            n = _norm_line(line)
+            if not line or line.count(" ") > 3 * limit or len(line) > 20 * limit:  # long lines are never learnt
+                continue
+            n = _norm_line(line.strip())
             if n and len(n.split()) <= self.config.learn_max_words and _HAS_LETTERS.search(n):
                 out.add(n)
         return out
@@ -215,7 +261,17 @@ class Cleaner:
         self.furniture = FurnitureModel()
         return self.partial_fit(raws)
 
+    def learnt_lines(self, raws: list[RawDocument]) -> set[str]:
+        """The normalised lines of these documents that the model now counts as furniture."""
+        out = set()
+        for raw in raws:
+            outlet = raw.meta.get("outlet")
+            out.update(n for n in self._candidate_lines(raw) if self._learnt(n, outlet))
+        return out
+
     def _learnt(self, norm: str, outlet: str | None) -> bool:
+        if self.learnt is not None:
+            return norm in self.learnt
         k = self.config.learn_min_docs
         if not norm or len(norm.split()) > self.config.learn_max_words:
             return False
@@ -301,7 +357,7 @@ class Cleaner:
                 keep.append((i, ""))
                 continue
             reason = furniture_reason(s)
-            if reason is None and self._learnt(_norm_line(s), outlet_hint):
+            if reason is None and len(s) <= 20 * self.config.learn_max_words and self._learnt(_norm_line(s), outlet_hint):
                 reason = "learned:recurring-line"
             if reason:
                 removed.append(RemovedLine(s, reason, i))
@@ -404,7 +460,7 @@ class Cleaner:
                 buf = []
         if buf:
             paragraphs.append(" ".join(buf))
-        paragraphs = [re.sub(r"\s+", " ", p).strip() for p in paragraphs if p.strip()]
+        paragraphs = [" ".join(p.split()) for p in paragraphs if p.strip()]
         if not paragraphs:
             return None
         article.paragraphs = paragraphs
@@ -498,23 +554,28 @@ def _is_body_line(s: str) -> bool:
     return len(toks) >= 12 and sw >= 3 and bool(re.search(r"[.!?…][\"'”’»)]*\s*$", s))
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
 def guess_language(text: str) -> str | None:
     """'en' for English prose, a script name for non-Latin text, else None."""
-    sample = text[:3000]
-    letters = [ch for ch in sample if ch.isalpha()]
+    sample = text[:1000]
+    letters = len(_LETTER.findall(sample))
     if not letters:
         return None
-    latin = sum(1 for ch in letters if ord(ch) < 0x250)
-    if latin / len(letters) < 0.5:
+    latin = len(_LATIN_LETTER.findall(sample))
+    if latin / letters < 0.5:
         import unicodedata
 
-        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in letters[:500])
+        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in _LETTER.findall(sample)[:500] if not _LATIN_LETTER.match(ch))
         return names.most_common(1)[0][0].lower()
     toks = words(sample)
     if not toks:
         return None
-    sw = sum(1 for t in toks if t in stopwords())
-    return "en" if sw / len(toks) > 0.25 else None
+    sw = stopwords()
+    n_sw = sum(1 for t in toks if t in sw)
+    return "en" if n_sw / len(toks) > 0.25 else None
 
 
 def clean(raw: RawDocument, config: CleanConfig | None = None) -> Article | Rejection:

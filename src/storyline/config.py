@@ -16,6 +16,8 @@ from typing import Any
 class IngestConfig:
     max_bytes: int = 20_000_000  # a single input larger than this is rejected (not read whole)
     extensions: tuple[str, ...] = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".md")
+    workers: int = 0  # cleaning processes: 0 = one per CPU (at most 4), 1 = clean in the calling process
+    parallel_min_docs: int = 64  # a chunk smaller than this is cleaned in the calling process
 
 
 @dataclass

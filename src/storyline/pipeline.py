@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clean import Cleaner, FurnitureModel
-from .config import Config
+from .config import CleanConfig, Config
 from .model import Article, RawDocument, Rejection
 from .store import Store
 
@@ -58,13 +58,34 @@ def _chunks(items: Iterable[RawDocument | Rejection], size: int) -> Iterator[lis
         yield buf
 
 
+def _clean_part(config: CleanConfig, learnt: set[str], docs: list[RawDocument]) -> list[Article | Rejection]:
+    """Clean documents in a worker process, with the furniture learnt so far by the parent."""
+    cleaner = Cleaner(config, learnt=learnt)
+    return [cleaner.transform(d) for d in docs]
+
+
+def _worker_count(setting: int) -> int:
+    import os
+
+    if setting > 0:
+        return setting
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
 class Pipeline:
     """Wires the stages over one store.
 
     ``reuse`` / ``cluster`` switch the later stages off (ingest-only runs, benchmarks of one stage).
     """
 
-    def __init__(self, store: Store, config: Config | None = None, *, reuse: bool = True, cluster: bool = True, chunk_size: int = 256):
+    def __init__(
+        self, store: Store, config: Config | None = None, *, reuse: bool = True, cluster: bool = True,
+        chunk_size: int = 256, workers: int | None = None,
+    ):
         self.store = store
         stored = store.load_config()
         self.config = config or stored or Config()
@@ -74,6 +95,8 @@ class Pipeline:
         furniture = FurnitureModel.from_bytes(furniture_state) if furniture_state else None
         self.cleaner = Cleaner(self.config.clean, furniture)
         self.chunk_size = chunk_size
+        self.workers = _worker_count(self.config.ingest.workers if workers is None else workers)
+        self._pool: Any = None
         self.reuse_enabled = reuse
         self.cluster_enabled = cluster
         self._reuse_stage: Any = None
@@ -104,12 +127,39 @@ class Pipeline:
     ) -> IngestReport:
         """Clean, store and process every input; returns what happened to each."""
         report = IngestReport()
-        for chunk in _chunks(inputs, self.chunk_size):
-            part = self._ingest_chunk(chunk)
-            report.merge(part)
-            if on_progress:
-                on_progress(len(chunk))
+        try:
+            for chunk in _chunks(inputs, self.chunk_size):
+                part = self._ingest_chunk(chunk)
+                report.merge(part)
+                if on_progress:
+                    on_progress(len(chunk))
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(cancel_futures=True)
+                self._pool = None
         return report
+
+    def _clean(self, docs: list[RawDocument]) -> list[Article | Rejection]:
+        """Clean a chunk: in worker processes when it is large enough, else here (same results)."""
+        if self.workers <= 1 or len(docs) < self.config.ingest.parallel_min_docs:
+            return [self.cleaner.transform(d) for d in docs]
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx)
+        learnt = self.cleaner.learnt_lines(docs)
+        n = self.workers
+        size = -(-len(docs) // n)
+        parts = [docs[i : i + size] for i in range(0, len(docs), size)]
+        futures = [self._pool.submit(_clean_part, self.config.clean, learnt, p) for p in parts[1:]]
+        local = Cleaner(self.config.clean, learnt=learnt)
+        out = [local.transform(d) for d in parts[0]]  # this process cleans one part itself
+        for f in futures:
+            out += f.result()
+        return out
 
     def _ingest_chunk(self, chunk: list[RawDocument | Rejection]) -> IngestReport:
         report = IngestReport(read=len(chunk))
@@ -119,8 +169,7 @@ class Pipeline:
         self.cleaner.partial_fit(docs)
         new: list[Article] = []
         seen: dict[str, str] = {}
-        for doc in docs:
-            out = self.cleaner.transform(doc)
+        for doc, out in zip(docs, self._clean(docs)):
             if isinstance(out, Rejection):
                 report.rejected.append(out)
             elif out.id in seen or self.store.has_article(out.id):
