@@ -95,6 +95,12 @@ _ORG_WORDS = re.compile(
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_NAMED_DATE = re.compile(
+    rf"^(?:\d{{1,2}}:\d{{2}}\s+)?(?:\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}|{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}})(?:\s+\d{{1,2}}:\d{{2}})?$",
+    re.I,
+)
+_NO_DATE = datetime(1, 1, 1)
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +128,16 @@ def _parse_date(text: str) -> tuple[datetime, str] | None:
         try:
             dt = datetime.fromisoformat(text)
         except ValueError:
+            dt = None
+    if dt is None and _NAMED_DATE.search(text):
+        # day, English month name and year all written: unambiguous, and dateutil reads it ~30x faster
+        from dateutil import parser as du
+
+        try:
+            dt = du.parse(text, default=_NO_DATE)
+        except (ValueError, OverflowError):
+            dt = None
+        if dt is not None and dt.year == 1:
             dt = None
     if dt is None:
         with warnings.catch_warnings():
@@ -246,8 +262,10 @@ class Cleaner:
         return out
 
     def partial_fit(self, raws: list[RawDocument]) -> "Cleaner":
+        self._recent = {}  # candidate lines of this batch, reused by learnt_lines()
         for raw in raws:
             lines = self._candidate_lines(raw)
+            self._recent[id(raw)] = (raw, lines)
             if not lines:
                 continue
             self.furniture.docs += 1
@@ -264,9 +282,12 @@ class Cleaner:
     def learnt_lines(self, raws: list[RawDocument]) -> set[str]:
         """The normalised lines of these documents that the model now counts as furniture."""
         out = set()
+        recent = getattr(self, "_recent", {})
         for raw in raws:
             outlet = raw.meta.get("outlet")
-            out.update(n for n in self._candidate_lines(raw) if self._learnt(n, outlet))
+            hit = recent.get(id(raw))
+            lines = hit[1] if hit is not None and hit[0] is raw else self._candidate_lines(raw)
+            out.update(n for n in lines if self._learnt(n, outlet))
         return out
 
     def _learnt(self, norm: str, outlet: str | None) -> bool:

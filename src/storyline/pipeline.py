@@ -151,9 +151,12 @@ class Pipeline:
             ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx)
         learnt = self.cleaner.learnt_lines(docs)
+        # this process also reads, learns and stores: it takes a smaller share of the cleaning
         n = self.workers
-        size = -(-len(docs) // n)
-        parts = [docs[i : i + size] for i in range(0, len(docs), size)]
+        own = max(1, int(len(docs) / n * self.config.ingest.main_share))
+        rest = docs[own:]
+        size = -(-len(rest) // (n - 1))
+        parts = [docs[:own]] + [rest[i : i + size] for i in range(0, len(rest), size)]
         futures = [self._pool.submit(_clean_part, self.config.clean, learnt, p) for p in parts[1:]]
         local = Cleaner(self.config.clean, learnt=learnt)
         out = [local.transform(d) for d in parts[0]]  # this process cleans one part itself
