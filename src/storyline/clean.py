@@ -387,7 +387,7 @@ class Cleaner:
 
         # 2b. a whole web page (menus, teasers, footers around the article): keep its main text only
         page_header: list[tuple[int, str]] = []
-        if self._looks_like_page(lines[:cut_at]):
+        if self._looks_like_page(lines):
             keep, page_header = self._main_text(lines[:cut_at], keep, removed)
 
         # 3. header: title, date, byline lines before the body

@@ -45,10 +45,18 @@ def decode_bytes(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
+    matches = from_bytes(data[:200_000])
+    best = matches.best()
     if best is None or best.encoding is None:
         raise DecodeError("undecodable bytes: no text encoding fits")
-    text = data.decode(best.encoding, errors="replace")
+    encoding = best.encoding
+    # Single-byte Latin text is ambiguous (cp1257 and cp1252 read French equally "well"); as browsers
+    # do, prefer windows-1252 when it is among the plausible candidates and the text is Latin script.
+    if encoding != "cp1252" and any(m.encoding == "cp1252" and m.chaos <= best.chaos + 0.2 for m in matches):
+        letters = [ch for ch in str(best)[:5000] if ord(ch) > 127 and ch.isalpha()]
+        if letters and all(ord(ch) < 0x250 for ch in letters):
+            encoding = "cp1252"
+    text = data.decode(encoding, errors="replace")
     controls = sum(1 for ch in text[:5000] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * max(1, len(text[:5000])):
         raise DecodeError("binary data (control characters), not text")
