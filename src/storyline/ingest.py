@@ -94,11 +94,30 @@ def parse_jsonl_record(source: str, line: str) -> RawDocument | Rejection:
     )
 
 
+def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes, int]]:
+    """Lines of a binary stream, never holding more than ``limit`` bytes of one line:
+    yields (line, size) where an over-long line comes back empty with its true size."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        size = len(line)
+        while True:  # skip the rest of the over-long line without keeping it
+            more = stream.readline(1 << 20)
+            size += len(more)
+            if not more or more.endswith(b"\n"):
+                break
+        yield b"", size
+
+
 def read_jsonl_stream(name: str, stream: BinaryIO, config: IngestConfig) -> Iterator[RawDocument | Rejection]:
-    for lineno, raw in enumerate(stream, start=1):
+    for lineno, (raw, size) in enumerate(_bounded_lines(stream, config.max_bytes), start=1):
         source = f"{name}:{lineno}"
-        if len(raw) > config.max_bytes:
-            yield Rejection(source, f"line too large ({len(raw):,} bytes > limit {config.max_bytes:,})")
+        if size > config.max_bytes:
+            yield Rejection(source, f"line too large ({size:,} bytes > limit {config.max_bytes:,})")
             continue
         if not raw.strip():
             continue
