@@ -72,10 +72,13 @@ def _print_ingest_summary(report: IngestReport) -> None:
         f"read {report.read} · stored [green]{len(report.stored)}[/green] · "
         f"duplicates {len(report.duplicates)} · rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
     )
+    # one line per input, never wrapped (paths stay greppable); sources printed literally (no markup)
     for source, aid in report.duplicates:
-        err.print(f"  [yellow]duplicate[/yellow] {source}: already stored as {aid}")
+        err.print("  [yellow]duplicate[/yellow] ", end="", soft_wrap=True)
+        err.print(f"{source}: already stored as {aid}", markup=False, highlight=False, soft_wrap=True)
     for r in report.rejected:
-        err.print(f"  [red]rejected[/red] {r.source}: {r.reason}")
+        err.print("  [red]rejected[/red] ", end="", soft_wrap=True)
+        err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _report_json(report: IngestReport) -> dict[str, Any]:
