@@ -32,7 +32,7 @@ class CleanConfig:
     page_min_short_share: float = 0.4  # ...of which at least this share are short (a whole page, not an article)
     page_header_lines: int = 6  # lines just above a page's main text searched for title, date and byline
     bp_long_words: int = 25
-    bp_good_words: int = 10
+    bp_good_words: int = 15
     bp_near_words: int = 5
     bp_stop_low: float = 0.2
     bp_stop_high: float = 0.3
