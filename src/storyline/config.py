@@ -43,6 +43,26 @@ class ReuseConfig:
     semantic: bool = True  # second, embedding-based candidate route
     semantic_top_k: int = 10
     semantic_min_similarity: float = 0.6
+    embedding_kind: str = "article"  # store embedding space the semantic index is rebuilt from
+    max_candidates: int = 20  # compared per new article (LSH ones first, then the nearest by embedding)
+    max_tokens: int = 20_000  # caps for huge inputs: shingles from the first N words...
+    max_sentences: int = 400  # ...and alignment over the first N sentences
+    # sentence matching (the paraphrase model's weights ship in storyline/data/reuse_weights.json;
+    # a non-empty dict here overrides them)
+    weights: dict = field(default_factory=dict)
+    match_threshold: float = 0.75  # min. paraphrase probability for two sentences to be aligned
+    edited_min_jaccard: float = 0.5  # aligned pair with word Jaccard >= this is "edited" (else "paraphrase")
+    # article relations from the alignment
+    exact_min_coverage: float = 0.95
+    near_min_coverage: float = 0.8  # coverage of the more covered article
+    near_min_other_coverage: float = 0.4  # coverage of the other one (truncated copies)
+    near_min_lexical_share: float = 0.7  # share of aligned pairs that are identical/edited
+    rewrite_min_coverage: float = 0.6
+    rewrite_min_other_coverage: float = 0.4
+    rewrite_min_order: float = 0.7  # share of aligned pairs in the longest same-order chain
+    partial_min_lexical: int = 2  # aligned identical/edited sentences (>= 6 words) for partial reuse...
+    partial_min_paraphrase: int = 3  # ...or this many paraphrased ones with probability >= partial_paraphrase_prob
+    partial_paraphrase_prob: float = 0.9
 
 
 @dataclass
