@@ -51,9 +51,10 @@ class ReuseConfig:
     # a non-empty dict here overrides them)
     weights: dict = field(default_factory=dict)
     match_threshold: float = 0.75  # min. paraphrase probability for two sentences to be aligned
-    edited_min_jaccard: float = 0.5  # aligned pair with word Jaccard >= this is "edited" (else "paraphrase")
+    edited_min_bigram_jaccard: float = 0.7  # aligned pair sharing this share of word bigrams is "edited" (else "paraphrase")
     # article relations from the alignment
-    exact_min_coverage: float = 0.95
+    fill_threshold: float = 0.45  # weaker pairs aligned too when they keep the order between aligned ones
+    exact_min_coverage: float = 1.0  # all sentences identical both ways (or the same words)
     near_min_coverage: float = 0.8  # coverage of the more covered article
     near_min_other_coverage: float = 0.4  # coverage of the other one (truncated copies)
     near_min_lexical_share: float = 0.7  # share of aligned pairs that are identical/edited
@@ -63,6 +64,7 @@ class ReuseConfig:
     partial_min_lexical: int = 2  # aligned identical/edited sentences (>= 6 words) for partial reuse...
     partial_min_paraphrase: int = 3  # ...or this many paraphrased ones with probability >= partial_paraphrase_prob
     partial_paraphrase_prob: float = 0.9
+    partial_min_identical_words: int = 20  # or one identical sentence at least this long
 
 
 @dataclass

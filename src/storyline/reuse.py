@@ -518,7 +518,7 @@ class ReuseDetector:
         used_a: set[int] = set()
         used_b: set[int] = set()
         out = []
-        tokj = feats["tok_jacc"]
+        bij = feats["bi_jacc"]
         for k in order:
             i, j = int(ii[k]), int(jj[k])
             if i in used_a or j in used_b:
@@ -527,11 +527,30 @@ class ReuseDetector:
             used_b.add(j)
             if same[i, j]:
                 kind = "identical"
-            elif tokj[i, j] >= self.config.edited_min_jaccard:
+            elif bij[i, j] >= self.config.edited_min_bigram_jaccard:
                 kind = "edited"
             else:
                 kind = "paraphrase"
             out.append((i, j, float(scores[k]), kind))
+        # second pass: between the anchors, weaker pairs that keep the order (a rewrite's
+        # harder sentences) are aligned too
+        fill = self.config.fill_threshold
+        if out and fill < thr:
+            fi, fj = np.nonzero((prob >= fill) & (prob < thr))
+            if len(fi):
+                fs = prob[fi, fj]
+                anchors = sorted((i, j) for i, j, _, _ in out)
+                for k in np.argsort(-fs, kind="stable"):
+                    i, j = int(fi[k]), int(fj[k])
+                    if i in used_a or j in used_b:
+                        continue
+                    if any((i2 < i and j2 > j) or (i2 > i and j2 < j) for i2, j2 in anchors):
+                        continue  # would cross an aligned pair
+                    used_a.add(i)
+                    used_b.add(j)
+                    anchors.append((i, j))
+                    kind = "edited" if bij[i, j] >= self.config.edited_min_bigram_jaccard else "paraphrase"
+                    out.append((i, j, float(fs[k]), kind))
         out.sort()
         return out
 
@@ -555,9 +574,10 @@ class ReuseDetector:
         order = _lis_length([j for _, j, _, _ in pairs]) / matched if matched else 0.0
         mean_p = float(np.mean([p for _, _, p, _ in pairs])) if pairs else 0.0
         long_lex = sum(1 for i, j, _, k in pairs if k != "paraphrase" and min(pa.n_tokens[i], pb.n_tokens[j]) >= 6)
+        long_ident = sum(1 for i, j, _, k in pairs if k == "identical" and pa.n_tokens[i] >= cfg.partial_min_identical_words)
         strong_para = sum(1 for *_, p, k in pairs if k == "paraphrase" and p >= cfg.partial_paraphrase_prob)
 
-        if ns and nt and (pa.body_hash == pb.body_hash or (cov_lo >= cfg.exact_min_coverage and n_ident / max(ns, nt) >= cfg.exact_min_coverage)):
+        if ns and nt and (pa.body_hash == pb.body_hash or (cov_lo >= cfg.exact_min_coverage and n_ident >= cfg.exact_min_coverage * max(ns, nt))):
             relation, conf = "exact-duplicate", 0.99 if pa.body_hash == pb.body_hash else round(min(cov_lo, n_ident / max(ns, nt)), 3)
         elif cov_hi >= cfg.near_min_coverage and cov_lo >= cfg.near_min_other_coverage and lex_share >= cfg.near_min_lexical_share:
             relation = "near-duplicate"
@@ -565,7 +585,12 @@ class ReuseDetector:
         elif cov_hi >= cfg.rewrite_min_coverage and cov_lo >= cfg.rewrite_min_other_coverage and order >= cfg.rewrite_min_order:
             relation = "rewrite"
             conf = round(min(0.99, 0.4 * mean_p + 0.3 * order + 0.3 * cov_hi), 3)
-        elif long_lex >= cfg.partial_min_lexical or (long_lex >= 1 and strong_para >= 1) or strong_para >= cfg.partial_min_paraphrase:
+        elif (
+            long_lex >= cfg.partial_min_lexical
+            or (long_lex >= 1 and strong_para >= 1)
+            or strong_para >= cfg.partial_min_paraphrase
+            or long_ident >= 1
+        ):
             relation = "partial-reuse"
             evidence = [p for *_, p, k in pairs if k != "paraphrase" or p >= cfg.partial_paraphrase_prob]
             conf = round(min(0.99, 1.0 - math.prod(1.0 - 0.8 * p for p in evidence)), 3)
