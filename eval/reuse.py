@@ -158,6 +158,8 @@ def part_a(embedders: list[str], write: bool) -> None:
             accs.append(a)
             f1s.append(f)
         w = fit_lr(X_tr, y_tr, feats)
+        if emb is not None:  # the common direction of all texts, removed from article vectors
+            w["center"] = [round(float(x), 6) for x in emb.encode([r[3] for r in train] + [r[4] for r in train]).mean(axis=0)]
         ha, hf = acc_f1(y_he, predict(w, X_he))
         key = emb.name if emb is not None else "none"
         models[key] = w

@@ -42,8 +42,13 @@ class ReuseConfig:
     lsh_threshold: float = 0.3
     semantic: bool = True  # second, embedding-based candidate route
     semantic_top_k: int = 10
-    semantic_min_similarity: float = 0.6
-    embedding_kind: str = "article"  # store embedding space the semantic index is rebuilt from
+    semantic_min_similarity: float = 0.8  # cosine of centred article vectors
+    # a semantic candidate is compared if its MinHash shares a value with the new article's, or if
+    # its similarity is at least this (a reworded copy sharing no 5-word run at all)
+    semantic_sure_similarity: float = 0.95
+    embedding_kind: str = "reuse"  # store embedding space of the (centred) article vectors
+    sentence_keys: int = 64  # fingerprints of up to N long sentences join the LSH keys (verbatim passages)
+    sentence_key_min_words: int = 8
     max_candidates: int = 20  # compared per new article (LSH ones first, then the nearest by embedding)
     max_tokens: int = 20_000  # caps for huge inputs: shingles from the first N words...
     max_sentences: int = 400  # ...and alignment over the first N sentences

@@ -412,6 +412,21 @@ class ReuseDetector:
             keys.append(bytes([band]) + hashlib.blake2b(chunk, digest_size=8).digest())
         return keys
 
+    def sentence_keys(self, article: Article) -> list[bytes]:
+        """Fingerprints of the article's long sentences (exact word sequence), stored as extra LSH keys
+        so that an article carrying a few verbatim passages of another is a candidate too."""
+        n, min_words = self.config.sentence_keys, self.config.sentence_key_min_words
+        if n <= 0:
+            return []
+        keys: dict[bytes, None] = {}
+        for s in article_sentences(article)[: self.config.max_sentences]:
+            toks = _WORD.findall(_norm(s.text))
+            if len(toks) >= min_words:
+                keys[b"\xfe" + hashlib.blake2b(" ".join(toks).encode("utf-8"), digest_size=8).digest()] = None
+                if len(keys) >= n:
+                    break
+        return list(keys)
+
     @staticmethod
     def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
         if len(sig_a) != len(sig_b) or not len(sig_a):
@@ -492,6 +507,9 @@ class ReuseDetector:
         if not len(emb):
             return None
         v = emb.mean(axis=0)
+        center = self.weights.get("center")
+        if center is not None and len(center) == len(v):
+            v = v - np.asarray(center, dtype=np.float32)  # remove what all texts share (learnt offline)
         norm = float(np.linalg.norm(v))
         return (v / norm).astype(np.float32) if norm > 0 else None
 
@@ -661,7 +679,8 @@ class ReuseStage:
         self.detector = detector or ReuseDetector(self.config, embedder)
         self._index: _VectorIndex | None = None
         self._index_store: Any = None
-        self.stats = {"articles": 0, "lsh_candidates": 0, "semantic_candidates": 0, "compared": 0, "edges": 0}
+        self.stats = {"articles": 0, "lsh_candidates": 0, "semantic_candidates": 0, "semantic_skipped": 0,
+                      "compared": 0, "edges": 0}
 
     # ------------------------------------------------------------------ semantic index
     def _vector_index(self, store: Any) -> _VectorIndex | None:
@@ -681,22 +700,31 @@ class ReuseStage:
     # ------------------------------------------------------------------ processing
     def candidates(self, article: Article, signature: np.ndarray, keys: list[bytes], vector: np.ndarray | None,
                    store: Any) -> list[str]:
+        """Stored articles worth comparing: sharing LSH band or sentence keys (most shared first), then
+        the nearest by embedding whose signature shares a MinHash value (or that are very near)."""
         cfg = self.config
-        lsh = [c for c in store.query_bands(keys) if c != article.id] if keys else []
-        if len(lsh) > cfg.max_candidates:  # rank by estimated Jaccard
-            sigs = store.get_minhashes(lsh)
-            lsh.sort(key=lambda c: -self.detector.estimate_jaccard(signature, sigs.get(c, np.zeros(0))))
-        out = list(dict.fromkeys(lsh[: cfg.max_candidates]))
+        out: list[str] = []
+        if keys:
+            ranked = store.query_bands_ranked(keys, cfg.max_candidates + 1)
+            out = [c for c, _ in ranked if c != article.id][: cfg.max_candidates]
         self.stats["lsh_candidates"] += len(out)
         index = self._vector_index(store)
         if index is not None and vector is not None and len(out) < cfg.max_candidates:
-            for cid, sim in index.search(vector, cfg.semantic_top_k + 1):
-                if cid == article.id or cid in out or sim < cfg.semantic_min_similarity:
-                    continue
-                out.append(cid)
-                self.stats["semantic_candidates"] += 1
-                if len(out) >= cfg.max_candidates:
-                    break
+            near = [(c, s) for c, s in index.search(vector, cfg.semantic_top_k + 1)
+                    if c != article.id and c not in out and s >= cfg.semantic_min_similarity]
+            if near:
+                sigs = store.get_minhashes([c for c, _ in near])
+                for cid, sim in near:
+                    sig = sigs.get(cid)
+                    shares = sig is not None and len(sig) == len(signature) and bool(np.any(sig == signature)) \
+                        and not bool(np.all(signature == 0xFFFFFFFF))
+                    if not shares and sim < cfg.semantic_sure_similarity:
+                        self.stats["semantic_skipped"] += 1
+                        continue
+                    out.append(cid)
+                    self.stats["semantic_candidates"] += 1
+                    if len(out) >= cfg.max_candidates:
+                        break
         return out
 
     def process(self, articles: list[Article], store: Any, results: dict[str, Any]) -> list[ReuseEdge]:
@@ -708,7 +736,7 @@ class ReuseStage:
         found: list[ReuseEdge] = []
         for a in articles:
             sig = det.signature(a)
-            keys = det.band_keys(sig)
+            keys = det.band_keys(sig) + det.sentence_keys(a)
             vector = det.article_vector(a) if index is not None else None
             cands = self.candidates(a, sig, keys, vector, store)
             store.put_minhash(a.id, sig, keys)
