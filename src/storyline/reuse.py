@@ -68,6 +68,7 @@ FEATURES = [
 LEXICAL_FEATURES = [f for f in FEATURES if not f.startswith("cos")]
 
 _M64 = np.uint64(0x9E3779B97F4A7C15)
+_TOKEN_HASH: dict[str, int] = {}  # word -> crc32 (stable across processes), bounded
 _MASK32 = np.uint64(0xFFFFFFFF)
 
 
@@ -149,37 +150,67 @@ class Profile:
     ne: _Rows
     emb: np.ndarray | None  # sentence embeddings (n x d), L2-normalised
     body_hash: int  # hash of the whole token sequence
+    tagged: _Rows | None = None
+    uniq: np.ndarray | None = None
 
     @property
     def n(self) -> int:
         return len(self.texts)
 
+    def all_ids(self) -> tuple[_Rows, np.ndarray]:
+        """All the sets above in one id space (kind in the high bits, so sorted ids group by kind),
+        and the sorted unique ids."""
+        if self.tagged is None:
+            ids, rows = [], []
+            for k, name in enumerate(_KINDS):
+                r: _Rows = getattr(self, name)
+                ids.append((r.ids & np.int64(_LOW60)) | np.int64(k << 60))
+                rows.append(r.rows)
+            self.tagged = _Rows(np.concatenate(ids), np.concatenate(rows), np.zeros(0, dtype=np.float32))
+            self.uniq = np.unique(self.tagged.ids)
+        return self.tagged, self.uniq
 
-def _intersections(a: _Rows, na: int, b: _Rows, nb: int) -> np.ndarray:
-    """|A_i ∩ B_j| for every sentence pair, via one matrix product over the joint items."""
-    out = np.zeros((na, nb), dtype=np.float32)
-    if not len(a.ids) or not len(b.ids):
-        return out
-    # only items present on both sides matter
-    common = np.intersect1d(a.ids, b.ids, assume_unique=False)
+
+_KINDS = ["tok", "cw", "bi", "tri", "stem", "num", "ne"]
+_LOW60 = (1 << 60) - 1
+_KIND_STARTS = np.array([k << 60 for k in range(len(_KINDS) + 1)], dtype=np.int64)
+
+
+def _all_intersections(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
+    """|A_i ∩ B_j| for every sentence pair and every kind of set, with one pass over the shared items."""
+    na, nb = pa.n, pb.n
+    a, ua = pa.all_ids()
+    b, ub = pb.all_ids()
+    out = {k: np.zeros((na, nb), dtype=np.float32) for k in _KINDS}
+    common = np.intersect1d(ua, ub, assume_unique=True)
     if not len(common):
         return out
-    ia = np.isin(a.ids, common)
-    ib = np.isin(b.ids, common)
-    ka = np.searchsorted(common, a.ids[ia])
-    kb = np.searchsorted(common, b.ids[ib])
+    bounds = np.searchsorted(common, _KIND_STARTS)
     k = len(common)
+
+    def columns(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.minimum(np.searchsorted(common, r.ids), k - 1)
+        hit = common[pos] == r.ids
+        return r.rows[hit], pos[hit]
+
+    ra, ka = columns(a)
+    rb, kb = columns(b)
     if na * k <= 4_000_000 and nb * k <= 4_000_000:
         ma = np.zeros((na, k), dtype=np.float32)
         mb = np.zeros((nb, k), dtype=np.float32)
-        ma[a.rows[ia], ka] = 1.0
-        mb[b.rows[ib], kb] = 1.0
-        return ma @ mb.T
-    from scipy.sparse import csr_matrix
+        ma[ra, ka] = 1.0
+        mb[rb, kb] = 1.0
+    else:
+        from scipy.sparse import csr_matrix
 
-    ma = csr_matrix((np.ones(len(ka), dtype=np.float32), (a.rows[ia], ka)), shape=(na, k))
-    mb = csr_matrix((np.ones(len(kb), dtype=np.float32), (b.rows[ib], kb)), shape=(nb, k))
-    return (ma @ mb.T).toarray().astype(np.float32)
+        ma = csr_matrix((np.ones(len(ka), dtype=np.float32), (ra, ka)), shape=(na, k)).tocsc()
+        mb = csr_matrix((np.ones(len(kb), dtype=np.float32), (rb, kb)), shape=(nb, k)).tocsc()
+    for i, name in enumerate(_KINDS):
+        s, e = int(bounds[i]), int(bounds[i + 1])
+        if e > s:
+            prod = ma[:, s:e] @ mb[:, s:e].T
+            out[name] = prod if isinstance(prod, np.ndarray) else prod.toarray().astype(np.float32)
+    return out
 
 
 def _overlap(inter: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,21 +234,22 @@ def pair_features(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
     """Every feature of :data:`FEATURES` as an (na x nb) matrix."""
     na, nb = pa.n, pb.n
     f: dict[str, np.ndarray] = {}
-    inter = _intersections(pa.tok, na, pb.tok, nb)
+    X = _all_intersections(pa, pb)
+    inter = X["tok"]
     f["tok_jacc"], f["tok_cont"] = _overlap(inter, pa.tok.sizes, pb.tok.sizes)
     big = np.maximum(pa.tok.sizes[:, None], pb.tok.sizes[None, :])
     f["tok_cover"] = np.divide(inter, big, out=np.zeros_like(inter), where=big > 0)
-    inter = _intersections(pa.cw, na, pb.cw, nb)
+    inter = X["cw"]
     f["cw_jacc"], f["cw_cont"] = _overlap(inter, pa.cw.sizes, pb.cw.sizes)
     f["cw_diff"] = np.log1p(np.maximum(pa.cw.sizes[:, None] + pb.cw.sizes[None, :] - 2 * inter, 0)).astype(np.float32)
-    f["stem_jacc"], f["stem_cont"] = _overlap(_intersections(pa.stem, na, pb.stem, nb), pa.stem.sizes, pb.stem.sizes)
-    f["bi_jacc"], f["bi_cont"] = _overlap(_intersections(pa.bi, na, pb.bi, nb), pa.bi.sizes, pb.bi.sizes)
-    _, f["tri_cont"] = _overlap(_intersections(pa.tri, na, pb.tri, nb), pa.tri.sizes, pb.tri.sizes)
+    f["stem_jacc"], f["stem_cont"] = _overlap(X["stem"], pa.stem.sizes, pb.stem.sizes)
+    f["bi_jacc"], f["bi_cont"] = _overlap(X["bi"], pa.bi.sizes, pb.bi.sizes)
+    _, f["tri_cont"] = _overlap(X["tri"], pa.tri.sizes, pb.tri.sizes)
     la, lb = pa.n_tokens[:, None], pb.n_tokens[None, :]
     f["len_ratio"] = (np.minimum(la, lb) / np.maximum(np.maximum(la, lb), 1)).astype(np.float32)
     f["len_diff"] = np.log1p(np.abs(la - lb)).astype(np.float32)
-    f["num_agree"], f["num_any"] = _agreement(_intersections(pa.num, na, pb.num, nb), pa.num.sizes, pb.num.sizes)
-    f["ne_agree"], f["ne_any"] = _agreement(_intersections(pa.ne, na, pb.ne, nb), pa.ne.sizes, pb.ne.sizes)
+    f["num_agree"], f["num_any"] = _agreement(X["num"], pa.num.sizes, pb.num.sizes)
+    f["ne_agree"], f["ne_any"] = _agreement(X["ne"], pa.ne.sizes, pb.ne.sizes)
     if pa.emb is not None and pb.emb is not None and pa.emb.shape[1:] == pb.emb.shape[1:]:
         cos = np.clip(pa.emb @ pb.emb.T, -1.0, 1.0).astype(np.float32)
     else:
@@ -343,6 +375,7 @@ class ReuseDetector:
         name = getattr(embedder, "name", None) if embedder is not None else None
         self.weights = load_weights(name, self.config.weights or None)
         self.uses_embeddings = embedder is not None and any(f.startswith("cos") for f in self.weights["features"])
+        self._lexical_weights = load_weights(None, self.config.weights or None)
         self._cache: OrderedDict[str, Profile] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -362,7 +395,11 @@ class ReuseDetector:
         """Stable 32-bit hashes of the word k-shingles (vectorised rolling hash over crc32 of words)."""
         if not tokens:
             return np.zeros(0, dtype=np.uint32)
-        th = np.fromiter((zlib.crc32(t.encode("utf-8")) for t in tokens), dtype=np.uint64, count=len(tokens))
+        cache = _TOKEN_HASH
+        if len(cache) > 2_000_000:
+            cache.clear()
+        get = cache.get
+        th = np.array([get(t) or cache.setdefault(t, zlib.crc32(t.encode("utf-8"))) for t in tokens], dtype=np.uint64)
         k = min(self.config.shingle_size, len(th))
         n = len(th) - k + 1
         h = np.zeros(n, dtype=np.uint64)
@@ -475,8 +512,6 @@ class ReuseDetector:
             stem_sets.append(list({hash(w[:5]) for w in toks if w not in sw}))
             num_sets.append(list({hash(w) for w in toks if _DIGIT.search(w)}))
             ne_sets.append(list({hash(m.lower()) for m in _CAP.findall(t)}))
-        if emb is None and self.uses_embeddings and texts:
-            emb = np.asarray(self.embedder.encode(texts), dtype=np.float32)
         return Profile(
             article_id=key,
             texts=texts,
@@ -498,12 +533,11 @@ class ReuseDetector:
         if self.embedder is None:
             return None
         p = self.profile(article)
+        if not p.texts:
+            return None
         if p.emb is None:
-            if not p.texts:
-                return None
-            emb = np.asarray(self.embedder.encode(p.texts[:64]), dtype=np.float32)
-        else:
-            emb = p.emb[:64]
+            self._embed(p)
+        emb = p.emb[:64] if p.emb is not None else np.asarray(self.embedder.encode(p.texts[:64]), dtype=np.float32)
         if not len(emb):
             return None
         v = emb.mean(axis=0)
@@ -514,15 +548,22 @@ class ReuseDetector:
         return (v / norm).astype(np.float32) if norm > 0 else None
 
     # ------------------------------------------------------------------ comparing
-    def similarity(self, pa: Profile, pb: Profile) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        feats = pair_features(pa, pb)
-        return apply_weights(feats, self.weights), feats
+    def _embed(self, p: Profile) -> None:
+        if p.emb is None and self.uses_embeddings and p.texts:
+            p.emb = np.asarray(self.embedder.encode(p.texts), dtype=np.float32)
 
-    def align(self, pa: Profile, pb: Profile) -> list[tuple[int, int, float, str]]:
+    def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        if weights is None:
+            self._embed(pa)
+            self._embed(pb)
+        feats = pair_features(pa, pb)
+        return apply_weights(feats, weights or self.weights), feats
+
+    def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None) -> list[tuple[int, int, float, str]]:
         """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order."""
         if not pa.n or not pb.n:
             return []
-        prob, feats = self.similarity(pa, pb)
+        prob, feats = self.similarity(pa, pb, weights)
         same = pa.seq_hash[:, None] == pb.seq_hash[None, :]
         prob = np.where(same, np.maximum(prob, 0.999), prob)
         thr = self.config.match_threshold
@@ -574,12 +615,45 @@ class ReuseDetector:
 
     def compare(self, a: Article, b: Article) -> ReuseEdge:
         """How ``a`` and ``b`` share text; source_id is the one judged first."""
-        cfg = self.config
         pa, pb = self.profile(a), self.profile(b)
         src, tgt, rule, dconf = decide_direction(a, b)
         if src.id != a.id:
             pa, pb = pb, pa
-        pairs = self.align(pa, pb)
+        pairs = None
+        if self.uses_embeddings:
+            # cheap first pass without embeddings: a copy is plain from the words alone
+            lexical = self.align(pa, pb, self._lexical_weights)
+            if self._relation(pa, pb, lexical)[0] in ("exact-duplicate", "near-duplicate"):
+                pairs = lexical
+        if pairs is None:
+            pairs = self.align(pa, pb)
+        relation, conf = self._relation(pa, pb, pairs)
+        ns, nt = pa.n, pb.n
+        matched = len(pairs)
+        cov_s = matched / ns if ns else 0.0
+        cov_t = matched / nt if nt else 0.0
+        passages = [
+            AlignedPassage(
+                source_index=i, target_index=j, source_text=pa.texts[i], target_text=pb.texts[j],
+                score=round(p, 4), kind=k,  # type: ignore[arg-type]
+            )
+            for i, j, p, k in pairs
+        ]
+        return ReuseEdge(
+            source_id=src.id,
+            target_id=tgt.id,
+            relation=relation,  # type: ignore[arg-type]
+            confidence=float(conf),
+            source_coverage=round(cov_s, 4),
+            target_coverage=round(cov_t, 4),
+            direction_rule=rule,
+            direction_confidence=float(dconf),
+            passages=passages,
+        )
+
+    def _relation(self, pa: Profile, pb: Profile, pairs: list[tuple[int, int, float, str]]) -> tuple[str, float]:
+        """The relation of source profile ``pa`` and target ``pb`` from their alignment, and its confidence."""
+        cfg = self.config
         ns, nt = pa.n, pb.n
         matched = len(pairs)
         cov_s = matched / ns if ns else 0.0
@@ -616,24 +690,7 @@ class ReuseDetector:
             relation = "independent"
             # how sure we are that nothing was taken: fewer and weaker matches -> surer
             conf = round(max(0.5, 1.0 - 0.15 * matched * mean_p), 3)
-        passages = [
-            AlignedPassage(
-                source_index=i, target_index=j, source_text=pa.texts[i], target_text=pb.texts[j],
-                score=round(p, 4), kind=k,  # type: ignore[arg-type]
-            )
-            for i, j, p, k in pairs
-        ]
-        return ReuseEdge(
-            source_id=src.id,
-            target_id=tgt.id,
-            relation=relation,  # type: ignore[arg-type]
-            confidence=float(conf),
-            source_coverage=round(cov_s, 4),
-            target_coverage=round(cov_t, 4),
-            direction_rule=rule,
-            direction_confidence=float(dconf),
-            passages=passages,
-        )
+        return relation, float(conf)
 
 
 # --------------------------------------------------------------------------- the stage
@@ -698,52 +755,83 @@ class ReuseStage:
         return self._index
 
     # ------------------------------------------------------------------ processing
-    def candidates(self, article: Article, signature: np.ndarray, keys: list[bytes], vector: np.ndarray | None,
-                   store: Any) -> list[str]:
-        """Stored articles worth comparing: sharing LSH band or sentence keys (most shared first), then
-        the nearest by embedding whose signature shares a MinHash value (or that are very near)."""
+    def _lsh_candidates(self, keys: list[bytes], self_id: str, stored: dict[bytes, list[str]] | None,
+                        chunk: dict[bytes, list[str]], store: Any) -> list[str]:
+        """Ids sharing keys with these, most shared first (stored ones and earlier ones of the chunk)."""
+        counts: dict[str, int] = {}
+        if stored is None:  # a store without the bulk lookup: one query per article, unranked
+            for c in store.query_bands(keys):
+                counts[c] = 1
+        for k in keys:
+            for src in (stored.get(k) if stored is not None else None, chunk.get(k)):
+                if src:
+                    for c in src:
+                        counts[c] = counts.get(c, 0) + 1
+        counts.pop(self_id, None)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [c for c, _ in ranked[: self.config.max_candidates]]
+
+    def _semantic_candidates(self, article: Article, signature: np.ndarray, vector: np.ndarray, store: Any,
+                             index: _VectorIndex, exclude: list[str], sigs_chunk: dict[str, np.ndarray]) -> list[str]:
+        """The nearest stored articles by embedding whose signature shares a MinHash value with this one
+        (or that are very near: a reworded copy may share no 5-word run at all)."""
         cfg = self.config
-        out: list[str] = []
-        if keys:
-            ranked = store.query_bands_ranked(keys, cfg.max_candidates + 1)
-            out = [c for c, _ in ranked if c != article.id][: cfg.max_candidates]
-        self.stats["lsh_candidates"] += len(out)
-        index = self._vector_index(store)
-        if index is not None and vector is not None and len(out) < cfg.max_candidates:
-            near = [(c, s) for c, s in index.search(vector, cfg.semantic_top_k + 1)
-                    if c != article.id and c not in out and s >= cfg.semantic_min_similarity]
-            if near:
-                sigs = store.get_minhashes([c for c, _ in near])
-                for cid, sim in near:
-                    sig = sigs.get(cid)
-                    shares = sig is not None and len(sig) == len(signature) and bool(np.any(sig == signature)) \
-                        and not bool(np.all(signature == 0xFFFFFFFF))
-                    if not shares and sim < cfg.semantic_sure_similarity:
-                        self.stats["semantic_skipped"] += 1
-                        continue
-                    out.append(cid)
-                    self.stats["semantic_candidates"] += 1
-                    if len(out) >= cfg.max_candidates:
-                        break
+        room = cfg.max_candidates - len(exclude)
+        if room <= 0:
+            return []
+        near = [(c, sim) for c, sim in index.search(vector, cfg.semantic_top_k + 1)
+                if c != article.id and c not in exclude and sim >= cfg.semantic_min_similarity]
+        if not near:
+            return []
+        sigs = store.get_minhashes([c for c, _ in near if c not in sigs_chunk])
+        empty = bool(np.all(signature == 0xFFFFFFFF))
+        out = []
+        for cid, sim in near:
+            sig = sigs_chunk.get(cid, sigs.get(cid))
+            shares = sig is not None and len(sig) == len(signature) and not empty and bool(np.any(sig == signature))
+            if not shares and sim < cfg.semantic_sure_similarity:
+                self.stats["semantic_skipped"] += 1
+                continue
+            out.append(cid)
+            if len(out) >= room:
+                break
+        self.stats["semantic_candidates"] += len(out)
         return out
 
     def process(self, articles: list[Article], store: Any, results: dict[str, Any]) -> list[ReuseEdge]:
         """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
-        articles of the same chunk are found too). Returns the non-independent edges."""
+        articles of the same chunk are found too). Returns the non-independent edges.
+
+        One band lookup and one bulk insert per chunk; the vector index is built once per process
+        (from the store) and then added to."""
         det = self.detector
         index = self._vector_index(store)
         kind = self.config.embedding_kind
+        sigs = [det.signature(a) for a in articles]
+        keys = [det.band_keys(sig) + det.sentence_keys(a) for a, sig in zip(articles, sigs)]
+        stored: dict[bytes, list[str]] | None = {}
+        try:
+            for bucket, aid in store.lookup_bands(list(dict.fromkeys(k for ks in keys for k in ks))):
+                stored.setdefault(bytes(bucket), []).append(aid)  # type: ignore[union-attr]
+        except (AttributeError, NotImplementedError):
+            stored = None
+        chunk_keys: dict[bytes, list[str]] = {}
+        chunk_sigs: dict[str, np.ndarray] = {}
+        vectors: list[tuple[str, np.ndarray]] = []
         found: list[ReuseEdge] = []
-        for a in articles:
-            sig = det.signature(a)
-            keys = det.band_keys(sig) + det.sentence_keys(a)
-            vector = det.article_vector(a) if index is not None else None
-            cands = self.candidates(a, sig, keys, vector, store)
-            store.put_minhash(a.id, sig, keys)
-            if vector is not None and index is not None:
-                store.put_embedding(kind, a.id, vector)
-                index.add([a.id], vector[None, :])
+        for a, sig, ks in zip(articles, sigs, keys):
             self.stats["articles"] += 1
+            cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
+            self.stats["lsh_candidates"] += len(cands)
+            if index is not None:
+                vector = det.article_vector(a)
+                if vector is not None:
+                    cands += self._semantic_candidates(a, sig, vector, store, index, cands, chunk_sigs)
+                    index.add([a.id], vector[None, :])
+                    vectors.append((a.id, vector))
+            for k in ks:
+                chunk_keys.setdefault(k, []).append(a.id)
+            chunk_sigs[a.id] = sig
             if not cands:
                 continue
             edges = []
@@ -755,15 +843,19 @@ class ReuseStage:
                 if e.relation != "independent":
                     edges.append(e)
             if edges:
-                store.put_edges(edges)
                 found += edges
-                self.stats["edges"] += len(edges)
                 for e in edges:
                     r = results.get(e.target_id)
                     if r is not None:
                         entry = {"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
                         if entry not in r.copies_of:
                             r.copies_of.append(entry)
+        store.put_minhashes([(a.id, sig, ks) for a, sig, ks in zip(articles, sigs, keys)])
+        for aid, v in vectors:
+            store.put_embedding(kind, aid, v)
+        if found:
+            store.put_edges(found)
+            self.stats["edges"] += len(found)
         return found
 
 

@@ -72,6 +72,11 @@ class Store(abc.ABC):
         A default over :meth:`query_bands` (counts 1 each); engines with grouping override it."""
         return [(i, 1) for i in self.query_bands(band_keys)[:limit]]
 
+    def lookup_bands(self, band_keys: list[bytes]) -> list[tuple[bytes, str]]:
+        """(bucket, article_id) pairs for these buckets. Default: not available (callers fall back to
+        :meth:`query_bands`); SQLite implements it."""
+        raise NotImplementedError
+
     def put_minhashes(self, items: list[tuple[str, np.ndarray, list[bytes]]]) -> None:
         """Bulk :meth:`put_minhash`: [(article_id, signature, band_keys)]."""
         for aid, sig, keys in items:

@@ -304,6 +304,16 @@ class SQLiteStore(Store):
         )
         return [(r[0], int(r[1])) for r in rows]
 
+    def lookup_bands(self, band_keys: list[bytes]) -> list[tuple[bytes, str]]:
+        """(bucket, article_id) for every stored article in these buckets (one pass for a whole chunk)."""
+        out: list[tuple[bytes, str]] = []
+        keys = list(band_keys)
+        for i in range(0, len(keys), 900):
+            part = keys[i : i + 900]
+            marks = ",".join("?" * len(part))
+            out += [(bytes(r[0]), r[1]) for r in self._q(f"SELECT bucket, article_id FROM lsh_bands WHERE bucket IN ({marks})", part)]
+        return out
+
     def put_minhashes(self, items: list[tuple[str, np.ndarray, list[bytes]]]) -> None:
         """Bulk :meth:`put_minhash` (filling a store fast)."""
         with self._lock:
