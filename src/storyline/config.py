@@ -63,7 +63,34 @@ class ReuseConfig:
     lsh_threshold: float = 0.3
     semantic: bool = True  # second, embedding-based candidate route
     semantic_top_k: int = 10
-    semantic_min_similarity: float = 0.6
+    semantic_min_similarity: float = 0.8  # cosine of centred article vectors
+    # a semantic candidate is compared if its MinHash shares a value with the new article's, or if
+    # its similarity is at least this (a reworded copy sharing no 5-word run at all)
+    semantic_sure_similarity: float = 0.95
+    embedding_kind: str = "reuse"  # store embedding space of the (centred) article vectors
+    sentence_keys: int = 64  # fingerprints of up to N long sentences join the LSH keys (verbatim passages)
+    sentence_key_min_words: int = 8
+    max_candidates: int = 20  # compared per new article (LSH ones first, then the nearest by embedding)
+    max_tokens: int = 20_000  # caps for huge inputs: shingles from the first N words...
+    max_sentences: int = 400  # ...and alignment over the first N sentences
+    # sentence matching (the paraphrase model's weights ship in storyline/data/reuse_weights.json;
+    # a non-empty dict here overrides them)
+    weights: dict = field(default_factory=dict)
+    match_threshold: float = 0.75  # min. paraphrase probability for two sentences to be aligned
+    edited_min_bigram_jaccard: float = 0.7  # aligned pair sharing this share of word bigrams is "edited" (else "paraphrase")
+    # article relations from the alignment
+    fill_threshold: float = 0.45  # weaker pairs aligned too when they keep the order between aligned ones
+    exact_min_coverage: float = 1.0  # all sentences identical both ways (or the same words)
+    near_min_coverage: float = 0.8  # coverage of the more covered article
+    near_min_other_coverage: float = 0.4  # coverage of the other one (truncated copies)
+    near_min_lexical_share: float = 0.7  # share of aligned pairs that are identical/edited
+    rewrite_min_coverage: float = 0.6
+    rewrite_min_other_coverage: float = 0.4
+    rewrite_min_order: float = 0.7  # share of aligned pairs in the longest same-order chain
+    partial_min_lexical: int = 2  # aligned identical/edited sentences (>= 6 words) for partial reuse...
+    partial_min_paraphrase: int = 3  # ...or this many paraphrased ones with probability >= partial_paraphrase_prob
+    partial_paraphrase_prob: float = 0.9
+    partial_min_identical_words: int = 20  # or one identical sentence at least this long
 
 
 @dataclass

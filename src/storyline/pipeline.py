@@ -116,7 +116,10 @@ class Pipeline:
         return self._cluster_stage
 
     def _make_reuse_stage(self) -> Any:
-        return None  # wired by the reuse stage (issue: copies and rewrites)
+        from .embed import get_embedder
+        from .reuse import ReuseStage
+
+        return ReuseStage(self.config.reuse, get_embedder(self.config.embed))
 
     def _make_cluster_stage(self) -> Any:
         return None  # wired by the cluster stage (issue: stories)

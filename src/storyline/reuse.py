@@ -1,0 +1,905 @@
+"""Copies and rewrites: near-duplicates and passage-level provenance (who copied whom).
+
+Three parts, all pure except :class:`ReuseStage` (which the pipeline hands the store):
+
+- **Signatures** (:meth:`ReuseDetector.signature`, :meth:`ReuseDetector.band_keys`): a datasketch
+  MinHash over word 5-shingles of the cleaned body (shingles hashed with a stable vectorised
+  rolling hash, then datasketch's own permutations and min-reduction), cut into LSH bands whose
+  keys the store indexes. Updated per article, never rebuilt.
+- **Alignment** (:meth:`ReuseDetector.compare`): every sentence pair of the two articles gets a
+  paraphrase probability from a logistic regression over lexical features (word / content-word /
+  bigram overlap, length ratio, agreement of numbers and names) and the embedding cosine. The
+  weights were learnt offline on MRPC (``eval/reuse.py --write-weights``) and ship in
+  ``storyline/data/reuse_weights.json``. Pairs are matched one-to-one, best first; each aligned pair
+  is *identical*, *edited* or *paraphrase*. Coverage both ways, the share in the same order and the
+  kinds give the relation: exact-duplicate, near-duplicate, rewrite, partial-reuse or independent.
+- **Direction**: dates, then citation cues naming the other article's outlet ("TASS reported",
+  "according to The Washington Post"), then ingest order; the edge says which rule decided and
+  how sure it is.
+
+:class:`ReuseStage` finds candidates for each new article through two routes (LSH band buckets in
+the store; nearest article embeddings in a usearch index, built once per process from the store and
+then updated per article), compares, stores the non-independent edges and fills
+``results[id].copies_of``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import unicodedata
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .config import ReuseConfig
+from .model import AlignedPassage, Article, ReuseEdge
+from .text import article_sentences, stopwords
+
+__all__ = [
+    "ReuseDetector",
+    "ReuseStage",
+    "duplicate_groups",
+    "pair_features",
+    "FEATURES",
+    "load_weights",
+    "edges_of",
+    "duplicates",
+]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CAP = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'-]*)")
+_DIGIT = re.compile(r"\d")
+
+# the features of one sentence pair, in the order the weights use them
+FEATURES = [
+    "tok_jacc", "tok_cont", "tok_cover", "cw_jacc", "cw_cont", "cw_diff", "stem_jacc", "stem_cont",
+    "bi_jacc", "bi_cont", "tri_cont", "len_ratio", "len_diff", "num_agree", "num_any", "ne_agree", "ne_any",
+    "cos", "cos2", "cos_x_tok",
+]
+LEXICAL_FEATURES = [f for f in FEATURES if not f.startswith("cos")]
+
+_M64 = np.uint64(0x9E3779B97F4A7C15)
+_TOKEN_HASH: dict[str, int] = {}  # word -> crc32 (stable across processes), bounded
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+# --------------------------------------------------------------------------- weights
+
+
+@lru_cache(maxsize=1)
+def _packaged_weights() -> dict[str, Any]:
+    try:
+        text = resources.files("storyline").joinpath("data/reuse_weights.json").read_text(encoding="utf-8")
+        return json.loads(text)
+    except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError):  # pragma: no cover - broken install
+        return {}
+
+
+def load_weights(embedder_name: str | None, override: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The paraphrase model for this embedder: {features, mean, scale, coef, intercept}.
+
+    The weights file holds one model per embedder name plus a lexical-only one ("none"), used
+    when there is no embedder or no model for it.
+    """
+    table = override or _packaged_weights()
+    models = table.get("models", table)
+    if embedder_name and embedder_name in models:
+        return models[embedder_name]
+    if "none" in models:
+        return models["none"]
+    # last resort (no weights file at all): a hand-set lexical rule
+    return {
+        "features": ["tok_jacc", "bi_jacc"],
+        "mean": [0.0, 0.0],
+        "scale": [1.0, 1.0],
+        "coef": [6.0, 4.0],
+        "intercept": -3.0,
+    }
+
+
+# --------------------------------------------------------------------------- per-article profile
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+@dataclass
+class _Rows:
+    """Per-sentence feature sets as (flat ids, row pointers, set sizes)."""
+
+    ids: np.ndarray  # int64 hashed items, unique within a row
+    rows: np.ndarray  # row index of each id
+    sizes: np.ndarray  # items per row (float32)
+
+
+def _rows(sets: list[list[int]]) -> _Rows:
+    sizes = np.array([len(s) for s in sets], dtype=np.float32)
+    if sets and sizes.sum() > 0:
+        ids = np.fromiter((x for s in sets for x in s), dtype=np.int64, count=int(sizes.sum()))
+        rows = np.repeat(np.arange(len(sets)), sizes.astype(np.int64))
+    else:
+        ids = np.zeros(0, dtype=np.int64)
+        rows = np.zeros(0, dtype=np.int64)
+    return _Rows(ids, rows, sizes)
+
+
+@dataclass
+class Profile:
+    """What comparing needs of one article (built once, cached by id)."""
+
+    article_id: str
+    texts: list[str]  # sentence texts (capped)
+    n_tokens: np.ndarray  # tokens per sentence
+    seq_hash: np.ndarray  # hash of each sentence's token sequence (identity test)
+    tok: _Rows
+    cw: _Rows
+    bi: _Rows
+    tri: _Rows
+    stem: _Rows
+    num: _Rows
+    ne: _Rows
+    emb: np.ndarray | None  # sentence embeddings (n x d), L2-normalised
+    body_hash: int  # hash of the whole token sequence
+    tagged: _Rows | None = None
+    uniq: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.texts)
+
+    def all_ids(self) -> tuple[_Rows, np.ndarray]:
+        """All the sets above in one id space (kind in the high bits, so sorted ids group by kind),
+        and the sorted unique ids."""
+        if self.tagged is None:
+            ids, rows = [], []
+            for k, name in enumerate(_KINDS):
+                r: _Rows = getattr(self, name)
+                ids.append((r.ids & np.int64(_LOW60)) | np.int64(k << 60))
+                rows.append(r.rows)
+            self.tagged = _Rows(np.concatenate(ids), np.concatenate(rows), np.zeros(0, dtype=np.float32))
+            self.uniq = np.unique(self.tagged.ids)
+        return self.tagged, self.uniq
+
+
+_KINDS = ["tok", "cw", "bi", "tri", "stem", "num", "ne"]
+_LOW60 = (1 << 60) - 1
+_KIND_STARTS = np.array([k << 60 for k in range(len(_KINDS) + 1)], dtype=np.int64)
+
+
+def _all_intersections(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
+    """|A_i ∩ B_j| for every sentence pair and every kind of set, with one pass over the shared items."""
+    na, nb = pa.n, pb.n
+    a, ua = pa.all_ids()
+    b, ub = pb.all_ids()
+    out = {k: np.zeros((na, nb), dtype=np.float32) for k in _KINDS}
+    common = np.intersect1d(ua, ub, assume_unique=True)
+    if not len(common):
+        return out
+    bounds = np.searchsorted(common, _KIND_STARTS)
+    k = len(common)
+
+    def columns(r: _Rows) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.minimum(np.searchsorted(common, r.ids), k - 1)
+        hit = common[pos] == r.ids
+        return r.rows[hit], pos[hit]
+
+    ra, ka = columns(a)
+    rb, kb = columns(b)
+    if na * k <= 4_000_000 and nb * k <= 4_000_000:
+        ma = np.zeros((na, k), dtype=np.float32)
+        mb = np.zeros((nb, k), dtype=np.float32)
+        ma[ra, ka] = 1.0
+        mb[rb, kb] = 1.0
+    else:
+        from scipy.sparse import csr_matrix
+
+        ma = csr_matrix((np.ones(len(ka), dtype=np.float32), (ra, ka)), shape=(na, k)).tocsc()
+        mb = csr_matrix((np.ones(len(kb), dtype=np.float32), (rb, kb)), shape=(nb, k)).tocsc()
+    for i, name in enumerate(_KINDS):
+        s, e = int(bounds[i]), int(bounds[i + 1])
+        if e > s:
+            prod = ma[:, s:e] @ mb[:, s:e].T
+            out[name] = prod if isinstance(prod, np.ndarray) else prod.toarray().astype(np.float32)
+    return out
+
+
+def _overlap(inter: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Jaccard and containment (overlap / smaller set) matrices."""
+    union = sa[:, None] + sb[None, :] - inter
+    small = np.minimum(sa[:, None], sb[None, :])
+    jacc = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    cont = np.divide(inter, small, out=np.zeros_like(inter), where=small > 0)
+    return jacc, cont
+
+
+def _agreement(inter: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Agreement of two optional sets: Jaccard where either has items, 1 where neither has; and 'any'."""
+    union = sa[:, None] + sb[None, :] - inter
+    anym = (union > 0).astype(np.float32)
+    agree = np.where(union > 0, np.divide(inter, union, out=np.zeros_like(inter), where=union > 0), 1.0)
+    return agree.astype(np.float32), anym
+
+
+def pair_features(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
+    """Every feature of :data:`FEATURES` as an (na x nb) matrix."""
+    na, nb = pa.n, pb.n
+    f: dict[str, np.ndarray] = {}
+    X = _all_intersections(pa, pb)
+    inter = X["tok"]
+    f["tok_jacc"], f["tok_cont"] = _overlap(inter, pa.tok.sizes, pb.tok.sizes)
+    big = np.maximum(pa.tok.sizes[:, None], pb.tok.sizes[None, :])
+    f["tok_cover"] = np.divide(inter, big, out=np.zeros_like(inter), where=big > 0)
+    inter = X["cw"]
+    f["cw_jacc"], f["cw_cont"] = _overlap(inter, pa.cw.sizes, pb.cw.sizes)
+    f["cw_diff"] = np.log1p(np.maximum(pa.cw.sizes[:, None] + pb.cw.sizes[None, :] - 2 * inter, 0)).astype(np.float32)
+    f["stem_jacc"], f["stem_cont"] = _overlap(X["stem"], pa.stem.sizes, pb.stem.sizes)
+    f["bi_jacc"], f["bi_cont"] = _overlap(X["bi"], pa.bi.sizes, pb.bi.sizes)
+    _, f["tri_cont"] = _overlap(X["tri"], pa.tri.sizes, pb.tri.sizes)
+    la, lb = pa.n_tokens[:, None], pb.n_tokens[None, :]
+    f["len_ratio"] = (np.minimum(la, lb) / np.maximum(np.maximum(la, lb), 1)).astype(np.float32)
+    f["len_diff"] = np.log1p(np.abs(la - lb)).astype(np.float32)
+    f["num_agree"], f["num_any"] = _agreement(X["num"], pa.num.sizes, pb.num.sizes)
+    f["ne_agree"], f["ne_any"] = _agreement(X["ne"], pa.ne.sizes, pb.ne.sizes)
+    if pa.emb is not None and pb.emb is not None and pa.emb.shape[1:] == pb.emb.shape[1:]:
+        cos = np.clip(pa.emb @ pb.emb.T, -1.0, 1.0).astype(np.float32)
+    else:
+        cos = np.zeros((na, nb), dtype=np.float32)
+    f["cos"] = cos
+    f["cos2"] = cos * cos
+    f["cos_x_tok"] = cos * f["tok_jacc"]
+    return f
+
+
+def apply_weights(features: dict[str, np.ndarray], weights: dict[str, Any]) -> np.ndarray:
+    """Logistic regression over standardised features -> probability matrix."""
+    z = None
+    for name, mu, sd, w in zip(weights["features"], weights["mean"], weights["scale"], weights["coef"]):
+        term = (features[name] - np.float32(mu)) * np.float32(w / (sd or 1.0))
+        z = term if z is None else z + term
+    z = z + np.float32(weights["intercept"])
+    return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- direction cues
+
+_CITE_BEFORE = r"(?:according\s+to|reported\s+by|cited\s+by|quoted\s+by|citing|quoting|via|told|source:|sources?\s+at|from|by)\s+(?:the\s+)?"
+_CITE_AFTER = r"(?:'s)?\s+(?:reported|reports|said|says|wrote|writes|quoted|cited|has\s+reported|news\s+agency|agency|quote|learnt|learned)"
+
+
+@lru_cache(maxsize=4096)
+def _outlet_patterns(outlet: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    name = re.sub(r"^\s*the\s+", "", outlet.strip(), flags=re.I)
+    if len(name) < 2:
+        return None
+    esc = re.escape(name).replace(r"\ ", r"\s+")
+    strong = re.compile(
+        rf"(?:{_CITE_BEFORE}{esc}\b|\b{esc}{_CITE_AFTER}\b|/\s*{esc}\s*/|\(\s*{esc}\s*\))", re.I
+    )
+    bare = re.compile(rf"(?<![\w]){esc}(?![\w])", re.I if not name.isupper() else 0)
+    return strong, bare
+
+
+def citation_strength(text: str, outlet: str | None) -> float:
+    """How clearly ``text`` credits ``outlet`` as its source: 0 (no mention), 0.6 (named), 0.85 (credited)."""
+    if not outlet:
+        return 0.0
+    pats = _outlet_patterns(outlet)
+    if pats is None:
+        return 0.0
+    strong, bare = pats
+    if strong.search(text):
+        return 0.85
+    if bare.search(text):
+        return 0.6
+    return 0.0
+
+
+def _same_outlet(a: Article, b: Article) -> bool:
+    return bool(a.outlet and b.outlet and a.outlet.strip().lower() == b.outlet.strip().lower())
+
+
+def decide_direction(a: Article, b: Article) -> tuple[Article, Article, str, float]:
+    """(source, target, rule, confidence): who published first."""
+    # 1. dates, compared at the precision both have
+    if a.published and b.published:
+        both_minute = a.date_precision == "minute" and b.date_precision == "minute"
+        da = a.published if both_minute else a.published.date()
+        db = b.published if both_minute else b.published.date()
+        if da != db:
+            src, tgt = (a, b) if da < db else (b, a)
+            if both_minute:
+                minutes = abs((a.published - b.published).total_seconds()) / 60
+                conf = 0.8 if minutes < 60 else 0.9
+            else:
+                days = abs((da - db).days)  # type: ignore[operator]
+                conf = 0.9 if days == 1 else 0.95
+            # a citation cue pointing the other way lowers the confidence (dates may be wrong)
+            if not _same_outlet(a, b) and citation_strength(src.text, tgt.outlet) >= 0.85:
+                conf -= 0.2
+            return src, tgt, "date", round(conf, 3)
+    # 2. citation cues: the copy names the original's outlet
+    if not _same_outlet(a, b):
+        a_cites_b = citation_strength(a.text, b.outlet)
+        b_cites_a = citation_strength(b.text, a.outlet)
+        if a_cites_b != b_cites_a:
+            if a_cites_b > b_cites_a:
+                return b, a, "citation", round(a_cites_b - 0.5 * b_cites_a, 3)
+            return a, b, "citation", round(b_cites_a - 0.5 * a_cites_b, 3)
+    # 3. ingest order
+    if a.seq is not None and b.seq is not None and a.seq != b.seq:
+        src, tgt = (a, b) if a.seq < b.seq else (b, a)
+        return src, tgt, "ingest-order", 0.55
+    src, tgt = (a, b) if a.id <= b.id else (b, a)
+    return src, tgt, "ingest-order", 0.5
+
+
+# --------------------------------------------------------------------------- the detector
+
+
+def _lis_length(seq: list[int]) -> int:
+    """Length of the longest strictly increasing subsequence."""
+    import bisect
+
+    tails: list[int] = []
+    for x in seq:
+        i = bisect.bisect_left(tails, x)
+        if i == len(tails):
+            tails.append(x)
+        else:
+            tails[i] = x
+    return len(tails)
+
+
+class ReuseDetector:
+    """Signatures and pairwise comparison (pure: no store)."""
+
+    def __init__(self, config: ReuseConfig | None = None, embedder: Any = None, cache_size: int = 4096):
+        from datasketch import MinHash
+        from datasketch.lsh import _optimal_param
+
+        self.config = config or ReuseConfig()
+        self.embedder = embedder
+        self._template = MinHash(num_perm=self.config.num_perm, seed=1, scheme="affine32")
+        self._perm_a, self._perm_b = (np.asarray(p, dtype=np.uint32) for p in self._template.permutations)
+        self.bands, self.rows = _optimal_param(self.config.lsh_threshold, self.config.num_perm, 0.5, 0.5)
+        name = getattr(embedder, "name", None) if embedder is not None else None
+        self.weights = load_weights(name, self.config.weights or None)
+        self.uses_embeddings = embedder is not None and any(f.startswith("cos") for f in self.weights["features"])
+        self._lexical_weights = load_weights(None, self.config.weights or None)
+        self._cache: OrderedDict[str, Profile] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._stop = stopwords()
+
+    # ------------------------------------------------------------------ signatures
+    def _tokens(self, article: Article) -> list[str]:
+        out: list[str] = []
+        cap = self.config.max_tokens
+        for p in article.paragraphs:
+            out.extend(_WORD.findall(_norm(p)))
+            if len(out) >= cap:
+                return out[:cap]
+        return out
+
+    def shingle_hashes(self, tokens: list[str]) -> np.ndarray:
+        """Stable 32-bit hashes of the word k-shingles (vectorised rolling hash over crc32 of words)."""
+        if not tokens:
+            return np.zeros(0, dtype=np.uint32)
+        cache = _TOKEN_HASH
+        if len(cache) > 2_000_000:
+            cache.clear()
+        get = cache.get
+        th = np.array([get(t) or cache.setdefault(t, zlib.crc32(t.encode("utf-8"))) for t in tokens], dtype=np.uint64)
+        k = min(self.config.shingle_size, len(th))
+        n = len(th) - k + 1
+        h = np.zeros(n, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for j in range(k):
+                h = h * _M64 + th[j : j + n] + np.uint64(j + 1)
+            h ^= h >> np.uint64(29)
+            h = h * _M64
+        return np.unique((h >> np.uint64(32)).astype(np.uint32))
+
+    def minhash(self, article: Article) -> Any:
+        """The datasketch LeanMinHash of the article (same permutations as :meth:`signature`)."""
+        from datasketch import LeanMinHash, MinHash
+
+        hv = self.signature(article).astype(np.uint32)
+        return LeanMinHash(MinHash(num_perm=self.config.num_perm, seed=1, scheme="affine32", hashvalues=hv,
+                                   permutations=self._template.permutations))
+
+    def signature(self, article: Article) -> np.ndarray:
+        """MinHash signature (num_perm uint64 values; all max for an empty body)."""
+        return self.signature_of_hashes(self.shingle_hashes(self._tokens(article)))
+
+    def signature_of_hashes(self, hashes: np.ndarray) -> np.ndarray:
+        from datasketch.minhash import _fmix
+
+        num_perm = self.config.num_perm
+        if not len(hashes):
+            return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint64)
+        hv = _fmix(hashes.astype(np.uint32), 32)  # datasketch's affine32 scheme, vectorised
+        out = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
+        with np.errstate(over="ignore"):
+            step = max(1, 65536 // num_perm)
+            for i in range(0, len(hv), step):
+                chunk = hv[i : i + step, None]
+                phv = chunk * self._perm_a[None, :] + self._perm_b[None, :]
+                np.minimum(out, phv.min(axis=0), out=out)
+        return out.astype(np.uint64)
+
+    def band_keys(self, signature: np.ndarray) -> list[bytes]:
+        """One key per LSH band; none for an empty body (it would collide with every other empty one)."""
+        sig = np.asarray(signature, dtype=np.uint64)
+        if len(sig) < self.bands * self.rows or bool(np.all(sig == 0xFFFFFFFF)):
+            return []
+        keys = []
+        for band in range(self.bands):
+            chunk = sig[band * self.rows : (band + 1) * self.rows].astype(np.uint32).tobytes()
+            keys.append(bytes([band]) + hashlib.blake2b(chunk, digest_size=8).digest())
+        return keys
+
+    def sentence_keys(self, article: Article) -> list[bytes]:
+        """Fingerprints of the article's long sentences (exact word sequence), stored as extra LSH keys
+        so that an article carrying a few verbatim passages of another is a candidate too."""
+        n, min_words = self.config.sentence_keys, self.config.sentence_key_min_words
+        if n <= 0:
+            return []
+        keys: dict[bytes, None] = {}
+        for s in article_sentences(article)[: self.config.max_sentences]:
+            toks = _WORD.findall(_norm(s.text))
+            if len(toks) >= min_words:
+                keys[b"\xfe" + hashlib.blake2b(" ".join(toks).encode("utf-8"), digest_size=8).digest()] = None
+                if len(keys) >= n:
+                    break
+        return list(keys)
+
+    @staticmethod
+    def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
+        if len(sig_a) != len(sig_b) or not len(sig_a):
+            return 0.0
+        return float(np.mean(np.asarray(sig_a) == np.asarray(sig_b)))
+
+    # ------------------------------------------------------------------ profiles
+    def profile(self, article: Article) -> Profile:
+        with self._lock:
+            p = self._cache.get(article.id)
+            if p is not None:
+                self._cache.move_to_end(article.id)
+                return p
+        p = self._build_profile(article)
+        with self._lock:
+            self._cache[article.id] = p
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return p
+
+    def forget(self, article_id: str) -> None:
+        with self._lock:
+            self._cache.pop(article_id, None)
+
+    def _build_profile(self, article: Article) -> Profile:
+        sents = article_sentences(article)[: self.config.max_sentences]
+        return self.profile_from_texts(article.id, [s.text for s in sents])
+
+    def profile_from_texts(self, key: str, texts: list[str], emb: np.ndarray | None = None) -> Profile:
+        """A profile over given sentences (no splitting); ``emb`` may bring their embeddings."""
+        # cap very long sentences (e.g. a text without punctuation) so one row cannot explode
+        texts = [t if len(t) <= 2000 else t[:2000] for t in texts]
+        sw = self._stop
+        tok_sets, cw_sets, bi_sets, tri_sets, stem_sets, num_sets, ne_sets = [], [], [], [], [], [], []
+        n_tokens, seq_hash = [], []
+        all_toks: list[str] = []
+        for t in texts:
+            toks = _WORD.findall(_norm(t))
+            all_toks.extend(toks)
+            n_tokens.append(len(toks))
+            seq_hash.append(hash(tuple(toks)) if toks else hash(t))
+            tok_sets.append(list({hash(w) for w in toks}))
+            cw_sets.append(list({hash(w) for w in toks if w not in sw and len(w) > 1 and not w.isdigit()}))
+            bi_sets.append(list({hash((toks[i], toks[i + 1])) for i in range(len(toks) - 1)}))
+            tri_sets.append(list({hash((toks[i], toks[i + 1], toks[i + 2])) for i in range(len(toks) - 2)}))
+            stem_sets.append(list({hash(w[:5]) for w in toks if w not in sw}))
+            num_sets.append(list({hash(w) for w in toks if _DIGIT.search(w)}))
+            ne_sets.append(list({hash(m.lower()) for m in _CAP.findall(t)}))
+        return Profile(
+            article_id=key,
+            texts=texts,
+            n_tokens=np.array(n_tokens, dtype=np.float32),
+            seq_hash=np.array(seq_hash, dtype=np.int64),
+            tok=_rows(tok_sets),
+            cw=_rows(cw_sets),
+            bi=_rows(bi_sets),
+            tri=_rows(tri_sets),
+            stem=_rows(stem_sets),
+            num=_rows(num_sets),
+            ne=_rows(ne_sets),
+            emb=emb,
+            body_hash=hash(tuple(all_toks)),
+        )
+
+    def article_vector(self, article: Article) -> np.ndarray | None:
+        """Unit vector of the article (mean of its sentence embeddings), for the semantic route."""
+        if self.embedder is None:
+            return None
+        p = self.profile(article)
+        if not p.texts:
+            return None
+        if p.emb is None:
+            self._embed(p)
+        emb = p.emb[:64] if p.emb is not None else np.asarray(self.embedder.encode(p.texts[:64]), dtype=np.float32)
+        if not len(emb):
+            return None
+        v = emb.mean(axis=0)
+        center = self.weights.get("center")
+        if center is not None and len(center) == len(v):
+            v = v - np.asarray(center, dtype=np.float32)  # remove what all texts share (learnt offline)
+        norm = float(np.linalg.norm(v))
+        return (v / norm).astype(np.float32) if norm > 0 else None
+
+    # ------------------------------------------------------------------ comparing
+    def _embed(self, p: Profile) -> None:
+        if p.emb is None and self.uses_embeddings and p.texts:
+            p.emb = np.asarray(self.embedder.encode(p.texts), dtype=np.float32)
+
+    def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        if weights is None:
+            self._embed(pa)
+            self._embed(pb)
+        feats = pair_features(pa, pb)
+        return apply_weights(feats, weights or self.weights), feats
+
+    def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None) -> list[tuple[int, int, float, str]]:
+        """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order."""
+        if not pa.n or not pb.n:
+            return []
+        prob, feats = self.similarity(pa, pb, weights)
+        same = pa.seq_hash[:, None] == pb.seq_hash[None, :]
+        prob = np.where(same, np.maximum(prob, 0.999), prob)
+        thr = self.config.match_threshold
+        ii, jj = np.nonzero(prob >= thr)
+        if not len(ii):
+            return []
+        scores = prob[ii, jj]
+        # best first; ties broken towards pairs near the diagonal (same position in both)
+        diag = np.abs(ii / max(pa.n, 1) - jj / max(pb.n, 1))
+        order = np.lexsort((diag, -scores))
+        used_a: set[int] = set()
+        used_b: set[int] = set()
+        out = []
+        bij = feats["bi_jacc"]
+        for k in order:
+            i, j = int(ii[k]), int(jj[k])
+            if i in used_a or j in used_b:
+                continue
+            used_a.add(i)
+            used_b.add(j)
+            if same[i, j]:
+                kind = "identical"
+            elif bij[i, j] >= self.config.edited_min_bigram_jaccard:
+                kind = "edited"
+            else:
+                kind = "paraphrase"
+            out.append((i, j, float(scores[k]), kind))
+        # second pass: between the anchors, weaker pairs that keep the order (a rewrite's
+        # harder sentences) are aligned too
+        fill = self.config.fill_threshold
+        if out and fill < thr:
+            fi, fj = np.nonzero((prob >= fill) & (prob < thr))
+            if len(fi):
+                fs = prob[fi, fj]
+                anchors = sorted((i, j) for i, j, _, _ in out)
+                for k in np.argsort(-fs, kind="stable"):
+                    i, j = int(fi[k]), int(fj[k])
+                    if i in used_a or j in used_b:
+                        continue
+                    if any((i2 < i and j2 > j) or (i2 > i and j2 < j) for i2, j2 in anchors):
+                        continue  # would cross an aligned pair
+                    used_a.add(i)
+                    used_b.add(j)
+                    anchors.append((i, j))
+                    kind = "edited" if bij[i, j] >= self.config.edited_min_bigram_jaccard else "paraphrase"
+                    out.append((i, j, float(fs[k]), kind))
+        out.sort()
+        return out
+
+    def compare(self, a: Article, b: Article) -> ReuseEdge:
+        """How ``a`` and ``b`` share text; source_id is the one judged first."""
+        pa, pb = self.profile(a), self.profile(b)
+        src, tgt, rule, dconf = decide_direction(a, b)
+        if src.id != a.id:
+            pa, pb = pb, pa
+        pairs = None
+        if self.uses_embeddings:
+            # cheap first pass without embeddings: a copy is plain from the words alone
+            lexical = self.align(pa, pb, self._lexical_weights)
+            if self._relation(pa, pb, lexical)[0] in ("exact-duplicate", "near-duplicate"):
+                pairs = lexical
+        if pairs is None:
+            pairs = self.align(pa, pb)
+        relation, conf = self._relation(pa, pb, pairs)
+        ns, nt = pa.n, pb.n
+        matched = len(pairs)
+        cov_s = matched / ns if ns else 0.0
+        cov_t = matched / nt if nt else 0.0
+        passages = [
+            AlignedPassage(
+                source_index=i, target_index=j, source_text=pa.texts[i], target_text=pb.texts[j],
+                score=round(p, 4), kind=k,  # type: ignore[arg-type]
+            )
+            for i, j, p, k in pairs
+        ]
+        return ReuseEdge(
+            source_id=src.id,
+            target_id=tgt.id,
+            relation=relation,  # type: ignore[arg-type]
+            confidence=float(conf),
+            source_coverage=round(cov_s, 4),
+            target_coverage=round(cov_t, 4),
+            direction_rule=rule,
+            direction_confidence=float(dconf),
+            passages=passages,
+        )
+
+    def _relation(self, pa: Profile, pb: Profile, pairs: list[tuple[int, int, float, str]]) -> tuple[str, float]:
+        """The relation of source profile ``pa`` and target ``pb`` from their alignment, and its confidence."""
+        cfg = self.config
+        ns, nt = pa.n, pb.n
+        matched = len(pairs)
+        cov_s = matched / ns if ns else 0.0
+        cov_t = matched / nt if nt else 0.0
+        cov_hi, cov_lo = max(cov_s, cov_t), min(cov_s, cov_t)
+        kinds = [k for *_, k in pairs]
+        n_ident = kinds.count("identical")
+        n_lex = n_ident + kinds.count("edited")
+        lex_share = n_lex / matched if matched else 0.0
+        order = _lis_length([j for _, j, _, _ in pairs]) / matched if matched else 0.0
+        mean_p = float(np.mean([p for _, _, p, _ in pairs])) if pairs else 0.0
+        long_lex = sum(1 for i, j, _, k in pairs if k != "paraphrase" and min(pa.n_tokens[i], pb.n_tokens[j]) >= 6)
+        long_ident = sum(1 for i, j, _, k in pairs if k == "identical" and pa.n_tokens[i] >= cfg.partial_min_identical_words)
+        strong_para = sum(1 for *_, p, k in pairs if k == "paraphrase" and p >= cfg.partial_paraphrase_prob)
+
+        if ns and nt and (pa.body_hash == pb.body_hash or (cov_lo >= cfg.exact_min_coverage and n_ident >= cfg.exact_min_coverage * max(ns, nt))):
+            relation, conf = "exact-duplicate", 0.99 if pa.body_hash == pb.body_hash else round(min(cov_lo, n_ident / max(ns, nt)), 3)
+        elif cov_hi >= cfg.near_min_coverage and cov_lo >= cfg.near_min_other_coverage and lex_share >= cfg.near_min_lexical_share:
+            relation = "near-duplicate"
+            conf = round(min(0.99, 0.5 + 0.25 * cov_hi + 0.25 * lex_share), 3)
+        elif cov_hi >= cfg.rewrite_min_coverage and cov_lo >= cfg.rewrite_min_other_coverage and order >= cfg.rewrite_min_order:
+            relation = "rewrite"
+            conf = round(min(0.99, 0.4 * mean_p + 0.3 * order + 0.3 * cov_hi), 3)
+        elif (
+            long_lex >= cfg.partial_min_lexical
+            or (long_lex >= 1 and strong_para >= 1)
+            or strong_para >= cfg.partial_min_paraphrase
+            or long_ident >= 1
+        ):
+            relation = "partial-reuse"
+            evidence = [p for *_, p, k in pairs if k != "paraphrase" or p >= cfg.partial_paraphrase_prob]
+            conf = round(min(0.99, 1.0 - math.prod(1.0 - 0.8 * p for p in evidence)), 3)
+        else:
+            relation = "independent"
+            # how sure we are that nothing was taken: fewer and weaker matches -> surer
+            conf = round(max(0.5, 1.0 - 0.15 * matched * mean_p), 3)
+        return relation, float(conf)
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+class _VectorIndex:
+    """usearch index over article vectors, keyed by article id; built once, then added to."""
+
+    def __init__(self, dim: int):
+        from usearch.index import Index
+
+        self.dim = dim
+        self.index = Index(ndim=dim, metric="cos", dtype="f16")
+        self.ids: list[str] = []
+        self.key_of: dict[str, int] = {}
+
+    def add(self, ids: list[str], vectors: np.ndarray) -> None:
+        new = [(i, v) for i, v in zip(ids, vectors) if i not in self.key_of]
+        if not new:
+            return
+        keys = np.arange(len(self.ids), len(self.ids) + len(new), dtype=np.uint64)
+        for (aid, _), k in zip(new, keys):
+            self.key_of[aid] = int(k)
+            self.ids.append(aid)
+        self.index.add(keys, np.stack([v for _, v in new]).astype(np.float32))
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        m = self.index.search(np.asarray(vector, dtype=np.float32), min(k, len(self.ids)))
+        return [(self.ids[int(key)], 1.0 - float(d)) for key, d in zip(m.keys, m.distances)]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class ReuseStage:
+    """Pipeline stage: candidates (LSH bands in the store + nearest embeddings) -> compare -> edges."""
+
+    def __init__(self, config: ReuseConfig | None = None, embedder: Any = None, detector: ReuseDetector | None = None):
+        self.config = config or ReuseConfig()
+        self.embedder = embedder
+        self.detector = detector or ReuseDetector(self.config, embedder)
+        self._index: _VectorIndex | None = None
+        self._index_store: Any = None
+        self.stats = {"articles": 0, "lsh_candidates": 0, "semantic_candidates": 0, "semantic_skipped": 0,
+                      "compared": 0, "edges": 0}
+
+    # ------------------------------------------------------------------ semantic index
+    def _vector_index(self, store: Any) -> _VectorIndex | None:
+        if not (self.config.semantic and self.embedder is not None):
+            return None
+        if self._index is None or self._index_store is not store:
+            index = _VectorIndex(int(self.embedder.dim))
+            try:
+                keys, mat = store.get_embeddings(self.config.embedding_kind)
+            except ValueError:  # vectors of several sizes in that space: start empty, add as we go
+                keys, mat = [], np.zeros((0, 0), dtype=np.float32)
+            if len(keys) and mat.shape[1] == index.dim:
+                index.add(list(keys), mat)
+            self._index, self._index_store = index, store
+        return self._index
+
+    # ------------------------------------------------------------------ processing
+    def _lsh_candidates(self, keys: list[bytes], self_id: str, stored: dict[bytes, list[str]] | None,
+                        chunk: dict[bytes, list[str]], store: Any) -> list[str]:
+        """Ids sharing keys with these, most shared first (stored ones and earlier ones of the chunk)."""
+        counts: dict[str, int] = {}
+        if stored is None:  # a store without the bulk lookup: one query per article, unranked
+            for c in store.query_bands(keys):
+                counts[c] = 1
+        for k in keys:
+            for src in (stored.get(k) if stored is not None else None, chunk.get(k)):
+                if src:
+                    for c in src:
+                        counts[c] = counts.get(c, 0) + 1
+        counts.pop(self_id, None)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [c for c, _ in ranked[: self.config.max_candidates]]
+
+    def _semantic_candidates(self, article: Article, signature: np.ndarray, vector: np.ndarray, store: Any,
+                             index: _VectorIndex, exclude: list[str], sigs_chunk: dict[str, np.ndarray]) -> list[str]:
+        """The nearest stored articles by embedding whose signature shares a MinHash value with this one
+        (or that are very near: a reworded copy may share no 5-word run at all)."""
+        cfg = self.config
+        room = cfg.max_candidates - len(exclude)
+        if room <= 0:
+            return []
+        near = [(c, sim) for c, sim in index.search(vector, cfg.semantic_top_k + 1)
+                if c != article.id and c not in exclude and sim >= cfg.semantic_min_similarity]
+        if not near:
+            return []
+        sigs = store.get_minhashes([c for c, _ in near if c not in sigs_chunk])
+        empty = bool(np.all(signature == 0xFFFFFFFF))
+        out = []
+        for cid, sim in near:
+            sig = sigs_chunk.get(cid, sigs.get(cid))
+            shares = sig is not None and len(sig) == len(signature) and not empty and bool(np.any(sig == signature))
+            if not shares and sim < cfg.semantic_sure_similarity:
+                self.stats["semantic_skipped"] += 1
+                continue
+            out.append(cid)
+            if len(out) >= room:
+                break
+        self.stats["semantic_candidates"] += len(out)
+        return out
+
+    def process(self, articles: list[Article], store: Any, results: dict[str, Any]) -> list[ReuseEdge]:
+        """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
+        articles of the same chunk are found too). Returns the non-independent edges.
+
+        One band lookup and one bulk insert per chunk; the vector index is built once per process
+        (from the store) and then added to."""
+        det = self.detector
+        index = self._vector_index(store)
+        kind = self.config.embedding_kind
+        sigs = [det.signature(a) for a in articles]
+        keys = [det.band_keys(sig) + det.sentence_keys(a) for a, sig in zip(articles, sigs)]
+        stored: dict[bytes, list[str]] | None = {}
+        try:
+            for bucket, aid in store.lookup_bands(list(dict.fromkeys(k for ks in keys for k in ks))):
+                stored.setdefault(bytes(bucket), []).append(aid)  # type: ignore[union-attr]
+        except (AttributeError, NotImplementedError):
+            stored = None
+        chunk_keys: dict[bytes, list[str]] = {}
+        chunk_sigs: dict[str, np.ndarray] = {}
+        vectors: list[tuple[str, np.ndarray]] = []
+        found: list[ReuseEdge] = []
+        for a, sig, ks in zip(articles, sigs, keys):
+            self.stats["articles"] += 1
+            cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
+            self.stats["lsh_candidates"] += len(cands)
+            if index is not None:
+                vector = det.article_vector(a)
+                if vector is not None:
+                    cands += self._semantic_candidates(a, sig, vector, store, index, cands, chunk_sigs)
+                    index.add([a.id], vector[None, :])
+                    vectors.append((a.id, vector))
+            for k in ks:
+                chunk_keys.setdefault(k, []).append(a.id)
+            chunk_sigs[a.id] = sig
+            if not cands:
+                continue
+            edges = []
+            for b in store.get_articles(cands):
+                if b.id == a.id:
+                    continue
+                self.stats["compared"] += 1
+                e = det.compare(a, b)
+                if e.relation != "independent":
+                    edges.append(e)
+            if edges:
+                found += edges
+                for e in edges:
+                    r = results.get(e.target_id)
+                    if r is not None:
+                        entry = {"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
+                        if entry not in r.copies_of:
+                            r.copies_of.append(entry)
+        store.put_minhashes([(a.id, sig, ks) for a, sig, ks in zip(articles, sigs, keys)])
+        for aid, v in vectors:
+            store.put_embedding(kind, aid, v)
+        if found:
+            store.put_edges(found)
+            self.stats["edges"] += len(found)
+        return found
+
+
+# --------------------------------------------------------------------------- the reuse graph
+
+
+def duplicate_groups(edges: list[ReuseEdge]) -> list[list[str]]:
+    """Connected components over exact/near-duplicate edges (each group: earliest source first)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    incoming: dict[str, int] = {}
+    for e in edges:
+        if e.relation not in ("exact-duplicate", "near-duplicate"):
+            continue
+        ra, rb = find(e.source_id), find(e.target_id)
+        if ra != rb:
+            parent[rb] = ra
+        incoming[e.target_id] = incoming.get(e.target_id, 0) + 1
+        incoming.setdefault(e.source_id, 0)
+    groups: dict[str, list[str]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    out = [sorted(g, key=lambda x: (incoming.get(x, 0), x)) for g in groups.values() if len(g) > 1]
+    return sorted(out, key=lambda g: g[0])
+
+
+def edges_of(store: Any, article_id: str) -> tuple[Article | None, list[ReuseEdge]]:
+    """An article (id or unique prefix) and its reuse edges (as source or target), strongest first."""
+    a = store.get_article(article_id)
+    if a is None:
+        return None, []
+    edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
+    rank = {"exact-duplicate": 0, "near-duplicate": 1, "rewrite": 2, "partial-reuse": 3}
+    edges.sort(key=lambda e: (rank.get(e.relation, 9), -e.confidence))
+    return a, edges
+
+
+def duplicates(store: Any) -> list[list[str]]:
+    """Duplicate groups over the store's reuse graph."""
+    return duplicate_groups(store.all_edges())
