@@ -96,7 +96,10 @@ class Pipeline:
         return None  # wired by the reuse stage (issue: copies and rewrites)
 
     def _make_cluster_stage(self) -> Any:
-        return None  # wired by the cluster stage (issue: stories)
+        from .cluster import ClusterStage
+        from .embed import get_embedder
+
+        return ClusterStage(self.config.cluster, get_embedder(self.config.embed))
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest(
