@@ -396,7 +396,7 @@ class StoryClusterer:
 
     def reset(self) -> None:
         self.vocab = _Vocab()
-        self.stories: list[_Group] = []
+        self._groups: list[_Group] = []
         self.by_id: dict[str, _Group] = {}
         self.article_story: dict[str, int] = {}  # article id -> story index
         self.article_event: dict[str, str] = {}  # article id -> event id
@@ -579,13 +579,13 @@ class StoryClusterer:
         sid = "s-" + doc.id
         while sid in self.by_id or sid in self.aliases:  # re-clustering can reuse a first article
             sid += "x"
-        s = _Group(sid, len(self.stories), self.dim)
-        self.stories.append(s)
+        s = _Group(sid, len(self._groups), self.dim)
+        self._groups.append(s)
         self.by_id[sid] = s
         return s
 
     def _index_story(self, si: int, doc: _Doc | None, new: bool) -> None:
-        s = self.stories[si]
+        s = self._groups[si]
         if new:
             self.index.add(s.centroid())
         else:
@@ -612,7 +612,7 @@ class StoryClusterer:
         seen: set[int] = set()
         out = []
         for si in cand:
-            if si not in seen and 0 <= si < len(self.stories) and self.stories[si].alive:
+            if si not in seen and 0 <= si < len(self._groups) and self._groups[si].alive:
                 seen.add(si)
                 out.append(si)
         return out
@@ -664,7 +664,7 @@ class StoryClusterer:
         out: list[Assignment] = []
         for a, emb in zip(articles, embeddings):
             if a.id in self.article_story:  # already placed: idempotent
-                s = self.stories[self.article_story[a.id]]
+                s = self._groups[self.article_story[a.id]]
                 out.append(Assignment(a.id, s.id, self.article_event.get(a.id, ""), False))
                 continue
             orig = copies.get(a.id)
@@ -676,7 +676,7 @@ class StoryClusterer:
 
     def _add_copy(self, a: Article, orig: str) -> Assignment:
         si = self.article_story[orig]
-        s = self.stories[si]
+        s = self._groups[si]
         s.article_ids.append(a.id)
         s.copy_ids.append(a.id)
         eid = self.article_event.get(orig)
@@ -695,13 +695,13 @@ class StoryClusterer:
         doc_w = (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
         scored: list[tuple[float, int]] = []
         for si in self._candidates(doc):
-            p, _ = self.score(doc, self.stories[si], doc_w)
+            p, _ = self.score(doc, self._groups[si], doc_w)
             scored.append((p, si))
-        scored.sort(key=lambda x: (-x[0], self.stories[x[1]].order))
+        scored.sort(key=lambda x: (-x[0], self._groups[x[1]].order))
         merged: list[tuple[str, str]] = []
         if scored and scored[0][0] >= self.story_threshold:
             p, si = scored[0]
-            story = self.stories[si]
+            story = self._groups[si]
             new = False
         else:
             p = None
@@ -717,7 +717,7 @@ class StoryClusterer:
             for p2, sj in scored[1:3]:
                 if p2 < self.merge_threshold:
                     break
-                other = self.stories[sj]
+                other = self._groups[sj]
                 if not other.alive or other is story:
                     continue
                 if self._story_pair_prob(story, other) >= self.story_threshold:
@@ -811,7 +811,7 @@ class StoryClusterer:
 
     # -- output --------------------------------------------------------------------------------
     def story_ids(self) -> list[str]:
-        return [s.id for s in self.stories if s.alive]
+        return [s.id for s in self._groups if s.alive]
 
     def resolve(self, story_id: str) -> str | None:
         if story_id in self.by_id:
@@ -820,14 +820,14 @@ class StoryClusterer:
 
     def labels(self) -> dict[str, str]:
         """article id -> story id (live ids)."""
-        return {aid: self.stories[si].id for aid, si in self.article_story.items()}
+        return {aid: self._groups[si].id for aid, si in self.article_story.items()}
 
     def story(self, story_id: str) -> Story:
         s = self.by_id[self.resolve(story_id) or story_id]
         return self._to_story(s)
 
     def stories_out(self, ids: Iterable[str] | None = None) -> list[Story]:
-        groups = [s for s in self.stories if s.alive] if ids is None else [self.by_id[i] for i in ids if i in self.by_id]
+        groups = [s for s in self._groups if s.alive] if ids is None else [self.by_id[i] for i in ids if i in self.by_id]
         return [self._to_story(s) for s in groups]
 
     def stories(self) -> list[Story]:  # noqa: D401 - the agreed API name
@@ -858,7 +858,7 @@ class StoryClusterer:
         """Everything needed to continue the stream elsewhere (JSON + numpy arrays; no pickle)."""
         groups: list[_Group] = []
         meta_s = []
-        for s in self.stories:
+        for s in self._groups:
             ev_idx = []
             for e in s.events:
                 ev_idx.append(len(groups))
@@ -947,7 +947,7 @@ class StoryClusterer:
         for sm in meta["stories"]:
             s = groups[sm["g"]]
             s.events = [groups[i] for i in sm["events"]]
-            self.stories.append(s)
+            self._groups.append(s)
             idx = self.index.add(s.centroid())
             if s.alive:
                 self.by_id[s.id] = s
