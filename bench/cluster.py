@@ -72,16 +72,25 @@ def _name(rng: random.Random) -> str:
 
 def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Article]:
     """n articles in stories of ~per_story: DUC sentences of one cluster + invented names per story."""
+    import re
+
     rng = random.Random(seed)
     clusters = [[s for doc in c for s in split_sentences(doc)] for c in duc_texts()]
+    vocab = [sorted({w for s in c for w in re.findall(r"[a-z]{4,}", s)}) for c in clusters]
     out: list[Article] = []
     story = 0
     while len(out) < n:
-        sents = clusters[story % len(clusters)]
+        ci = rng.randrange(len(clusters))
+        sents = clusters[ci]
+        # each synthetic story rewrites 40% of its cluster's words into invented ones: distinct stories
+        swap = {w: _name(rng).lower() for w in rng.sample(vocab[ci], int(0.4 * len(vocab[ci])))}
+        sub = re.compile(r"\b(" + "|".join(map(re.escape, swap)) + r")\b") if swap else None
         names = [_name(rng) + " " + _name(rng) for _ in range(3)] + [_name(rng) for _ in range(2)]
         k = max(1, int(rng.gauss(per_story, per_story / 3)))
         for _ in range(k):
             body = " ".join(rng.sample(sents, min(6, len(sents))))
+            if sub is not None:
+                body = sub.sub(lambda m: swap[m.group(1)], body)
             body = f"{rng.choice(names)} and {rng.choice(names)} of {names[3]} met in {names[4]}. " + body
             paras = [body, f"Reported by {_name(rng)} ({len(out)})."]
             out.append(Article(id=content_id(paras), source=f"syn{len(out)}", paragraphs=paras, outlet=f"Outlet{rng.randrange(50)}"))
@@ -98,7 +107,7 @@ def raw_documents(n: int) -> list[RawDocument]:
     docs = []
     for i in range(n):
         t = texts[i % len(texts)]
-        docs.append(RawDocument(source=f"bench{i}", text=f"Bench headline number {i}\n\n{t}\n\nCopyright notice {i}."))
+        docs.append(RawDocument(source=f"bench{i}", text=f"Bench headline number {i}\n\nReport {i}: {t}\n\nCopyright notice {i}."))
     return docs
 
 

@@ -55,6 +55,7 @@ class ClusterConfig:
     time_decay_days: float = 14.0  # time penalty: time_weight * log(1 + gap / time_decay_days) on the logit
     time_weight: float = 1.0
     event_window_days: float = 2.0  # an article dated further than this from an event cannot join it
+    event_candidates: int = 12  # an article is compared with the story's most recent events only
     weights: dict[str, float] = field(default_factory=dict)  # overrides of the learnt scorer weights, saved with the store
     top_k: int = 10  # candidate stories from the centroid index
     posting_entities: int = 5  # the article's rarest entities used for candidates (inverted index)
