@@ -374,6 +374,146 @@ def duplicates_cmd(db: Optional[Path] = DbOption, as_json: bool = JsonOption) ->
                           (x.title or x.paragraphs[0][:70]) if x else "")
     console.print(table)
 
+# ---- story commands ----
+
+
+def _span(first, last) -> str:
+    if not first:
+        return ""
+    a = first.strftime("%Y-%m-%d")
+    b = last.strftime("%Y-%m-%d") if last else a
+    return a if a == b else f"{a} – {b}"
+
+
+def _story_brief(s) -> dict[str, Any]:
+    return {
+        "id": s.id, "title": s.title, "articles": len(s.article_ids), "events": len(s.events), "outlets": s.outlets,
+        "entities": s.entities, "first_date": s.first_date.isoformat() if s.first_date else None,
+        "last_date": s.last_date.isoformat() if s.last_date else None,
+    }
+
+
+def _stories_table(stories: list, title: str = "Stories") -> Table:
+    table = Table(title=title)
+    for col in ("story", "title", "articles", "events", "outlets", "dates"):
+        table.add_column(col, overflow="fold")
+    for s in stories:
+        table.add_row(s.id, s.title or "", str(len(s.article_ids)), str(len(s.events)), ", ".join(s.outlets), _span(s.first_date, s.last_date))
+    return table
+
+
+@app.command()
+def cluster(
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Re-cluster the whole store into stories and events (e.g. after changing settings)."""
+    import time
+
+    from .cluster import ClusterStage
+    from .config import Config
+    from .embed import get_embedder
+
+    store = _open(db)
+    try:
+        config = store.load_config() or Config()
+        stage = ClusterStage(config.cluster, get_embedder(config.embed))
+        t = time.perf_counter()
+        assignments = stage.recluster(store)
+        took = time.perf_counter() - t
+        stories = store.list_stories(limit=10)
+        n_stories = store.count_stories()
+    finally:
+        store.close()
+    n_events = len({a.event_id for a in assignments})
+    copies = sum(1 for a in assignments if a.copy_of)
+    if as_json:
+        _print_json({"articles": len(assignments), "stories": n_stories, "events": n_events, "copies": copies,
+                     "seconds": round(took, 3), "top": [_story_brief(s) for s in stories]})
+        return
+    err.print(f"clustered {len(assignments)} articles into [green]{n_stories}[/green] stories and {n_events} events"
+              f" ({copies} copies joined their original) in {took:.1f}s")
+    if stories:
+        console.print(_stories_table(stories, title="Most recent stories"))
+
+
+@app.command()
+def stories(
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+    limit: int = typer.Option(50, help="How many."),
+    offset: int = typer.Option(0, help="Skip this many."),
+) -> None:
+    """List stories, most recent activity first (title, article count, outlets, date span)."""
+    store = _open(db)
+    try:
+        items = store.list_stories(limit=limit, offset=offset)
+        total = store.count_stories()
+    finally:
+        store.close()
+    if as_json:
+        _print_json([_story_brief(s) for s in items])
+        return
+    console.print(_stories_table(items, title=f"Stories ({total})"))
+
+
+def _print_story_header(s) -> None:
+    console.rule(f"[bold]{s.title or '(untitled story)'}")
+    for key, value in (
+        ("id", s.id), ("articles", str(len(s.article_ids))), ("dates", _span(s.first_date, s.last_date)),
+        ("outlets", ", ".join(s.outlets)), ("entities", ", ".join(s.entities)),
+    ):
+        if value:
+            console.print(f"[dim]{key:>9}[/dim] ", end="")
+            console.print(value, markup=False, highlight=False)
+
+
+def _print_story_events(s, articles: dict[str, Article] | None = None) -> None:
+    """The story's events in order; with ``articles`` (id -> Article), each event's articles too."""
+    console.print()
+    for i, e in enumerate(s.events, 1):
+        span = _span(e.start, e.end) or "undated"
+        console.print(f"[bold]{i}. {span}[/bold] ", end="")
+        console.print(f"{e.title or ''}  ({len(e.article_ids)} article{'s' if len(e.article_ids) != 1 else ''})", markup=False, highlight=False)
+        if articles is not None:
+            for aid in e.article_ids:
+                a = articles.get(aid)
+                if a is None:
+                    continue
+                line = f"   {a.id}  {_date(a) or 'undated':<10}  {a.outlet or '?':<20}  {a.title or a.paragraphs[0][:70] + '…'}"
+                console.print(line, markup=False, highlight=False)
+
+
+def _story_json(s, articles: dict[str, Article] | None) -> dict[str, Any]:
+    data = to_dict(s)
+    if articles is not None:
+        data["articles"] = [_article_brief(articles[a]) for a in s.article_ids if a in articles]
+    return data
+
+
+@app.command()
+def story(
+    story_id: str = typer.Argument(..., help="Story id (a unique prefix, or an old id of a merged story)."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+    show_articles: bool = typer.Option(False, "--articles", help="Also list each event's articles."),
+) -> None:
+    """Show a story: title, outlets, key entities, its events in order (and their articles)."""
+    store = _open(db)
+    try:
+        s = store.get_story(story_id)
+        arts = {a.id: a for a in store.get_articles(s.article_ids)} if (s and show_articles) else None
+    finally:
+        store.close()
+    if s is None:
+        err.print(f"[red]error:[/red] no story {story_id!r}")
+        raise typer.Exit(2)
+    if as_json:
+        _print_json(_story_json(s, arts))
+        return
+    _print_story_header(s)
+    _print_story_events(s, arts)
+
 
 def main() -> None:  # pragma: no cover
     app()

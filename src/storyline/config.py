@@ -95,10 +95,28 @@ class ReuseConfig:
 
 @dataclass
 class ClusterConfig:
-    story_threshold: float = 0.35
-    event_threshold: float = 0.55
-    time_decay_days: float = 14.0
-    weights: dict[str, float] = field(default_factory=dict)  # learnt scorer weights, saved with the store
+    # Thresholds on the scorer's probability; None = the value learnt with the weights
+    # (storyline/data/cluster_weights.json, per embedding model).
+    story_threshold: float | None = None
+    event_threshold: float | None = None  # finer grain inside a story
+    merge_threshold: float | None = None  # an article this close to a second story ties the two together
+    time_decay_days: float = 14.0  # time penalty: time_weight * log(1 + gap / time_decay_days) on the logit
+    time_weight: float = 1.0
+    event_window_days: float = 2.0  # an article dated further than this from an event cannot join it
+    event_candidates: int = 12  # an article is compared with the story's most recent events only
+    weights: dict[str, float] = field(default_factory=dict)  # overrides of the learnt scorer weights, saved with the store
+    top_k: int = 10  # candidate stories from the centroid index
+    posting_entities: int = 5  # the article's rarest entities used for candidates (inverted index)
+    posting_per_entity: int = 5  # most recent stories taken per entity
+    posting_cap: int = 64  # stories kept per entity posting list
+    index_exact_max: int = 20_000  # exact numpy top-k up to this many stories, usearch HNSW beyond
+    article_terms: int = 100  # sparse vector sizes (memory per story is bounded by these)
+    article_entities: int = 30
+    story_terms: int = 128
+    story_entities: int = 48
+    event_terms: int = 64
+    event_entities: int = 24
+    label_entities: int = 6
 
 
 @dataclass

@@ -122,7 +122,10 @@ class Pipeline:
         return ReuseStage(self.config.reuse, get_embedder(self.config.embed))
 
     def _make_cluster_stage(self) -> Any:
-        return None  # wired by the cluster stage (issue: stories)
+        from .cluster import ClusterStage
+        from .embed import get_embedder
+
+        return ClusterStage(self.config.cluster, get_embedder(self.config.embed))
 
     # -- ingest ---------------------------------------------------------------------------
     def ingest(

@@ -1,0 +1,221 @@
+"""Benchmarks of the story clustering stage.
+
+    python bench/cluster.py                      # throughput, latency at 10k/100k, memory
+    python bench/cluster.py --sizes 10000        # smaller scale-up
+    python bench/cluster.py --embed-only --device cuda   # MiniLM embedding stage alone, texts/s
+
+1. Throughput end to end: ``Pipeline.ingest`` over raw text documents (clean -> store -> copy
+   check -> story), static embeddings computed, one process. If the reuse stage is not wired in
+   this checkout, the copy check is absent and the figure is clean + cluster (printed).
+2. Latency of adding one article to a clusterer holding 10,000 / 100,000 articles, excluding its
+   embedding: synthetic scale-up (stories of ~10 articles built from DUC 2004 sentences with
+   invented names; static embeddings), then 200 single-article ``partial_fit`` calls; median/p95.
+   The stage's per-chunk save of the state blob is measured separately.
+3. Memory per stored article: Python heap held by the clusterer (tracemalloc) divided by the
+   number of articles, minus nothing: text is not kept at all and the embedding not per article
+   (only per story centroid), so the whole figure counts against the 2 KiB budget.
+4. ``--device``: texts/s of the MiniLM embedding stage (``--backend minilm``) on cpu or cuda.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from storyline.cluster import StoryClusterer, embed_text  # noqa: E402
+from storyline.config import ClusterConfig, EmbedConfig  # noqa: E402
+from storyline.embed import get_embedder  # noqa: E402
+from storyline.model import Article, RawDocument, content_id  # noqa: E402
+from storyline.text import split_sentences  # noqa: E402
+
+SHARED = next(
+    (p for p in [Path(os.environ.get("STORYLINE_SHARED", "/nonexistent")), ROOT.parent / "shared", ROOT.parent.parent / "shared"] if p.exists()),
+    ROOT.parent / "shared",
+)
+DUC = SHARED / "data" / "duc2004" / "docs"
+
+
+def duc_texts() -> list[list[str]]:
+    """Per DUC cluster, its article bodies (one paragraph each); a small built-in corpus without ../shared."""
+    if not DUC.exists():
+        base = [
+            "Officials in {p} said on {d} that talks with the union would resume next week after a strike shut the port.",
+            "The storm that hit {p} left thousands without power and closed schools, the mayor said on {d}.",
+            "Prosecutors in {p} charged three executives with fraud on {d}, saying investors lost millions.",
+        ]
+        return [[b.format(p=f"Place{i}", d="Monday") * 5] * 10 for i, b in enumerate(base)]
+    out = []
+    for c in sorted(DUC.iterdir()):
+        if c.is_dir():
+            out.append([" ".join(f.read_text(errors="replace").split()) for f in sorted(c.glob("*.txt"))])
+    return out
+
+
+_SYL = ["ka", "lo", "ri", "ven", "tor", "mi", "sa", "dun", "bre", "os", "tal", "ne", "quo", "zar", "fel", "ip"]
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYL) for _ in range(3)).capitalize()
+
+
+def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Article]:
+    """n articles in stories of ~per_story: DUC sentences of one cluster + invented names per story."""
+    import re
+
+    rng = random.Random(seed)
+    clusters = [[s for doc in c for s in split_sentences(doc)] for c in duc_texts()]
+    vocab = [sorted({w for s in c for w in re.findall(r"[a-z]{4,}", s)}) for c in clusters]
+    out: list[Article] = []
+    story = 0
+    while len(out) < n:
+        ci = rng.randrange(len(clusters))
+        sents = clusters[ci]
+        # each synthetic story rewrites 40% of its cluster's words into invented ones: distinct stories
+        swap = {w: _name(rng).lower() for w in rng.sample(vocab[ci], int(0.4 * len(vocab[ci])))}
+        sub = re.compile(r"\b(" + "|".join(map(re.escape, swap)) + r")\b") if swap else None
+        names = [_name(rng) + " " + _name(rng) for _ in range(3)] + [_name(rng) for _ in range(2)]
+        k = max(1, int(rng.gauss(per_story, per_story / 3)))
+        for _ in range(k):
+            body = " ".join(rng.sample(sents, min(6, len(sents))))
+            if sub is not None:
+                body = sub.sub(lambda m: swap[m.group(1)], body)
+            body = f"{rng.choice(names)} and {rng.choice(names)} of {names[3]} met in {names[4]}. " + body
+            paras = [body, f"Reported by {_name(rng)} ({len(out)})."]
+            out.append(Article(id=content_id(paras), source=f"syn{len(out)}", paragraphs=paras, outlet=f"Outlet{rng.randrange(50)}"))
+            if len(out) >= n:
+                break
+        story += 1
+    # interleave stories in time like a real stream
+    rng.shuffle(out)
+    return out
+
+
+def raw_documents(n: int) -> list[RawDocument]:
+    texts = [t for c in duc_texts() for t in c]
+    docs = []
+    for i in range(n):
+        t = texts[i % len(texts)]
+        docs.append(RawDocument(source=f"bench{i}", text=f"Bench headline number {i}\n\nReport {i}: {t}\n\nCopyright notice {i}."))
+    return docs
+
+
+def bench_throughput(n: int) -> None:
+    from storyline import Pipeline, open_store
+
+    docs = raw_documents(n)
+    with tempfile.TemporaryDirectory() as d:
+        store = open_store(Path(d) / "b.db")
+        p = Pipeline(store)
+        get_embedder(p.config.embed)  # model load is not per article
+        reuse = p.reuse_stage is not None
+        p.ingest(docs[:20])  # warm up
+        t = time.perf_counter()
+        rep = p.ingest(docs[20:])
+        dt = time.perf_counter() - t
+        stored = len(rep.stored)
+        stories = store.count_stories()
+        store.close()
+    with tempfile.TemporaryDirectory() as d:
+        store = open_store(Path(d) / "c.db")
+        p = Pipeline(store, reuse=False, cluster=False)
+        t = time.perf_counter()
+        p.ingest(docs[20:])
+        dt_clean = time.perf_counter() - t
+        store.close()
+    what = "clean -> store -> copy check -> story" if reuse else "clean -> store -> story (no reuse stage in this checkout)"
+    print(f"throughput end to end ({what}), static embeddings, {stored} articles: {stored / dt:.0f} articles/s"
+          f"  ({stories} stories; clean+store alone {stored / dt_clean:.0f} articles/s)")
+
+
+def bench_scale(sizes: list[int], per_story: int) -> None:
+    emb = get_embedder(EmbedConfig(backend="static"))
+    top = max(sizes)
+    arts = synthetic_articles(top + 200, per_story)
+    t = time.perf_counter()
+    vecs = emb.encode([embed_text(a) for a in arts])
+    print(f"synthetic scale-up: {len(arts)} articles embedded in {time.perf_counter() - t:.1f}s (static)")
+    c = StoryClusterer(ClusterConfig(), emb)
+    done = 0
+    tracemalloc.start()  # arts/vecs were allocated before: only the clusterer's heap is traced
+    for size in sorted(sizes):
+        t0 = time.perf_counter()
+        for i in range(done, size, 1000):  # batched partial_fit = the same online step, article by article
+            j = min(size, i + 1000)
+            c.partial_fit(arts[i:j], embeddings=vecs[i:j])
+        rate = (size - done) / (time.perf_counter() - t0)
+        done = size
+        mem = tracemalloc.get_traced_memory()[0]
+        snapshot = c.to_bytes()  # the probes are taken out again by reloading this
+        lat = []
+        for a, v in zip(arts[top : top + 200], vecs[top : top + 200]):
+            s = time.perf_counter()
+            c.partial_fit([a], embeddings=v[None, :])
+            lat.append((time.perf_counter() - s) * 1000)
+        t = time.perf_counter()
+        blob_len = len(c.to_bytes())
+        save_ms = (time.perf_counter() - t) * 1000
+        n_stories = len(c.story_ids())
+        c = None
+        c = StoryClusterer.from_bytes(snapshot, ClusterConfig(), emb)
+        del snapshot
+        lat.sort()
+        print(
+            f"  {size:>7} articles ({n_stories} stories; built at {rate:.0f} art/s excl. embedding, tracemalloc on):"
+            f" add one article median {statistics.median(lat):.2f} ms, p95 {lat[int(len(lat) * 0.95)]:.2f} ms,"
+            f" max {lat[-1]:.1f} ms (excl. embedding); memory {mem / size:.0f} B/article (clusterer heap);"
+            f" state blob {blob_len / size:.0f} B/article, serialised in {save_ms:.0f} ms"
+        )
+    tracemalloc.stop()
+
+
+def bench_embed(device: str, backend: str, n: int) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)) if device == "cpu" else torch.get_num_threads())
+    emb = get_embedder(EmbedConfig(backend=backend, device=device, batch_size=256 if device != "cpu" else 64))
+    texts = [t[:1500] for c in duc_texts() for t in c]
+    texts = (texts * (n // len(texts) + 1))[:n]
+    emb.encode(texts[:64])
+    t = time.perf_counter()
+    emb.encode(texts)
+    dt = time.perf_counter() - t
+    print(f"embedding stage: {backend} on {device}: {n / dt:.0f} texts/s ({n} article leads of ~200 words)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000, help="articles for the throughput run")
+    ap.add_argument("--sizes", default="10000,100000", help="store sizes for the latency run")
+    ap.add_argument("--per-story", type=int, default=10)
+    ap.add_argument("--device", default=None, help="cpu or cuda: measure the MiniLM embedding stage there")
+    ap.add_argument("--backend", default="minilm")
+    ap.add_argument("--embed-n", type=int, default=512)
+    ap.add_argument("--embed-only", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-scale", action="store_true")
+    args = ap.parse_args()
+    print(f"cores: {os.cpu_count()}")
+    if args.device:
+        bench_embed(args.device, args.backend, args.embed_n)
+    if args.embed_only:
+        return
+    if not args.skip_throughput:
+        bench_throughput(args.n)
+    if not args.skip_scale:
+        bench_scale([int(x) for x in args.sizes.split(",")], args.per_story)
+
+
+if __name__ == "__main__":
+    main()

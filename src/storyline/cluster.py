@@ -1,0 +1,1194 @@
+"""Online clustering of the article stream into stories, and of each story into events.
+
+Each arriving article is represented by several signals:
+
+- TF-IDF over content words and over named entities (capitalised phrases), with document
+  frequencies updated as articles arrive (the weights are applied at comparison time, so
+  early articles are not stuck with the poor IDF of a young corpus);
+- a sentence embedding of its headline and lead (static model2vec by default, MiniLM selectable);
+- its date (a story quiet for weeks is a weaker candidate; an undated article is neutral).
+
+A logistic scorer combines ``[tfidf cosine, entity cosine, embedding cosine]`` with weights
+learnt on the tuning half of the DUC 2004 clusters (``eval/cluster.py --train``; shipped as
+``storyline/data/cluster_weights.json``, one set per embedding model) and subtracts a time
+penalty. The article joins the best candidate story if the score clears the threshold, else it
+opens a new story. Candidate stories come from an index over story centroids (exact top-k on a
+numpy matrix; usearch HNSW once the index is large) plus an inverted index over entities, so
+adding an article never scans every story.
+
+Inside a story the same step runs at a finer grain (tighter threshold, and a date gap larger
+than a few days opens a new event), giving an ordered list of events.
+
+Identity is deterministic: a story's id derives from its first article's id and stays as the
+story grows; when an article ties two stories together they merge into the older one and the
+merge (old -> new) is reported so the store can keep the alias. Copies (exact and near
+duplicates found by the reuse stage) join their original's story and event without counting as
+independent coverage (kept in ``article_ids``; left out of the centroid, the term statistics and
+the outlet list).
+
+:class:`StoryClusterer` is in-memory and store-free (the Spark job reuses it per window);
+:class:`ClusterStage` is the pipeline stage that loads/saves it through a :class:`Store`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from datetime import datetime, timezone
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .config import ClusterConfig
+from .model import Article, Event, Story
+from .text import content_words, split_sentences, stopwords
+
+STATE_KEY = "cluster.state"
+STORY_KEY = "cluster.story/"
+GEN_KEY = "cluster.generation"
+COPY_RELATIONS = ("exact-duplicate", "near-duplicate")
+FEATURES = ("tfidf", "entity", "embedding")
+_STATE_VERSION = 1
+_EPOCH = datetime(1970, 1, 1)
+
+
+# --------------------------------------------------------------------------- public records
+
+
+@dataclass
+class Assignment:
+    """Where one article went."""
+
+    article_id: str
+    story_id: str
+    event_id: str
+    new_story: bool
+    merged: list[tuple[str, str]] = field(default_factory=list)  # (old_id, new_id) merges this article caused
+    score: float | None = None  # probability of the chosen story (None for a new story or a copy)
+    copy_of: str | None = None
+
+
+# --------------------------------------------------------------------------- learnt weights
+
+
+def default_weights(embedder_name: str | None = None) -> dict[str, float]:
+    """The shipped scorer weights for this embedding model (package data)."""
+    data = json.loads(resources.files("storyline").joinpath("data/cluster_weights.json").read_text("utf-8"))
+    models = data["models"]
+    key = embedder_name if embedder_name in models else data["default"]
+    return dict(models[key])
+
+
+# --------------------------------------------------------------------------- article features
+
+_CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
+_TOKEN = re.compile(r"[\w’'.\-]+")
+_CONNECT = {"of", "de", "la", "al", "bin", "von", "van", "der", "du", "del", "da", "le", "el", "for"}
+_NOT_ENTITY = {
+    "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "i", "a", "an", "the", "he", "she", "it", "we", "they", "his", "her", "their", "our", "this", "that", "these",
+    "those", "there", "here", "but", "and", "or", "if", "in", "on", "at", "as", "after", "before", "when", "while",
+    "however", "meanwhile", "also", "according", "earlier", "later", "last", "next", "today", "yesterday",
+}
+
+
+def _norm_entity(s: str) -> str:
+    s = s.replace("’", "'")
+    s = re.sub(r"'s$", "", s)
+    s = s.strip(".-'")
+    return re.sub(r"\s+", " ", s).lower()
+
+
+_CAP_RUN = re.compile(
+    r"(?<![\w'’])[A-Z][\w'’.\-]*(?:[ \t]+(?:(?:of|de|la|al|bin|von|van|der|du|del|da|le|el|for)[ \t]+)?[A-Z][\w'’.\-]*)*"
+)
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’\-]+\b")
+_SENT_START = re.compile(r"(?:^|[.!?:;…]['\"”’»)\]]*|[\n(\"“‘«\[—–-])\s*$")
+
+
+def extract_entities(text: str) -> list[tuple[str, str]]:
+    """Cheap named-entity candidates: runs of capitalised words (with 'of', 'de', ... inside).
+
+    Returns ``(key, surface)`` pairs with repeats (counts matter): each multi-word name and each
+    of its capitalised words, so "Vladimir Putin" and a later "Putin" overlap. A run never crosses
+    punctuation; a sentence-initial word that the text also uses in lower case ("Following") or a
+    function word ("The", "However") is not a name. ~100x faster than spaCy NER (eval/cluster.py).
+    """
+    sw = stopwords()
+    lower_words = set(_LOWER_WORD.findall(text))
+    out: list[tuple[str, str]] = []
+    for m in _CAP_RUN.finditer(text):
+        words_ = m.group(0).split()
+        start = m.start() == 0 or _SENT_START.search(text, max(0, m.start() - 3), m.start()) is not None
+        # a word ending with a period inside the run ends a sentence ("Post. The"): split there
+        runs, cur = [], []
+        for w in words_:
+            if w.endswith(".") and len(w) > 3 and "." not in w[:-1]:
+                cur.append(w[:-1])
+                runs.append(cur)
+                cur = []
+            else:
+                cur.append(w)
+        if cur:
+            runs.append(cur)
+        for k, run in enumerate(runs):
+            _entity_run(run, start or k > 0, lower_words, sw, out)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _norm_entity_c(s: str) -> str:
+    return _norm_entity(s)
+
+
+def _entity_run(run: list[str], start: bool, lower_words: set[str], sw: frozenset[str], out: list[tuple[str, str]]) -> None:
+    if start and run and (run[0].lower() in lower_words or run[0].lower() in sw):
+        run = run[1:]
+    while run and (_norm_entity_c(run[0]) in _NOT_ENTITY or run[0].lower() in sw):
+        run = run[1:]
+    while run and (_norm_entity_c(run[-1]) in _NOT_ENTITY or run[-1].lower() in _CONNECT):
+        run = run[:-1]
+    if not run:
+        return
+    if len(run) > 1:
+        surface = " ".join(run)
+        out.append((_norm_entity_c(surface), surface))
+    for w in run:
+        if not w[0].isupper():
+            continue
+        key = _norm_entity_c(w)
+        if len(key) > 1 and key not in sw and key not in _NOT_ENTITY:
+            out.append((key, w[:-2] if w.endswith(("'s", "’s")) else w))
+
+
+def embed_text(article: Article, max_words: int = 200) -> str:
+    """What is embedded for clustering: the headline and the lead (first ``max_words`` words)."""
+    parts: list[str] = []
+    n = 0
+    if article.title:
+        parts.append(article.title)
+    for p in article.paragraphs:
+        w = p.split()
+        if n + len(w) > max_words:
+            parts.append(" ".join(w[: max(0, max_words - n)]))
+            break
+        parts.append(p)
+        n += len(w)
+    return "\n".join(x for x in parts if x)
+
+
+def _label_text(article: Article) -> tuple[str, bool]:
+    """(headline, True) or (first sentence, False)."""
+    if article.title and article.title.strip():
+        return article.title.strip(), True
+    for p in article.paragraphs:
+        sents = split_sentences(p)
+        if sents:
+            s = sents[0]
+            return (s if len(s) <= 200 else s[:197].rsplit(" ", 1)[0] + "…"), False
+    return article.id, False
+
+
+def _days(dt: datetime | None) -> float:
+    if dt is None:
+        return math.nan
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return (dt - _EPOCH).total_seconds() / 86400.0
+
+
+def _from_days(d: float) -> datetime | None:
+    if d is None or math.isnan(d):
+        return None
+    from datetime import timedelta
+
+    return _EPOCH + timedelta(days=d)
+
+
+# --------------------------------------------------------------------------- sparse vectors
+
+_EMPTY_I = np.zeros(0, dtype=np.int32)
+_EMPTY_F = np.zeros(0, dtype=np.float32)
+
+
+def _sparse_add(a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals: np.ndarray, scale: float = 1.0):
+    if len(a_ids) == 0:
+        return b_ids.copy(), (b_vals * scale).astype(np.float32)
+    ids = np.concatenate([a_ids, b_ids])
+    vals = np.concatenate([a_vals, b_vals * scale])
+    uniq, inv = np.unique(ids, return_inverse=True)
+    return uniq.astype(np.int32), np.bincount(inv, weights=vals).astype(np.float32)
+
+
+def _sparse_dot(a_ids: np.ndarray, a_w: np.ndarray, b_ids: np.ndarray, b_w: np.ndarray) -> float:
+    if len(a_ids) == 0 or len(b_ids) == 0:
+        return 0.0
+    _, ia, ib = np.intersect1d(a_ids, b_ids, assume_unique=True, return_indices=True)
+    if len(ia) == 0:
+        return 0.0
+    return float(np.dot(a_w[ia], b_w[ib]))
+
+
+class _Vocab:
+    """Term ids and incrementally updated document frequencies (words and entities share it)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.terms: list[str] = []
+        self.surface: dict[int, str] = {}
+        self.df = np.zeros(1024, dtype=np.int32)
+        self.n_docs = 0
+
+    def ids(self, keys: Iterable[str], add: bool = True) -> list[int]:
+        out = []
+        for k in keys:
+            i = self.index.get(k)
+            if i is None:
+                if not add:
+                    continue
+                i = len(self.terms)
+                self.index[k] = i
+                self.terms.append(k)
+                if i >= len(self.df):
+                    self.df = np.concatenate([self.df, np.zeros(len(self.df), dtype=np.int32)])
+            out.append(i)
+        return out
+
+    def idf(self, ids: np.ndarray) -> np.ndarray:
+        return (np.log((self.n_docs + 1.0) / (self.df[ids] + 1.0)) + 1.0).astype(np.float32)
+
+
+@dataclass
+class _Doc:
+    """One article's signals while it is being placed (not kept afterwards)."""
+
+    id: str
+    t_ids: np.ndarray
+    t_vals: np.ndarray  # log-tf, L2-normalised (IDF applied at comparison time)
+    e_ids: np.ndarray
+    e_vals: np.ndarray
+    emb: np.ndarray
+    day: float
+    outlet: str | None
+    label: str
+    label_is_title: bool
+    label_ids: np.ndarray  # content-word ids of the label (for lexical centrality)
+
+
+class _Group:
+    """A story or an event: running sums of its members' signals."""
+
+    __slots__ = ("id", "order", "article_ids", "copy_ids", "n", "emb", "t_ids", "t_vals", "e_ids", "e_vals",
+                 "first", "last", "outlets", "labels", "events", "alive", "_cache")
+
+    def __init__(self, gid: str, order: int, dim: int, dtype: Any = np.float32):
+        self.id = gid
+        self.order = order
+        self.article_ids: list[str] = []
+        self.copy_ids: list[str] = []
+        self.n = 0
+        self.emb = np.zeros(dim, dtype=dtype)  # sum of member embeddings (events: float16)
+        self.t_ids, self.t_vals = _EMPTY_I, _EMPTY_F
+        self.e_ids, self.e_vals = _EMPTY_I, _EMPTY_F
+        self.first = math.nan
+        self.last = math.nan
+        self.outlets: dict[str, int] = {}
+        self.labels: list[tuple[str, str, bool, np.ndarray]] = []  # (article_id, text, is_title, term ids)
+        self.events: list[_Group] = []
+        self.alive = True
+        self._cache: Any = None
+
+    def centroid(self) -> np.ndarray:
+        e = self.emb.astype(np.float32)
+        nrm = float(np.linalg.norm(e))
+        return e / nrm if nrm > 0 else e
+
+
+# --------------------------------------------------------------------------- the centroid index
+
+
+class _CentroidIndex:
+    """Unit story centroids for top-k candidate search.
+
+    Exact search on a numpy matrix while small (deterministic, ~1 ms at 20k stories); above
+    ``exact_max`` rows an HNSW index (usearch) is kept beside it so a query costs ~log(n).
+    """
+
+    def __init__(self, dim: int, exact_max: int = 20_000):
+        self.dim = dim
+        self.exact_max = exact_max
+        self.mat = np.zeros((256, dim), dtype=np.float32)
+        self.alive = np.zeros(256, dtype=bool)
+        self.size = 0
+        self._hnsw: Any = None
+
+    def add(self, vec: np.ndarray) -> int:
+        if self.size >= len(self.mat):
+            self.mat = np.concatenate([self.mat, np.zeros_like(self.mat)])
+            self.alive = np.concatenate([self.alive, np.zeros_like(self.alive)])
+        i = self.size
+        self.size += 1
+        self.mat[i] = vec
+        self.alive[i] = True
+        if self._hnsw is not None:
+            self._hnsw.add(i, vec)
+        elif self.size > self.exact_max:
+            self._build_hnsw()
+        return i
+
+    def update(self, i: int, vec: np.ndarray) -> None:
+        self.mat[i] = vec
+        if self._hnsw is not None:
+            self._hnsw.remove(i)
+            self._hnsw.add(i, vec)
+
+    def remove(self, i: int) -> None:
+        self.alive[i] = False
+        self.mat[i] = 0.0
+        if self._hnsw is not None:
+            self._hnsw.remove(i)
+
+    def _build_hnsw(self) -> None:
+        from usearch.index import Index
+
+        idx = Index(ndim=self.dim, metric="ip", dtype="f16")
+        keys = np.nonzero(self.alive[: self.size])[0]
+        if len(keys):
+            idx.add(keys.astype(np.uint64), self.mat[keys], threads=1)
+        self._hnsw = idx
+
+    def search(self, vec: np.ndarray, k: int) -> list[int]:
+        if self.size == 0:
+            return []
+        if self._hnsw is not None:
+            m = self._hnsw.search(vec, k)
+            return [int(x) for x in m.keys]
+        sims = self.mat[: self.size] @ vec
+        sims[~self.alive[: self.size]] = -2.0
+        k = min(k, self.size)
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((top, -sims[top]))]  # best first, ties by age: deterministic
+        return [int(i) for i in top if self.alive[i]]
+
+
+# --------------------------------------------------------------------------- the clusterer
+
+
+class StoryClusterer:
+    """In-memory online story and event clustering. See the module docstring."""
+
+    def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
+        self.config = config or ClusterConfig()
+        self.embedder = embedder
+        name = getattr(embedder, "name", None)
+        learnt = default_weights(name)
+        learnt.update(self.config.weights or {})
+        self.weights = learnt
+        self.dim = int(getattr(embedder, "dim", 0) or learnt.get("dim", 256))
+        self.reset()
+
+    # -- settings derived from config + learnt weights ------------------------------------
+    @property
+    def story_threshold(self) -> float:
+        t = self.config.story_threshold
+        return float(self.weights["threshold"] if t is None else t)
+
+    @property
+    def event_threshold(self) -> float:
+        t = self.config.event_threshold
+        return float(self.weights.get("event_threshold", 0.9) if t is None else t)
+
+    def reset(self) -> None:
+        self.vocab = _Vocab()
+        self._groups: list[_Group] = []
+        self.by_id: dict[str, _Group] = {}
+        self.article_story: dict[str, int] = {}  # article id -> story index
+        self.article_event: dict[str, str] = {}  # article id -> event id
+        self.postings: dict[int, list[int]] = {}  # entity id -> story indices (most recent last)
+        self.index = _CentroidIndex(self.dim, self.config.index_exact_max)
+        self.aliases: dict[str, str] = {}  # merged story id -> the id it was merged into
+        self.n_events = 0
+        self._buf = np.zeros(4096, dtype=np.float32)
+        self._buf_doc: _Doc | None = None
+
+    # -- scoring ---------------------------------------------------------------------------
+    def _logit(self, f: Sequence[float]) -> float:
+        w = self.weights
+        return w["bias"] + sum(w[name] * x for name, x in zip(FEATURES, f))
+
+    @staticmethod
+    def _prob(z: float) -> float:
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def _gap_days(self, day: float, g: _Group) -> float:
+        if math.isnan(day) or math.isnan(g.first):
+            return 0.0
+        if day < g.first:
+            return g.first - day
+        if day > g.last:
+            return day - g.last
+        return 0.0
+
+    def _weighted(self, ids: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, float]:
+        if len(ids) == 0:
+            return _EMPTY_F, 0.0
+        w = vals * self.vocab.idf(ids)
+        return w, float(np.linalg.norm(w))
+
+    def _group_vectors(self, g: _Group):
+        """IDF-weighted term/entity vectors of a group, cached until it changes or the corpus grows 5%."""
+        n = self.vocab.n_docs
+        c = g._cache
+        if c is None or n > c[0] * 1.05 + 1:
+            tw, tn = self._weighted(g.t_ids, g.t_vals)
+            ew, en = self._weighted(g.e_ids, g.e_vals)
+            c = (n, tw, tn, ew, en, g.centroid())
+            g._cache = c
+        return c
+
+    def _load_doc(self, doc: _Doc, doc_w) -> None:
+        """Scatter the document's weights into a dense buffer: a candidate's dot product is then one gather."""
+        n = len(self.vocab.terms)
+        if len(self._buf) < n:
+            self._buf = np.zeros(max(n * 2, 4096), dtype=np.float32)
+        if self._buf_doc is not None:
+            self._unload_doc()
+        self._buf[doc.t_ids] = doc_w[0]
+        self._buf[doc.e_ids] = doc_w[2]
+        self._buf_doc = doc
+
+    def _unload_doc(self) -> None:
+        d = self._buf_doc
+        if d is not None:
+            self._buf[d.t_ids] = 0.0
+            self._buf[d.e_ids] = 0.0
+        self._buf_doc = None
+
+    def features(self, doc: _Doc, g: _Group, doc_w=None) -> list[float]:
+        dtw, dtn, dew, den = doc_w if doc_w is not None else (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
+        _, tw, tn, ew, en, cen = self._group_vectors(g)
+        if self._buf_doc is doc:
+            buf = self._buf
+            tf = float(buf[g.t_ids] @ tw) / (dtn * tn) if dtn > 0 and tn > 0 else 0.0
+            ef = float(buf[g.e_ids] @ ew) / (den * en) if den > 0 and en > 0 else 0.0
+        else:
+            tf = _sparse_dot(doc.t_ids, dtw, g.t_ids, tw) / (dtn * tn) if dtn > 0 and tn > 0 else 0.0
+            ef = _sparse_dot(doc.e_ids, dew, g.e_ids, ew) / (den * en) if den > 0 and en > 0 else 0.0
+        em = float(np.dot(doc.emb, cen))
+        return [tf, ef, em]
+
+    def _time_penalty(self, gap: float) -> float:
+        if gap <= 0:
+            return 0.0
+        return self.config.time_weight * math.log1p(gap / self.config.time_decay_days)
+
+    def score(self, doc: _Doc, g: _Group, doc_w=None) -> tuple[float, list[float]]:
+        f = self.features(doc, g, doc_w)
+        z = self._logit(f) - self._time_penalty(self._gap_days(doc.day, g))
+        return self._prob(z), f
+
+    # -- building a document -----------------------------------------------------------------
+    def _doc(self, article: Article, emb: np.ndarray, update_df: bool = True) -> _Doc:
+        cfg = self.config
+        toks = content_words(article.text)
+        if article.title:
+            toks += content_words(article.title) * 2
+        counts: dict[str, int] = {}
+        for t in toks:
+            counts[t] = counts.get(t, 0) + 1
+        ents: dict[str, int] = {}
+        surf: dict[str, str] = {}
+        etext = (article.title + "\n" if article.title else "") + article.text
+        for k, s in extract_entities(etext):
+            key = "@" + k
+            ents[key] = ents.get(key, 0) + 1
+            surf.setdefault(key, s)
+        v = self.vocab
+        t_ids = np.asarray(v.ids(counts), dtype=np.int32)
+        e_ids = np.asarray(v.ids(ents), dtype=np.int32)
+        if update_df:
+            v.n_docs += 1
+            if len(t_ids):
+                v.df[t_ids] += 1
+            if len(e_ids):
+                v.df[e_ids] += 1
+            for key, i in zip(ents, e_ids):
+                if int(i) not in v.surface:
+                    v.surface[int(i)] = surf[key]
+        t_vals = 1.0 + np.log(np.asarray(list(counts.values()), dtype=np.float32)) if counts else _EMPTY_F
+        e_vals = 1.0 + np.log(np.asarray(list(ents.values()), dtype=np.float32)) if ents else _EMPTY_F
+        t_ids, t_vals = self._top(t_ids, t_vals, cfg.article_terms)
+        e_ids, e_vals = self._top(e_ids, e_vals, cfg.article_entities)
+        label, is_title = _label_text(article)
+        label_ids = np.unique(np.asarray(v.ids(content_words(label), add=False), dtype=np.int32))
+        return _Doc(
+            id=article.id, t_ids=t_ids, t_vals=self._unit(t_vals), e_ids=e_ids, e_vals=self._unit(e_vals),
+            emb=np.asarray(emb, dtype=np.float32), day=_days(article.published), outlet=article.outlet,
+            label=label, label_is_title=is_title, label_ids=label_ids,
+        )
+
+    @staticmethod
+    def _unit(vals: np.ndarray) -> np.ndarray:
+        n = float(np.linalg.norm(vals))
+        return (vals / n).astype(np.float32) if n > 0 else vals
+
+    def _top(self, ids: np.ndarray, vals: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Keep the k heaviest terms (by current tf-idf), sorted by id."""
+        if len(ids) > k:
+            keep = np.argpartition(-(vals * self.vocab.idf(ids)), k - 1)[:k]
+            ids, vals = ids[keep], vals[keep]
+        order = np.argsort(ids, kind="stable")
+        return ids[order].astype(np.int32), vals[order].astype(np.float32)
+
+    # -- group updates ---------------------------------------------------------------------------
+    def _add_to_group(self, g: _Group, doc: _Doc, max_terms: int, max_ents: int, max_labels: int) -> None:
+        g.article_ids.append(doc.id)
+        g.n += 1
+        g.emb += doc.emb.astype(g.emb.dtype)
+        g.t_ids, g.t_vals = self._top(*_sparse_add(g.t_ids, g.t_vals, doc.t_ids, doc.t_vals), max_terms)
+        g.e_ids, g.e_vals = self._top(*_sparse_add(g.e_ids, g.e_vals, doc.e_ids, doc.e_vals), max_ents)
+        if not math.isnan(doc.day):
+            g.first = doc.day if math.isnan(g.first) else min(g.first, doc.day)
+            g.last = doc.day if math.isnan(g.last) else max(g.last, doc.day)
+        if doc.outlet:
+            g.outlets[doc.outlet] = g.outlets.get(doc.outlet, 0) + 1
+        g.labels.append((doc.id, doc.label, doc.label_is_title, doc.label_ids))
+        if len(g.labels) > max_labels:
+            g.labels.pop(self._least_central(g))
+        g._cache = None
+
+    def _label_score(self, g: _Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
+        ids = lab[3]
+        if len(ids) == 0 or len(g.t_ids) == 0:
+            return 0.0
+        _, ia, ib = np.intersect1d(ids, g.t_ids, assume_unique=True, return_indices=True)
+        if len(ib) == 0:
+            return 0.0
+        _, w, wn, _, _, _ = self._group_vectors(g)
+        lw = self.vocab.idf(ids)
+        # cosine between the label's words (idf-weighted) and the group's term vector
+        return float(np.dot(lw[ia], w[ib]) / (np.linalg.norm(lw) * wn + 1e-9)) + (0.02 if lab[2] else 0.0)
+
+    def _least_central(self, g: _Group) -> int:
+        scores = [self._label_score(g, lab) for lab in g.labels]
+        return int(np.argmin(scores))
+
+    def _best_label(self, g: _Group) -> str | None:
+        if not g.labels:
+            return None
+        scores = [self._label_score(g, lab) for lab in g.labels]
+        titled = [i for i, lab in enumerate(g.labels) if lab[2]]
+        pool = titled or list(range(len(g.labels)))
+        best = max(pool, key=lambda i: (scores[i], -i))
+        return g.labels[best][1]
+
+    def _entities_of(self, g: _Group, k: int) -> list[str]:
+        if len(g.e_ids) == 0:
+            return []
+        w = g.e_vals * self.vocab.idf(g.e_ids)
+        order = np.lexsort((g.e_ids, -w))
+        out: list[str] = []
+        seen_words: set[str] = set()
+        for i in order:
+            eid = int(g.e_ids[i])
+            name = self.vocab.surface.get(eid) or self.vocab.terms[eid].lstrip("@")
+            low = name.lower()
+            if low in seen_words:
+                continue
+            # skip a single word already part of a chosen multi-word name
+            if " " not in low and any(low in s.split() for s in seen_words):
+                continue
+            seen_words.add(low)
+            out.append(name)
+            if len(out) >= k:
+                break
+        return out
+
+    def _new_story(self, doc: _Doc) -> _Group:
+        sid = "s-" + doc.id
+        while sid in self.by_id or sid in self.aliases:  # re-clustering can reuse a first article
+            sid += "x"
+        s = _Group(sid, len(self._groups), self.dim)
+        self._groups.append(s)
+        self.by_id[sid] = s
+        return s
+
+    def _index_story(self, si: int, doc: _Doc | None, new: bool) -> None:
+        s = self._groups[si]
+        if new:
+            self.index.add(s.centroid())
+        else:
+            self.index.update(si, s.centroid())
+        if doc is not None and len(doc.e_ids):
+            # post the article's most specific entities
+            idf = self.vocab.idf(doc.e_ids)
+            for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]:
+                lst = self.postings.setdefault(int(doc.e_ids[j]), [])
+                if not lst or lst[-1] != si:
+                    if si in lst:
+                        lst.remove(si)
+                    lst.append(si)
+                    if len(lst) > self.config.posting_cap:
+                        del lst[0]
+
+    def _candidates(self, doc: _Doc) -> list[int]:
+        cand = self.index.search(doc.emb, self.config.top_k)
+        if len(doc.e_ids):
+            idf = self.vocab.idf(doc.e_ids)
+            for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]:
+                for si in reversed(self.postings.get(int(doc.e_ids[j]), [])[-self.config.posting_per_entity :]):
+                    cand.append(si)
+        seen: set[int] = set()
+        out = []
+        for si in cand:
+            if si not in seen and 0 <= si < len(self._groups) and self._groups[si].alive:
+                seen.add(si)
+                out.append(si)
+        return out
+
+    # -- events ------------------------------------------------------------------------------------
+    def _assign_event(self, story: _Group, doc: _Doc, doc_w) -> _Group:
+        cfg = self.config
+        best, best_p = None, -1.0
+        for ev in story.events[-cfg.event_candidates :]:  # the most recent events only: bounded cost
+            gap = self._gap_days(doc.day, ev)
+            if gap > cfg.event_window_days:
+                continue  # a new development days later is a new event
+            p, _ = self.score(doc, ev, doc_w)
+            if p > best_p or (p == best_p and best is not None and ev.order < best.order):
+                best, best_p = ev, p
+        if best is not None and best_p >= self.event_threshold:
+            ev = best
+        else:
+            self.n_events += 1
+            eid = "e-" + doc.id
+            ev = _Group(eid, self.n_events, self.dim, np.float16)
+            story.events.append(ev)
+        self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 3)
+        self.article_event[doc.id] = ev.id
+        return ev
+
+    # -- the online step ---------------------------------------------------------------------------
+    def _embed(self, articles: Sequence[Article]) -> np.ndarray:
+        if self.embedder is None:
+            raise ValueError("StoryClusterer needs an embedder (or pass embeddings=...)")
+        return self.embedder.encode([embed_text(a) for a in articles])
+
+    def partial_fit(
+        self,
+        articles: Sequence[Article],
+        copies: dict[str, str] | None = None,
+        embeddings: np.ndarray | None = None,
+    ) -> list[Assignment]:
+        """Place each article (in the given order) into a story and an event.
+
+        ``copies`` maps a copy's id to its original's id (exact/near duplicates); a copy whose
+        original is known joins the original's story and event without being scored or counted.
+        ``embeddings`` (one row per article) skips the embedding step.
+        """
+        copies = copies or {}
+        articles = list(articles)
+        if embeddings is None:
+            embeddings = self._embed(articles)
+        out: list[Assignment] = []
+        for a, emb in zip(articles, embeddings):
+            if a.id in self.article_story:  # already placed: idempotent
+                s = self._groups[self.article_story[a.id]]
+                out.append(Assignment(a.id, s.id, self.article_event.get(a.id, ""), False))
+                continue
+            orig = copies.get(a.id)
+            if orig is not None and orig in self.article_story:
+                out.append(self._add_copy(a, orig))
+                continue
+            out.append(self._place(a, emb))
+        return out
+
+    def _add_copy(self, a: Article, orig: str) -> Assignment:
+        si = self.article_story[orig]
+        s = self._groups[si]
+        s.article_ids.append(a.id)
+        s.copy_ids.append(a.id)
+        eid = self.article_event.get(orig)
+        for ev in s.events:
+            if ev.id == eid:
+                ev.article_ids.append(a.id)
+                ev.copy_ids.append(a.id)
+                break
+        self.article_story[a.id] = si
+        self.article_event[a.id] = eid or ""
+        return Assignment(a.id, s.id, eid or "", False, copy_of=orig)
+
+    def _place(self, a: Article, emb: np.ndarray) -> Assignment:
+        cfg = self.config
+        doc = self._doc(a, emb)
+        doc_w = (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
+        self._load_doc(doc, doc_w)
+        try:
+            return self._place_doc(doc, doc_w)
+        finally:
+            self._unload_doc()
+
+    def _place_doc(self, doc: _Doc, doc_w) -> Assignment:
+        cfg = self.config
+        scored: list[tuple[float, int]] = []
+        for si in self._candidates(doc):
+            p, _ = self.score(doc, self._groups[si], doc_w)
+            scored.append((p, si))
+        scored.sort(key=lambda x: (-x[0], self._groups[x[1]].order))
+        merged: list[tuple[str, str]] = []
+        if scored and scored[0][0] >= self.story_threshold:
+            p, si = scored[0]
+            story = self._groups[si]
+            new = False
+        else:
+            p = None
+            story = self._new_story(doc)
+            si = story.order
+            new = True
+        self._add_to_group(story, doc, cfg.story_terms, cfg.story_entities, 6)
+        self.article_story[doc.id] = si
+        self._index_story(si, doc, new)
+        ev = self._assign_event(story, doc, doc_w)
+        # merge: the article also ties strongly to another story that looks like this one
+        if not new:
+            for p2, sj in scored[1:3]:
+                if p2 < self.merge_threshold:
+                    break
+                other = self._groups[sj]
+                if not other.alive or other is story:
+                    continue
+                if self._story_pair_prob(story, other) >= self.story_threshold:
+                    keep, gone = (story, other) if story.order < other.order else (other, story)
+                    self._merge(keep, gone)
+                    merged.append((gone.id, keep.id))
+                    story = keep
+        return Assignment(doc.id, story.id, ev.id, new, merged, p)
+
+    @property
+    def merge_threshold(self) -> float:
+        t = self.config.merge_threshold
+        return float(self.weights.get("merge_threshold", max(self.story_threshold, 0.8)) if t is None else t)
+
+    def _story_pair_prob(self, s: _Group, t: _Group) -> float:
+        _, stw, stn, sew, sen, sc = self._group_vectors(s)
+        _, ttw, ttn, tew, ten, tc = self._group_vectors(t)
+        tf = _sparse_dot(s.t_ids, stw, t.t_ids, ttw) / (stn * ttn) if stn > 0 and ttn > 0 else 0.0
+        ef = _sparse_dot(s.e_ids, sew, t.e_ids, tew) / (sen * ten) if sen > 0 and ten > 0 else 0.0
+        em = float(np.dot(sc, tc))
+        gap = 0.0
+        if not (math.isnan(s.first) or math.isnan(t.first)):
+            gap = max(0.0, max(s.first, t.first) - min(s.last, t.last))
+        return self._prob(self._logit([tf, ef, em]) - self._time_penalty(gap))
+
+    def _merge(self, keep: _Group, gone: _Group) -> None:
+        cfg = self.config
+        keep_i, gone_i = keep.order, gone.order
+        keep.article_ids += gone.article_ids
+        keep.copy_ids += gone.copy_ids
+        keep.n += gone.n
+        keep.emb += gone.emb
+        keep.t_ids, keep.t_vals = self._top(*_sparse_add(keep.t_ids, keep.t_vals, gone.t_ids, gone.t_vals), cfg.story_terms)
+        keep.e_ids, keep.e_vals = self._top(*_sparse_add(keep.e_ids, keep.e_vals, gone.e_ids, gone.e_vals), cfg.story_entities)
+        for d in (gone.first, gone.last):
+            if not math.isnan(d):
+                keep.first = d if math.isnan(keep.first) else min(keep.first, d)
+                keep.last = d if math.isnan(keep.last) else max(keep.last, d)
+        for o, c in gone.outlets.items():
+            keep.outlets[o] = keep.outlets.get(o, 0) + c
+        keep.labels = (keep.labels + gone.labels)[:12]
+        while len(keep.labels) > 6:
+            keep.labels.pop(self._least_central(keep))
+        keep.events += gone.events
+        keep._cache = None
+        for aid in gone.article_ids:
+            self.article_story[aid] = keep_i
+        gone.alive = False
+        gone.article_ids, gone.copy_ids, gone.events, gone.labels = [], [], [], []
+        gone.t_ids, gone.t_vals, gone.e_ids, gone.e_vals = _EMPTY_I, _EMPTY_F, _EMPTY_I, _EMPTY_F
+        self.index.remove(gone_i)
+        self.index.update(keep_i, keep.centroid())
+        for lst in self.postings.values():
+            if gone_i in lst:
+                lst.remove(gone_i)
+                if keep_i not in lst:
+                    lst.append(keep_i)
+        del self.by_id[gone.id]
+        self.aliases[gone.id] = keep.id
+        for old, new in list(self.aliases.items()):
+            if new == gone.id:
+                self.aliases[old] = keep.id
+
+    # -- batch ---------------------------------------------------------------------------------
+    @staticmethod
+    def date_order(articles: Sequence[Article]) -> list[Article]:
+        """Articles by date; an undated article keeps its place after the dated one before it."""
+        keyed = []
+        last = -math.inf
+        for i, a in enumerate(articles):
+            d = _days(a.published)
+            if not math.isnan(d):
+                last = d
+                keyed.append((d, i, a))
+            else:
+                keyed.append((last, i, a))
+        keyed.sort(key=lambda x: (x[0], x[1]))
+        return [a for _, _, a in keyed]
+
+    def fit(self, articles: Sequence[Article], copies: dict[str, str] | None = None, embeddings: np.ndarray | None = None) -> list[Assignment]:
+        """Batch: forget everything, then place all articles in date order."""
+        self.reset()
+        articles = list(articles)
+        if embeddings is not None:
+            pos = {a.id: i for i, a in enumerate(articles)}
+            ordered = self.date_order(articles)
+            embeddings = np.asarray(embeddings)[[pos[a.id] for a in ordered]]
+        else:
+            ordered = self.date_order(articles)
+        return self.partial_fit(ordered, copies, embeddings)
+
+    # -- output --------------------------------------------------------------------------------
+    def story_ids(self) -> list[str]:
+        return [s.id for s in self._groups if s.alive]
+
+    def resolve(self, story_id: str) -> str | None:
+        if story_id in self.by_id:
+            return story_id
+        return self.aliases.get(story_id)
+
+    def labels(self) -> dict[str, str]:
+        """article id -> story id (live ids)."""
+        return {aid: self._groups[si].id for aid, si in self.article_story.items()}
+
+    def story(self, story_id: str) -> Story:
+        s = self.by_id[self.resolve(story_id) or story_id]
+        return self._to_story(s)
+
+    def stories_out(self, ids: Iterable[str] | None = None) -> list[Story]:
+        groups = [s for s in self._groups if s.alive] if ids is None else [self.by_id[i] for i in ids if i in self.by_id]
+        return [self._to_story(s) for s in groups]
+
+    def stories(self) -> list[Story]:  # noqa: D401 - the agreed API name
+        """Every live story as a :class:`Story` (events ordered by date)."""
+        return self.stories_out()
+
+    def _to_story(self, s: _Group) -> Story:
+        k = self.config.label_entities
+        evs = sorted(
+            s.events,
+            key=lambda e: (math.isnan(e.first), 0.0 if math.isnan(e.first) else e.first, e.order),
+        )
+        events = [
+            Event(
+                id=e.id, story_id=s.id, article_ids=list(e.article_ids), title=self._best_label(e),
+                start=_from_days(e.first), end=_from_days(e.last), entities=self._entities_of(e, k),
+            )
+            for e in evs
+        ]
+        outlets = sorted(s.outlets, key=lambda o: (-s.outlets[o], o))
+        return Story(
+            id=s.id, article_ids=list(s.article_ids), events=events, title=self._best_label(s),
+            entities=self._entities_of(s, k), outlets=outlets, first_date=_from_days(s.first), last_date=_from_days(s.last),
+        )
+
+    # -- state ---------------------------------------------------------------------------------
+    # Two parts, so that a store only rewrites what changed: the global part (vocabulary, document
+    # frequencies, entity postings, story ids, aliases) and one part per story (its sums, labels,
+    # events). ``to_bytes`` packs both; :class:`ClusterStage` saves them under separate keys.
+
+    def global_bytes(self) -> bytes:
+        v = self.vocab
+        post_keys = sorted(self.postings)
+        post_lens = np.asarray([len(self.postings[k]) for k in post_keys], dtype=np.int64)
+        post = (np.concatenate([np.asarray(self.postings[k], dtype=np.int32) for k in post_keys])
+                if post_keys else np.zeros(0, dtype=np.int32))
+        surf_keys = sorted(v.surface)
+        meta = {
+            "version": _STATE_VERSION, "dim": self.dim, "n_docs": v.n_docs, "aliases": self.aliases,
+            "n_events": self.n_events, "stories": [s.id for s in self._groups], "alive": [s.alive for s in self._groups],
+        }
+        arrays = {
+            "meta": _json_array(meta),
+            "terms": np.frombuffer("\n".join(v.terms).encode("utf-8"), dtype=np.uint8),
+            "df": v.df[: len(v.terms)].copy(),
+            "surf_keys": np.asarray(surf_keys, dtype=np.int64),
+            "surf": np.frombuffer("\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8),
+            "post_keys": np.asarray(post_keys, dtype=np.int32), "post": post, "post_len": post_lens,
+        }
+        return _npz(arrays)
+
+    def story_bytes(self, story_id: str) -> bytes:
+        """One story's part of the state (by live id)."""
+        return _pack_groups([self.by_id[story_id]], self.dim)
+
+    def to_bytes(self) -> bytes:
+        """Everything needed to continue the stream elsewhere (JSON + numpy arrays; no pickle)."""
+        stories = _pack_groups(self._groups, self.dim)
+        return _npz({"global": np.frombuffer(self.global_bytes(), dtype=np.uint8), "stories": np.frombuffer(stories, dtype=np.uint8)})
+
+    @classmethod
+    def from_bytes(cls, data: bytes, config: ClusterConfig | None = None, embedder: Any = None) -> "StoryClusterer":
+        z = np.load(io.BytesIO(data), allow_pickle=False)
+        groups = _unpack_groups(z["stories"].tobytes(), config)
+        by = {g.id: g for g in groups}
+        return cls.from_parts(z["global"].tobytes(), by.get, config, embedder)
+
+    @classmethod
+    def from_parts(cls, global_blob: bytes, story_part: Any, config: ClusterConfig | None = None, embedder: Any = None) -> "StoryClusterer":
+        """Rebuild from the global part and ``story_part(story_id) -> _Group | None`` for live stories."""
+        self = cls(config, embedder)
+        z = np.load(io.BytesIO(global_blob), allow_pickle=False)
+        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+        if meta.get("version") != _STATE_VERSION:
+            raise ValueError(f"cluster state version {meta.get('version')} not supported")
+        if meta["dim"] != self.dim:
+            raise ValueError(f"cluster state has {meta['dim']}-d embeddings; this embedder gives {self.dim}-d")
+        v = self.vocab
+        raw = z["terms"].tobytes().decode("utf-8")
+        v.terms = raw.split("\n") if raw else []
+        v.index = {t: i for i, t in enumerate(v.terms)}
+        v.df = np.zeros(max(1024, len(v.terms) * 2), dtype=np.int32)
+        v.df[: len(v.terms)] = z["df"]
+        v.n_docs = int(meta["n_docs"])
+        sraw = z["surf"].tobytes().decode("utf-8")
+        v.surface = dict(zip((int(k) for k in z["surf_keys"]), sraw.split("\n") if sraw else []))
+        for order, (sid, alive) in enumerate(zip(meta["stories"], meta["alive"])):
+            g = story_part(sid) if alive else None
+            if g is None:
+                g = _Group(sid, order, self.dim)
+                g.alive = False
+            g.order = order
+            self._groups.append(g)
+            idx = self.index.add(g.centroid())
+            if g.alive:
+                self.by_id[g.id] = g
+                for aid in g.article_ids:
+                    self.article_story[aid] = idx
+                for e in g.events:
+                    for aid in e.article_ids:
+                        self.article_event[aid] = e.id
+            else:
+                self.index.remove(idx)
+        off = np.concatenate([[0], np.cumsum(z["post_len"])]).astype(np.int64)
+        post = z["post"]
+        self.postings = {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
+        self.aliases = dict(meta["aliases"])
+        self.n_events = int(meta["n_events"])
+        return self
+
+
+def _json_array(obj: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(obj, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+
+
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _pack_groups(stories: Sequence[_Group], dim: int) -> bytes:
+    """Stories (live ones, with their events) -> bytes."""
+    groups: list[_Group] = []
+    smeta = []
+    for s in stories:
+        if not s.alive:
+            continue
+        ev_idx = []
+        for e in s.events:
+            ev_idx.append(len(groups))
+            groups.append(e)
+        smeta.append({"g": len(groups), "events": ev_idx})
+        groups.append(s)
+    gmeta = [
+        {
+            "id": g.id, "order": g.order, "a": g.article_ids, "c": g.copy_ids, "n": g.n,
+            "first": None if math.isnan(g.first) else g.first, "last": None if math.isnan(g.last) else g.last,
+            "outlets": g.outlets, "labels": [[lab[0], lab[1], lab[2]] for lab in g.labels],
+        }
+        for g in groups
+    ]
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+        lens = np.asarray([len(p) for p in parts], dtype=np.int64)
+        data = np.concatenate(parts).astype(dtype) if parts and lens.sum() else np.zeros(0, dtype=dtype)
+        return data, lens
+
+    arrays: dict[str, np.ndarray] = {"meta": _json_array({"stories": smeta, "groups": gmeta})}
+    arrays["emb"] = np.stack([g.emb.astype(np.float32) for g in groups]) if groups else np.zeros((0, dim), np.float32)
+    for name in ("t_ids", "t_vals", "e_ids", "e_vals"):
+        dtype = np.int32 if name.endswith("ids") else np.float32
+        arrays[name], arrays[name + "_len"] = cat([getattr(g, name) for g in groups], dtype)
+    arrays["lab_ids"], arrays["lab_ids_len"] = cat([lab[3] for g in groups for lab in g.labels], np.int32)
+    return _npz(arrays)
+
+
+def _unpack_groups(data: bytes, config: ClusterConfig | None = None) -> list[_Group]:
+    z = np.load(io.BytesIO(data), allow_pickle=False)
+    meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+
+    def split(name: str) -> list[np.ndarray]:
+        offs = np.concatenate([[0], np.cumsum(z[name + "_len"])]).astype(np.int64)
+        d = z[name]
+        return [d[offs[i] : offs[i + 1]].copy() for i in range(len(offs) - 1)]
+
+    parts = {n: split(n) for n in ("t_ids", "t_vals", "e_ids", "e_vals", "lab_ids")}
+    emb = z["emb"]
+    dim = emb.shape[1] if emb.ndim == 2 else 0
+    groups: list[_Group] = []
+    li = 0
+    for gi, gm in enumerate(meta["groups"]):
+        g = _Group(gm["id"], gm["order"], dim)
+        g.article_ids, g.copy_ids, g.n = list(gm["a"]), list(gm["c"]), gm["n"]
+        g.emb = emb[gi].astype(np.float32)
+        for n in ("t_ids", "t_vals", "e_ids", "e_vals"):
+            setattr(g, n, parts[n][gi])
+        g.first = math.nan if gm["first"] is None else gm["first"]
+        g.last = math.nan if gm["last"] is None else gm["last"]
+        g.outlets = dict(gm["outlets"])
+        labs = []
+        for aid, text, is_title in gm["labels"]:
+            labs.append((aid, text, bool(is_title), parts["lab_ids"][li]))
+            li += 1
+        g.labels = labs
+        groups.append(g)
+    out = []
+    for sm in meta["stories"]:
+        s = groups[sm["g"]]
+        s.events = [groups[i] for i in sm["events"]]
+        for e in s.events:
+            e.emb = e.emb.astype(np.float16)
+        out.append(s)
+    return out
+
+
+# --------------------------------------------------------------------------- the pipeline stage
+
+
+def copies_from_results(results: dict[str, Any]) -> dict[str, str]:
+    """copy id -> original id, from ``ArticleResult.copies_of`` (exact/near duplicates only)."""
+    out: dict[str, str] = {}
+    for aid, r in results.items():
+        best = None
+        for c in getattr(r, "copies_of", None) or []:
+            if c.get("relation") in COPY_RELATIONS and (best is None or c.get("confidence", 0) > best.get("confidence", 0)):
+                best = c
+        if best is not None and best.get("source_id") and best["source_id"] != aid:
+            out[aid] = best["source_id"]
+    return out
+
+
+def copies_from_edges(edges: Iterable[Any]) -> dict[str, str]:
+    """copy id -> original id from stored reuse edges (for batch re-clustering)."""
+    best: dict[str, Any] = {}
+    for e in edges:
+        if e.relation in COPY_RELATIONS and (e.target_id not in best or e.confidence > best[e.target_id].confidence):
+            best[e.target_id] = e
+    return {t: e.source_id for t, e in best.items()}
+
+
+class ClusterStage:
+    """Pipeline stage: load the clusterer from the store once per process, place articles, save."""
+
+    def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
+        self.config = config or ClusterConfig()
+        self.embedder = embedder
+        self.clusterer: StoryClusterer | None = None
+        self._generation: bytes | None = None
+
+    @property
+    def embedding_kind(self) -> str:
+        return "cluster/" + getattr(self.embedder, "name", "embedding")
+
+    def _ensure_loaded(self, store: Any) -> StoryClusterer:
+        gen = store.get_state(GEN_KEY)
+        if self.clusterer is None or gen != self._generation:
+            blob = store.get_state(STATE_KEY)
+            if blob:
+
+                def part(sid: str) -> _Group | None:
+                    data = store.get_state(STORY_KEY + sid)
+                    return _unpack_groups(data)[0] if data else None
+
+                self.clusterer = StoryClusterer.from_parts(blob, part, self.config, self.embedder)
+            else:
+                self.clusterer = StoryClusterer(self.config, self.embedder)
+            self._generation = gen
+        return self.clusterer
+
+    def _save_state(self, store: Any, story_ids: Iterable[str] | None = None) -> None:
+        """The global part, and the parts of these stories (all live stories when None)."""
+        c = self.clusterer
+        assert c is not None
+        store.put_state(STATE_KEY, c.global_bytes())
+        for sid in (c.story_ids() if story_ids is None else story_ids):
+            if sid in c.by_id:
+                store.put_state(STORY_KEY + sid, c.story_bytes(sid))
+        self._generation = uuid.uuid4().hex.encode()
+        store.put_state(GEN_KEY, self._generation)
+
+    def process(self, articles: list[Article], store: Any, results: dict[str, Any]) -> list[Assignment]:
+        clusterer = self._ensure_loaded(store)
+        copies = copies_from_results(results)
+        embeddings = clusterer._embed(articles)
+        for a, vec in zip(articles, embeddings):
+            store.put_embedding(self.embedding_kind, a.id, vec)
+        assignments = clusterer.partial_fit(articles, copies, embeddings)
+        self._save(store, assignments)
+        for asg in assignments:
+            r = results.get(asg.article_id)
+            if r is not None:
+                r.story_id = clusterer.resolve(asg.story_id) or asg.story_id
+                r.event_id = asg.event_id
+        return assignments
+
+    def _save(self, store: Any, assignments: list[Assignment]) -> None:
+        clusterer = self.clusterer
+        assert clusterer is not None
+        changed: list[str] = []
+        merges: list[tuple[str, str]] = []
+        for asg in assignments:
+            changed.append(asg.story_id)
+            merges += asg.merged
+        live = [sid for sid in dict.fromkeys(clusterer.resolve(s) for s in changed) if sid]
+        with store.transaction():
+            for story in clusterer.stories_out(live):
+                store.save_story(story)
+            for old, new in merges:
+                store.record_merge(old, clusterer.resolve(new) or new)
+            self._save_state(store, live)
+
+    def recluster(self, store: Any, on_progress: Any = None) -> list[Assignment]:
+        """Batch: forget all stories and place every stored article again in date order."""
+        articles = list(store.iter_articles())
+        kind = self.embedding_kind
+        keys, mat = store.get_embeddings(kind, [a.id for a in articles])
+        have = dict(zip(keys, mat)) if len(keys) else {}
+        missing = [a for a in articles if a.id not in have]
+        if missing:
+            if self.embedder is None:
+                raise ValueError("ClusterStage needs an embedder")
+            vecs = self.embedder.encode([embed_text(a) for a in missing])
+            for a, v in zip(missing, vecs):
+                have[a.id] = v
+                store.put_embedding(kind, a.id, v)
+        self.clusterer = StoryClusterer(self.config, self.embedder)
+        dim = self.clusterer.dim
+        emb = np.stack([have[a.id] for a in articles]) if articles else np.zeros((0, dim), np.float32)
+        assignments = self.clusterer.fit(articles, copies_from_edges(store.all_edges()), emb)
+        with store.transaction():
+            store.delete_stories()
+            for story in self.clusterer.stories():
+                store.save_story(story)
+            for old, new in self.clusterer.aliases.items():
+                store.record_merge(old, new)
+            self._save_state(store)
+        return assignments
