@@ -444,6 +444,9 @@ class QuoteExtractor:
                 if self._unnamed_seen:
                     return (self._unnamed_seen[-1][1], "unnamed", raw)
             return (raw, "unnamed", raw)
+        if words and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three") and \
+                head.pos_ == "NOUN" and low in PERSON_ROLES and head.ent_type_ != "PERSON":
+            return (raw, "unnamed", raw)  # "an energy analyst", "a Western diplomat"
         persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= start and e.end <= end and e.root.i == head.i]
         if not persons:
             persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
