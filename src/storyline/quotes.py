@@ -68,7 +68,21 @@ MEDIA_HEADS = {"paper", "newspaper", "publication", "agency", "outlet", "daily",
 DOCUMENT_HEADS = {"statement", "document", "response", "text", "report", "letter", "release", "reply", "note"}
 ROLE_STOP = {"the", "a", "an", "of", "this", "that", "'s", "’s"}
 
-_DQ = re.compile(r"“([^“”]*)”|\"([^\"]*)\"|“([^“”]*)$")
+# sentences worth a parse: quote marks, "according to", or a reporting verb in a reporting form
+_CUE_VERBS = (
+    "said says saying told tells telling added adds noted notes noting acknowledged acknowledges stated announced "
+    "announces warned warns claimed claims argued argues insisted insists stressed stresses explained explaining "
+    "suggested declared declares wrote writes commented remarked asserted admitted admits confirmed confirms "
+    "denied denies emphasized emphasised reiterated predicted believes replied responded urged quoted quoting "
+    "citing cited complained recalled concluded briefed tweeted mentioned"
+).split()
+_CANDIDATE = re.compile(r"[\"“”‘]|``|\baccording to\b|\b(?:" + "|".join(_CUE_VERBS) + r")\b", re.I)
+_NAMEISH = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]*)*\s+[A-Z][a-z]+")
+_ROLE_INTRO = re.compile(
+    r"\b(?:Minister|Secretary|President|Ambassador|Director|Chancellor|Premier|Governor|Senator|Mayor|General"
+    r"|Commander|Chief|Head|leader|expert|analyst|scientist|professor|economist|envoy|adviser|advisor|spokes\w+)"
+    r"\b(?:\s+of\s+\w+)?\s+[A-Z]")
+_DQ = re.compile(r"“([^“”]*)”|\"([^\"]*)\"|``(.*?)''|“([^“”]*)$")
 _SQ = re.compile(r"(?<![A-Za-z])‘([^‘’]+?)’(?![A-Za-z])")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -87,6 +101,7 @@ class _Sent:
     offset: int  # of the sentence in its paragraph
     text: str
     doc: Any = None
+    parsed: bool = False  # full pipeline (else NER only)
 
 
 @dataclass
@@ -100,7 +115,7 @@ class _Found:
 def _quote_spans(paragraph: str) -> list[_Span]:
     spans: list[_Span] = []
     for m in _DQ.finditer(paragraph):
-        g = 1 if m.group(1) is not None else 2 if m.group(2) is not None else 3
+        g = next(i for i in range(1, 5) if m.group(i) is not None)
         spans.append(_Span(m.start(g), m.end(g), m.group(g)))
     for m in _SQ.finditer(paragraph):
         if not any(s.start <= m.start() < s.end for s in spans):
@@ -127,16 +142,29 @@ class QuoteExtractor:
     # ------------------------------------------------------------------ public
     def extract(self, articles: list[Article]) -> list[Quote]:
         per_article: list[tuple[Article, list[_Sent], list[list[_Span]]]] = []
-        texts: list[str] = []
+        full: list[_Sent] = []
+        ner_only: list[_Sent] = []
         for a in articles:
             sents = self._sentences(a)
             spans = [_quote_spans(p) for p in a.paragraphs]
             per_article.append((a, sents, spans))
-            texts.extend(s.text for s in sents)
-        docs = iter(self.nlp.pipe(texts, batch_size=self.batch_size))
-        for _, sents, _ in per_article:
-            for s in sents:
-                s.doc = next(docs)
+            cand = [bool(_CANDIDATE.search(s.text)) for s in sents]
+            for i, s in enumerate(sents):
+                if cand[i]:
+                    s.parsed = True
+                    full.append(s)
+                elif _NAMEISH.search(s.text) and (_ROLE_INTRO.search(s.text) or any(cand[i + 1 : i + 4])):
+                    # may name the person a later "he said" / "the minister said" points back to
+                    ner_only.append(s)
+        # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
+        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size)):
+            s.doc = doc
+        for s, doc in zip(ner_only, self.nlp.pipe([s.text for s in ner_only], batch_size=self.batch_size,
+                                                  disable=[n for n in self.nlp.pipe_names if n != "ner"])):
+            s.doc = doc
+        per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
+        self.last_stats = {"sentences": sum(len(ss) for _, ss, _ in per_article) + 0,
+                           "parsed": len(full), "ner_only": len(ner_only)}
         self._surnames = set()
         for _, sents, _ in per_article:
             for s in sents:
@@ -169,7 +197,6 @@ class QuoteExtractor:
 
     def _article(self, a: Article, sents: list[_Sent], spans: list[list[_Span]]) -> list[_Found]:
         out: list[_Found] = []
-        named_before: list[tuple[int, int, str]] = []  # (sentence, char, PERSON name) outside quotes
         self._persons = self._person_mentions(sents, spans)
         self._mentions = [(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
                           if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
@@ -219,7 +246,7 @@ class QuoteExtractor:
                     self._unnamed_seen.append((s_start.index, speaker or raw))
 
         for s in sents:
-            if s.index in quoted_sents:
+            if s.index in quoted_sents or not s.parsed:
                 continue
             f = self._indirect(a, s, spans[s.paragraph])
             if f is not None:
@@ -227,7 +254,6 @@ class QuoteExtractor:
                 if f.name_kind == "unnamed" and f.raw:
                     self._unnamed_seen.append((s.index, f.quote.speaker or f.raw))
         out.sort(key=lambda f: (f.quote.sentence_index or 0))
-        del named_before
         return out
 
     # ------------------------------------------------------------------ mentions
@@ -236,6 +262,10 @@ class QuoteExtractor:
         out = []
         for s in sents:
             doc = s.doc
+            if not s.parsed:
+                out += [(s.index, e.start_char, _clean_name(e.text), "person") for e in doc.ents
+                        if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
+                continue
             for t in doc:
                 if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN":
                     continue
