@@ -163,7 +163,7 @@ class QuoteExtractor:
                                                   disable=[n for n in self.nlp.pipe_names if n != "ner"])):
             s.doc = doc
         per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
-        self.last_stats = {"sentences": sum(len(ss) for _, ss, _ in per_article) + 0,
+        self.last_stats = {"articles": len(articles),
                            "parsed": len(full), "ner_only": len(ner_only)}
         self._surnames = set()
         for _, sents, _ in per_article:
@@ -237,7 +237,7 @@ class QuoteExtractor:
                 f = _Found(q, kind, raw)
                 out.append(f)
                 last = f
-                if speaker and kind in ("person", "unnamed"):
+                if speaker and kind in ("person", "unnamed", "organization"):
                     self._said.append((s_end.index, sp.end - s_end.offset, speaker, kind))
                     self._said.sort()
                 for i in range(s_start.index, s_end.index + 1):
@@ -321,13 +321,13 @@ class QuoteExtractor:
                     out.append((s.index, role, name))
         return out
 
-    def _resolve_pronoun(self, sent_index: int, char: int) -> tuple[str, str] | None:
+    def _resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
         """Nearest preceding speaker or person named as a subject (within a few sentences)."""
         best = None
         for si, ci, name, kind in sorted(self._persons + self._said):
             if (si, ci) >= (sent_index, char):
                 break
-            if sent_index - si > 6:
+            if sent_index - si > 6 or kind not in kinds:
                 continue
             best = (name, kind)
         return best
@@ -415,7 +415,7 @@ class QuoteExtractor:
                 break
         # "the newspaper said, quoting X" -> X
         for c in v.children:
-            if c.lower_ in QUOTING_VERBS:
+            if c.lower_ == "quoting" and any(g.dep_ in ("dobj", "obj") for g in c.children):
                 v = c
         subj = None
         if v.lower_ in QUOTING_VERBS:
@@ -429,7 +429,7 @@ class QuoteExtractor:
                 if subj is not None or cur.head is cur:
                     break
                 cur = cur.head
-        if subj is None or not ok(subj):
+        if subj is None or not ok(subj) or subj.pos_ in ("VERB", "AUX"):
             return None
         return self._name_phrase(subj, s)
 
@@ -459,6 +459,9 @@ class QuoteExtractor:
         span = doc[start:end]
         raw = _trim_raw(span.text)
         sent_char = span.start_char
+        if low == "it":  # "it said": the organisation quoted last
+            r = self._resolve_pronoun(s.index, sent_char, ("organization",))
+            return (r[0], r[1], raw) if r else None
         if low in PRONOUNS:
             if low in ("we", "they", "i"):
                 return None
