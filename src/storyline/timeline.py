@@ -166,9 +166,15 @@ def resolve_weekday(name: str, base: date, modifier: str = "", future: bool = Fa
     return base - timedelta(days=delta)
 
 
+_ANY = re.compile(r"\d|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|day|night|morning|afternoon|evening"
+                  r"|week|month|year", re.I)
+
+
 def find_expressions(sentence: str) -> list[tuple[str, int, int, str]]:
     """Candidate temporal expressions in a sentence: (kind, start, end, text), non-overlapping."""
     found: list[tuple[str, int, int, str]] = []
+    if not _ANY.search(sentence):
+        return found
     taken: list[tuple[int, int]] = []
     for kind, rx in _PATTERNS:
         for m in rx.finditer(sentence):
@@ -325,25 +331,48 @@ def _similar(a: set[str], b: set[str], threshold: float) -> bool:
     return inter >= 2 and inter / min(len(a), len(b)) >= threshold
 
 
+def _most_similar(undated: list[Article], dated: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[Article, float]]:
+    """For each undated article, the dated one with the highest Jaccard similarity of content words."""
+    if not undated or not dated:
+        return {}
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    vocab: dict[str, int] = {}
+
+    def matrix(arts: list[Article]):
+        rows, cols = [], []
+        for r, a in enumerate(arts):
+            for w in bags[a.id]:
+                rows.append(r)
+                cols.append(vocab.setdefault(w, len(vocab)))
+        return rows, cols
+
+    ur, uc = matrix(undated)
+    dr, dc = matrix(dated)
+    n = len(vocab)
+    U = csr_matrix((np.ones(len(ur), dtype=np.float32), (ur, uc)), shape=(len(undated), n))
+    D = csr_matrix((np.ones(len(dr), dtype=np.float32), (dr, dc)), shape=(len(dated), n))
+    inter = (U @ D.T).toarray()
+    su = np.asarray(U.sum(axis=1)).ravel()[:, None]
+    sd = np.asarray(D.sum(axis=1)).ravel()[None, :]
+    jac = inter / np.maximum(su + sd - inter, 1.0)
+    best = jac.argmax(axis=1)
+    return {a.id: (dated[int(best[i])], float(jac[i, best[i]])) for i, a in enumerate(undated)}
+
+
 def _anchor_dates(articles: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[date | None, str]]:
     """Anchor date of every article: its own, else the most similar dated article's, else the median."""
     dated = [a for a in articles if a.published is not None]
     out: dict[str, tuple[date | None, str]] = {}
     days = sorted(a.published.date() for a in dated)  # type: ignore[union-attr]
     median = days[(len(days) - 1) // 2] if days else None
+    sims = _most_similar([a for a in articles if a.published is None], dated, bags)
     for a in articles:
         if a.published is not None:
             out[a.id] = (a.published.date(), "article")
             continue
-        best, best_sim = None, 0.0
-        ba = bags[a.id]
-        for d in dated:
-            bd = bags[d.id]
-            if not ba or not bd:
-                continue
-            sim = len(ba & bd) / len(ba | bd)
-            if sim > best_sim:
-                best, best_sim = d, sim
+        best, best_sim = sims.get(a.id, (None, 0.0))
         if best is not None and best_sim >= 0.15:
             out[a.id] = (best.published.date(), "story")  # type: ignore[union-attr]
         else:
