@@ -286,7 +286,11 @@ class QuoteExtractor:
         while first - 1 >= 0 and t.doc[first - 1].pos_ == "PROPN" and t.doc[first - 1].dep_ in ("compound", "flat") \
                 and t.doc[first - 1].head.i in range(first, t.i + 1) and t.doc[first - 1].lower_ not in PERSON_ROLES:
             first -= 1
-        return _clean_name(t.doc[first : t.i + 1].text)
+        last = t.i
+        while last + 2 < len(t.doc) and t.doc[last + 1].text == "-" and not t.doc[last].whitespace_ \
+                and not t.doc[last + 1].whitespace_ and t.doc[last + 2].pos_ == "PROPN":
+            last += 2  # al-Zuwiy
+        return _clean_name(t.doc[first : last + 1].text)
 
     def _role_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, set[str], str]]:
         """People introduced with a role: "Russian Foreign Minister Sergei Lavrov" -> ({foreign, minister, ...}, name)."""
@@ -456,6 +460,9 @@ class QuoteExtractor:
             for c in head.rights:
                 if c.dep_ == "prep" and c.lower_ == "of":
                     end = c.right_edge.i + 1
+        for e in doc.ents:  # never cut a name in two ("al-Zuwiy")
+            if e.start <= head.i < e.end:
+                start, end = min(start, e.start), max(end, e.end)
         span = doc[start:end]
         raw = _trim_raw(span.text)
         sent_char = span.start_char
@@ -497,6 +504,10 @@ class QuoteExtractor:
             if named:
                 return (named, "person", raw)
             return (raw, "unknown", raw)
+        if low in PERSON_ROLES and head.pos_ == "NOUN":
+            # "Libya's justice minister": the person introduced with that role, else the role as written
+            named = self._resolve_role(words, s.index)
+            return (named, "person", raw) if named else (raw, "unknown", raw)
         orgs = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start >= start and e.end <= end]
         # appositive names ("The Spanish newspaper El Pais")
         for c in head.children:
@@ -663,11 +674,19 @@ def _normalise(found: list[_Found], sents: list[_Sent], per_article) -> None:
             names.append(f.quote.speaker)
     canon = name_clusters(names)
     known = set(canon)
+    by_surname: dict[str, set[str]] = defaultdict(set)
+    for n, c in canon.items():
+        if len(c.split()) >= 2:
+            by_surname[n.split()[-1]].add(c)
     for f in found:
         q = f.quote
         # NER calls a person an ORG/GPE now and then: a speaker the story names as a person is one
-        if q.speaker_kind in ("organization", "unknown") and q.speaker and q.speaker in known:
-            q.speaker_kind = "person"
+        if q.speaker_kind in ("organization", "unknown") and q.speaker:
+            if q.speaker in known:
+                q.speaker_kind = "person"
+            elif " " not in q.speaker and len(by_surname.get(q.speaker, ())) == 1:
+                q.speaker_kind = "person"
+                q.speaker = next(iter(by_surname[q.speaker]))
     for f in found:
         if f.quote.speaker_kind == "person" and f.quote.speaker:
             f.quote.speaker = canon.get(f.quote.speaker, f.quote.speaker)
