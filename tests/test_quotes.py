@@ -140,6 +140,21 @@ def test_according_to_and_indirect(qx):
     assert not chen[0].text.lower().startswith("that ")
 
 
+def test_relative_and_appositive_subjects(qx):
+    a = _art("He got support from opposition leader Mesut Yilmaz, who said his party would back the new cabinet.\n\n"
+             "The leader of the farmers' union, Anna Berglund, said that the protests would go on all winter.")
+    qs = qx.extract([a])
+    y = [q for q in qs if "back the new cabinet" in q.text]
+    assert y and y[0].speaker == "Mesut Yilmaz"
+    b = [q for q in qs if "protests" in q.text]
+    assert b and b[0].speaker == "Anna Berglund"
+
+
+def test_negated_speech_is_no_quote(qx):
+    a = _art("Mrs. Ciller has not said if she would back an Ecevit-led government in the vote.")
+    assert [q for q in qx.extract([a]) if q.kind == "indirect"] == []
+
+
 def test_unnamed_sources_stay_unnamed(qx):
     a = _art("“The talks have collapsed,” a senior State Department official said.\n\n"
              "Another Western diplomat said that the deadline would slip again this month.")

@@ -273,6 +273,11 @@ class QuoteExtractor:
                     continue
                 if t.ent_type_ == "PERSON" or t.text in self._surnames:
                     out.append((s.index, t.idx, self._propn_name(t), "person"))
+            for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
+                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN":
+                    for c in t.children:
+                        if c.dep_ == "appos" and c.ent_type_ == "PERSON":
+                            out.append((s.index, t.idx, self._propn_name(c), "person"))
         return out
 
     @staticmethod
@@ -433,6 +438,8 @@ class QuoteExtractor:
                 if subj is not None or cur.head is cur:
                     break
                 cur = cur.head
+        if subj is not None and subj.lower_ in ("who", "that", "which") and subj.head.dep_ == "relcl":
+            subj = subj.head.head  # "Mesut Yilmaz, who said ..." -> Mesut Yilmaz
         if subj is None or not ok(subj) or subj.pos_ in ("VERB", "AUX"):
             return None
         return self._name_phrase(subj, s)
@@ -490,6 +497,10 @@ class QuoteExtractor:
         persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= start and e.end <= end and e.root.i == head.i]
         if not persons:
             persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
+        if not persons:  # "The leader of the party, Husamettin Cindoruk, said"
+            for c in head.children:
+                if c.dep_ == "appos" and c.ent_type_ == "PERSON":
+                    return (self._propn_name(c), "person", raw)
         if persons:
             return (_clean_name(persons[-1].text), "person", raw)
         if head.pos_ == "PROPN":
@@ -549,6 +560,8 @@ class QuoteExtractor:
             if comp is None or comp.i < t.i:
                 continue
             if t.lower_ in ("report", "reported", "reports", "asked", "ask", "continue", "continued"):
+                continue
+            if any(c.dep_ == "neg" for c in t.children):  # "has not said if ..."
                 continue
             r = self._speaker_of(t, s, (None, None))
             if r is None or r[0] is None and r[1] == "unknown":
