@@ -123,6 +123,10 @@ class ClusterConfig:
 class AnalysisConfig:
     summary_words: int = 100
     consensus_share: float = 0.5  # a claim reported by at least this share of outlets is consensus
+    # timeline (analysis1)
+    timeline_merge_similarity: float = 0.5  # content-word overlap (of the smaller bag) to merge same-date entries
+    timeline_publication_leads: bool = True  # a dated article's lead is an entry on its publication date
+    timeline_min_words: int = 4  # fewer words besides the date: a dateline, not an event
 
 
 @dataclass

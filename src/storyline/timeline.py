@@ -1,0 +1,468 @@
+"""Dated timeline of a story: temporal expressions -> calendar dates -> merged events.
+
+For every sentence (numbered by :func:`storyline.text.article_sentences`) we pick candidate
+temporal expressions with regular expressions (so that the classic false hits of a free
+search, "may", "now", "second", bare numbers, never reach the resolver), resolve them with
+``dateparser`` against the article's own date (``Article.published``), and keep the clause
+of the sentence around each one as the event's text. Weekdays are resolved here (the
+nearest such day not after the article date; the next one when the clause speaks of the
+future), the rest is dateparser's work. Year-less dates ("January 10", "Jan. 26") take the
+year that puts them nearest the article date.
+
+Articles without a date borrow one from the story: the date of the most similar dated
+article (the copy it was rewritten from, usually), else the median date of the story;
+their entries say ``resolved_from="story"``. Absolute dates with a year need no anchor.
+
+The lead of each dated article stands for what it reports on its publication day.
+
+Entries on the same date whose texts share most of their content words are merged into
+one entry that cites every source; entries are ordered by event date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+
+from .config import AnalysisConfig
+from .model import Article, Citation, TimelineEntry
+from .text import article_sentences, content_words
+
+Precision = Literal["day", "month", "year", "range"]
+
+_MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
+_MONTH = rf"(?:{_MONTH_FULL}|{_MONTH_ABBR})"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_ORD = r"(?:st|nd|rd|th)?"
+_NUMWORD = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|a couple of)"
+
+# Each pattern: (kind, regex). Matched in this order; overlapping later matches are dropped.
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?:19|20)\d{2}-[01]\d-[0-3]\d\b")),
+    ("numeric", re.compile(r"\b[0-3]?\d[/.][01]?\d[/.](?:19|20)\d{2}\b")),
+    # January 10, 2022 / Jan. 26, 2022 / January 10th 2022
+    ("day_year", re.compile(rf"\b{_MONTH}\s+[0-3]?\d{_ORD},?\s+(?:19|20)\d{{2}}\b")),
+    # 10 January 2022 / 10th of January, 2022
+    ("day_year", re.compile(rf"\b[0-3]?\d{_ORD}\s+(?:of\s+)?{_MONTH},?\s+(?:19|20)\d{{2}}\b")),
+    # January 10 / Jan. 26 / January 30th
+    ("day", re.compile(rf"\b{_MONTH}\s+[0-3]?\d{_ORD}\b(?![\d,.]*\d)")),
+    # 13 January / 13th of January
+    ("day", re.compile(rf"\b[0-3]?\d{_ORD}\s+(?:of\s+)?{_MONTH}(?![a-z])")),
+    # December 2021
+    ("month_year", re.compile(rf"\b{_MONTH},?\s+(?:19|20)\d{{2}}\b")),
+    # in December / since last March / early February / mid-January
+    ("month", re.compile(
+        rf"\b(?:(?:in|since|until|till|by|during|from|through|throughout|before|after)\s+(?:early\s+|late\s+|mid-?)?"
+        rf"|(?:early|late|mid-?|last|this|next|end of|beginning of|the end of|the beginning of)\s*)"
+        rf"(?:{_MONTH_FULL})\b(?!\s+[0-3]?\d)")),
+    ("weekday", re.compile(
+        rf"\b(?:(?:last|this|next|this past|this coming|on|early|late|until|by|since)\s+)?{_WEEKDAY}"
+        r"(?:['’]s)?(?:\s+(?:morning|afternoon|evening|night))?\b")),
+    ("relday", re.compile(
+        r"\b(?:the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight"
+        r"|this (?:morning|afternoon|evening)|last night|earlier today|later today)\b", re.I)),
+    ("relperiod", re.compile(r"\b(?:last|this|next|past|coming)\s+(?:week|month|year)\b"
+                             r"|\b(?:earlier|later)\s+this\s+(?:week|month|year)\b", re.I)),
+    ("ago", re.compile(rf"\b{_NUMWORD}\s+(?:days?|weeks?|months?|years?)\s+ago\b", re.I)),
+    # in 2010 / its 2010 summit / since 1991 (a bare number is not a year)
+    ("year", re.compile(
+        r"\b(?:in|since|until|till|by|from|during|before|after|early|late|mid-?|the|its|their|his|her|this|last)"
+        r"\s+((?:19|20)\d{2})\b(?![\d,.]\d|\s*(?:%|percent|per|troops|people|soldiers|km|miles|tons|dollars))")),
+]
+
+_FUTURE = re.compile(
+    r"\b(?:will|shall|'ll|is to|are to|is due|are due|is set to|are set to|scheduled|plans? to|planned"
+    r"|is expected to|are expected to|next|coming|upcoming)\b", re.I)
+_CONNECTOR = re.compile(r",?\s+(?:followed by|and then|and|while|whereas|but|then|before|after)\s+|;\s+|,\s+")
+_LEADING_CONNECTOR = re.compile(r"^(?:followed by|and then|and|while|whereas|but|then)\s+", re.I)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass
+class Mention:
+    """One resolved temporal expression in one sentence."""
+
+    expression: str
+    start: int
+    end: int
+    date: date
+    precision: Precision
+    end_date: date | None = None
+    relative: bool = False  # needed an anchor date
+
+
+@dataclass
+class _Cand:
+    date: date
+    precision: Precision
+    end_date: date | None
+    text: str
+    expression: str
+    resolved_from: Literal["article", "story"]
+    sources: list[Citation] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)
+
+
+# --------------------------------------------------------------------------- dateparser, cached
+
+
+@lru_cache(maxsize=1)
+def _parser_cls():
+    from dateparser.date import DateDataParser
+
+    return DateDataParser
+
+
+@lru_cache(maxsize=65536)
+def _dp(expr: str, base: date | None, prefer: str = "past") -> tuple[date, str] | None:
+    """dateparser on one expression -> (date, period) or None. Cached."""
+    settings = {"PREFER_DATES_FROM": prefer, "PREFER_DAY_OF_MONTH": "first", "RETURN_TIME_AS_PERIOD": True}
+    if base is not None:
+        settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day, 12, 0)
+    try:
+        data = _parser_cls()(languages=["en"], settings=settings).get_date_data(expr)
+    except Exception:  # dateparser raises on odd inputs (e.g. day out of range)
+        return None
+    if data is None or data.date_obj is None:
+        return None
+    return data.date_obj.date(), data.period or "day"
+
+
+def _nearest_year(d: date, base: date) -> date:
+    """The same month/day in the year that puts it nearest ``base`` (past preferred on ties)."""
+    best = None
+    for y in (base.year - 1, base.year, base.year + 1):
+        try:
+            cand = d.replace(year=y)
+        except ValueError:  # 29 February
+            continue
+        delta = (cand - base).days
+        score = abs(delta) * (1.5 if delta > 0 else 1.0)
+        if best is None or score < best[0]:
+            best = (score, cand)
+    return best[1] if best else d
+
+
+def _week_range(d: date) -> tuple[date, date]:
+    start = d - timedelta(days=d.weekday())
+    return start, start + timedelta(days=6)
+
+
+def resolve_weekday(name: str, base: date, modifier: str = "", future: bool = False) -> date:
+    """A weekday relative to ``base``: the latest such day on or before base (past, the default),
+    the previous week's for "last", the next one for "next"/"this coming" or future clauses."""
+    w = _WEEKDAYS.index(name.lower())
+    modifier = modifier.lower()
+    if modifier in ("next", "this coming") or (future and modifier not in ("last", "this past")):
+        delta = (w - base.weekday()) % 7 or 7
+        return base + timedelta(days=delta)
+    delta = (base.weekday() - w) % 7
+    if modifier in ("last", "this past") and delta == 0:
+        delta = 7
+    return base - timedelta(days=delta)
+
+
+_ANY = re.compile(r"\d|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|day|night|morning|afternoon|evening"
+                  r"|week|month|year", re.I)
+
+
+def find_expressions(sentence: str) -> list[tuple[str, int, int, str]]:
+    """Candidate temporal expressions in a sentence: (kind, start, end, text), non-overlapping."""
+    found: list[tuple[str, int, int, str]] = []
+    if not _ANY.search(sentence):
+        return found
+    taken: list[tuple[int, int]] = []
+    for kind, rx in _PATTERNS:
+        for m in rx.finditer(sentence):
+            s, e = (m.start(1), m.end(1)) if kind == "year" else (m.start(), m.end())
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            found.append((kind, s, e, sentence[s:e]))
+    found.sort(key=lambda x: x[1])
+    return found
+
+
+def resolve_expression(kind: str, expr: str, base: date | None, future: bool = False) -> Mention | None:
+    """Resolve one candidate expression against an anchor date (None: only absolute dates resolve)."""
+    text = expr.strip()
+    if kind in ("iso", "numeric", "day_year", "month_year"):
+        clean = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text).replace(" of ", " ")
+        r = _dp(clean, None)
+        if r is None:
+            return None
+        d, _ = r
+        if kind == "month_year":
+            return Mention(text, 0, 0, d.replace(day=1), "month")
+        return Mention(text, 0, 0, d, "day")
+    if kind == "year":
+        return Mention(text, 0, 0, date(int(text), 1, 1), "year")
+    if base is None:
+        return None
+    if kind == "day":
+        clean = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text).replace(" of ", " ")
+        r = _dp(clean, date(base.year, 7, 1), "current_period")
+        if r is None:
+            return None
+        return Mention(text, 0, 0, _nearest_year(r[0], base), "day", relative=True)
+    if kind == "month":
+        m = re.search(_MONTH_FULL, text)
+        if not m:
+            return None
+        month = _MONTH_FULL.split("|").index(m.group(0)) + 1
+        low = text.lower()
+        cand = _nearest_year(date(base.year, month, 1), base.replace(day=1))
+        if low.startswith("last ") and cand >= base.replace(day=1):
+            cand = cand.replace(year=cand.year - 1)
+        if low.startswith("next ") and cand <= base:
+            cand = cand.replace(year=cand.year + 1)
+        return Mention(text, 0, 0, cand, "month", relative=True)
+    if kind == "weekday":
+        m = re.search(_WEEKDAY, text)
+        assert m is not None
+        modifier = text[: m.start()].strip().lower()
+        return Mention(text, 0, 0, resolve_weekday(m.group(0), base, modifier, future), "day", relative=True)
+    if kind == "relday":
+        low = text.lower()
+        if low in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "later today"):
+            return Mention(text, 0, 0, base, "day", relative=True)
+        if low == "last night":
+            return Mention(text, 0, 0, base - timedelta(days=1), "day", relative=True)
+        r = _dp(low.replace("the day", "day"), base)
+        return Mention(text, 0, 0, r[0], "day", relative=True) if r else None
+    if kind in ("relperiod", "ago"):
+        low = re.sub(r"^(?:earlier|later)\s+", "", text.lower())
+        low = low.replace("past ", "last ").replace("coming ", "next ")
+        low = re.sub(r"\b(a few|several|a couple of)\b", "3" if "few" in low or "several" in low else "2", low)
+        r = _dp(low, base, "future" if low.startswith("next") else "past")
+        if r is None:
+            return None
+        d, period = r
+        if period == "week" or low.endswith("week"):
+            s, e = _week_range(d)
+            return Mention(text, 0, 0, s, "range", end_date=e, relative=True)
+        if period == "month" or low.endswith("month"):
+            return Mention(text, 0, 0, d.replace(day=1), "month", relative=True)
+        if period == "year" or low.endswith("year"):
+            return Mention(text, 0, 0, date(d.year, 1, 1), "year", relative=True)
+        return Mention(text, 0, 0, d, "day", relative=True)
+    return None
+
+
+def _clause_future(sentence: str, start: int, end: int) -> bool:
+    lo = max(0, start - 80)
+    return bool(_FUTURE.search(sentence[lo:start]) or _FUTURE.search(sentence[end : end + 40]))
+
+
+def sentence_mentions(sentence: str, base: date | None) -> list[Mention]:
+    """All resolvable temporal expressions of a sentence, resolved against ``base``."""
+    out: list[Mention] = []
+    for kind, s, e, expr in find_expressions(sentence):
+        future = kind == "weekday" and _clause_future(sentence, s, e)
+        m = resolve_expression(kind, expr, base, future=future)
+        if m is None:
+            continue
+        m.start, m.end = s, e
+        m.relative = m.relative or kind not in ("iso", "numeric", "day_year", "month_year", "year")
+        out.append(m)
+    return out
+
+
+def clause_for(sentence: str, mentions: list[Mention], i: int) -> str:
+    """The part of the sentence that belongs to mention ``i`` when the sentence holds several dates."""
+    distinct = {(m.date, m.precision) for m in mentions}
+    if len(distinct) <= 1:
+        return sentence.strip()
+    ordered = sorted(mentions, key=lambda m: m.start)
+    me = mentions[i]
+    k = ordered.index(me)
+
+    def split_in(lo: int, hi: int, near_left: int | None, near_right: int | None) -> int | None:
+        for b in _CONNECTOR.finditer(sentence, lo, hi):
+            bare = b.group(0).strip() in (",", ";")
+            if bare and near_left is not None and b.start() - near_left <= 1:
+                continue  # the comma right after a date ("On January 10, ...") does not end its clause
+            if bare and near_right is not None and near_right - b.end() <= 1:
+                continue
+            return b.start() if not bare else b.start()
+        return None
+
+    start, end = 0, len(sentence)
+    if k > 0:
+        prev = ordered[k - 1]
+        if (prev.date, prev.precision) != (me.date, me.precision):
+            cut = split_in(prev.end, me.start, prev.end, None)
+            if cut is not None:
+                m = _CONNECTOR.match(sentence, cut)
+                start = m.end() if m else cut
+    if k + 1 < len(ordered):
+        nxt = ordered[k + 1]
+        if (nxt.date, nxt.precision) != (me.date, me.precision):
+            cut = split_in(me.end, nxt.start, me.end, None)
+            if cut is not None:
+                end = cut
+    clause = sentence[start:end].strip(" ,;")
+    clause = _LEADING_CONNECTOR.sub("", clause)
+    return clause[:1].upper() + clause[1:] if clause else sentence.strip()
+
+
+# --------------------------------------------------------------------------- merging
+
+
+def _stem(w: str) -> str:
+    for suf in ("ing", "ed", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
+            return w[: -len(suf)]
+    return w
+
+
+def _bag(text: str) -> set[str]:
+    return {_stem(w) for w in content_words(text)}
+
+
+def _similar(a: set[str], b: set[str], threshold: float) -> bool:
+    if not a or not b:
+        return False
+    inter = len(a & b)
+    return inter >= 2 and inter / min(len(a), len(b)) >= threshold
+
+
+def _most_similar(undated: list[Article], dated: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[Article, float]]:
+    """For each undated article, the dated one with the highest Jaccard similarity of content words."""
+    if not undated or not dated:
+        return {}
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    vocab: dict[str, int] = {}
+
+    def matrix(arts: list[Article]):
+        rows, cols = [], []
+        for r, a in enumerate(arts):
+            for w in bags[a.id]:
+                rows.append(r)
+                cols.append(vocab.setdefault(w, len(vocab)))
+        return rows, cols
+
+    ur, uc = matrix(undated)
+    dr, dc = matrix(dated)
+    n = len(vocab)
+    U = csr_matrix((np.ones(len(ur), dtype=np.float32), (ur, uc)), shape=(len(undated), n))
+    D = csr_matrix((np.ones(len(dr), dtype=np.float32), (dr, dc)), shape=(len(dated), n))
+    inter = (U @ D.T).toarray()
+    su = np.asarray(U.sum(axis=1)).ravel()[:, None]
+    sd = np.asarray(D.sum(axis=1)).ravel()[None, :]
+    jac = inter / np.maximum(su + sd - inter, 1.0)
+    best = jac.argmax(axis=1)
+    return {a.id: (dated[int(best[i])], float(jac[i, best[i]])) for i, a in enumerate(undated)}
+
+
+def _anchor_dates(articles: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[date | None, str]]:
+    """Anchor date of every article: its own, else the most similar dated article's, else the median."""
+    dated = [a for a in articles if a.published is not None]
+    out: dict[str, tuple[date | None, str]] = {}
+    days = sorted(a.published.date() for a in dated)  # type: ignore[union-attr]
+    median = days[(len(days) - 1) // 2] if days else None
+    sims = _most_similar([a for a in articles if a.published is None], dated, bags)
+    for a in articles:
+        if a.published is not None:
+            out[a.id] = (a.published.date(), "article")
+            continue
+        best, best_sim = sims.get(a.id, (None, 0.0))
+        if best is not None and best_sim >= 0.15:
+            out[a.id] = (best.published.date(), "story")  # type: ignore[union-attr]
+        else:
+            out[a.id] = (median, "story")
+    return out
+
+
+def build_timeline(articles: list[Article], config: AnalysisConfig | None = None) -> list[TimelineEntry]:
+    """Resolve every temporal expression of the story's articles, merge same events, order by date."""
+    config = config or AnalysisConfig()
+    threshold = getattr(config, "timeline_merge_similarity", 0.5)
+    use_leads = getattr(config, "timeline_publication_leads", True)
+    min_words = getattr(config, "timeline_min_words", 4)
+
+    sents = {a.id: article_sentences(a) for a in articles}
+    bags = {a.id: _bag(" ".join(s.text for s in sents[a.id][:40])) for a in articles}
+    anchors = _anchor_dates(articles, bags)
+
+    cands: list[_Cand] = []
+    floating: list[_Cand] = []  # leads of undated articles: joined to a matching entry, else dropped
+    for a in articles:
+        base, origin = anchors[a.id]
+        lead_done = False
+        for s in sents[a.id]:
+            mentions = sentence_mentions(s.text, base)
+            rest = s.text
+            for m in mentions:
+                rest = rest.replace(m.expression, " ")
+            # a dateline ("WASHINGTON, January 22. /TASS/.") is not an event
+            substantive = len(re.findall(r"[A-Za-z]{2,}", rest)) >= min_words and bool(content_words(rest))
+            if not substantive:
+                continue
+            seen: set[tuple[date, str, date | None]] = set()
+            for i, m in enumerate(mentions):
+                key = (m.date, m.precision, m.end_date)
+                if key in seen:
+                    continue
+                seen.add(key)
+                text = clause_for(s.text, mentions, i)
+                cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
+                cands.append(_Cand(m.date, m.precision, m.end_date, text, m.expression,
+                                   origin if m.relative else "article", [cit], _bag(text)))
+            if use_leads and not lead_done and len(content_words(s.text)) >= 5:
+                lead_done = True
+                if mentions:  # the lead's own dates make its entries
+                    continue
+                pub = a.published.date() if a.published is not None else None
+                cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
+                c = _Cand(pub or date.min, "day", None, s.text.strip(), "(publication date)", "article", [cit],
+                          _bag(s.text))
+                (cands if pub is not None else floating).append(c)
+
+    # merge: same date key + similar text (greedy single-link within each date)
+    groups: dict[tuple[date, str, date | None], list[_Cand]] = {}
+    for c in cands:
+        key = (c.date, c.precision, c.end_date)
+        bucket = groups.setdefault(key, [])
+        for g in bucket:
+            if _similar(c.words, g.words, threshold) and not _same_article_sentence(g, c):
+                _absorb(g, c)
+                break
+        else:
+            bucket.append(c)
+    for f in floating:
+        for bucket in groups.values():
+            hit = next((g for g in bucket if g.expression == "(publication date)" and _similar(f.words, g.words, threshold)), None)
+            if hit is not None:
+                _absorb(hit, f)
+                break
+
+    entries: list[TimelineEntry] = []
+    for bucket in groups.values():
+        for g in bucket:
+            g.sources.sort(key=lambda c: (c.article_id, c.sentence_index or 0))
+            entries.append(TimelineEntry(date=g.date, precision=g.precision, text=g.text, expression=g.expression,
+                                         sources=g.sources, end_date=g.end_date, resolved_from=g.resolved_from))
+    prec_order = {"year": 0, "month": 1, "range": 2, "day": 3}
+    entries.sort(key=lambda e: (e.date, prec_order[e.precision], e.end_date or e.date, -len(e.sources), e.text))
+    return entries
+
+
+def _same_article_sentence(g: _Cand, c: _Cand) -> bool:
+    keys = {(x.article_id, x.sentence_index) for x in g.sources}
+    return any((x.article_id, x.sentence_index) in keys for x in c.sources)
+
+
+def _absorb(g: _Cand, c: _Cand) -> None:
+    have = {(x.article_id, x.sentence_index) for x in g.sources}
+    g.sources.extend(x for x in c.sources if (x.article_id, x.sentence_index) not in have)
+    g.words |= c.words
+    if g.resolved_from == "story" and c.resolved_from == "article":
+        g.resolved_from = "article"
+        g.text, g.expression = c.text, c.expression
