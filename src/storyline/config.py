@@ -70,9 +70,10 @@ class AnalysisConfig:
     summary_min_words: int = 8  # shorter sentences are not extracted
     summary_max_words: int = 60
     summary_min_df: int = 0  # concepts (bigrams) need this many sources; 0 = adaptive to the story size
-    summary_df_share: float = 0.25  # adaptive min_df = max(2, share * sources) (capped at 3)
+    summary_df_share: float = 0.3  # adaptive min_df = max(2, round(share * sources)), at most 3
+    summary_df_power: float = 1.0  # concept weight = (number of sources) ** power
     summary_position_weight: float = 1.0
-    summary_centroid_weight: float = 1.0
+    summary_centroid_weight: float = 0.5
     summary_support_threshold: float = 0.45  # a sentence of another article this similar supports (cites) it
     summary_max_candidates: int = 300  # sentences given to the ILP (the best by a greedy score)
 
