@@ -74,7 +74,8 @@ class AnalysisConfig:
     summary_df_power: float = 1.0  # concept weight = (number of sources) ** power
     summary_position_weight: float = 1.0
     summary_centroid_weight: float = 0.5
-    summary_support_threshold: float = 0.45  # a sentence of another article this similar supports (cites) it
+    summary_support_threshold: float = 0.4  # a sentence of another article this similar supports (cites) it
+    summary_redundancy: float = 0.4  # two sentences this similar (claim similarity) are not both extracted
     summary_max_candidates: int = 300  # sentences given to the ILP (the best by a greedy score)
 
 

@@ -142,13 +142,15 @@ def select_sentences(
 ) -> tuple[list[_Cand], list[int], "_Vectors"]:
     """The chosen candidates (indices into the returned candidate list) and the vectors used."""
     src = source_keys(articles, copy_of)
+    root = resolve_copies([a.id for a in articles], copy_of)
     n_sources = len(set(src.values()))
     cands: list[_Cand] = []
     all_sents: list[Sentence] = []
     for k, a in enumerate(articles):
         for s in article_sentences(a):
             all_sents.append(s)
-            if _good_sentence(s.text, config):
+            # the summary quotes originals: a copy's sentences are cited, not extracted
+            if root[a.id] == a.id and _good_sentence(s.text, config):
                 cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text))))
     vectors = _Vectors(all_sents, embedder, config)
     if not cands:
@@ -192,7 +194,17 @@ def select_sentences(
     # near-duplicates (copies, reprints) may not both be chosen
     kv = cand_vecs[keep]
     sims = kv @ kv.T
-    conflicts = [(i, j) for i in range(len(keep)) for j in range(i + 1, len(keep)) if sims[i, j] >= 0.85]
+    kidx = [vectors.index[(cands[i].sent.article_id, cands[i].sent.index)] for i in keep]
+    kc = vectors.centred[kidx]
+    csims = kc @ kc.T
+    conflicts = []
+    for i in range(len(keep)):
+        for j in range(i + 1, len(keep)):
+            if sims[i, j] >= 0.85:
+                conflicts.append((i, j))
+            elif csims[i, j] >= config.summary_redundancy - (1 - vectors.w):  # only then can it reach the bar
+                if vectors.w * csims[i, j] + (1 - vectors.w) * vectors.lexical.sim(kidx[i], kidx[j]) >= config.summary_redundancy:
+                    conflicts.append((i, j))
     chosen = _solve(w, cover, bonus[keep], lengths[keep], words_budget, conflicts)
     if fill and chosen:  # one more sentence past the budget (the best marginal gain), for cut-to-length use
         covered = {k for k, ss in enumerate(cover) if any(x in chosen for x in ss)}
