@@ -514,6 +514,138 @@ def story(
     _print_story_header(s)
     _print_story_events(s, arts)
 
+# ---- analysis commands ----
+
+
+def _cite(cits, numbers: dict[str, int]) -> str:
+    """Citations as [1,3] (article numbers of the legend), each article once, in order."""
+    nums = sorted({numbers[c.article_id] for c in cits if c.article_id in numbers})
+    return "[" + ",".join(str(n) for n in nums) + "]" if nums else ""
+
+
+def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article], max_unique: int = 6) -> None:
+    """Render a story's analysis: timeline, quotes by speaker, consensus/unique claims by outlet, cited summary."""
+    from rich.markup import escape
+
+    numbers = {aid: k + 1 for k, aid in enumerate(articles_by_id)}
+    copy_of: dict[str, str] = {}
+    for part in (analysis.summary, analysis.claims):
+        for item in part:
+            for c in (item.citations if hasattr(item, "citations") else item.claims):
+                if c.copy_of:
+                    copy_of[c.article_id] = c.copy_of
+
+    console.rule("[bold]Summary")
+    if analysis.summary:
+        for s in analysis.summary:
+            console.print(f"{escape(s.text)} [cyan]{_cite(s.citations, numbers)}[/cyan]")
+    else:
+        console.print("[dim](no summary)[/dim]")
+
+    console.rule("[bold]Timeline")
+    if analysis.timeline:
+        table = Table(show_header=True, box=None)
+        for col in ("date", "what", "sources"):
+            table.add_column(col, overflow="fold")
+        for t in analysis.timeline:
+            when = t.date.isoformat() + (f" – {t.end_date.isoformat()}" if t.end_date else "")
+            if t.precision != "day":
+                when += f" ({t.precision})"
+            if t.resolved_from == "story":
+                when += " *"
+            table.add_row(when, escape(t.text), _cite(t.sources, numbers))
+        console.print(table)
+        if any(t.resolved_from == "story" for t in analysis.timeline):
+            console.print("[dim]* dated from the story's other articles (the article gives no date)[/dim]")
+    else:
+        console.print("[dim](no dated events)[/dim]")
+
+    console.rule("[bold]Quotes by speaker")
+    if analysis.quotes:
+        by_speaker: dict[str, list] = {}
+        for q in analysis.quotes:
+            by_speaker.setdefault(q.speaker or "(unknown speaker)", []).append(q)
+        for speaker, qs in sorted(by_speaker.items(), key=lambda kv: -len(kv[1])):
+            kind = qs[0].speaker_kind
+            console.print(f"[bold]{escape(speaker)}[/bold] [dim]({kind})[/dim]")
+            for q in qs:
+                text = f"“{q.text}”" if q.kind == "direct" else q.text
+                console.print(f"   {escape(text)} [cyan][{numbers.get(q.article_id, '?')}][/cyan]")
+    else:
+        console.print("[dim](no quotes found)[/dim]")
+
+    console.rule("[bold]Agreement and difference")
+    shared = [g for g in analysis.claims if g.kind != "unique"]
+    if shared:
+        for g in shared:
+            tag = "[green]consensus[/green]" if g.kind == "consensus" else "[yellow]partial[/yellow]"
+            console.print(f"{tag} {escape(g.label)} [cyan]{_cite(g.claims, numbers)}[/cyan] [dim]{escape(', '.join(g.outlets))}[/dim]")
+            for d in g.differences:
+                console.print(f"    [red]differs[/red] {escape(d)}")
+    else:
+        console.print("[dim](no claim reported by more than one source)[/dim]")
+    unique: dict[str, list] = {}
+    for g in analysis.claims:
+        if g.kind == "unique":
+            first = g.claims[0]
+            origin = copy_of.get(first.article_id, first.article_id)
+            a = articles_by_id.get(origin) or articles_by_id.get(first.article_id)
+            label = (a.outlet if a and a.outlet else f"article [{numbers.get(origin, '?')}]")
+            unique.setdefault(label, []).append(g)
+    for outlet, gs in unique.items():
+        console.print(f"[bold]Only {escape(outlet)}[/bold] ({len(gs)} claims)")
+        for g in gs[:max_unique]:
+            console.print(f"   {escape(g.label)} [cyan]{_cite(g.claims, numbers)}[/cyan]")
+        if len(gs) > max_unique:
+            console.print(f"   [dim]… and {len(gs) - max_unique} more[/dim]")
+
+    console.rule("[bold]Sources")
+    for aid, k in numbers.items():
+        a = articles_by_id[aid]
+        extra = f" (copy of [{numbers[copy_of[aid]]}])" if aid in copy_of and copy_of[aid] in numbers else ""
+        console.print(
+            f"[cyan][{k}][/cyan] {aid}  {escape(a.outlet or '(outlet unknown)')}  {_date(a)}  "
+            f"{escape((a.title or a.paragraphs[0][:60] + '…'))}{extra}"
+        )
+
+
+def analysis_json(analysis, articles_by_id: dict[str, Article]) -> dict[str, Any]:
+    numbers = {aid: k + 1 for k, aid in enumerate(articles_by_id)}
+    return to_dict(analysis) | {
+        "articles": [
+            {"number": numbers[aid], "id": aid, "outlet": a.outlet, "title": a.title,
+             "published": a.published.isoformat() if a.published else None}
+            for aid, a in articles_by_id.items()
+        ]
+    }
+
+
+@app.command()
+def analyze(
+    story_id: str = typer.Argument(..., help="Story id (or a unique prefix)."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """A story's timeline, quotes by speaker, agreement/difference between outlets and cited summary."""
+    from .analyze import _date_key, analysis_for
+
+    store = _open(db)
+    try:
+        story = store.get_story(story_id)
+        if story is None:
+            err.print(f"[red]error:[/red] no story {story_id!r}")
+            raise typer.Exit(2)
+        analysis = analysis_for(store, story.id)
+        arts = sorted(store.get_articles(story.article_ids), key=_date_key)
+    finally:
+        store.close()
+    by_id = {a.id: a for a in arts}
+    if as_json:
+        _print_json(analysis_json(analysis, by_id))
+        return
+    console.rule(f"[bold]Story {story.id}[/bold] {story.title or ''}")
+    print_analysis(console, analysis, by_id)
+
 
 def main() -> None:  # pragma: no cover
     app()

@@ -128,6 +128,27 @@ class AnalysisConfig:
     timeline_publication_leads: bool = True  # a dated article's lead is an entry on its publication date
     timeline_min_words: int = 4  # fewer words besides the date: a dateline, not an event
 
+    # -- claims (compare.py): combined similarity = w * cos(story-centred embeddings) + (1-w) * idf lexical cosine
+    claim_min_words: int = 6  # shorter sentences are not compared as claims
+    claim_embed_weight: float = 0.5
+    claim_centre: float = 0.5  # share of the story's mean embedding removed before comparing
+    claim_bigram_weight: float = 1.0
+    claim_threshold: float = 0.35  # mutual best matches at least this similar are the same claim
+    claim_link_threshold: float = 0.3  # average similarity two merged groups must keep
+    claim_strong: float = 0.85  # two claims of one article may share a group only when this similar
+    claim_neighbours: int = 30
+    # -- summary (summarize.py)
+    summary_min_words: int = 8  # shorter sentences are not extracted
+    summary_max_words: int = 60
+    summary_min_df: int = 0  # concepts (bigrams) need this many sources; 0 = adaptive to the story size
+    summary_df_share: float = 0.3  # adaptive min_df = max(2, round(share * sources)), at most 3
+    summary_df_power: float = 1.0  # concept weight = (number of sources) ** power
+    summary_position_weight: float = 1.0
+    summary_centroid_weight: float = 0.5
+    summary_support_threshold: float = 0.4  # a sentence of another article this similar supports (cites) it
+    summary_redundancy: float = 0.4  # two sentences this similar (claim similarity) are not both extracted
+    summary_max_candidates: int = 300  # sentences given to the ILP (the best by a greedy score)
+
 
 @dataclass
 class Config:

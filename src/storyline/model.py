@@ -162,6 +162,7 @@ class Citation:
     sentence_index: int | None = None
     outlet: str | None = None
     text: str | None = None
+    copy_of: str | None = None  # set when the cited article is a copy of another (copies count as one source)
 
 
 @dataclass

@@ -1,0 +1,141 @@
+"""Per-story analysis: timeline, quotes, agreement/difference and the cited summary, cached in the store.
+
+``StoryAnalyzer(config, embedder).analyze(story, articles, edges)`` runs the four analyses over a
+story's articles (copies, from the reuse edges, count as one source); ``analysis_for(store, id)``
+returns the stored analysis while the story is unchanged and recomputes it when its articles, its
+copy edges or the analysis settings changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+
+from .config import Config
+from .model import Article, ReuseEdge, Story, StoryAnalysis
+
+log = logging.getLogger(__name__)
+
+COPY_RELATIONS = ("exact-duplicate", "near-duplicate", "rewrite")
+
+
+def copies_from_edges(edges: Iterable[ReuseEdge], article_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """copy id -> original id from reuse edges (exact/near-duplicate and rewrite: target copies source).
+
+    When a copy has several originals the most confident edge wins; edges leaving the story are ignored.
+    """
+    ids = set(article_ids) if article_ids is not None else None
+    best: dict[str, tuple[float, str]] = {}
+    for e in edges:
+        if e.relation not in COPY_RELATIONS or e.source_id == e.target_id:
+            continue
+        if ids is not None and (e.source_id not in ids or e.target_id not in ids):
+            continue
+        if e.target_id not in best or best[e.target_id][0] < e.confidence:
+            best[e.target_id] = (e.confidence, e.source_id)
+    out = {t: s for t, (_, s) in best.items()}
+    # break cycles (a -> b -> a): keep the edge into the earlier-sorted id only
+    for t in list(out):
+        seen, cur = {t}, out.get(t)
+        while cur is not None and cur in out:
+            if cur in seen:
+                out.pop(max(seen))
+                break
+            seen.add(cur)
+            cur = out.get(cur)
+    return out
+
+
+def _date_key(a: Article) -> tuple:
+    return (a.published is None, a.published or datetime.min, a.seq if a.seq is not None else 0, a.id)
+
+
+class StoryAnalyzer:
+    """Runs the analyses of one story. Loads the embedder lazily (``config.embed``) when none is given."""
+
+    def __init__(self, config: Config | None = None, embedder=None):
+        self.config = config or Config()
+        self._embedder = embedder
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embed import get_embedder
+
+            self._embedder = get_embedder(self.config.embed)
+        return self._embedder
+
+    def analyze(self, story: Story, articles: Sequence[Article], edges: Sequence[ReuseEdge] = ()) -> StoryAnalysis:
+        from .compare import compare_claims
+        from .summarize import summarize
+
+        arts = sorted(articles, key=_date_key)
+        copy_of = copies_from_edges(edges, [a.id for a in arts])
+        acfg = self.config.analysis
+        analysis = StoryAnalysis(story_id=story.id)
+        if not arts:
+            return analysis
+        # timeline and quotes live in their own modules (another branch); empty until they exist
+        try:
+            from . import timeline as _timeline  # type: ignore[attr-defined]
+        except ImportError:
+            _timeline = None
+        if _timeline is not None and hasattr(_timeline, "build_timeline"):
+            analysis.timeline = _timeline.build_timeline(arts, acfg)
+        try:
+            from . import quotes as _quotes  # type: ignore[attr-defined]
+        except ImportError:
+            _quotes = None
+        if _quotes is not None and hasattr(_quotes, "extract_quotes"):
+            analysis.quotes = _quotes.extract_quotes(arts)
+        analysis.claims = compare_claims(arts, self.embedder, acfg, copy_of)
+        analysis.summary = summarize(arts, self.embedder, acfg, words=acfg.summary_words, copy_of=copy_of)
+        return analysis
+
+
+def story_edges(store, article_ids: Sequence[str]) -> list[ReuseEdge]:
+    """The reuse edges between articles of a story (each once)."""
+    ids = set(article_ids)
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for aid in article_ids:
+        for e in store.edges_for(aid):
+            key = (e.source_id, e.target_id, e.relation)
+            if key in seen or e.source_id not in ids or e.target_id not in ids:
+                continue
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+def analysis_version(article_ids: Iterable[str], edges: Iterable[ReuseEdge], config: Config | None = None) -> str:
+    """Hash of what an analysis depends on: the story's articles, its copy edges and the analysis settings."""
+    payload = {
+        "articles": sorted(article_ids),
+        "edges": sorted((e.source_id, e.target_id, e.relation) for e in edges),
+        "analysis": asdict(config.analysis) if config else None,
+        "embed": config.embed.backend if config else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def analysis_for(store, story_id: str, config: Config | None = None, embedder=None) -> StoryAnalysis | None:
+    """The story's analysis: cached in the store, recomputed when the story (or the settings) changed."""
+    story = store.get_story(story_id)
+    if story is None:
+        return None
+    config = config or store.load_config() or Config()
+    articles = store.get_articles(story.article_ids)
+    edges = story_edges(store, [a.id for a in articles])
+    version = analysis_version([a.id for a in articles], edges, config)
+    cached = store.get_analysis(story.id)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    analysis = StoryAnalyzer(config, embedder).analyze(story, articles, edges)
+    with store.transaction():
+        store.put_analysis(story.id, version, analysis)
+    return analysis
