@@ -20,6 +20,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, Optional
@@ -371,6 +372,12 @@ def create_app(
     ``analysis`` computes a story's analysis (default: :func:`default_analysis`).
     """
     service = Service(db_path, config, analysis)
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        service.close()
+
     app = FastAPI(
         title="Storyline",
         version="0.1.0",
@@ -378,14 +385,11 @@ def create_app(
         "agreement and cited summaries. Errors are JSON: {\"error\": code, \"message\": text}.",
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.service = service
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
-
-    @app.on_event("shutdown")
-    def _close() -> None:  # pragma: no cover - exercised by servers
-        service.close()
 
     # ---- errors: JSON, never a stack trace
     @app.exception_handler(HTTPException)
@@ -524,6 +528,14 @@ def create_app(
         store = service.reader()
         arts = store.list_articles(limit=limit, q=q)
         stories = store.list_stories(limit=limit, q=q)
+        # stories whose articles match, too (a story's own record holds only its title and metadata)
+        have = {s.id for s in stories}
+        for sid in dict.fromkeys(store.story_of(a.id) for a in arts):
+            if sid and sid not in have and len(stories) < limit:
+                st = store.get_story(sid)
+                if st is not None:
+                    stories.append(st)
+                    have.add(st.id)
         return {"q": q, "articles": [article_brief(a, store.story_of(a.id)) | {"snippet": snippet(a, q)} for a in arts],
                 "stories": [story_brief(s) for s in stories]}
 
