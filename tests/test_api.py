@@ -422,7 +422,13 @@ def test_real_serve_subprocess(seeded, tmp_path):
         assert r.status_code == 400 and r.json()["error"] == "bad_request"
         r = httpx.post(base + "/articles", content=b"x" * 6_000_000, headers={"content-type": "application/json"}, timeout=30)
         assert r.status_code == 413
-        assert httpx.get(base + "/", timeout=10).status_code == 200
+        # ingest runs in the server's worker process; the new article is readable at once
+        text = "ACCRA, May 5. The port authority said on Thursday that the new container terminal will open next year."
+        r = httpx.post(base + "/articles", json={"text": text, "outlet": "Port Wire"}, timeout=60)
+        assert r.status_code == 201, r.text
+        new_id = r.json()["results"][0]["id"]
+        assert httpx.get(base + f"/articles/{new_id}", timeout=10).json()["outlet"] == "Port Wire"
+        assert f"/article/{new_id}" in httpx.get(base + "/", timeout=10).text
     finally:
         proc.terminate()
         try:

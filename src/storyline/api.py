@@ -203,12 +203,17 @@ def stored_analysis(store: Store, story_id: str, config: Config) -> StoryAnalysi
 class Service:
     """The app's state: the writer (store + pipeline + lock) and per-thread readers."""
 
-    def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None):
+    def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None,
+                 ingest_process: bool = False):
         self.db_path = str(db_path)
         self.writer = SQLiteStore(self.db_path)
         self.pipeline = Pipeline(self.writer, config)
         self.config = self.pipeline.config
         self.write_lock = threading.Lock()
+        # ingest in a separate process keeps the CPU-bound pipeline off this process's GIL, so reads
+        # stay fast while articles are being ingested; one worker = writes serialised
+        self.ingest_process = ingest_process and self.db_path != ":memory:"
+        self._executor: Any = None
         self._local = threading.local()
         self._readers: list[SQLiteStore] = []
         self._readers_lock = threading.Lock()
@@ -236,11 +241,41 @@ class Service:
                 except Exception:  # pragma: no cover
                     pass
             self._readers.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
         self.writer.close()
 
-    def ingest(self, docs: list[RawDocument]):
+    def _make_executor(self) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(self.db_path, self.config.to_json()))
+
+    async def ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
+        """Run the pipeline on posted articles (one batch at a time), off the event loop."""
+        if not self.ingest_process:
+            return await run_in_threadpool(self._ingest_locked, items)
+        import asyncio
+        from concurrent.futures.process import BrokenProcessPool
+
+        payload = [it.model_dump() for it in items]
         with self.write_lock:
-            return self.pipeline.ingest(docs)
+            if self._executor is None:
+                self._executor = self._make_executor()
+            executor = self._executor
+        try:
+            return await asyncio.wrap_future(executor.submit(_worker_ingest, payload))
+        except BrokenProcessPool:
+            with self.write_lock:  # the worker died (e.g. killed for memory): start a new one next time
+                if self._executor is executor:
+                    self._executor = None
+            raise
+
+    def _ingest_locked(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
+        with self.write_lock:
+            return ingest_answers(self.pipeline, items)
 
     def analysis(self, story_id: str) -> StoryAnalysis | None:
         """Analysis of a story; one computation per story at a time; failures -> None (logged)."""
@@ -251,6 +286,12 @@ class Service:
             except Exception:
                 log.exception("analysis of story %s failed", story_id)
                 return None
+
+    async def analysis_async(self, story_id: str) -> StoryAnalysis | None:
+        """Reading a stored analysis is quick (done inline); computing one goes to the threadpool."""
+        if self._analysis is stored_analysis:
+            return self.analysis(story_id)
+        return await run_in_threadpool(self.analysis, story_id)
 
 
 # --------------------------------------------------------------------------- views (plain dicts)
@@ -296,10 +337,9 @@ def story_edges(store: Store, article_ids: list[str]) -> list[ReuseEdge]:
     return out
 
 
-def story_detail(service: Service, store: Store, story: Story) -> dict[str, Any]:
+def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None) -> dict[str, Any]:
     articles = store.get_articles(story.article_ids)
     edges = story_edges(store, story.article_ids)
-    analysis = service.analysis(story.id)
     event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
     nodes = [
         {"id": a.id, "outlet": a.outlet, "title": a.title,
@@ -320,7 +360,19 @@ def story_detail(service: Service, store: Store, story: Story) -> dict[str, Any]
     }
 
 
-def ingest_answers(service: Service, items: list[ArticleIn]) -> list[dict[str, Any]]:
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(db_path: str, config_json: str) -> None:  # pragma: no cover - runs in the ingest process
+    store = SQLiteStore(db_path)
+    _WORKER["pipeline"] = Pipeline(store, Config.from_json(config_json))
+
+
+def _worker_ingest(payload: list[dict[str, Any]]) -> list[dict[str, Any]]:  # pragma: no cover - ingest process
+    return ingest_answers(_WORKER["pipeline"], [ArticleIn(**d) for d in payload])
+
+
+def ingest_answers(pipeline: Pipeline, items: list[ArticleIn]) -> list[dict[str, Any]]:
     """Run the pipeline on the posted articles; one answer per input, in input order."""
     docs: list[RawDocument] = []
     used: set[str] = set()
@@ -333,11 +385,11 @@ def ingest_answers(service: Service, items: list[ArticleIn]) -> list[dict[str, A
             docs.append(RawDocument(source=source, text=it.text, meta=meta))
         else:
             docs.append(RawDocument(source=source, html=it.html, meta=meta))
-    report = service.ingest(docs)
+    report = pipeline.ingest(docs)
     stored = {r.source: r for r in report.stored}
     dups = dict(report.duplicates)
     rejected = {r.source: r.reason for r in report.rejected}
-    store = service.writer
+    store = pipeline.store
     answers = []
     for i, doc in enumerate(docs):
         src = doc.source
@@ -366,12 +418,14 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     max_batch: int = DEFAULT_MAX_BATCH,
     analysis: AnalysisProvider | None = None,
+    ingest_process: bool = False,
 ) -> FastAPI:
     """The HTTP API and the web pages over the store at ``db_path``.
 
     ``analysis`` computes a story's analysis (default: :func:`default_analysis`).
+    ``ingest_process``: ingest in a separate worker process (``storyline serve`` does) instead of a thread.
     """
-    service = Service(db_path, config, analysis)
+    service = Service(db_path, config, analysis, ingest_process)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -460,7 +514,7 @@ def create_app(
         for i, it in enumerate(items):
             if it.text is None and it.html is None:
                 raise HTTPException(422, f"article {i}: needs 'text' or 'html'")
-        answers = await run_in_threadpool(ingest_answers, service, items)
+        answers = await service.ingest_items(items)
         status = 201 if any(a["status"] == "stored" for a in answers) else 200
         return JSONResponse({"results": answers,
                              "stored": sum(a["status"] == "stored" for a in answers),
@@ -468,7 +522,7 @@ def create_app(
                              "rejected": sum(a["status"] == "rejected" for a in answers)}, status_code=status)
 
     @app.get("/articles", tags=["articles"], summary="List articles (ingest order)")
-    def list_articles(
+    async def list_articles(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
     ) -> dict[str, Any]:
@@ -479,7 +533,7 @@ def create_app(
                 "offset": offset, "next_offset": offset + limit if more else None, "total_articles": store.count_articles()}
 
     @app.get("/articles/{article_id}", tags=["articles"], summary="One article: clean text, sentences, copies")
-    def get_article(article_id: str) -> dict[str, Any]:
+    async def get_article(article_id: str) -> dict[str, Any]:
         from .text import article_sentences
 
         if len(article_id) > 64:
@@ -498,7 +552,7 @@ def create_app(
         }
 
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
-    def list_stories(
+    async def list_stories(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
         date_from: Optional[date] = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
         date_to: Optional[date] = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
@@ -514,36 +568,40 @@ def create_app(
 
     @app.get("/stories/{story_id}", tags=["stories"],
              summary="One story: articles, events, timeline, quotes, claims, cited summary, reuse graph")
-    def get_story(story_id: str) -> dict[str, Any]:
+    async def get_story(story_id: str) -> dict[str, Any]:
         if len(story_id) > 64:
             raise HTTPException(404, "no such story")
         store = service.reader()
         s = store.get_story(story_id)
         if s is None:
             raise HTTPException(404, f"no story {story_id!r}")
-        return story_detail(service, store, s)
+        return story_detail(store, s, await service.analysis_async(s.id))
 
     @app.get("/search", tags=["search"], summary="Text search over articles and stories")
-    def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> dict[str, Any]:
-        store = service.reader()
-        arts = store.list_articles(limit=limit, q=q)
-        stories = store.list_stories(limit=limit, q=q)
-        # stories whose articles match, too (a story's own record holds only its title and metadata)
-        have = {s.id for s in stories}
-        for sid in dict.fromkeys(store.story_of(a.id) for a in arts):
-            if sid and sid not in have and len(stories) < limit:
-                st = store.get_story(sid)
-                if st is not None:
-                    stories.append(st)
-                    have.add(st.id)
-        return {"q": q, "articles": [article_brief(a, store.story_of(a.id)) | {"snippet": snippet(a, q)} for a in arts],
-                "stories": [story_brief(s) for s in stories]}
+    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> dict[str, Any]:
+        return await run_in_threadpool(_search, service.reader, q, limit)  # a text scan: off the event loop
 
     # ---- web pages
     from .web import mount_web
 
     mount_web(app, service)
     return app
+
+
+def _search(reader: Callable[[], Store], q: str, limit: int) -> dict[str, Any]:
+    store = reader()
+    arts = store.list_articles(limit=limit, q=q)
+    stories = store.list_stories(limit=limit, q=q)
+    # stories whose articles match, too (a story's own record holds only its title and metadata)
+    have = {s.id for s in stories}
+    for sid in dict.fromkeys(store.story_of(a.id) for a in arts):
+        if sid and sid not in have and len(stories) < limit:
+            st = store.get_story(sid)
+            if st is not None:
+                stories.append(st)
+                have.add(st.id)
+    return {"q": q, "articles": [article_brief(a, store.story_of(a.id)) | {"snippet": snippet(a, q)} for a in arts],
+            "stories": [story_brief(s) for s in stories]}
 
 
 def snippet(a: Article, q: str, width: int = 160) -> str:

@@ -299,16 +299,25 @@ def serve(
     max_body_bytes: int = typer.Option(5_000_000, help="Largest request body accepted (413 above)."),
     max_batch: int = typer.Option(100, help="Most articles in one POST /articles (422 above)."),
     log_level: str = typer.Option("info", help="uvicorn log level (warning for quiet)."),
+    analysis: str = typer.Option("auto", help="auto: compute a story's analysis when first read (cached); "
+                                 "stored: only show analyses already in the store."),
+    ingest_process: bool = typer.Option(True, "--ingest-process/--ingest-thread",
+                                        help="Ingest POSTed articles in a worker process (keeps reads fast) or a thread."),
 ) -> None:
     """Serve the HTTP API (/articles, /stories, /search; schema at /openapi.json) and the web pages (/)."""
     import uvicorn
 
-    from .api import create_app
+    from .api import create_app, default_analysis, stored_analysis
     from .store import StoreError
 
+    if analysis not in ("auto", "stored"):
+        err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
+        raise typer.Exit(2)
     path = db or default_db_path()
     try:
-        application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch)
+        application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch,
+                                 analysis=stored_analysis if analysis == "stored" else default_analysis,
+                                 ingest_process=ingest_process)
     except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -33,6 +33,7 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["day"] = fmt_date
     env.globals["safe_url"] = safe_url
+    env.globals["display_title"] = display_title
     return env
 
 
@@ -66,6 +67,13 @@ def safe_url(url: str | None) -> str | None:
 
 def source_label(a: Article) -> str:
     return a.outlet or f"unnamed site {a.id[:6]}"
+
+
+def display_title(a: Article) -> str:
+    if a.title:
+        return a.title
+    first = a.paragraphs[0] if a.paragraphs else a.id
+    return first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + "…"
 
 
 def span(s: Story) -> str:
@@ -144,7 +152,7 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge]) -> dict[str, A
         nodes[a.id] = {
             "id": a.id, "x": x, "y": y, "w": box_w, "h": box_h, "cx": x + box_w / 2,
             "label": source_label(a)[:22], "date": fmt_date(a.published, a.date_precision) if a.published else "no date",
-            "title": a.title or a.id, "linked": a.id in linked,
+            "title": display_title(a), "linked": a.id in linked,
         }
     max_depth = max((n_["y"] for n_ in nodes.values()), default=pad) + box_h
     drawn = []
@@ -161,8 +169,11 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge]) -> dict[str, A
             y1 = y2 = s["y"]
             lift = 30 + abs(x2 - x1) * 0.15
             c1, c2 = (x1, y1 - lift), (x2, y2 - lift)
-        lx = (x1 + 3 * c1[0] + 3 * c2[0] + x2) / 8
-        ly = (y1 + 3 * c1[1] + 3 * c2[1] + y2) / 8
+        # label at t=0.7 on the curve (near the copy, so labels of edges leaving one node do not collide)
+        t_ = 0.7
+        b = [(1 - t_) ** 3, 3 * (1 - t_) ** 2 * t_, 3 * (1 - t_) * t_ ** 2, t_ ** 3]
+        lx = b[0] * x1 + b[1] * c1[0] + b[2] * c2[0] + b[3] * x2
+        ly = b[0] * y1 + b[1] * c1[1] + b[2] * c2[1] + b[3] * y2 - 4
         drawn.append({
             "source": e.source_id, "target": e.target_id, "relation": e.relation, "confidence": e.confidence,
             "d": f"M{x1:.1f},{y1:.1f} C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} {x2:.1f},{y2:.1f}",
@@ -224,13 +235,13 @@ def mount_web(app: FastAPI, service: "Service") -> None:
             latest = list(reversed(store.list_articles(limit=15, offset=max(0, total - 15))))
         rows = [{"id": s.id, "title": s.title or "(untitled story)", "outlets": s.outlets, "count": len(s.article_ids),
                  "events": len(s.events), "span": span(s)} for s in stories[:PAGE_SIZE]]
-        arts = [{"id": a.id, "title": a.title or (a.paragraphs[0][:90] if a.paragraphs else a.id), "outlet": source_label(a),
+        arts = [{"id": a.id, "title": display_title(a), "outlet": source_label(a),
                  "date": fmt_date(a.published, a.date_precision), "story_id": store.story_of(a.id)} for a in latest]
         return render("index.html", title="Stories", stories=rows, page=page, more=more, q=q, articles=arts,
                       n_articles=total, n_stories=store.count_stories())
 
     @app.get("/story/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def story_page(story_id: str) -> HTMLResponse:
+    async def story_page(story_id: str) -> HTMLResponse:
         from ..api import story_edges
 
         store = service.reader()
@@ -239,7 +250,7 @@ def mount_web(app: FastAPI, service: "Service") -> None:
             return not_found("story")
         articles = store.get_articles(s.article_ids)
         by_id = {a.id: a for a in articles}
-        analysis = service.analysis(s.id)
+        analysis = await service.analysis_async(s.id)
         edges = story_edges(store, s.article_ids)
         # cited articles outside the story (rare) still resolve to their sentence
         extra = set()
@@ -273,7 +284,7 @@ def mount_web(app: FastAPI, service: "Service") -> None:
         )
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(article_id: str) -> HTMLResponse:
+    async def article_page(article_id: str) -> HTMLResponse:
         store = service.reader()
         a = store.get_article(article_id[:64])
         if a is None:
