@@ -74,7 +74,8 @@ def make_article(rng: random.Random, cluster: str, paras: list[str], when: datet
     first = body[0].split(". ")[0][:110]
     title = " ".join(first.split()[:12]).rstrip(",.;:")
     dateline = f"{rng.choice(CITIES)}, {when.strftime('%B')} {when.day} ({outlet}) - "
-    text = dateline + body[0] + "\n\n" + "\n\n".join(body[1:]) + (f"\n\nReference {nonce}." if nonce else "")
+    lead = body[0] + (f" The reference number of this report is {nonce}." if nonce else "")
+    text = dateline + lead + "\n\n" + "\n\n".join(body[1:])
     return RawDocument(source=f"bench:{cluster}:{nonce or rng.random()}", text=text,
                        meta={"title": title, "outlet": outlet, "date": when.strftime("%Y-%m-%d")})
 
@@ -116,6 +117,22 @@ def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
                 "stories_from": stories_made, "stages": "on" if stages else "off", "rejected": len(report.rejected)}
     (db.parent / (db.name + ".json")).write_text(json.dumps(info))
     return info
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children (the ingest worker), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def free_port() -> int:
@@ -164,7 +181,9 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
     async with httpx.AsyncClient(base_url=base, timeout=args.timeout, limits=limits) as client:
 
         async def reader(i: int) -> None:
-            r = random.Random(1000 + i)
+            await _reader_loop(i, random.Random(1000 + i), client)
+
+        async def _reader_loop(i: int, r: random.Random, client: httpx.AsyncClient) -> None:
             while time.perf_counter() < deadline:
                 kind = r.choices(names, weights)[0]
                 t = time.perf_counter()
@@ -180,6 +199,9 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
                     await asyncio.sleep(r.uniform(0, 2 * args.think))
 
         async def writer(i: int) -> None:
+            await _writer_loop(i, client)
+
+        async def _writer_loop(i: int, client: httpx.AsyncClient) -> None:
             r = random.Random(5000 + i)
             n = 0
             while time.perf_counter() < deadline:
@@ -192,7 +214,8 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
                     resp = await client.post("/articles", json=body)
                     ok = resp.status_code in (200, 201) and resp.json()["results"][0]["status"] == "stored"
                     if not ok:
-                        errors[f"write HTTP {resp.status_code}"] += 1
+                        detail = resp.json()["results"][0]["status"] if resp.status_code == 200 else ""
+                        errors[f"write HTTP {resp.status_code} {detail}".strip()] += 1
                 except httpx.HTTPError as exc:
                     ok = False
                     errors[f"write {type(exc).__name__}"] += 1
@@ -264,7 +287,10 @@ def main() -> None:
                 raise SystemExit("server did not start")
             time.sleep(0.3)
         print(f"load: {args.readers} readers (think {args.think}s), {args.writers} writers, {args.duration:g}s on {base}", flush=True)
+        cpu0, load0 = cpu_seconds(proc.pid), os.getloadavg()[0]
         res = asyncio.run(run_load(base, args, story_ids, article_ids))
+        server_cpu = cpu_seconds(proc.pid) - cpu0
+        load1 = os.getloadavg()[0]
     finally:
         proc.terminate()
         try:
@@ -285,6 +311,10 @@ def main() -> None:
         "write_ms": {"n": n_w, "p50": ms(pct(res["writes"], 50)), "p99": ms(pct(res["writes"], 99)),
                      "mean": ms(statistics.fmean(res["writes"])) if res["writes"] else None},
         "errors": n_err, "error_kinds": res["errors"],
+        # contention-independent: CPU the server (and its ingest worker) spent, per request
+        "server_cpu_s": round(server_cpu, 2), "server_cpu_share": round(server_cpu / el, 2),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, n_r + n_w), 2),
+        "loadavg_before_after": [round(load0, 1), round(load1, 1)],
     }
     print(json.dumps(out, indent=2))
     verdict = "OK" if n_err == 0 and out["read_ms"]["p99"] < 200 else "TARGET MISSED"
