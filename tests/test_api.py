@@ -474,3 +474,22 @@ def test_body_limit_counts_streamed_bytes_without_content_length():
     status, body = run(10)
     assert status == 413 and body["error"] == "too_large"
     assert sum(consumed) <= 1000  # stopped reading at the limit, not after the whole body
+
+
+def test_cli_watch_once(tmp_path):
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for p in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(p, inbox / p.name)
+    db = tmp_path / "w.db"
+    runner = CliRunner()
+    r = runner.invoke(app, ["watch", str(inbox), "--db", str(db), "--once"])
+    assert r.exit_code == 0, r.output
+    with open_store(db) as store:
+        assert store.count_articles() == 2
+    r = runner.invoke(app, ["watch", str(tmp_path / "missing"), "--db", str(db), "--once"])
+    assert r.exit_code == 2

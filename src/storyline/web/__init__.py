@@ -122,10 +122,24 @@ class CitationIndex:
 # --------------------------------------------------------------------------- provenance graph
 
 
-def layout_graph(articles: list[Article], edges: list[ReuseEdge]) -> dict[str, Any]:
-    """Nodes left to right by date (then ingest order); rows by copy depth (originals on top)."""
+MAX_GRAPH_NODES = 40
+
+
+def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES) -> dict[str, Any]:
+    """Nodes left to right by date (then ingest order); rows by copy depth (originals on top).
+
+    A big story keeps the articles that take part in copies first, up to ``max_nodes``."""
     ids = {a.id for a in articles}
     edges = [e for e in edges if e.source_id in ids and e.target_id in ids and e.source_id != e.target_id]
+    hidden = 0
+    if len(articles) > max_nodes:
+        linked_ids = {e.source_id for e in edges} | {e.target_id for e in edges}
+        keep = [a for a in articles if a.id in linked_ids][:max_nodes]
+        keep += [a for a in articles if a.id not in linked_ids][: max_nodes - len(keep)]
+        hidden = len(articles) - len(keep)
+        articles = keep
+        ids = {a.id for a in articles}
+        edges = [e for e in edges if e.source_id in ids and e.target_id in ids]
     order = sorted(articles, key=lambda a: (a.published or datetime.max, a.seq or 0))
     parents: dict[str, list[str]] = defaultdict(list)
     for e in edges:
@@ -180,7 +194,7 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge]) -> dict[str, A
             "lx": lx, "ly": ly, "css": e.relation.replace("-", "_"),
         })
     width = pad * 2 + max(1, len(order)) * (box_w + gap_x) - gap_x
-    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad}
+    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden}
 
 
 # --------------------------------------------------------------------------- coverage grid

@@ -31,7 +31,21 @@
     current = null;
   }
 
+  // story list: tell the reader when new articles arrived (the page itself reads the store on load)
+  function watchNew() {
+    var live = document.getElementById("live");
+    if (!live || !window.fetch) return;
+    var known = parseInt(live.getAttribute("data-total") || "0", 10);
+    setInterval(function () {
+      fetch("/articles?limit=1", { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (d) { if (d && d.total_articles > known) live.hidden = false; })
+        .catch(function () {});
+    }, 10000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    watchNew();
     pop = document.getElementById("popover");
     if (!pop) return;
     document.querySelectorAll("button.cite").forEach(function (btn) {
