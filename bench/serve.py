@@ -133,9 +133,9 @@ def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children (the ingest worker), from /proc."""
+    """CPU time (user + system) of a process and all its descendants (workers, ingest process), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    stats: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -143,9 +143,15 @@ def cpu_seconds(pid: int) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, grew = {pid}, True
+    while grew:
+        grew = False
+        for p, (ppid, _) in stats.items():
+            if ppid in tree and p not in tree:
+                tree.add(p)
+                grew = True
+    return sum(stats[p][1] for p in tree if p in stats)
 
 
 def free_port() -> int:
@@ -253,6 +259,7 @@ def main() -> None:
     ap.add_argument("--stages", choices=["off", "on"], default="off", help="reuse/cluster stages while building the store")
     ap.add_argument("--db", type=Path, default=None, help="store to use/build (default bench/out/serve-N.db)")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (storyline serve --workers)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
@@ -284,7 +291,7 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(work), "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--analysis", "stored"], env=env)
+                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -301,7 +308,9 @@ def main() -> None:
             time.sleep(0.3)
         print(f"load: {args.readers} readers (think {args.think}s), {args.writers} writers, {args.duration:g}s on {base}", flush=True)
         cpu0, load0 = cpu_seconds(proc.pid), os.getloadavg()[0]
+        client0 = time.process_time()
         res = asyncio.run(run_load(base, args, story_ids, article_ids))
+        client_cpu = time.process_time() - client0
         server_cpu = cpu_seconds(proc.pid) - cpu0
         load1 = os.getloadavg()[0]
     finally:
@@ -315,7 +324,7 @@ def main() -> None:
     n_err = sum(res["errors"].values())
     ms = lambda x: round(1000 * x, 1)  # noqa: E731
     out = {
-        "store": info, "readers": args.readers, "writers": args.writers, "think_s": args.think, "duration_s": round(el, 1),
+        "store": info, "server_workers": args.workers, "readers": args.readers, "writers": args.writers, "think_s": args.think, "duration_s": round(el, 1),
         "cpus": os.cpu_count(),
         "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
         "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),
@@ -327,6 +336,7 @@ def main() -> None:
         # contention-independent: CPU the server (and its ingest worker) spent, per request
         "server_cpu_s": round(server_cpu, 2), "server_cpu_share": round(server_cpu / el, 2),
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, n_r + n_w), 2),
+        "client_cpu_share": round(client_cpu / el, 2),
         "loadavg_before_after": [round(load0, 1), round(load1, 1)],
     }
     print(json.dumps(out, indent=2))

@@ -253,6 +253,14 @@ class Service:
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_worker_init, initargs=(self.db_path, self.config.to_json()))
 
+    async def start(self) -> None:
+        """Start the ingest worker before serving (its start-up must not delay the first POST)."""
+        if self.ingest_process and self._executor is None:
+            import asyncio
+
+            self._executor = self._make_executor()
+            await asyncio.wrap_future(self._executor.submit(_worker_ping))
+
     async def ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
         """Run the pipeline on posted articles (one batch at a time), off the event loop."""
         if not self.ingest_process:
@@ -368,6 +376,10 @@ def _worker_init(db_path: str, config_json: str) -> None:  # pragma: no cover - 
     _WORKER["pipeline"] = Pipeline(store, Config.from_json(config_json))
 
 
+def _worker_ping() -> bool:  # pragma: no cover - ingest process
+    return "pipeline" in _WORKER
+
+
 def _worker_ingest(payload: list[dict[str, Any]]) -> list[dict[str, Any]]:  # pragma: no cover - ingest process
     return ingest_answers(_WORKER["pipeline"], [ArticleIn(**d) for d in payload])
 
@@ -429,6 +441,7 @@ def create_app(
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        await service.start()
         yield
         service.close()
 
@@ -602,6 +615,23 @@ def _search(reader: Callable[[], Store], q: str, limit: int) -> dict[str, Any]:
                 have.add(st.id)
     return {"q": q, "articles": [article_brief(a, store.story_of(a.id)) | {"snippet": snippet(a, q)} for a in arts],
             "stories": [story_brief(s) for s in stories]}
+
+
+SERVE_ENV = "STORYLINE_SERVE_OPTIONS"
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory`` / ``storyline serve --workers N``: options from
+    ``$STORYLINE_SERVE_OPTIONS`` (JSON: db, max_body_bytes, max_batch, analysis, ingest_process)."""
+    import os
+
+    opts = json.loads(os.environ[SERVE_ENV])
+    return create_app(
+        opts["db"], max_body_bytes=int(opts.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+        max_batch=int(opts.get("max_batch", DEFAULT_MAX_BATCH)),
+        analysis=stored_analysis if opts.get("analysis") == "stored" else default_analysis,
+        ingest_process=bool(opts.get("ingest_process", True)),
+    )
 
 
 def snippet(a: Article, q: str, width: int = 160) -> str:

@@ -303,17 +303,31 @@ def serve(
                                  "stored: only show analyses already in the store."),
     ingest_process: bool = typer.Option(True, "--ingest-process/--ingest-thread",
                                         help="Ingest POSTed articles in a worker process (keeps reads fast) or a thread."),
+    workers: int = typer.Option(1, help="Server processes (each with its own ingest worker; SQLite serialises writes)."),
 ) -> None:
     """Serve the HTTP API (/articles, /stories, /search; schema at /openapi.json) and the web pages (/)."""
+    import os
+
     import uvicorn
 
-    from .api import create_app, default_analysis, stored_analysis
-    from .store import StoreError
+    from .api import SERVE_ENV, create_app, default_analysis, stored_analysis
+    from .store import SQLiteStore, StoreError
 
     if analysis not in ("auto", "stored"):
         err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
         raise typer.Exit(2)
     path = db or default_db_path()
+    err.print(f"serving {path} on http://{host}:{port}/  (API schema: /openapi.json)")
+    if workers > 1:
+        try:
+            SQLiteStore(path).close()  # create / migrate once, before the workers start
+        except StoreError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        os.environ[SERVE_ENV] = json.dumps({"db": str(path), "max_body_bytes": max_body_bytes, "max_batch": max_batch,
+                                            "analysis": analysis, "ingest_process": ingest_process})
+        uvicorn.run("storyline.api:app_from_env", factory=True, host=host, port=port, log_level=log_level, workers=workers)
+        return
     try:
         application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch,
                                  analysis=stored_analysis if analysis == "stored" else default_analysis,
@@ -321,7 +335,6 @@ def serve(
     except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    err.print(f"serving {path} on http://{host}:{port}/  (API schema: /openapi.json)")
     uvicorn.run(application, host=host, port=port, log_level=log_level)
 
 
