@@ -70,6 +70,11 @@ _ARTICLE_SCHEMA = ArticleIn.model_json_schema()
 # --------------------------------------------------------------------------- errors
 
 
+def _json(data: Any) -> JSONResponse:
+    """The views build JSON-ready dicts already: skip FastAPI's generic (slow) encoder."""
+    return JSONResponse(data)
+
+
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
@@ -538,15 +543,15 @@ def create_app(
     async def list_articles(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         store = service.reader()
         items = store.list_articles(limit=limit + 1, offset=offset, outlet=outlet, q=q)
         more = len(items) > limit
-        return {"items": [article_brief(a, store.story_of(a.id)) for a in items[:limit]], "limit": limit,
-                "offset": offset, "next_offset": offset + limit if more else None, "total_articles": store.count_articles()}
+        return _json({"items": [article_brief(a, store.story_of(a.id)) for a in items[:limit]], "limit": limit,
+                      "offset": offset, "next_offset": offset + limit if more else None, "total_articles": store.count_articles()})
 
     @app.get("/articles/{article_id}", tags=["articles"], summary="One article: clean text, sentences, copies")
-    async def get_article(article_id: str) -> dict[str, Any]:
+    async def get_article(article_id: str) -> JSONResponse:
         from .text import article_sentences
 
         if len(article_id) > 64:
@@ -556,13 +561,13 @@ def create_app(
         if a is None:
             raise HTTPException(404, f"no article {article_id!r}")
         edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
-        return {
+        return _json({
             **to_dict(a), "text": a.text, "words": a.word_count, "story_id": store.story_of(a.id),
             "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
             "copies_of": [edge_view(e, True) for e in edges if e.target_id == a.id],
             "copied_by": [edge_view(e, True) for e in edges if e.source_id == a.id],
             "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
-        }
+        })
 
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
     async def list_stories(
@@ -570,29 +575,29 @@ def create_app(
         date_from: Optional[date] = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
         date_to: Optional[date] = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
-    ) -> dict[str, Any]:
+    ) -> JSONResponse:
         store = service.reader()
         filters = {"outlet": outlet, "q": q, "date_from": date_from.isoformat() if date_from else None,
                    "date_to": date_to.isoformat() if date_to else None}
         items = store.list_stories(limit=limit + 1, offset=offset, **filters)
         more = len(items) > limit
-        return {"items": [story_brief(s) for s in items[:limit]], "limit": limit, "offset": offset,
-                "next_offset": offset + limit if more else None, "total_stories": store.count_stories()}
+        return _json({"items": [story_brief(s) for s in items[:limit]], "limit": limit, "offset": offset,
+                      "next_offset": offset + limit if more else None, "total_stories": store.count_stories()})
 
     @app.get("/stories/{story_id}", tags=["stories"],
              summary="One story: articles, events, timeline, quotes, claims, cited summary, reuse graph")
-    async def get_story(story_id: str) -> dict[str, Any]:
+    async def get_story(story_id: str) -> JSONResponse:
         if len(story_id) > 64:
             raise HTTPException(404, "no such story")
         store = service.reader()
         s = store.get_story(story_id)
         if s is None:
             raise HTTPException(404, f"no story {story_id!r}")
-        return story_detail(store, s, await service.analysis_async(s.id))
+        return _json(story_detail(store, s, await service.analysis_async(s.id)))
 
     @app.get("/search", tags=["search"], summary="Text search over articles and stories")
-    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> dict[str, Any]:
-        return await run_in_threadpool(_search, service.reader, q, limit)  # a text scan: off the event loop
+    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> JSONResponse:
+        return _json(await run_in_threadpool(_search, service.reader, q, limit))  # a text scan: off the event loop
 
     # ---- web pages
     from .web import mount_web
