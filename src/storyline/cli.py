@@ -646,6 +646,87 @@ def analyze(
     console.rule(f"[bold]Story {story.id}[/bold] {story.title or ''}")
     print_analysis(console, analysis, by_id)
 
+# ---- serving commands ----
+
+
+@app.command()
+def serve(
+    db: Optional[Path] = DbOption,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    max_body_bytes: int = typer.Option(5_000_000, help="Largest request body accepted (413 above)."),
+    max_batch: int = typer.Option(100, help="Most articles in one POST /articles (422 above)."),
+    log_level: str = typer.Option("info", help="uvicorn log level (warning for quiet)."),
+    analysis: str = typer.Option("auto", help="auto: compute a story's analysis when first read (cached); "
+                                 "stored: only show analyses already in the store."),
+    ingest_process: bool = typer.Option(True, "--ingest-process/--ingest-thread",
+                                        help="Ingest POSTed articles in a worker process (keeps reads fast) or a thread."),
+    workers: int = typer.Option(1, help="Server processes (each with its own ingest worker; SQLite serialises writes)."),
+) -> None:
+    """Serve the HTTP API (/articles, /stories, /search; schema at /openapi.json) and the web pages (/)."""
+    import os
+
+    import uvicorn
+
+    from .api import SERVE_ENV, create_app, default_analysis, stored_analysis
+    from .store import SQLiteStore, StoreError
+
+    if analysis not in ("auto", "stored"):
+        err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
+        raise typer.Exit(2)
+    path = db or default_db_path()
+    err.print(f"serving {path} on http://{host}:{port}/  (API schema: /openapi.json)")
+    if workers > 1:
+        try:
+            SQLiteStore(path).close()  # create / migrate once, before the workers start
+        except StoreError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        os.environ[SERVE_ENV] = json.dumps({"db": str(path), "max_body_bytes": max_body_bytes, "max_batch": max_batch,
+                                            "analysis": analysis, "ingest_process": ingest_process})
+        uvicorn.run("storyline.api:app_from_env", factory=True, host=host, port=port, log_level=log_level, workers=workers)
+        return
+    try:
+        application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch,
+                                 analysis=stored_analysis if analysis == "stored" else default_analysis,
+                                 ingest_process=ingest_process)
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    uvicorn.run(application, host=host, port=port, log_level=log_level)
+
+
+@app.command()
+def watch(
+    folder: Path = typer.Argument(..., help="Folder to watch (recursive): new or changed files are ingested."),
+    db: Optional[Path] = DbOption,
+    interval: float = typer.Option(2.0, help="Seconds between scans."),
+    settle: float = typer.Option(1.0, help="A file is read once unchanged for this many seconds."),
+    once: bool = typer.Option(False, "--once", help="Scan once and exit."),
+) -> None:
+    """Ingest files as they appear in FOLDER (a running `storyline serve` shows them at once)."""
+    import threading
+
+    from .watch import FolderWatcher
+
+    if not folder.is_dir():
+        err.print(f"[red]error:[/red] {folder}: not a folder")
+        raise typer.Exit(2)
+    store = _open(db)
+    try:
+        watcher = FolderWatcher(Pipeline(store), folder, settle=0.0 if once else settle)
+        if once:
+            _print_ingest_summary(watcher.scan())
+            return
+        err.print(f"watching {folder} every {interval:g}s (Ctrl-C to stop)")
+        stop = threading.Event()
+        try:
+            watcher.run(interval, stop, on_report=_print_ingest_summary)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        store.close()
+
 
 def main() -> None:  # pragma: no cover
     app()

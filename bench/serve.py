@@ -1,0 +1,353 @@
+"""Load check for `storyline serve`: readers and writers against a local server on loopback.
+
+    PYTHONPATH=src python bench/serve.py [--articles 10000] [--duration 30] [--readers 100] [--writers 10]
+
+1. Builds (once, cached in bench/out/) a store of N articles made by recombining real paragraphs:
+   DUC 2004 article paragraphs (../shared/data/duc2004, 22 event clusters) plus the seeds; each
+   synthetic article takes 4-8 paragraphs of one cluster, so articles of a cluster form a story.
+   Ingest goes through `Pipeline` with the reuse and cluster stages OFF by default (`--stages on`
+   runs whatever stages this checkout has). When the store has no stories after ingest (cluster
+   stage off or absent), stories are made from the generating clusters (cluster x date bucket, ~10
+   articles each) and saved through the store API, so story reads have something to read.
+2. Starts `storyline serve` as a subprocess on 127.0.0.1 (a free port), `--analysis stored`.
+3. Runs `--readers` concurrent readers (each a closed loop, optional think time) over a mix of
+   JSON and page reads, and `--writers` concurrent writers POSTing one new article at a time
+   (through the whole pipeline the server has), for `--duration` seconds; every request has a
+   timeout; all traffic stays on loopback.
+4. Prints requests/s, p50/p90/p99 read latency (overall and per endpoint), write latency, errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from storyline.model import Event, RawDocument, Story  # noqa: E402
+from storyline.pipeline import Pipeline  # noqa: E402
+from storyline.store import open_store  # noqa: E402
+from storyline.text import split_sentences  # noqa: E402
+
+DUC = next((p / "shared" / "data" / "duc2004" / "docs" for p in ROOT.parents if (p / "shared" / "data" / "duc2004" / "docs").is_dir()),
+           ROOT.parent / "shared" / "data" / "duc2004" / "docs")
+SEEDS = ROOT / "examples" / "seeds"
+OUTLETS = [f"{a} {b}" for a in ("Daily", "Evening", "Global", "Metro", "National") for b in ("Herald", "Times", "Post", "Wire", "Courier", "Ledger", "Chronicle", "Gazette")]
+CITIES = ["LONDON", "PARIS", "NAIROBI", "DELHI", "LIMA", "OSLO", "CAIRO", "SEOUL", "QUITO", "ACCRA"]
+
+
+def paragraph_pool() -> dict[str, list[str]]:
+    """Paragraphs by source cluster (DUC clusters; the seeds as one more)."""
+    pool: dict[str, list[str]] = {}
+    if DUC.is_dir():
+        for d in sorted(DUC.iterdir()):
+            paras = []
+            for f in sorted(d.glob("*.txt")):
+                # the re-hosted bodies are hard-wrapped without paragraph breaks: 3 sentences = 1 paragraph
+                sents = split_sentences(" ".join(f.read_text(encoding="utf-8", errors="replace").split()))
+                for k in range(0, len(sents), 3):
+                    p = " ".join(sents[k : k + 3])
+                    if len(p.split()) >= 12:
+                        paras.append(p)
+            if paras:
+                pool[d.name] = paras
+    seeds = []
+    for f in sorted(SEEDS.glob("*.txt")):
+        seeds += [" ".join(b.split()) for b in f.read_text(encoding="utf-8").split("\n") if len(b.split()) >= 15]
+    pool["seeds"] = seeds
+    return pool
+
+
+def make_article(rng: random.Random, cluster: str, paras: list[str], when: datetime, nonce: str = "") -> RawDocument:
+    k = min(len(paras), rng.randint(4, 8))
+    body = rng.sample(paras, k)
+    outlet = rng.choice(OUTLETS)
+    first = body[0].split(". ")[0][:110]
+    title = " ".join(first.split()[:12]).rstrip(",.;:")
+    dateline = f"{rng.choice(CITIES)}, {when.strftime('%B')} {when.day} ({outlet}) - "
+    lead = body[0] + (f" The reference number of this report is {nonce}." if nonce else "")
+    text = dateline + lead + "\n\n" + "\n\n".join(body[1:])
+    return RawDocument(source=f"bench:{cluster}:{nonce or rng.random()}", text=text,
+                       meta={"title": title, "outlet": outlet, "date": when.strftime("%Y-%m-%d")})
+
+
+def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    pool = paragraph_pool()
+    clusters = sorted(pool)
+    start = datetime(2022, 1, 1)
+    docs, meta = [], []
+    t0 = time.perf_counter()
+    with open_store(db) as store:
+        pipe = Pipeline(store, reuse=stages, cluster=stages)
+        from storyline.pipeline import IngestReport
+
+        report = IngestReport()
+        i = 0
+        while store.count_articles() < n:  # a few inputs are rejected or collide: top up to exactly n
+            batch = []
+            for _ in range(min(1000, n - store.count_articles())):
+                c = clusters[i % len(clusters)]
+                when = start + timedelta(days=(i * 365) // n)
+                batch.append(make_article(rng, c, pool[c], when, nonce=f"b{i}"))
+                meta.append((c, when))
+                i += 1
+            docs += batch
+            report.merge(pipe.ingest(batch))
+        ingest_s = time.perf_counter() - t0
+        stories_made = "pipeline"
+        if store.count_stories() == 0:
+            stories_made = "synthetic (generating cluster x 2-week bucket)"
+            src_cluster = {d.source: m for d, m in zip(docs, meta)}
+            groups: dict[tuple[str, int], list] = defaultdict(list)
+            for r in report.stored:
+                c, when = src_cluster[r.source]
+                groups[(c, when.toordinal() // 14)].append(r.article_id)
+            with store.transaction():
+                for (c, bucket), ids in groups.items():
+                    arts = store.get_articles(ids)
+                    dates = [a.published for a in arts if a.published]
+                    sid = f"{c}-{bucket}"
+                    half = max(1, len(ids) // 2)
+                    events = [Event(f"{sid}-e1", sid, ids[:half]), Event(f"{sid}-e2", sid, ids[half:])] if len(ids) > 1 else [Event(f"{sid}-e1", sid, ids)]
+                    store.save_story(Story(sid, ids, events, title=arts[0].title, outlets=sorted({a.outlet for a in arts if a.outlet}),
+                                           first_date=min(dates) if dates else None, last_date=max(dates) if dates else None))
+        info = {"articles": store.count_articles(), "stories": store.count_stories(), "ingest_s": round(ingest_s, 1),
+                "paragraph_sources": len(pool) - 1 if DUC.is_dir() else 0,
+                "stories_from": stories_made, "stages": "on" if stages else "off", "rejected": len(report.rejected)}
+    (db.parent / (db.name + ".json")).write_text(json.dumps(info))
+    return info
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and all its descendants (workers, ingest process), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    tree, grew = {pid}, True
+    while grew:
+        grew = False
+        for p, (ppid, _) in stats.items():
+            if ppid in tree and p not in tree:
+                tree.add(p)
+                grew = True
+    return sum(stats[p][1] for p in tree if p in stats)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]) -> dict:
+    import httpx
+
+    reads: dict[str, list[float]] = defaultdict(list)
+    writes: list[float] = []
+    errors: dict[str, int] = defaultdict(int)
+    deadline = time.perf_counter() + args.duration
+    rng = random.Random(11)
+    pool = paragraph_pool()
+    clusters = sorted(pool)
+    mix = [("stories", 30), ("story", 25), ("article", 25), ("story_page", 10), ("article_page", 5), ("index", 4), ("search", 1)]
+    names = [m[0] for m in mix]
+    weights = [m[1] for m in mix]
+
+    def url_for(kind: str, r: random.Random) -> str:
+        if kind == "stories":
+            return f"/stories?limit=20&offset={r.randrange(0, 200, 20)}"
+        if kind == "story":
+            return f"/stories/{r.choice(story_ids)}"
+        if kind == "article":
+            return f"/articles/{r.choice(article_ids)}"
+        if kind == "story_page":
+            return f"/story/{r.choice(story_ids)}"
+        if kind == "article_page":
+            return f"/article/{r.choice(article_ids)}"
+        if kind == "index":
+            return "/"
+        return f"/search?q={r.choice(['minister', 'election', 'storm', 'talks', 'court'])}&limit=10"
+
+    limits = httpx.Limits(max_connections=args.readers + args.writers + 5, max_keepalive_connections=args.readers + args.writers + 5)
+    async with httpx.AsyncClient(base_url=base, timeout=args.timeout, limits=limits) as client:
+
+        async def reader(i: int) -> None:
+            await _reader_loop(i, random.Random(1000 + i), client)
+
+        async def _reader_loop(i: int, r: random.Random, client: httpx.AsyncClient) -> None:
+            while time.perf_counter() < deadline:
+                kind = r.choices(names, weights)[0]
+                t = time.perf_counter()
+                try:
+                    resp = await client.get(url_for(kind, r))
+                    if resp.status_code == 200:
+                        reads[kind].append(time.perf_counter() - t)
+                    else:
+                        errors[f"read {kind} HTTP {resp.status_code}"] += 1
+                except httpx.HTTPError as exc:
+                    errors[f"read {kind} {type(exc).__name__}"] += 1
+                if args.think:
+                    await asyncio.sleep(r.uniform(0, 2 * args.think))
+
+        async def writer(i: int) -> None:
+            await _writer_loop(i, client)
+
+        async def _writer_loop(i: int, client: httpx.AsyncClient) -> None:
+            r = random.Random(5000 + i)
+            n = 0
+            while time.perf_counter() < deadline:
+                c = r.choice(clusters)
+                doc = make_article(r, c, pool[c], datetime(2023, 1, 1) + timedelta(days=r.randrange(300)), nonce=f"w{i}-{n}-{r.random()}")
+                n += 1
+                body = {"text": doc.text, **doc.meta}
+                t = time.perf_counter()
+                try:
+                    resp = await client.post("/articles", json=body)
+                    ok = resp.status_code in (200, 201) and resp.json()["results"][0]["status"] == "stored"
+                    if not ok:
+                        detail = resp.json()["results"][0]["status"] if resp.status_code == 200 else ""
+                        errors[f"write HTTP {resp.status_code} {detail}".strip()] += 1
+                except httpx.HTTPError as exc:
+                    ok = False
+                    errors[f"write {type(exc).__name__}"] += 1
+                if ok:
+                    writes.append(time.perf_counter() - t)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
+        elapsed = time.perf_counter() - t0
+    all_reads = [x for xs in reads.values() for x in xs]
+    return {"elapsed": elapsed, "reads": reads, "all_reads": all_reads, "writes": writes, "errors": dict(errors)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--duration", type=float, default=30.0, help="seconds of load")
+    ap.add_argument("--readers", type=int, default=100)
+    ap.add_argument("--writers", type=int, default=10)
+    ap.add_argument("--think", type=float, default=0.0, help="mean seconds a reader waits between requests (0: closed loop)")
+    ap.add_argument("--timeout", type=float, default=10.0, help="per-request timeout (s)")
+    ap.add_argument("--stages", choices=["off", "on"], default="off", help="reuse/cluster stages while building the store")
+    ap.add_argument("--db", type=Path, default=None, help="store to use/build (default bench/out/serve-N.db)")
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (storyline serve --workers)")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+
+    db = args.db or ROOT / "bench" / "out" / f"serve-{args.articles}-{args.stages}.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    info_path = db.parent / (db.name + ".json")
+    if args.rebuild or not db.exists() or not info_path.exists():
+        for suffix in ("", "-wal", "-shm", ".json"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        print(f"building {db} with {args.articles} articles (stages {args.stages}) ...", flush=True)
+        info = build_store(db, args.articles, args.stages == "on")
+    else:
+        info = json.loads(info_path.read_text())
+    # the writers add articles: work on a copy so each run starts from the same store
+    work = db.parent / (db.stem + "-run.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(work) + suffix).unlink(missing_ok=True)
+    import sqlite3
+
+    src, dst = sqlite3.connect(db), sqlite3.connect(work)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    with open_store(work) as store:
+        story_ids = [s.id for s in store.list_stories(limit=100_000)]
+        article_ids = [a.id for a in store.list_articles(limit=100_000)]
+    print(f"store: {info}", flush=True)
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(work), "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        t_end = time.time() + 60
+        while True:
+            try:
+                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.time() > t_end:
+                raise SystemExit("server did not start")
+            time.sleep(0.3)
+        print(f"load: {args.readers} readers (think {args.think}s), {args.writers} writers, {args.duration:g}s on {base}", flush=True)
+        cpu0, load0 = cpu_seconds(proc.pid), os.getloadavg()[0]
+        client0 = time.process_time()
+        res = asyncio.run(run_load(base, args, story_ids, article_ids))
+        client_cpu = time.process_time() - client0
+        server_cpu = cpu_seconds(proc.pid) - cpu0
+        load1 = os.getloadavg()[0]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    el = res["elapsed"]
+    n_r, n_w = len(res["all_reads"]), len(res["writes"])
+    n_err = sum(res["errors"].values())
+    ms = lambda x: round(1000 * x, 1)  # noqa: E731
+    out = {
+        "store": info, "server_workers": args.workers, "readers": args.readers, "writers": args.writers, "think_s": args.think, "duration_s": round(el, 1),
+        "cpus": os.cpu_count(),
+        "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
+        "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),
+                    "max": ms(max(res["all_reads"], default=float("nan")))},
+        "read_ms_by_endpoint": {k: {"n": len(v), "p50": ms(pct(v, 50)), "p99": ms(pct(v, 99))} for k, v in sorted(res["reads"].items())},
+        "write_ms": {"n": n_w, "p50": ms(pct(res["writes"], 50)), "p99": ms(pct(res["writes"], 99)),
+                     "mean": ms(statistics.fmean(res["writes"])) if res["writes"] else None},
+        "errors": n_err, "error_kinds": res["errors"],
+        # contention-independent: CPU the server (and its ingest worker) spent, per request
+        "server_cpu_s": round(server_cpu, 2), "server_cpu_share": round(server_cpu / el, 2),
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, n_r + n_w), 2),
+        "client_cpu_share": round(client_cpu / el, 2),
+        "loadavg_before_after": [round(load0, 1), round(load1, 1)],
+    }
+    print(json.dumps(out, indent=2))
+    verdict = "OK" if n_err == 0 and out["read_ms"]["p99"] < 200 else "TARGET MISSED"
+    print(f"{verdict}: {out['requests_per_s']} req/s, read p50 {out['read_ms']['p50']} ms, p99 {out['read_ms']['p99']} ms, "
+          f"write p50 {out['write_ms']['p50']} ms, errors {n_err} (target: 0 errors, read p99 < 200 ms)")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2))
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(work) + suffix).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,335 @@
+"""Server-rendered web pages: ``/`` (stories), ``/story/{id}``, ``/article/{id}``.
+
+Jinja2 with autoescape on; article text is untrusted and is never marked safe. The provenance
+graph is laid out here and drawn as inline SVG; the only script (``static/app.js``) shows citation
+popovers from markup the server rendered (escaped) into the page. Pages read the store on every
+request, so new articles and stories show without a restart.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader
+
+from ..model import Article, Citation, ReuseEdge, Story, StoryAnalysis
+from ..text import article_sentences
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..api import Service
+
+HERE = Path(__file__).resolve().parent
+PAGE_SIZE = 25
+
+
+def make_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["day"] = fmt_date
+    env.globals["safe_url"] = safe_url
+    env.globals["display_title"] = display_title
+    return env
+
+
+def fmt_date(value: datetime | date | str | None, precision: str | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if precision == "year":
+        return value.strftime("%Y")
+    if precision == "month":
+        return value.strftime("%b %Y")
+    if precision == "minute" and isinstance(value, datetime):
+        return value.strftime("%d %b %Y %H:%M")
+    return value.strftime("%d %b %Y")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) URLs become links (never ``javascript:`` or ``data:``)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def source_label(a: Article) -> str:
+    return a.outlet or f"unnamed site {a.id[:6]}"
+
+
+def display_title(a: Article) -> str:
+    if a.title:
+        return a.title
+    first = a.paragraphs[0] if a.paragraphs else a.id
+    return first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + "…"
+
+
+def span(s: Story) -> str:
+    if not s.first_date:
+        return ""
+    first = fmt_date(s.first_date)
+    last = fmt_date(s.last_date) if s.last_date else first
+    return first if last == first else f"{first} – {last}"
+
+
+# --------------------------------------------------------------------------- citations
+
+
+class CitationIndex:
+    """Numbers citations per cited article and resolves each to its sentence text."""
+
+    def __init__(self, articles: dict[str, Article]):
+        self.articles = articles
+        self.numbers: dict[str, int] = {}
+        self.sentences: dict[str, list[str]] = {}
+        self.pops: dict[str, dict[str, Any]] = {}
+
+    def _sentences(self, aid: str) -> list[str]:
+        if aid not in self.sentences:
+            a = self.articles.get(aid)
+            self.sentences[aid] = [s.text for s in article_sentences(a)] if a else []
+        return self.sentences[aid]
+
+    def cite(self, c: Citation) -> dict[str, Any]:
+        n = self.numbers.setdefault(c.article_id, len(self.numbers) + 1)
+        key = f"cite-{c.article_id}-{c.sentence_index if c.sentence_index is not None else 'x'}"
+        if key not in self.pops:
+            sents = self._sentences(c.article_id)
+            idx = c.sentence_index
+            text = sents[idx] if idx is not None and 0 <= idx < len(sents) else (c.text or "")
+            a = self.articles.get(c.article_id)
+            self.pops[key] = {
+                "key": key, "article_id": c.article_id, "sentence_index": idx, "text": text,
+                "outlet": (source_label(a) if a else c.outlet) or c.article_id,
+                "title": a.title if a else None,
+                "href": f"/article/{c.article_id}" + (f"#s{idx}" if idx is not None else ""),
+            }
+        return {"n": n, "key": key, **self.pops[key]}
+
+
+# --------------------------------------------------------------------------- provenance graph
+
+
+MAX_GRAPH_NODES = 40
+
+
+def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES) -> dict[str, Any]:
+    """Nodes left to right by date (then ingest order); rows by copy depth (originals on top).
+
+    A big story keeps the articles that take part in copies first, up to ``max_nodes``."""
+    ids = {a.id for a in articles}
+    edges = [e for e in edges if e.source_id in ids and e.target_id in ids and e.source_id != e.target_id]
+    hidden = 0
+    if len(articles) > max_nodes:
+        linked_ids = {e.source_id for e in edges} | {e.target_id for e in edges}
+        keep = [a for a in articles if a.id in linked_ids][:max_nodes]
+        keep += [a for a in articles if a.id not in linked_ids][: max_nodes - len(keep)]
+        hidden = len(articles) - len(keep)
+        articles = keep
+        ids = {a.id for a in articles}
+        edges = [e for e in edges if e.source_id in ids and e.target_id in ids]
+    order = sorted(articles, key=lambda a: (a.published or datetime.max, a.seq or 0))
+    parents: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        parents[e.target_id].append(e.source_id)
+    depth: dict[str, int] = {}
+
+    def depth_of(aid: str, stack: frozenset[str] = frozenset()) -> int:
+        if aid in depth:
+            return depth[aid]
+        if aid in stack:
+            return 0
+        ps = parents.get(aid) or []
+        d = 0 if not ps else 1 + max(depth_of(p, stack | {aid}) for p in ps)
+        depth[aid] = min(d, 6)
+        return depth[aid]
+
+    box_w, box_h, gap_x, gap_y, pad = 150, 46, 40, 80, 20
+    linked = {e.source_id for e in edges} | {e.target_id for e in edges}
+    nodes = {}
+    for i, a in enumerate(order):
+        d = depth_of(a.id)
+        x = pad + i * (box_w + gap_x)
+        y = pad + 24 + d * (box_h + gap_y)
+        nodes[a.id] = {
+            "id": a.id, "x": x, "y": y, "w": box_w, "h": box_h, "cx": x + box_w / 2,
+            "label": source_label(a)[:22], "date": fmt_date(a.published, a.date_precision) if a.published else "no date",
+            "title": display_title(a), "linked": a.id in linked,
+        }
+    max_depth = max((n_["y"] for n_ in nodes.values()), default=pad) + box_h
+    drawn = []
+    for e in edges:
+        s, t = nodes[e.source_id], nodes[e.target_id]
+        x1, x2 = s["cx"], t["cx"]
+        if t["y"] > s["y"]:
+            y1, y2 = s["y"] + box_h, t["y"]
+            c1, c2 = (x1, y1 + gap_y * 0.6), (x2, y2 - gap_y * 0.6)
+        elif t["y"] < s["y"]:
+            y1, y2 = s["y"], t["y"] + box_h
+            c1, c2 = (x1, y1 - gap_y * 0.6), (x2, y2 + gap_y * 0.6)
+        else:  # same row: arc above
+            y1 = y2 = s["y"]
+            lift = 30 + abs(x2 - x1) * 0.15
+            c1, c2 = (x1, y1 - lift), (x2, y2 - lift)
+        # label at t=0.7 on the curve (near the copy, so labels of edges leaving one node do not collide)
+        t_ = 0.7
+        b = [(1 - t_) ** 3, 3 * (1 - t_) ** 2 * t_, 3 * (1 - t_) * t_ ** 2, t_ ** 3]
+        lx = b[0] * x1 + b[1] * c1[0] + b[2] * c2[0] + b[3] * x2
+        ly = b[0] * y1 + b[1] * c1[1] + b[2] * c2[1] + b[3] * y2 - 4
+        drawn.append({
+            "source": e.source_id, "target": e.target_id, "relation": e.relation, "confidence": e.confidence,
+            "d": f"M{x1:.1f},{y1:.1f} C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} {x2:.1f},{y2:.1f}",
+            "lx": lx, "ly": ly, "css": e.relation.replace("-", "_"),
+        })
+    width = pad * 2 + max(1, len(order)) * (box_w + gap_x) - gap_x
+    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden}
+
+
+# --------------------------------------------------------------------------- coverage grid
+
+
+def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites: CitationIndex) -> dict[str, Any]:
+    cols: list[str] = []
+    col_articles: dict[str, set[str]] = defaultdict(set)
+    for a in articles:
+        label = source_label(a)
+        if label not in col_articles:
+            cols.append(label)
+        col_articles[label].add(a.id)
+    rows = []
+    order = {"consensus": 0, "partial": 1, "unique": 2}
+    for g in sorted(analysis.claims if analysis else [], key=lambda g: (order.get(g.kind, 3), g.id)):
+        cells = []
+        for col in cols:
+            hit = next((c for c in g.claims if c.article_id in col_articles[col]), None)
+            if hit is None and col in (g.outlets or []):
+                hit = next((c for c in g.claims if c.outlet == col), None)
+            reported = hit is not None or col in (g.outlets or [])
+            cells.append({"outlet": col, "reported": reported, "cite": cites.cite(hit) if hit else None})
+        rows.append({"id": g.id, "label": g.label, "kind": g.kind, "cells": cells, "differences": g.differences,
+                     "count": sum(c["reported"] for c in cells)})
+    return {"cols": cols, "rows": rows}
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def mount_web(app: FastAPI, service: "Service") -> None:
+    env = make_env()
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def render(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        return HTMLResponse(env.get_template(name).render(**ctx), status_code=status)
+
+    def not_found(what: str) -> HTMLResponse:
+        return render("error.html", status=404, title="Not found", message=f"No {what} here.")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(page: int = Query(1, ge=1, le=100000), q: str | None = Query(None, max_length=200)) -> HTMLResponse:
+        store = service.reader()
+        q = (q or "").strip() or None
+        stories = store.list_stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, q=q)
+        more = len(stories) > PAGE_SIZE
+        total = store.count_articles()
+        if q:
+            latest = store.list_articles(limit=PAGE_SIZE, q=q)
+        else:
+            latest = list(reversed(store.list_articles(limit=15, offset=max(0, total - 15))))
+        rows = [{"id": s.id, "title": s.title or "(untitled story)", "outlets": s.outlets, "count": len(s.article_ids),
+                 "events": len(s.events), "span": span(s)} for s in stories[:PAGE_SIZE]]
+        arts = [{"id": a.id, "title": display_title(a), "outlet": source_label(a),
+                 "date": fmt_date(a.published, a.date_precision), "story_id": store.story_of(a.id)} for a in latest]
+        return render("index.html", title="Stories", stories=rows, page=page, more=more, q=q, articles=arts,
+                      n_articles=total, n_stories=store.count_stories())
+
+    @app.get("/story/{story_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def story_page(story_id: str) -> HTMLResponse:
+        from ..api import story_edges
+
+        store = service.reader()
+        s = store.get_story(story_id[:64])
+        if s is None:
+            return not_found("story")
+        articles = store.get_articles(s.article_ids)
+        by_id = {a.id: a for a in articles}
+        analysis = await service.analysis_async(s.id)
+        edges = story_edges(store, s.article_ids)
+        # cited articles outside the story (rare) still resolve to their sentence
+        extra = set()
+        if analysis:
+            for ss in analysis.summary:
+                extra |= {c.article_id for c in ss.citations}
+        missing = [i for i in extra if i not in by_id]
+        if missing:
+            by_id.update({a.id: a for a in store.get_articles(missing)})
+        cites = CitationIndex(by_id)
+        summary = [{"text": ss.text, "cites": [cites.cite(c) for c in ss.citations]} for ss in (analysis.summary if analysis else [])]
+        timeline = [
+            {"date": t.date, "end": t.end_date, "precision": t.precision, "text": t.text, "expression": t.expression,
+             "cites": [cites.cite(c) for c in t.sources]}
+            for t in sorted(analysis.timeline if analysis else [], key=lambda t: t.date)
+        ]
+        grid = coverage_grid(articles, analysis, cites)
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for qt in analysis.quotes if analysis else []:
+            speaker = qt.speaker or "Unattributed"
+            groups[speaker].append({"text": qt.text, "kind": qt.kind, "as_written": qt.speaker_as_written,
+                                    "cite": cites.cite(Citation(qt.article_id, qt.sentence_index))})
+        quotes = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        event_rows = [{"title": ev.title or f"Event {i + 1}", "start": ev.start, "end": ev.end,
+                       "articles": [by_id[a] for a in ev.article_ids if a in by_id]} for i, ev in enumerate(s.events)]
+        graph = layout_graph(articles, edges)
+        return render(
+            "story.html", title=s.title or "Story", story=s, span=span(s), articles=articles, summary=summary,
+            timeline=timeline, grid=grid, quotes=quotes, events=event_rows, graph=graph, analysis=analysis is not None,
+            pops=list(cites.pops.values()), source_label=source_label,
+        )
+
+    @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
+    async def article_page(article_id: str) -> HTMLResponse:
+        store = service.reader()
+        a = store.get_article(article_id[:64])
+        if a is None:
+            return not_found("article")
+        edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
+        others = {x.id: x for x in store.get_articles({e.source_id for e in edges} | {e.target_id for e in edges})}
+        taken: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence <- source
+        given: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence -> copies
+        for e in edges:
+            if e.target_id == a.id:
+                src = others.get(e.source_id)
+                for p in e.passages:
+                    taken[p.target_index].append({"id": e.source_id, "index": p.source_index, "kind": p.kind,
+                                                  "label": source_label(src) if src else e.source_id})
+            if e.source_id == a.id:
+                tgt = others.get(e.target_id)
+                for p in e.passages:
+                    given[p.source_index].append({"id": e.target_id, "index": p.target_index, "kind": p.kind,
+                                                  "label": source_label(tgt) if tgt else e.target_id})
+        paragraphs: list[list[dict[str, Any]]] = [[] for _ in a.paragraphs]
+        for sent in article_sentences(a):
+            paragraphs[sent.paragraph].append({"index": sent.index, "text": sent.text, "taken": taken.get(sent.index, []),
+                                               "given": given.get(sent.index, [])})
+        copies_of = [{"id": e.source_id, "relation": e.relation, "confidence": e.confidence,
+                      "label": source_label(others[e.source_id]) if e.source_id in others else e.source_id}
+                     for e in edges if e.target_id == a.id]
+        copied_by = [{"id": e.target_id, "relation": e.relation, "confidence": e.confidence,
+                      "label": source_label(others[e.target_id]) if e.target_id in others else e.target_id}
+                     for e in edges if e.source_id == a.id]
+        story_id = store.story_of(a.id)
+        story = store.get_story(story_id) if story_id else None
+        return render("article.html", title=a.title or "Article", a=a, label=source_label(a), paragraphs=paragraphs,
+                      date=fmt_date(a.published, a.date_precision), url=safe_url(a.url), story=story,
+                      copies_of=copies_of, copied_by=copied_by, n_taken=len(taken))
