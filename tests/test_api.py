@@ -103,7 +103,8 @@ def test_story_detail(client, seeded):
     assert d["analysis_available"] is True
     aid, idx, text = ids["summary_cite"]
     first = d["summary"][0]
-    assert first["citations"][0] == {"article_id": aid, "sentence_index": idx, "outlet": "TASS", "text": text}
+    assert {k: first["citations"][0][k] for k in ("article_id", "sentence_index", "outlet", "text")} == {
+        "article_id": aid, "sentence_index": idx, "outlet": "TASS", "text": text}
     assert [t["date"] for t in d["timeline"]] == ["2022-01-21", "2022-01-26", "2022-02-02"]
     assert {q["speaker"] for q in d["quotes"]} == {"Sergey Lavrov", "Jen Psaki"}
     assert [c["kind"] for c in d["claims"]] == ["consensus", "partial", "unique", "unique"]
