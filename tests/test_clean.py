@@ -296,3 +296,14 @@ def test_benchmark_metric_matches_its_definition():
     assert (tp, fp, fn) == (1 / 3, 1 / 3, 1 / 3)  # shingles (a b c d), (b c d e) vs (a b c d), (b c d x)
     f1, p, r = ev.aggregate([(1.0, 0.0, 0.0), (0.5, 0.5, 0.0)])
     assert (p, r) == (0.75, 1.0) and abs(f1 - 2 * 0.75 / 1.75) < 1e-12
+
+
+def test_html_path_on_the_extraction_benchmark_held_out_half():
+    ev = _eval_module()
+    if not (ev.AEB / "ground-truth.json").exists():
+        pytest.skip("../shared/data/aeb not present")
+    ids, truth, html = ev.load_pages()
+    _, held = ev.split_halves(ids)
+    pred = ev.run_html_path(held, html)
+    f1 = ev.score(held, truth, pred)[0]
+    assert f1 >= 0.94, f1

@@ -332,9 +332,15 @@ class Cleaner:
         import trafilatura
 
         assert raw.html is not None
-        doc = trafilatura.bare_extraction(
-            raw.html, url=raw.meta.get("url"), with_metadata=True, include_comments=False, include_tables=True
-        )
+        def extract(precision: bool) -> Any:
+            return trafilatura.bare_extraction(
+                raw.html, url=raw.meta.get("url"), with_metadata=True, include_comments=False, include_tables=True,
+                favor_precision=precision,
+            )
+
+        doc = extract(self.config.html_favor_precision)
+        if (doc is None or not (doc.text or "").strip()) and self.config.html_favor_precision:
+            doc = extract(False)  # the precise pass found nothing: fall back to the default one
         if doc is None or not (doc.text or "").strip():
             return None
         paragraphs = [p.strip() for p in doc.text.split("\n") if p.strip()]
