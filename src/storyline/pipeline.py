@@ -147,8 +147,16 @@ class Pipeline:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            import sys
+
+            # fork is cheap, but not safe once a threaded runtime (torch, for the later stages) is loaded:
+            # then the workers start from a fresh server process instead
             methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            if "fork" in methods and "torch" not in sys.modules:
+                method = "fork"
+            else:
+                method = "forkserver" if "forkserver" in methods else "spawn"
+            ctx = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx)
         learnt = self.cleaner.learnt_lines(docs)
         # this process also reads, learns and stores: it takes a smaller share of the cleaning
