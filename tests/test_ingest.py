@@ -372,3 +372,15 @@ def test_parallel_cleaning_without_fork(tmp_path, monkeypatch):
     assert len(report.stored) == 70 and not report.rejected
     seq = _pipeline(tmp_path / "seq.db", workers=1).ingest(docs)
     assert [r.article_id for r in report.stored] == [r.article_id for r in seq.stored]
+
+
+def test_learnt_furniture_is_saved_with_the_store_and_reused(tmp_path):
+    db = tmp_path / "db.sqlite"
+    docs = [RawDocument(f"d{i}", text=f"Daily Planet Weekend Edition\n\n{_body(i)}") for i in range(5)]
+    _pipeline(db).ingest(docs)
+    # a later run, in a new process-like Pipeline, cleans a single new article with what was learnt
+    p = _pipeline(db)
+    assert p.cleaner.furniture.docs == 5
+    report = p.ingest([RawDocument("new", text=f"Daily Planet Weekend Edition\n\n{_body(99)}")])
+    a = SQLiteStore(db).get_article(report.stored[0].article_id)
+    assert any(r.reason == "learned:recurring-line" and r.text == "Daily Planet Weekend Edition" for r in a.removed)

@@ -10,6 +10,7 @@ interrupted ingest leaves every committed article intact and no half-written one
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,9 @@ class Pipeline:
         self.chunk_size = chunk_size
         self.workers = _worker_count(self.config.ingest.workers if workers is None else workers)
         self._pool: Any = None
+        self.state_interval_s = 5.0
+        self._state_saved = float("-inf")
+        self._state_dirty = False
         self.reuse_enabled = reuse
         self.cluster_enabled = cluster
         self._reuse_stage: Any = None
@@ -133,6 +137,10 @@ class Pipeline:
                 report.merge(part)
                 if on_progress:
                     on_progress(len(chunk))
+            if self._state_dirty:
+                with self.store.transaction():
+                    self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+                self._state_dirty = False
         finally:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -189,11 +197,21 @@ class Pipeline:
                 seen[out.id] = doc.source
                 new.append(out)
         with self.store.transaction():
-            self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+            # the learnt furniture is saved with the chunk every few seconds (it grows with the corpus;
+            # it is a model, not data: a killed ingest loses at most those seconds of learning)
+            now = time.monotonic()
+            if now - self._state_saved >= self.state_interval_s:
+                self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+                self._state_saved = now
+                self._state_dirty = False
+            else:
+                self._state_dirty = True
             results = {}
             for a in new:
                 if self.store.put_article(a):
                     results[a.id] = ArticleResult(article_id=a.id, source=a.source)
+                else:  # stored meanwhile (by another process writing to the same store)
+                    report.duplicates.append((seen[a.id], a.id))
             stored = [a for a in new if a.id in results]
             if stored:
                 self._process_stored(stored, results)
