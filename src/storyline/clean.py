@@ -581,21 +581,20 @@ def _is_body_line(s: str) -> bool:
     return len(toks) >= 12 and sw >= 3 and bool(re.search(r"[.!?…][\"'”’»)]*\s*$", s))
 
 
-_LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_NON_LATIN = re.compile(
+    r"[\u0370-\u052f\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+)
 
 
 def guess_language(text: str) -> str | None:
     """'en' for English prose, a script name for non-Latin text, else None."""
     sample = text[:1000]
-    letters = len(_LETTER.findall(sample))
-    if not letters:
-        return None
-    latin = len(_LATIN_LETTER.findall(sample))
-    if latin / letters < 0.5:
+    non_latin = _NON_LATIN.findall(sample)
+    letters = sum(1 for ch in sample if ch.isalpha()) if non_latin else 1
+    if non_latin and len(non_latin) >= 0.5 * letters:
         import unicodedata
 
-        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in _LETTER.findall(sample)[:500] if not _LATIN_LETTER.match(ch))
+        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in non_latin[:500])
         return names.most_common(1)[0][0].lower()
     toks = words(sample)
     if not toks:

@@ -18,7 +18,7 @@ class IngestConfig:
     extensions: tuple[str, ...] = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".md")
     workers: int = 0  # cleaning processes: 0 = one per CPU (at most 4), 1 = clean in the calling process
     parallel_min_docs: int = 64  # a chunk smaller than this is cleaned in the calling process
-    main_share: float = 0.6  # share of an even split that the calling process cleans itself (it also reads and stores)
+    main_share: float = 0.75  # share of an even split that the calling process cleans itself (it also reads and stores)
 
 
 @dataclass
