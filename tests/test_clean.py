@@ -307,3 +307,38 @@ def test_html_path_on_the_extraction_benchmark_held_out_half():
     pred = ev.run_html_path(held, html)
     f1 = ev.score(held, truth, pred)[0]
     assert f1 >= 0.94, f1
+
+
+# ----------------------------------------------------------------------------- hard-wrapped text
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    body=st.lists(st.lists(words_st, min_size=30, max_size=90), min_size=1, max_size=5),
+    width=st.integers(min_value=45, max_value=100),
+    blank=st.booleans(),
+)
+def test_property_hard_wrapped_text_loses_nothing(body, width, blank):
+    """Newswire/e-mail text wrapped at a fixed width: every word stays body (no line taken for a title
+    or for furniture because wrapping made it short)."""
+    import textwrap
+
+    paras = [" ".join(w).capitalize() + "." for w in body]
+    text = ("\n\n" if blank else "\n").join(textwrap.fill(p, width) for p in paras)
+    a = clean(RawDocument("wire", text=text))
+    assert isinstance(a, Article)
+    assert a.title is None
+    assert _norm(a.text) == _norm(" ".join(paras))
+
+
+def test_duc_newswire_bodies_are_kept_whole():
+    shared = ROOT.parent / "shared"
+    if not shared.is_dir():
+        shared = ROOT.parent.parent / "shared"
+    files = sorted((shared / "data" / "duc2004" / "docs").glob("*/*.txt"))
+    if not files:
+        pytest.skip("../shared/data/duc2004 not present")
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        a = clean(RawDocument(str(f), text=text))
+        assert isinstance(a, Article) and _norm(a.text) == _norm(text), f
