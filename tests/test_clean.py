@@ -342,3 +342,23 @@ def test_duc_newswire_bodies_are_kept_whole():
         text = f.read_text(encoding="utf-8", errors="replace")
         a = clean(RawDocument(str(f), text=text))
         assert isinstance(a, Article) and _norm(a.text) == _norm(text), f
+
+
+def test_whole_page_keeps_an_announced_list():
+    items = ["Flour", "Two eggs", "A pinch of salt", "Milk", "Butter for the pan", "Sugar", "Lemon juice"]
+    body = PROSE[:2] + ["You will need the following:"] + items + PROSE[2:]
+    a = clean(RawDocument("page", text=_page(body)))
+    for item in items:
+        assert item in a.paragraphs or any(item in p for p in a.paragraphs)
+    assert "Newsletters" not in a.text
+
+
+def test_clean_article_with_many_short_lines_is_not_treated_as_a_page():
+    """Many short lines but no sign of site furniture (an interview laid out line by line): all kept."""
+    lines = []
+    for i in range(14):
+        lines += [f"Question {i}: what changed in week {i} for the team?", f"Answer: a lot changed in week {i}, honestly.", PROSE[i % 4]]
+    a = clean(RawDocument("qa", text="Interview With The Coach\n\n" + "\n".join(lines)))
+    assert a.title == "Interview With The Coach"
+    for ln in lines:
+        assert ln in a.text

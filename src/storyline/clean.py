@@ -514,7 +514,13 @@ class Cleaner:
         if len(content) < self.config.page_min_lines or hard_wrapped(content):
             return False
         short = sum(1 for s in content if len(s.split()) < self.config.bp_good_words)
-        return short >= self.config.page_min_short_share * len(content)
+        if short < self.config.page_min_short_share * len(content):
+            return False
+        # and some sign of site furniture: menus (many lines of 1-3 words) or lines the rules know
+        tiny = sum(1 for s in content if len(s.split()) <= 3)
+        if tiny >= self.config.page_min_tiny_share * len(content):
+            return True
+        return sum(1 for s in content if furniture_reason(s)) >= self.config.page_min_furniture
 
     def _main_text(
         self, lines: list[str], keep: list[tuple[int, str]], removed: list[RemovedLine]

@@ -31,6 +31,8 @@ class CleanConfig:
     # line classifier for whole-page text (storyline.boilerplate; tuned on half of the aeb pages)
     page_min_lines: int = 25  # apply it only to texts with at least this many non-empty lines...
     page_min_short_share: float = 0.4  # ...of which at least this share are short (a whole page, not an article)
+    page_min_tiny_share: float = 0.3  # ...and has menus (this share of lines of 1-3 words)...
+    page_min_furniture: int = 3  # ...or at least this many lines the furniture rules recognise
     page_header_lines: int = 6  # lines just above a page's main text searched for title, date and byline
     bp_long_words: int = 25
     bp_good_words: int = 15
