@@ -36,14 +36,13 @@ GOOD, NEAR, SHORT, BAD = "good", "near-good", "short", "bad"
 @dataclass
 class LineInfo:
     text: str
-    chars: int  # length in "word-equivalent" characters (CJK characters count as ~1.5 Latin words' worth)
-    words: int
+    chars: int
+    words: int  # word count (for CJK text, about one word per two characters)
     stop: float
     ends: bool
     punct: int
     headline: bool = False  # Title Case Words Without A Final Stop
     cls: str = BAD
-    score: float = 0.0
 
 
 def _effective_words(text: str, toks: list[str]) -> int:
@@ -187,7 +186,6 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
     keep = [False] * len(lines)
     for k in range(s, e + 1):
         keep[k] = infos[k].cls == GOOD
-    _extend_lists(infos, keep, forced_bad)
     # other blocks of prose: kept when dense enough relative to the main block
     segments = [(s, e)]
     todo = [(0, s), (e + 1, len(lines))]
