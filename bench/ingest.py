@@ -188,6 +188,9 @@ def main() -> int:
     print(f"CPU time: {cpu:.1f}s ({cpu_main:.1f}s main + {cpu_workers:.1f}s {pipeline.workers - 1} worker process(es)) -> "
           f"{report.read / cpu:,.0f} articles per CPU-second; on 2 idle cores at most ~{2 * report.read / cpu:,.0f}/s "
           f"(wall clock depends on other load: load average {os.getloadavg()[0]:.1f})")
+    busiest = max(cpu_main, cpu_workers / max(1, pipeline.workers - 1))
+    print(f"projected on {pipeline.workers} idle core(s): ~{report.read / busiest:,.0f} articles/s "
+          f"(the busiest process's CPU time is the critical path)")
     print(f"latency per chunk of {args.chunk}: p50 {p50:.0f} ms · p99 {p99:.0f} ms")
     print(f"peak memory: max RSS {maxrss:.0f} MiB" + (f" · tracemalloc peak {peak / 2**20:.1f} MiB" if peak else ""))
     return 0

@@ -296,3 +296,69 @@ def test_benchmark_metric_matches_its_definition():
     assert (tp, fp, fn) == (1 / 3, 1 / 3, 1 / 3)  # shingles (a b c d), (b c d e) vs (a b c d), (b c d x)
     f1, p, r = ev.aggregate([(1.0, 0.0, 0.0), (0.5, 0.5, 0.0)])
     assert (p, r) == (0.75, 1.0) and abs(f1 - 2 * 0.75 / 1.75) < 1e-12
+
+
+def test_html_path_on_the_extraction_benchmark_held_out_half():
+    ev = _eval_module()
+    if not (ev.AEB / "ground-truth.json").exists():
+        pytest.skip("../shared/data/aeb not present")
+    ids, truth, html = ev.load_pages()
+    _, held = ev.split_halves(ids)
+    pred = ev.run_html_path(held, html)
+    f1 = ev.score(held, truth, pred)[0]
+    assert f1 >= 0.94, f1
+
+
+# ----------------------------------------------------------------------------- hard-wrapped text
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    body=st.lists(st.lists(words_st, min_size=30, max_size=90), min_size=1, max_size=5),
+    width=st.integers(min_value=45, max_value=100),
+    blank=st.booleans(),
+)
+def test_property_hard_wrapped_text_loses_nothing(body, width, blank):
+    """Newswire/e-mail text wrapped at a fixed width: every word stays body (no line taken for a title
+    or for furniture because wrapping made it short)."""
+    import textwrap
+
+    paras = [" ".join(w).capitalize() + "." for w in body]
+    text = ("\n\n" if blank else "\n").join(textwrap.fill(p, width) for p in paras)
+    a = clean(RawDocument("wire", text=text))
+    assert isinstance(a, Article)
+    assert a.title is None
+    assert _norm(a.text) == _norm(" ".join(paras))
+
+
+def test_duc_newswire_bodies_are_kept_whole():
+    shared = ROOT.parent / "shared"
+    if not shared.is_dir():
+        shared = ROOT.parent.parent / "shared"
+    files = sorted((shared / "data" / "duc2004" / "docs").glob("*/*.txt"))
+    if not files:
+        pytest.skip("../shared/data/duc2004 not present")
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        a = clean(RawDocument(str(f), text=text))
+        assert isinstance(a, Article) and _norm(a.text) == _norm(text), f
+
+
+def test_whole_page_keeps_an_announced_list():
+    items = ["Flour", "Two eggs", "A pinch of salt", "Milk", "Butter for the pan", "Sugar", "Lemon juice"]
+    body = PROSE[:2] + ["You will need the following:"] + items + PROSE[2:]
+    a = clean(RawDocument("page", text=_page(body)))
+    for item in items:
+        assert item in a.paragraphs or any(item in p for p in a.paragraphs)
+    assert "Newsletters" not in a.text
+
+
+def test_clean_article_with_many_short_lines_is_not_treated_as_a_page():
+    """Many short lines but no sign of site furniture (an interview laid out line by line): all kept."""
+    lines = []
+    for i in range(14):
+        lines += [f"Question {i}: what changed in week {i} for the team?", f"Answer: a lot changed in week {i}, honestly.", PROSE[i % 4]]
+    a = clean(RawDocument("qa", text="Interview With The Coach\n\n" + "\n".join(lines)))
+    assert a.title == "Interview With The Coach"
+    for ln in lines:
+        assert ln in a.text

@@ -359,3 +359,28 @@ def test_ingest_killed_with_sigkill_leaves_a_consistent_store(tmp_path):
     report = _pipeline(db).ingest(read_inputs([corpus]))
     assert len(report.duplicates) == before and len(report.stored) == n - before and not report.rejected
     assert SQLiteStore(db).count_articles() == n
+
+
+def test_parallel_cleaning_without_fork(tmp_path, monkeypatch):
+    """With a threaded runtime loaded, workers start from a fresh process (forkserver/spawn): same results."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))
+    docs = [RawDocument(f"d{i}", text=f"Site Menu\nSign in\n\n{_body(i)}\n\nSite footer line") for i in range(70)]
+    p = _pipeline(tmp_path / "fs.db", workers=2)
+    report = p.ingest(docs)
+    assert len(report.stored) == 70 and not report.rejected
+    seq = _pipeline(tmp_path / "seq.db", workers=1).ingest(docs)
+    assert [r.article_id for r in report.stored] == [r.article_id for r in seq.stored]
+
+
+def test_learnt_furniture_is_saved_with_the_store_and_reused(tmp_path):
+    db = tmp_path / "db.sqlite"
+    docs = [RawDocument(f"d{i}", text=f"Daily Planet Weekend Edition\n\n{_body(i)}") for i in range(5)]
+    _pipeline(db).ingest(docs)
+    # a later run, in a new process-like Pipeline, cleans a single new article with what was learnt
+    p = _pipeline(db)
+    assert p.cleaner.furniture.docs == 5
+    report = p.ingest([RawDocument("new", text=f"Daily Planet Weekend Edition\n\n{_body(99)}")])
+    a = SQLiteStore(db).get_article(report.stored[0].article_id)
+    assert any(r.reason == "learned:recurring-line" and r.text == "Daily Planet Weekend Edition" for r in a.removed)

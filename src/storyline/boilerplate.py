@@ -36,14 +36,13 @@ GOOD, NEAR, SHORT, BAD = "good", "near-good", "short", "bad"
 @dataclass
 class LineInfo:
     text: str
-    chars: int  # length in "word-equivalent" characters (CJK characters count as ~1.5 Latin words' worth)
-    words: int
+    chars: int
+    words: int  # word count (for CJK text, about one word per two characters)
     stop: float
     ends: bool
     punct: int
     headline: bool = False  # Title Case Words Without A Final Stop
     cls: str = BAD
-    score: float = 0.0
 
 
 def _effective_words(text: str, toks: list[str]) -> int:
@@ -187,7 +186,6 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
     keep = [False] * len(lines)
     for k in range(s, e + 1):
         keep[k] = infos[k].cls == GOOD
-    _extend_lists(infos, keep, forced_bad)
     # other blocks of prose: kept when dense enough relative to the main block
     segments = [(s, e)]
     todo = [(0, s), (e + 1, len(lines))]
@@ -212,10 +210,19 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
 _ITEM = re.compile(r"^\s*(\d{1,3})\s*[.)]\s+\S")
 
 
-def _extend_lists(infos: list[LineInfo], keep: list[bool], forced_bad: list[bool] | None) -> None:
-    """A numbered list (1., 2., 3. ...) that starts right after kept text is part of the text:
-    keep its items and at most one line between consecutive items."""
+def _extend_lists(infos: list[LineInfo], keep: list[bool], forced_bad: list[bool] | None, max_items: int = 20) -> None:
+    """Lists inside the text are part of it: the lines after a kept line that announces them
+    (ending with ":") up to the next kept line; and a numbered list (1., 2., 3. ...) that starts
+    right after kept text, with at most one line between consecutive items."""
     n = len(infos)
+    for k in range(n):
+        if keep[k] and infos[k].text.rstrip().endswith(":"):
+            j = k + 1
+            while j < n and j - k <= max_items and not keep[j] and not (forced_bad and forced_bad[j]) and infos[j].words < 25:
+                j += 1
+            if j < n and keep[j] and j > k + 1:
+                for t in range(k + 1, j):
+                    keep[t] = True
     k = 0
     while k < n:
         if keep[k]:

@@ -40,7 +40,7 @@ _FURNITURE_LINE = [
     (r"go to (the )?home ?page|home|menu|search|skip to (main )?content|main menu|navigation", "navigation"),
     (r"back to top|scroll to top|to top", "navigation"),
     (r"fbpx|adsbygoogle.*|googletag.*|window\.\w+.*|var \w+ ?=.*", "tracking"),
-    (r"(photo|image|picture|video|credit|source|file photo)s?( ?(:|by|/|©|-|–)? ?[\w .,/&'’-]{0,60})?", "photo-credit"),
+    (r"(photo|image|picture|video|credit|source|file photo)s?(\s*(:|by|/|©|-|–)\s*[\w .,/&'’-]{0,60}|(\s+[\w.&'’-]+){1,4})?", "photo-credit"),
     (r"about the author|author bio(graphy)?|about us|contact us|privacy policy|terms (of use|and conditions)|cookie (policy|settings)", "author-box"),
     (r"(share|tweet|email|print|comment)s?( (this|on|via) [\w\s]+)?|share on (facebook|twitter|x|whatsapp|telegram|linkedin)", "social"),
     (r"(follow|like|join) us( on [\w\s,]+)?|subscribe( now| to [\w\s]+)?|sign (up|in)( for [\w\s]+)?|log ?in|register|newsletter", "social"),
@@ -332,9 +332,15 @@ class Cleaner:
         import trafilatura
 
         assert raw.html is not None
-        doc = trafilatura.bare_extraction(
-            raw.html, url=raw.meta.get("url"), with_metadata=True, include_comments=False, include_tables=True
-        )
+        def extract(precision: bool) -> Any:
+            return trafilatura.bare_extraction(
+                raw.html, url=raw.meta.get("url"), with_metadata=True, include_comments=False, include_tables=True,
+                favor_precision=precision,
+            )
+
+        doc = extract(self.config.html_favor_precision)
+        if (doc is None or not (doc.text or "").strip()) and self.config.html_favor_precision:
+            doc = extract(False)  # the precise pass found nothing: fall back to the default one
         if doc is None or not (doc.text or "").strip():
             return None
         paragraphs = [p.strip() for p in doc.text.split("\n") if p.strip()]
@@ -372,11 +378,19 @@ class Cleaner:
                 break
 
         # 2. line rules and learnt furniture
+        wrapped = hard_wrapped([x for x in (ln.strip() for ln in lines) if x])
+        prev = ""
         for i, line in enumerate(lines[:cut_at]):
             s = line.strip()
             if not s:
                 keep.append((i, ""))
+                prev = ""
                 continue
+            if _continues(prev, s, wrapped):  # the rest of a sentence wrapped onto this line is never furniture
+                keep.append((i, s))
+                prev = s
+                continue
+            prev = s
             reason = furniture_reason(s)
             if reason is None and len(s) <= 20 * self.config.learn_max_words and self._learnt(_norm_line(s), outlet_hint):
                 reason = "learned:recurring-line"
@@ -395,7 +409,8 @@ class Cleaner:
         body_start = 0
         content = [(i, s) for i, s in keep if s]
         for k, (i, s) in enumerate(content):
-            if _is_body_line(s):
+            nxt = content[k + 1][1] if k + 1 < len(content) and content[k + 1][0] == i + 1 else ""
+            if _is_body_line(s) or _continues(s, nxt, wrapped):  # a sentence wrapped onto the next line is body
                 body_start = k
                 break
             header.append((i, s))
@@ -493,12 +508,19 @@ class Cleaner:
         return article
 
     def _looks_like_page(self, lines: list[str]) -> bool:
-        """A whole web page's text (many lines, many of them short), not an article already clean."""
+        """A whole web page's text (many lines, many of them short), not an article already clean
+        (nor a hard-wrapped one, whose lines are all short because of the wrapping)."""
         content = [s for s in (ln.strip() for ln in lines) if s]
-        if len(content) < self.config.page_min_lines:
+        if len(content) < self.config.page_min_lines or hard_wrapped(content):
             return False
         short = sum(1 for s in content if len(s.split()) < self.config.bp_good_words)
-        return short >= self.config.page_min_short_share * len(content)
+        if short < self.config.page_min_short_share * len(content):
+            return False
+        # and some sign of site furniture: menus (many lines of 1-3 words) or lines the rules know
+        tiny = sum(1 for s in content if len(s.split()) <= 3)
+        if tiny >= self.config.page_min_tiny_share * len(content):
+            return True
+        return sum(1 for s in content if furniture_reason(s)) >= self.config.page_min_furniture
 
     def _main_text(
         self, lines: list[str], keep: list[tuple[int, str]], removed: list[RemovedLine]
@@ -557,6 +579,18 @@ class Cleaner:
                     article.published, article.date_precision = parsed
 
 
+def hard_wrapped(content: list[str]) -> bool:
+    """Text wrapped at a fixed width (newswire, e-mail): most lines nearly as long as the longest ones."""
+    if len(content) < 4:
+        return False
+    lengths = sorted(len(s) for s in content)
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    if not 40 <= width <= 110 or lengths[-1] > 1.3 * width + 10:
+        return False
+    near = sum(1 for n in lengths if n >= 0.6 * width)
+    return near >= 0.7 * len(lengths)
+
+
 def _parse_iso(value: str) -> tuple[datetime, str] | None:
     try:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -564,6 +598,21 @@ def _parse_iso(value: str) -> tuple[datetime, str] | None:
         return None
     precision = "minute" if ("T" in value or " " in value.strip()) and _TIME_RE.search(value) else "day"
     return dt.replace(tzinfo=None), precision
+
+
+_OPEN_END = re.compile(r"[\w,;’'\"”)\-–]$")
+
+
+def _continues(prev: str, line: str, wrapped: bool = False) -> bool:
+    """``line`` carries on a sentence that ``prev`` (the line just above) left open: prev is a run of
+    words without a final stop and line starts in lower case (or, in hard-wrapped text, any way)."""
+    return (
+        bool(prev) and bool(line) and (wrapped or line[:1].islower()) and len(prev.split()) >= 6
+        and bool(_OPEN_END.search(prev)) and not _SENT_END_RE.search(prev)
+    )
+
+
+_SENT_END_RE = re.compile(r"[.!?…:][\"'”’»)\]]*$")
 
 
 def _is_body_line(s: str) -> bool:
@@ -575,21 +624,20 @@ def _is_body_line(s: str) -> bool:
     return len(toks) >= 12 and sw >= 3 and bool(re.search(r"[.!?…][\"'”’»)]*\s*$", s))
 
 
-_LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_NON_LATIN = re.compile(
+    r"[\u0370-\u052f\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+)
 
 
 def guess_language(text: str) -> str | None:
     """'en' for English prose, a script name for non-Latin text, else None."""
     sample = text[:1000]
-    letters = len(_LETTER.findall(sample))
-    if not letters:
-        return None
-    latin = len(_LATIN_LETTER.findall(sample))
-    if latin / letters < 0.5:
+    non_latin = _NON_LATIN.findall(sample)
+    letters = sum(1 for ch in sample if ch.isalpha()) if non_latin else 1
+    if non_latin and len(non_latin) >= 0.5 * letters:
         import unicodedata
 
-        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in _LETTER.findall(sample)[:500] if not _LATIN_LETTER.match(ch))
+        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in non_latin[:500])
         return names.most_common(1)[0][0].lower()
     toks = words(sample)
     if not toks:

@@ -10,6 +10,7 @@ interrupted ingest leaves every committed article intact and no half-written one
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,9 @@ class Pipeline:
         self.chunk_size = chunk_size
         self.workers = _worker_count(self.config.ingest.workers if workers is None else workers)
         self._pool: Any = None
+        self.state_interval_s = 5.0
+        self._state_saved = float("-inf")
+        self._state_dirty = False
         self.reuse_enabled = reuse
         self.cluster_enabled = cluster
         self._reuse_stage: Any = None
@@ -139,6 +143,10 @@ class Pipeline:
                 report.merge(part)
                 if on_progress:
                     on_progress(len(chunk))
+            if self._state_dirty:
+                with self.store.transaction():
+                    self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+                self._state_dirty = False
         finally:
             if self._pool is not None:
                 self._pool.shutdown(cancel_futures=True)
@@ -153,8 +161,16 @@ class Pipeline:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            import sys
+
+            # fork is cheap, but not safe once a threaded runtime (torch, for the later stages) is loaded:
+            # then the workers start from a fresh server process instead
             methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            if "fork" in methods and "torch" not in sys.modules:
+                method = "fork"
+            else:
+                method = "forkserver" if "forkserver" in methods else "spawn"
+            ctx = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx)
         learnt = self.cleaner.learnt_lines(docs)
         # this process also reads, learns and stores: it takes a smaller share of the cleaning
@@ -187,11 +203,21 @@ class Pipeline:
                 seen[out.id] = doc.source
                 new.append(out)
         with self.store.transaction():
-            self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+            # the learnt furniture is saved with the chunk every few seconds (it grows with the corpus;
+            # it is a model, not data: a killed ingest loses at most those seconds of learning)
+            now = time.monotonic()
+            if now - self._state_saved >= self.state_interval_s:
+                self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+                self._state_saved = now
+                self._state_dirty = False
+            else:
+                self._state_dirty = True
             results = {}
             for a in new:
                 if self.store.put_article(a):
                     results[a.id] = ArticleResult(article_id=a.id, source=a.source)
+                else:  # stored meanwhile (by another process writing to the same store)
+                    report.duplicates.append((seen[a.id], a.id))
             stored = [a for a in new if a.id in results]
             if stored:
                 self._process_stored(stored, results)

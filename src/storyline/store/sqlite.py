@@ -206,7 +206,7 @@ class SQLiteStore(Store):
                     article.id, article.source, article.url, article.title, article.outlet, article.author,
                     article.dateline, _dt(article.published), article.date_precision, article.language,
                     json.dumps(article.paragraphs, ensure_ascii=False),
-                    json.dumps(to_dict(article.removed), ensure_ascii=False), _dt(ingested),
+                    json.dumps([{"text": r.text, "reason": r.reason, "position": r.position} for r in article.removed], ensure_ascii=False), _dt(ingested),
                 ),
             )
             if cur.rowcount == 0:
