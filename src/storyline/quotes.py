@@ -215,7 +215,7 @@ class QuoteExtractor:
                 continue
             for sp in pspans:
                 words = _WORD.findall(sp.text)
-                if len(words) < self.min_quote_words:
+                if len(words) < self.min_quote_words or _title_like(sp.text):
                     continue
                 s_start = _sent_at(psents, sp.start)
                 s_end = _sent_at(psents, max(sp.start, sp.end - 1))
@@ -267,14 +267,14 @@ class QuoteExtractor:
                         if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
                 continue
             for t in doc:
-                if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN":
+                if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN" or not _main_subject(t):
                     continue
                 if _in_quote(spans[s.paragraph], s.offset + t.idx):
                     continue
                 if t.ent_type_ == "PERSON" or t.text in self._surnames:
                     out.append((s.index, t.idx, self._propn_name(t), "person"))
             for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
-                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN":
+                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN" and _main_subject(t):
                     for c in t.children:
                         if c.dep_ == "appos" and c.ent_type_ == "PERSON":
                             out.append((s.index, t.idx, self._propn_name(c), "person"))
@@ -582,6 +582,17 @@ class QuoteExtractor:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _main_subject(t) -> bool:
+    """Subject of the main clause or of a speech verb (not of a clause reported inside another)."""
+    return t.head.dep_ == "ROOT" or t.head.lower_ in SPEECH_VERBS
+
+
+def _title_like(text: str) -> bool:
+    """A quoted title ("Gay Awareness Week 1998") rather than speech."""
+    ws = [w for w in _WORD.findall(text) if w.lower() not in {"of", "the", "a", "an", "and", "in", "on", "for", "to"}]
+    return len(ws) <= 6 and sum(w[:1].isupper() or w.isdigit() for w in ws) >= 0.75 * max(1, len(ws))
 
 
 def _sent_at(psents: list[_Sent], char: int) -> _Sent:
