@@ -440,8 +440,10 @@ class QuoteExtractor:
                 cur = cur.head
         if subj is not None and subj.lower_ in ("who", "that", "which") and subj.head.dep_ == "relcl":
             subj = subj.head.head  # "Mesut Yilmaz, who said ..." -> Mesut Yilmaz
-        if subj is None or not ok(subj) or subj.pos_ in ("VERB", "AUX"):
+        if subj is None or not ok(subj):
             return None
+        if subj.pos_ in ("VERB", "AUX") and (subj.lower_.endswith("ing") or any(c.dep_ == "dobj" for c in subj.children)):
+            return None  # a clause parsed as subject ("Citing his threats, ...")
         return self._name_phrase(subj, s)
 
     def _according(self, tok, s: _Sent):
