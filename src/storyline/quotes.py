@@ -64,6 +64,12 @@ PERSON_ROLES = {
     "chairman", "chairwoman", "chair", "ceo", "founder", "colonel", "prosecutor", "king", "queen", "pope",
     "correspondent", "reporter", "editor", "politologist", "americanist",
 }
+ORG_WORDS = {
+    "Ministry", "Party", "Agency", "Department", "Council", "Association", "Commission", "Committee", "Company",
+    "Corp", "Corp.", "Inc", "Inc.", "University", "Bank", "Office", "Union", "Group", "Institute", "Center",
+    "Centre", "Court", "Parliament", "Government", "Administration", "Organization", "Organisation", "Fund",
+    "Times", "Post", "News", "Press", "Radio", "Television", "TV", "Service", "Army", "Police", "Federation",
+}
 MEDIA_HEADS = {"paper", "newspaper", "publication", "agency", "outlet", "daily", "magazine", "broadcaster"}
 DOCUMENT_HEADS = {"statement", "document", "response", "text", "report", "letter", "release", "reply", "note"}
 ROLE_STOP = {"the", "a", "an", "of", "this", "that", "'s", "’s"}
@@ -134,9 +140,10 @@ def _load(model: str):
 class QuoteExtractor:
     """Holds the spaCy model (loaded once) and extracts quotes from a story's articles."""
 
-    def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4):
+    def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4, n_process: int = 1):
         self.nlp = _load(model)
         self.batch_size = batch_size
+        self.n_process = n_process  # spaCy worker processes for large stories (1: in-process)
         self.min_quote_words = min_quote_words
 
     # ------------------------------------------------------------------ public
@@ -157,7 +164,8 @@ class QuoteExtractor:
                     # may name the person a later "he said" / "the minister said" points back to
                     ner_only.append(s)
         # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
-        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size)):
+        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size,
+                                              n_process=self.n_process if len(full) > 2000 else 1)):
             s.doc = doc
         for s, doc in zip(ner_only, self.nlp.pipe([s.text for s in ner_only], batch_size=self.batch_size,
                                                   disable=[n for n in self.nlp.pipe_names if n != "ner"])):
@@ -507,6 +515,10 @@ class QuoteExtractor:
             return (_clean_name(persons[-1].text), "person", raw)
         if head.pos_ == "PROPN":
             role_kids = [c for c in head.children if c.dep_ in ("compound", "appos") and c.lower_ in PERSON_ROLES]
+            # "Dino Frisullo, an Italian supporter, said": a name with a common-noun apposition is a person
+            if not role_kids and not any(t.text in ORG_WORDS for t in span):
+                role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
+                             and any(g.lower_ in ("a", "an") for g in c.children)]
             if head.text in self._surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
                 return (self._propn_name(head), "person", raw)
         if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
