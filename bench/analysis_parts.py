@@ -7,8 +7,10 @@ Skips (exit 0) when the DUC data is absent.
 
     PYTHONPATH=src python bench/analysis_parts.py [--sizes 10 100 1000] [--only timeline|quotes]
 
-Peak memory: tracemalloc peak of Python allocations during the call (the spaCy model, loaded
-before, is not counted), and the process max RSS after it.
+Time: wall and CPU seconds of one call (the machine may be shared: CPU time is the steadier figure).
+Peak memory: tracemalloc peak of Python allocations during a second call (the spaCy model, loaded
+before, is not counted; only up to --trace-max articles, tracemalloc being slow), and the process
+max RSS after it.
 """
 
 from __future__ import annotations
@@ -73,21 +75,27 @@ def story(pool: list, n: int) -> list:
     return out
 
 
-def measure(fn, arts):
-    tracemalloc.start()
-    t = time.perf_counter()
+def measure(fn, arts, trace: bool):
+    """Wall and CPU seconds of one call; then, if asked, a second call under tracemalloc for the peak."""
+    t, c = time.perf_counter(), time.process_time()
     res = fn(arts)
-    dt = time.perf_counter() - t
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    dt, ct = time.perf_counter() - t, time.process_time() - c
+    peak = float("nan")
+    if trace:  # tracemalloc slows Python code several-fold: never time under it
+        tracemalloc.start()
+        fn(arts)
+        _, peak_b = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        peak = peak_b / 2**20
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return dt, peak / 2**20, rss, len(res)
+    return dt, ct, peak, rss, len(res)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000])
     ap.add_argument("--only", choices=["timeline", "quotes"], default=None)
+    ap.add_argument("--trace-max", type=int, default=100, help="tracemalloc peak only up to this many articles")
     args = ap.parse_args()
     pool = load_pool()
     if not pool:
@@ -105,16 +113,17 @@ def main() -> int:
             from storyline import timeline
 
             timeline._dp.cache_clear()
-            rows.append(("build_timeline", n, words, *measure(build_timeline, arts)))
+            rows.append(("build_timeline", n, words, *measure(build_timeline, arts, n <= args.trace_max)))
         if args.only in (None, "quotes"):
             if qx is None:
                 t = time.perf_counter()
                 qx = QuoteExtractor()
                 print(f"spaCy model load: {time.perf_counter() - t:.2f} s", file=sys.stderr)
-            rows.append(("extract_quotes", n, words, *measure(qx.extract, arts)))
-    print(f"{'part':<15} {'articles':>8} {'words':>8} {'seconds':>8} {'peak MiB':>9} {'max RSS MiB':>11} {'items':>6}")
-    for name, n, words, dt, peak, rss, items in rows:
-        print(f"{name:<15} {n:>8} {words:>8} {dt:>8.2f} {peak:>9.1f} {rss:>11.0f} {items:>6}")
+            rows.append(("extract_quotes", n, words, *measure(qx.extract, arts, n <= args.trace_max)))
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'part':<15} {'articles':>8} {'words':>8} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'max RSS MiB':>11} {'items':>6}")
+    for name, n, words, dt, ct, peak, rss, items in rows:
+        print(f"{name:<15} {n:>8} {words:>8} {dt:>8.2f} {ct:>7.2f} {peak:>9.1f} {rss:>11.0f} {items:>6}")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from storyline.clean import Cleaner
@@ -9,7 +11,7 @@ from storyline.ingest import read_inputs
 from storyline.model import Article
 from storyline.quotes import QuoteExtractor, name_clusters
 
-from conftest import SEEDS
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from storyline.ingest import read_inputs
 from storyline.model import Article
 from storyline.timeline import build_timeline, resolve_weekday, sentence_mentions
 
-from conftest import SEEDS
+SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
 
 SAT = date(2022, 1, 22)  # a Saturday
 

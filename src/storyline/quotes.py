@@ -64,6 +64,12 @@ PERSON_ROLES = {
     "chairman", "chairwoman", "chair", "ceo", "founder", "colonel", "prosecutor", "king", "queen", "pope",
     "correspondent", "reporter", "editor", "politologist", "americanist",
 }
+ORG_WORDS = {
+    "Ministry", "Party", "Agency", "Department", "Council", "Association", "Commission", "Committee", "Company",
+    "Corp", "Corp.", "Inc", "Inc.", "University", "Bank", "Office", "Union", "Group", "Institute", "Center",
+    "Centre", "Court", "Parliament", "Government", "Administration", "Organization", "Organisation", "Fund",
+    "Times", "Post", "News", "Press", "Radio", "Television", "TV", "Service", "Army", "Police", "Federation",
+}
 MEDIA_HEADS = {"paper", "newspaper", "publication", "agency", "outlet", "daily", "magazine", "broadcaster"}
 DOCUMENT_HEADS = {"statement", "document", "response", "text", "report", "letter", "release", "reply", "note"}
 ROLE_STOP = {"the", "a", "an", "of", "this", "that", "'s", "’s"}
@@ -134,9 +140,10 @@ def _load(model: str):
 class QuoteExtractor:
     """Holds the spaCy model (loaded once) and extracts quotes from a story's articles."""
 
-    def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4):
+    def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4, n_process: int = 1):
         self.nlp = _load(model)
         self.batch_size = batch_size
+        self.n_process = n_process  # spaCy worker processes for large stories (1: in-process)
         self.min_quote_words = min_quote_words
 
     # ------------------------------------------------------------------ public
@@ -157,7 +164,8 @@ class QuoteExtractor:
                     # may name the person a later "he said" / "the minister said" points back to
                     ner_only.append(s)
         # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
-        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size)):
+        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size,
+                                              n_process=self.n_process if len(full) > 2000 else 1)):
             s.doc = doc
         for s, doc in zip(ner_only, self.nlp.pipe([s.text for s in ner_only], batch_size=self.batch_size,
                                                   disable=[n for n in self.nlp.pipe_names if n != "ner"])):
@@ -215,7 +223,7 @@ class QuoteExtractor:
                 continue
             for sp in pspans:
                 words = _WORD.findall(sp.text)
-                if len(words) < self.min_quote_words:
+                if len(words) < self.min_quote_words or _title_like(sp.text):
                     continue
                 s_start = _sent_at(psents, sp.start)
                 s_end = _sent_at(psents, max(sp.start, sp.end - 1))
@@ -267,14 +275,14 @@ class QuoteExtractor:
                         if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
                 continue
             for t in doc:
-                if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN":
+                if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN" or not _main_subject(t):
                     continue
                 if _in_quote(spans[s.paragraph], s.offset + t.idx):
                     continue
                 if t.ent_type_ == "PERSON" or t.text in self._surnames:
                     out.append((s.index, t.idx, self._propn_name(t), "person"))
             for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
-                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN":
+                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN" and _main_subject(t):
                     for c in t.children:
                         if c.dep_ == "appos" and c.ent_type_ == "PERSON":
                             out.append((s.index, t.idx, self._propn_name(c), "person"))
@@ -440,8 +448,10 @@ class QuoteExtractor:
                 cur = cur.head
         if subj is not None and subj.lower_ in ("who", "that", "which") and subj.head.dep_ == "relcl":
             subj = subj.head.head  # "Mesut Yilmaz, who said ..." -> Mesut Yilmaz
-        if subj is None or not ok(subj) or subj.pos_ in ("VERB", "AUX"):
+        if subj is None or not ok(subj):
             return None
+        if subj.pos_ in ("VERB", "AUX") and (subj.lower_.endswith("ing") or any(c.dep_ == "dobj" for c in subj.children)):
+            return None  # a clause parsed as subject ("Citing his threats, ...")
         return self._name_phrase(subj, s)
 
     def _according(self, tok, s: _Sent):
@@ -505,6 +515,10 @@ class QuoteExtractor:
             return (_clean_name(persons[-1].text), "person", raw)
         if head.pos_ == "PROPN":
             role_kids = [c for c in head.children if c.dep_ in ("compound", "appos") and c.lower_ in PERSON_ROLES]
+            # "Dino Frisullo, an Italian supporter, said": a name with a common-noun apposition is a person
+            if not role_kids and not any(t.text in ORG_WORDS for t in span):
+                role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
+                             and any(g.lower_ in ("a", "an") for g in c.children)]
             if head.text in self._surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
                 return (self._propn_name(head), "person", raw)
         if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
@@ -582,6 +596,17 @@ class QuoteExtractor:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _main_subject(t) -> bool:
+    """Subject of the main clause or of a speech verb (not of a clause reported inside another)."""
+    return t.head.dep_ == "ROOT" or t.head.lower_ in SPEECH_VERBS
+
+
+def _title_like(text: str) -> bool:
+    """A quoted title ("Gay Awareness Week 1998") rather than speech."""
+    ws = [w for w in _WORD.findall(text) if w.lower() not in {"of", "the", "a", "an", "and", "in", "on", "for", "to"}]
+    return len(ws) <= 6 and sum(w[:1].isupper() or w.isdigit() for w in ws) >= 0.75 * max(1, len(ws))
 
 
 def _sent_at(psents: list[_Sent], char: int) -> _Sent:
