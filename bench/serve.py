@@ -240,6 +240,8 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
                     errors[f"write {type(exc).__name__}"] += 1
                 if ok:
                     writes.append(time.perf_counter() - t)
+                if args.write_think:
+                    await asyncio.sleep(r.uniform(0, 2 * args.write_think))
 
         t0 = time.perf_counter()
         await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
@@ -255,6 +257,7 @@ def main() -> None:
     ap.add_argument("--readers", type=int, default=100)
     ap.add_argument("--writers", type=int, default=10)
     ap.add_argument("--think", type=float, default=0.0, help="mean seconds a reader waits between requests (0: closed loop)")
+    ap.add_argument("--write-think", type=float, default=0.0, help="mean seconds a writer waits between posts (0: closed loop)")
     ap.add_argument("--timeout", type=float, default=10.0, help="per-request timeout (s)")
     ap.add_argument("--stages", choices=["off", "on"], default="off", help="reuse/cluster stages while building the store")
     ap.add_argument("--db", type=Path, default=None, help="store to use/build (default bench/out/serve-N.db)")
@@ -324,7 +327,7 @@ def main() -> None:
     n_err = sum(res["errors"].values())
     ms = lambda x: round(1000 * x, 1)  # noqa: E731
     out = {
-        "store": info, "server_workers": args.workers, "readers": args.readers, "writers": args.writers, "think_s": args.think, "duration_s": round(el, 1),
+        "store": info, "server_workers": args.workers, "readers": args.readers, "writers": args.writers, "think_s": args.think, "write_think_s": args.write_think, "duration_s": round(el, 1),
         "cpus": os.cpu_count(),
         "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
         "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),

@@ -520,3 +520,44 @@ def test_default_analysis_uses_the_analysis_stage_when_installed(fresh, monkeypa
     d = c.get(f"/stories/{ids['story_id']}").json()
     assert calls == [ids["story_id"]] and d["summary"][0]["text"] == "From the analysis stage."
     assert "From the analysis stage." in c.get(f"/story/{ids['story_id']}").text
+
+
+# --------------------------------------------------------------------------- property: untrusted text stays text
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_HOSTILE_ALPHABET = st.sampled_from(list("<>&\"'`=/ ;:()") + ["<script>", "</script>", "javascript:", "onerror=", "<img src=x ",
+                                                              "&amp;", "&lt;", "{{", "}}", "{%", "<svg onload=alert(1)>", "a", "B", " "])
+_ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "header", "a", "form", "input", "button", "main",
+                 "article", "h1", "p", "span", "mark", "div", "details", "summary", "table", "tr", "td", "footer"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.lists(_HOSTILE_ALPHABET, min_size=1, max_size=60).map("".join),
+       title=st.lists(_HOSTILE_ALPHABET, max_size=15).map("".join),
+       url=st.sampled_from(["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "data:text/html,<b>", "https://ok.example/a"]))
+def test_article_page_never_turns_text_into_markup(body, title, url):
+    from html.parser import HTMLParser
+
+    from storyline.model import Article, RemovedLine
+    from storyline.web import make_env, safe_url
+
+    a = Article(id="0123456789abcdef", source="x", paragraphs=["Plain start. " + body, body], title=title or None,
+                outlet=body[:20] or None, author=title or None, url=url, removed=[RemovedLine(body, "rule:" + title, 0)])
+    paragraphs = [[{"index": i, "text": p, "taken": [], "given": []}] for i, p in enumerate(a.paragraphs)]
+    html = make_env().get_template("article.html").render(
+        title=a.title or "Article", a=a, label=a.outlet or "x", paragraphs=paragraphs, date="", url=safe_url(a.url),
+        story=None, copies_of=[], copied_by=[], n_taken=0)
+
+    class Check(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            assert tag in _ALLOWED_TAGS, tag
+            for name, value in attrs:
+                assert not name.startswith("on"), name
+                if name in ("href", "src"):
+                    assert value.startswith(("/", "https://ok.example")), value
+            if tag == "script":
+                assert dict(attrs).get("src") == "/static/app.js"
+
+    Check().feed(html)

@@ -378,7 +378,12 @@ _WORKER: dict[str, Any] = {}
 
 def _worker_init(db_path: str, config_json: str) -> None:  # pragma: no cover - runs in the ingest process
     store = SQLiteStore(db_path)
-    _WORKER["pipeline"] = Pipeline(store, Config.from_json(config_json))
+    pipeline = Pipeline(store, Config.from_json(config_json))
+    try:  # build the later stages (and load their models) now, not on the first POST
+        _ = (pipeline.reuse_stage, pipeline.cluster_stage)
+    except Exception:  # noqa: BLE001 - the first ingest will report it
+        logging.getLogger("storyline.api").exception("could not build the pipeline stages")
+    _WORKER["pipeline"] = pipeline
 
 
 def _worker_ping() -> bool:  # pragma: no cover - ingest process
