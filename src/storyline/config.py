@@ -66,6 +66,7 @@ class AnalysisConfig:
     claim_link_threshold: float = 0.3  # average similarity two merged groups must keep
     claim_strong: float = 0.85  # two claims of one article may share a group only when this similar
     claim_neighbours: int = 30
+    claim_max_compare: int = 8  # differences are looked for among this many distinct texts of a group
     # -- summary (summarize.py)
     summary_min_words: int = 8  # shorter sentences are not extracted
     summary_max_words: int = 60

@@ -146,19 +146,21 @@ def select_sentences(
     n_sources = len(set(src.values()))
     cands: list[_Cand] = []
     all_sents: list[Sentence] = []
+    concept_cache: dict[tuple[str, int], set[str]] = {}
     for k, a in enumerate(articles):
         for s in article_sentences(a):
             all_sents.append(s)
             # the summary quotes originals: a copy's sentences are cited, not extracted
             if root[a.id] == a.id and _good_sentence(s.text, config):
                 cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text))))
+                concept_cache[(s.article_id, s.index)] = cands[-1].concepts
     vectors = _Vectors(all_sents, embedder, config)
     if not cands:
         return cands, [], vectors
     # concept weights: number of sources that use the bigram anywhere (all sentences, not only candidates)
     df: dict[str, set[str]] = defaultdict(set)
     for s in all_sents:
-        for c in set(_concepts(s.text)):
+        for c in concept_cache.get((s.article_id, s.index)) or set(_concepts(s.text)):
             df[c].add(src[s.article_id])
     if config.summary_min_df > 0:
         min_df = config.summary_min_df
@@ -197,14 +199,14 @@ def select_sentences(
     kidx = [vectors.index[(cands[i].sent.article_id, cands[i].sent.index)] for i in keep]
     kc = vectors.centred[kidx]
     csims = kc @ kc.T
-    conflicts = []
-    for i in range(len(keep)):
-        for j in range(i + 1, len(keep)):
-            if sims[i, j] >= 0.85:
-                conflicts.append((i, j))
-            elif csims[i, j] >= config.summary_redundancy - (1 - vectors.w):  # only then can it reach the bar
-                if vectors.w * csims[i, j] + (1 - vectors.w) * vectors.lexical.sim(kidx[i], kidx[j]) >= config.summary_redundancy:
-                    conflicts.append((i, j))
+    iu, ju = np.triu_indices(len(keep), k=1)
+    maybe = csims[iu, ju] >= config.summary_redundancy - (1 - vectors.w)  # only these can reach the bar
+    kidx_a = np.asarray(kidx, dtype=np.int64)
+    combined = np.full(len(iu), -1.0)
+    combined[maybe] = vectors.w * csims[iu[maybe], ju[maybe]] + (1 - vectors.w) * vectors.lexical.pair_sims(
+        kidx_a[iu[maybe]], kidx_a[ju[maybe]])
+    dup = (sims[iu, ju] >= 0.85) | (combined >= config.summary_redundancy)
+    conflicts = list(zip(iu[dup].tolist(), ju[dup].tolist()))
     chosen = _solve(w, cover, bonus[keep], lengths[keep], words_budget, conflicts)
     if fill and chosen:  # one more sentence past the budget (the best marginal gain), for cut-to-length use
         covered = {k for k, ss in enumerate(cover) if any(x in chosen for x in ss)}
@@ -234,7 +236,7 @@ class _Vectors:
     def support(self, k: int) -> np.ndarray:
         """Combined similarity of sentence k to every sentence."""
         emb = self.centred @ self.centred[k]
-        lex = np.array([self.lexical.sim(k, j) for j in range(len(self.sents))])
+        lex = self.lexical.row_sims(k)
         return self.w * emb + (1 - self.w) * lex
 
 
