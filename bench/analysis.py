@@ -12,6 +12,7 @@ once before timing (its load time is reported separately). Target: 100 articles 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -46,12 +47,12 @@ def recombined(n: int, data: Path, seed: int = 0) -> list[Article]:
 
 def measure(fn):
     tracemalloc.start()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     result = fn()
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - c
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return result, elapsed, peak / 2**20
+    return result, elapsed, cpu, peak / 2**20
 
 
 def main(argv=None) -> int:
@@ -90,17 +91,18 @@ def main(argv=None) -> int:
     for fn in parts.values():  # first calls import nltk/sklearn/spaCy...: not part of the per-story cost
         fn(warm, AnalysisConfig())
     print(f"first-call imports and warm-up: {time.perf_counter() - t:.1f} s")
-    print(f"{'articles':>8} {'sentences':>9} " + " ".join(f"{p + ' s':>10} {p + ' MiB':>11}" for p in parts) + f" {'total s':>8}")
+    print(f"{'articles':>8} {'sentences':>9} " + " ".join(f"{p + ' s':>10} {p + ' MiB':>11}" for p in parts) + f" {'total s':>8} {'CPU s':>8}")
     for n in args.sizes:
         arts = recombined(n, args.data)
         n_sent = sum(len(split_sentences(a.text)) for a in arts)
         cfg = AnalysisConfig()
-        row, total = [], 0.0
+        row, total, total_cpu = [], 0.0, 0.0
         for name, fn in parts.items():
-            _, secs, mib = measure(lambda: fn(arts, cfg))
+            _, secs, cpu, mib = measure(lambda: fn(arts, cfg))
             total += secs
+            total_cpu += cpu
             row.append(f"{secs:10.2f} {mib:11.1f}")
-        print(f"{n:8d} {n_sent:9d} " + " ".join(row) + f" {total:8.2f}", flush=True)
+        print(f"{n:8d} {n_sent:9d} " + " ".join(row) + f" {total:8.2f} {total_cpu:8.2f}  (load {os.getloadavg()[0]:.1f})", flush=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the process (model included): {rss:.0f} MiB")
     return 0

@@ -369,6 +369,16 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
     E = claims.embeddings
     w = config.claim_embed_weight
     floor = config.claim_threshold - (1 - w)  # cosine below this cannot reach the threshold
+    # claims of one article are contiguous (build_claims walks article by article)
+    a_lo = np.zeros(n, dtype=np.int64)
+    a_hi = np.zeros(n, dtype=np.int64)
+    start_i = 0
+    for i in range(1, n + 1):
+        if i == n or arts[i] != arts[start_i]:
+            a_lo[start_i:i], a_hi[start_i:i] = start_i, i
+            start_i = i
+    if len(set(arts.tolist())) != len([i for i in range(n) if i == 0 or arts[i] != arts[i - 1]]):
+        raise ValueError("claims must be grouped by article")
     I_all, J_all, C_all = [], [], []
     try:
         import torch
@@ -377,8 +387,8 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
     for start in range(0, n, block):
         sims = E[start : start + block] @ E.T
         rows = np.arange(start, min(start + block, n))
-        sims[np.arange(len(rows)), rows] = -9.0
-        sims[arts[rows][:, None] == arts[None, :]] = -9.0
+        for r, i in enumerate(rows):  # no links inside an article (its claims are contiguous)
+            sims[r, a_lo[i] : a_hi[i]] = -9.0
         if k >= n - 1:
             idx = np.tile(np.arange(n), (len(rows), 1))
         elif torch is not None:
@@ -429,16 +439,27 @@ def group_claims(claims: ClaimSet, config: AnalysisConfig) -> list[list[int]]:
     arts_of: dict[int, set[str]] = {i: {claims.article_of[i]} for i in range(n)}
     w = config.claim_embed_weight
     emb_sum: dict[int, np.ndarray] = {}
-    lex_sum: dict[int, object] = {}  # 1 x V sparse rows
+    lex_sum: dict[int, dict[int, float]] = {}  # summed sparse lexical vectors, as {feature: value}
+    M = claims.lexical.matrix
+
+    def row(i: int) -> dict[int, float]:
+        lo, hi = M.indptr[i], M.indptr[i + 1]
+        return dict(zip(M.indices[lo:hi].tolist(), M.data[lo:hi].tolist()))
 
     def sums(g: int):
         if g not in emb_sum:
             emb_sum[g] = claims.embeddings[members[g]].sum(axis=0)
-            lex_sum[g] = claims.lexical.matrix[members[g]].sum(axis=0)
-            from scipy.sparse import csr_matrix
-
-            lex_sum[g] = csr_matrix(lex_sum[g])
+            acc: dict[int, float] = {}
+            for x in members[g]:
+                for f, v in row(x).items():
+                    acc[f] = acc.get(f, 0.0) + v
+            lex_sum[g] = acc
         return emb_sum[g], lex_sum[g]
+
+    def dot(a: dict[int, float], b: dict[int, float]) -> float:
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b[f] for f, v in a.items() if f in b)
 
     for s, i, j in candidate_links(claims, config):
         gi, gj = group_of[i], group_of[j]
@@ -450,14 +471,16 @@ def group_claims(claims: ClaimSet, config: AnalysisConfig) -> list[list[int]]:
         if len(a) > 1 or len(b) > 1:
             ea, la = sums(gi)
             eb, lb = sums(gj)
-            avg = (w * float(ea @ eb) + (1 - w) * float(la.multiply(lb).sum())) / (len(a) * len(b))
+            avg = (w * float(ea @ eb) + (1 - w) * dot(la, lb)) / (len(a) * len(b))
             if avg < config.claim_link_threshold:
                 continue
         if len(a) < len(b):
             gi, gj, a, b = gj, gi, b, a
         ea, la = sums(gi)
         eb, lb = sums(gj)
-        emb_sum[gi], lex_sum[gi] = ea + eb, la + lb
+        for f, v in lb.items():  # the smaller group's features into the larger's
+            la[f] = la.get(f, 0.0) + v
+        emb_sum[gi] = ea + eb
         emb_sum.pop(gj, None)
         lex_sum.pop(gj, None)
         for x in b:
@@ -482,7 +505,7 @@ def compare_claims(
     Groups come back most-reported first (then by first appearance). Every claim is in exactly one group.
     """
     config = config or AnalysisConfig()
-    articles = list(articles)
+    articles = list({a.id: a for a in articles}.values())  # each article once
     if not articles:
         return []
     by_id = {a.id: a for a in articles}

@@ -259,7 +259,7 @@ def summarize(
     evaluations that cut the text at ``words`` (as DUC/ROUGE does for every system).
     """
     config = config or AnalysisConfig()
-    articles = list(articles)
+    articles = list({a.id: a for a in articles}.values())  # each article once
     if not articles:
         return []
     budget = words or config.summary_words
