@@ -72,6 +72,7 @@ class AnalysisConfig:
     summary_max_words: int = 60
     summary_min_df: int = 0  # concepts (bigrams) need this many sources; 0 = adaptive to the story size
     summary_df_share: float = 0.3  # adaptive min_df = max(2, round(share * sources)), at most 3
+    summary_unigram_weight: float = 0.0  # content words as concepts too, at this weight (bigrams: 1)
     summary_df_power: float = 1.0  # concept weight = (number of sources) ** power
     summary_position_weight: float = 1.0
     summary_centroid_weight: float = 0.5

@@ -41,10 +41,10 @@ class _Cand:
     concepts: set[str]
 
 
-def _concepts(text: str) -> list[str]:
+def _concepts(text: str, unigrams: bool = False) -> list[str]:
     sw = stopwords()
     toks = [w for w in words(text)]
-    out = []
+    out = [stem(w) for w in toks if w not in sw and not w.isdigit() and len(w) > 2] if unigrams else []
     for a, b in zip(toks, toks[1:]):
         if a in sw and b in sw:
             continue
@@ -147,12 +147,13 @@ def select_sentences(
     cands: list[_Cand] = []
     all_sents: list[Sentence] = []
     concept_cache: dict[tuple[str, int], set[str]] = {}
+    uni = config.summary_unigram_weight > 0
     for k, a in enumerate(articles):
         for s in article_sentences(a):
             all_sents.append(s)
             # the summary quotes originals: a copy's sentences are cited, not extracted
             if root[a.id] == a.id and _good_sentence(s.text, config):
-                cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text))))
+                cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text, uni))))
                 concept_cache[(s.article_id, s.index)] = cands[-1].concepts
     vectors = _Vectors(all_sents, embedder, config)
     if not cands:
@@ -160,13 +161,16 @@ def select_sentences(
     # concept weights: number of sources that use the bigram anywhere (all sentences, not only candidates)
     df: dict[str, set[str]] = defaultdict(set)
     for s in all_sents:
-        for c in concept_cache.get((s.article_id, s.index)) or set(_concepts(s.text)):
+        for c in concept_cache.get((s.article_id, s.index)) or set(_concepts(s.text, uni)):
             df[c].add(src[s.article_id])
     if config.summary_min_df > 0:
         min_df = config.summary_min_df
     else:
         min_df = 1 if n_sources <= 1 else max(2, min(3, round(config.summary_df_share * n_sources)))
-    weight = {c: float(len(v)) ** config.summary_df_power for c, v in df.items() if len(v) >= min_df}
+    weight = {
+        c: float(len(v)) ** config.summary_df_power * (1.0 if " " in c else config.summary_unigram_weight)
+        for c, v in df.items() if len(v) >= min_df
+    }
     if not weight:  # tiny story: every concept counts
         weight = {c: float(len(v)) for c, v in df.items()}
     # sentence bonus: position prior + centroid closeness, in units of an average sentence's concept weight
