@@ -320,8 +320,8 @@ def differences(texts: Sequence[str]) -> list[str]:
                 continue
             only_a = sorted(x for x in a if not any(_similar_name(x, y) for y in b))
             only_b = sorted(y for y in b if not any(_similar_name(x, y) for x in a))
-            if only_a and only_b:
-                out.append(f"name: {', '.join(only_a)} vs {', '.join(only_b)}")
+            if len(only_a) == 1 and len(only_b) == 1:  # one name put in place of another
+                out.append(f"name: {only_a[0]} vs {only_b[0]}")
                 return out
     return out
 

@@ -75,6 +75,7 @@ class AnalysisConfig:
     summary_unigram_weight: float = 0.0  # content words as concepts too, at this weight (bigrams: 1)
     summary_df_power: float = 1.0  # concept weight = (number of sources) ** power
     summary_position_weight: float = 1.0
+    summary_position_power: float = 0.5  # position prior = (sentence index + 1) ** -power
     summary_centroid_weight: float = 0.5
     summary_support_threshold: float = 0.4  # a sentence of another article this similar supports (cites) it
     summary_redundancy: float = 0.4  # two sentences this similar (claim similarity) are not both extracted

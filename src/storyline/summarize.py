@@ -70,8 +70,8 @@ def _good_sentence(text: str, config: AnalysisConfig) -> bool:
     return True
 
 
-def _position_prior(index: int) -> float:
-    return 1.0 / math.sqrt(index + 1.0)
+def _position_prior(index: int, power: float = 0.5) -> float:
+    return (index + 1.0) ** -power
 
 
 def _solve(weights: np.ndarray, cover: list[list[int]], bonus: np.ndarray, lengths: np.ndarray,
@@ -178,7 +178,7 @@ def select_sentences(
     centroid = vectors.raw.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     cen = np.clip(cand_vecs @ centroid, 0, 1)
-    pos = np.array([_position_prior(c.sent.index) for c in cands])
+    pos = np.array([_position_prior(c.sent.index, config.summary_position_power) for c in cands])
     cw = np.array([sum(weight.get(x, 0.0) for x in c.concepts) for c in cands])
     lengths = np.array([c.n_words for c in cands], dtype=float)
     per_word = float(cw.sum() / lengths.sum()) if cw.sum() > 0 else 1.0  # concept weight of an average word
