@@ -62,6 +62,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     ap.add_argument("--backend", default="static")
     ap.add_argument("--data", type=Path, default=default_data())
+    ap.add_argument("--whole", action="store_true", help="time StoryAnalyzer.analyze as one part instead")
     args = ap.parse_args(argv)
     t = time.perf_counter()
     emb = get_embedder(EmbedConfig(backend=args.backend))
@@ -74,18 +75,30 @@ def main(argv=None) -> int:
         "claims": lambda arts, cfg: compare_claims(arts, emb, cfg),
         "summary": lambda arts, cfg: summarize(arts, emb, cfg, words=cfg.summary_words),
     }
-    try:
-        from storyline.timeline import build_timeline
+    if args.whole:  # StoryAnalyzer.analyze: everything together, sentences embedded once
+        from storyline.analyze import StoryAnalyzer
+        from storyline.config import Config
+        from storyline.model import Story
 
-        parts["timeline"] = lambda arts, cfg: build_timeline(arts, cfg)
-    except ImportError:
-        print("timeline: not on this branch (skipped)")
-    try:
-        from storyline.quotes import extract_quotes
+        def whole(arts, cfg):
+            conf = Config()
+            conf.analysis = cfg
+            return StoryAnalyzer(conf, emb).analyze(Story(id="bench", article_ids=[a.id for a in arts]), arts, [])
 
-        parts["quotes"] = lambda arts, cfg: extract_quotes(arts)
-    except ImportError:
-        print("quotes: not on this branch (skipped)")
+        parts = {"analyze": whole}
+    if not args.whole:
+        try:
+            from storyline.timeline import build_timeline
+
+            parts["timeline"] = lambda arts, cfg: build_timeline(arts, cfg)
+        except ImportError:
+            print("timeline: not on this branch (skipped)")
+        try:
+            from storyline.quotes import extract_quotes
+
+            parts["quotes"] = lambda arts, cfg: extract_quotes(arts)
+        except ImportError:
+            print("quotes: not on this branch (skipped)")
     warm = recombined(3, args.data, seed=99)
     t = time.perf_counter()
     for fn in parts.values():  # first calls import nltk/sklearn/spaCy...: not part of the per-story cost
