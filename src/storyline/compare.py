@@ -126,10 +126,15 @@ class LexicalIndex:
     averages of similarities are dot products of averages.
     """
 
-    def __init__(self, texts: Sequence[str], bigram_weight: float = 1.0):
+    def __init__(self, texts: Sequence[str], bigram_weight: float = 1.0, name_weight: float = 1.0):
         from scipy.sparse import csr_matrix
 
         toks = [stems(t) for t in texts]
+        names: set[str] = set()
+        if name_weight != 1.0:  # words written capitalised mid-sentence: who/where, not what was said
+            for t in texts:
+                for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-z]+)", t):
+                    names.add(stem(m.group(1).lower()))
         feats = []
         for t in toks:
             f = set(t)
@@ -142,7 +147,7 @@ class LexicalIndex:
         idf = {x: math.log((n + 1) / (c + 0.5)) for x, c in df.items()}
         indptr, indices, data = [0], [], []
         for f in feats:
-            vals = [(self.vocab[x], idf[x] * (bigram_weight if "_" in x else 1.0)) for x in f]
+            vals = [(self.vocab[x], idf[x] * (bigram_weight if "_" in x else (name_weight if x in names else 1.0))) for x in f]
             norm = math.sqrt(sum(v * v for _, v in vals)) or 1.0
             for k, v in vals:
                 indices.append(k)
@@ -351,7 +356,8 @@ def build_claims(articles: Sequence[Article], embedder, config: AnalysisConfig, 
     texts = [s.text for s in sents]
     emb = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     emb = centred(np.asarray(emb, dtype=np.float32), config.claim_centre)
-    return ClaimSet(sents, [s.article_id for s in sents], emb, LexicalIndex(texts, config.claim_bigram_weight))
+    return ClaimSet(sents, [s.article_id for s in sents], emb,
+                    LexicalIndex(texts, config.claim_bigram_weight, config.claim_name_weight))
 
 
 def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024) -> list[tuple[float, int, int]]:

@@ -62,6 +62,7 @@ class AnalysisConfig:
     claim_embed_weight: float = 0.5
     claim_centre: float = 0.5  # share of the story's mean embedding removed before comparing
     claim_bigram_weight: float = 1.0
+    claim_name_weight: float = 0.5  # weight of capitalised (name) words in the lexical similarity
     claim_threshold: float = 0.35  # mutual best matches at least this similar are the same claim
     claim_link_threshold: float = 0.3  # average similarity two merged groups must keep
     claim_strong: float = 0.85  # two claims of one article may share a group only when this similar

@@ -234,7 +234,7 @@ class _Vectors:
         texts = [s.text for s in sents]
         self.raw = np.asarray(embedder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
         self.centred = centred(self.raw, config.claim_centre)
-        self.lexical = LexicalIndex(texts, config.claim_bigram_weight)
+        self.lexical = LexicalIndex(texts, config.claim_bigram_weight, config.claim_name_weight)
         self.w = config.claim_embed_weight
 
     def support(self, k: int) -> np.ndarray:
