@@ -531,6 +531,10 @@ def compare_claims(
             emb = claims.embeddings[g]
             lex = claims.lexical.matrix[g]
             central = w * (emb @ emb.sum(axis=0)) + (1 - w) * np.asarray(lex @ np.asarray(lex.sum(axis=0)).ravel()).ravel()
+            # the label is an original's wording when the group has one (not a copy's rewording)
+            is_orig = np.array([root[claims.article_of[x]] == claims.article_of[x] for x in g])
+            if is_orig.any():
+                central = np.where(is_orig, central, -np.inf)
             centre = g[int(np.argmax(central))]
         cits = []
         for x in g:
