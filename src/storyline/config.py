@@ -71,6 +71,7 @@ class AnalysisConfig:
     # -- summary (summarize.py)
     summary_min_words: int = 8  # shorter sentences are not extracted
     summary_max_words: int = 60
+    summary_skip_quotes: bool = False  # do not extract sentences holding a direct quote
     summary_min_df: int = 0  # concepts (bigrams) need this many sources; 0 = adaptive to the story size
     summary_df_share: float = 0.3  # adaptive min_df = max(2, round(share * sources)), at most 3
     summary_unigram_weight: float = 0.0  # content words as concepts too, at this weight (bigrams: 1)

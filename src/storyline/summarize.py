@@ -67,6 +67,8 @@ def _good_sentence(text: str, config: AnalysisConfig) -> bool:
         return False
     if t.count('"') % 2 == 1 or (t.count("“") != t.count("”")):  # a quote torn across sentences
         return False
+    if config.summary_skip_quotes and ('"' in t or "“" in t):  # reported speech summarises poorly
+        return False
     return True
 
 
