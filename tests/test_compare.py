@@ -103,6 +103,10 @@ def test_copies_count_as_one_source(seeds, embedder, groups):
     # a claim only the copy and its original carry is unique (one source)...
     pair = [g for g in groups if {c.article_id for c in g.claims} == {copy_id, copies[copy_id]}]
     assert pair and all(g.kind == "unique" for g in pair)
+    # labels are the original's wording, never the copy's, when the original is in the group
+    for g in groups:
+        if any(c.article_id == copies[copy_id] for c in g.claims):
+            assert next(c for c in g.claims if c.text == g.label).article_id != copy_id
     # ...but counts as two outlets when the copy is not known
     without = compare_claims(arts, embedder, AnalysisConfig(), None)
     text = pair[0].claims[0].text

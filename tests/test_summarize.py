@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from seedutil import lexical_copies, seed_articles
@@ -98,3 +100,38 @@ def test_empty_and_tiny_inputs(embedder):
     one = _art(9, None, "A single short article says that the bridge over the river reopened to traffic on Monday.")
     out = summarize([one], embedder, AnalysisConfig(), words=50)
     assert len(out) == 1 and out[0].citations[0].article_id == "a9"
+
+
+
+def _duc_dir():
+    """../shared/data/duc2004 beside the checkout (CI), else the machine-wide copy."""
+    from conftest import SHARED
+
+    for base in (SHARED, Path("/work/shared")):
+        d = base / "data" / "duc2004"
+        if (d / "docs").exists():
+            return d
+    return None
+
+
+def test_duc_summaries_beat_the_lead_baseline(embedder):
+    duc = _duc_dir()
+    if duc is None:
+        pytest.skip("DUC 2004 data (../shared/data/duc2004) not present")
+    rouge = pytest.importorskip("rouge_score.rouge_scorer")
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+    from summary import cut, load
+
+    scorer = rouge.RougeScorer(["rouge2"], use_stemmer=True)
+    ours = lead = 0.0
+    clusters = load(duc)[-3:]  # held-out clusters
+    for c in clusters:
+        summary = summarize(c["articles"], embedder, AnalysisConfig(), words=100)
+        assert sum(len(s.text.split()) for s in summary) <= 100
+        text = " ".join(s.text for s in summary)
+        for m in c["models"]:
+            ours += scorer.score(cut(m), cut(text))["rouge2"].recall
+            lead += scorer.score(cut(m), cut(c["peers"]["Lead"]))["rouge2"].recall
+    assert ours > lead * 1.2

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 
+import numpy as np
+
 from .config import Config
 from .model import Article, ReuseEdge, Story, StoryAnalysis
 
@@ -48,6 +50,26 @@ def copies_from_edges(edges: Iterable[ReuseEdge], article_ids: Iterable[str] | N
             seen.add(cur)
             cur = out.get(cur)
     return out
+
+
+class _MemoEmbedder:
+    """Wraps an embedder for one analysis: each distinct sentence is encoded once (claims and summary share)."""
+
+    def __init__(self, embedder):
+        self.inner = embedder
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        if missing:
+            for t, v in zip(missing, self.inner.encode(missing)):
+                self.cache[t] = v
+        if not texts:
+            return self.inner.encode([])
+        return np.stack([self.cache[t] for t in texts]).astype(np.float32)
 
 
 def _date_key(a: Article) -> tuple:
@@ -92,8 +114,9 @@ class StoryAnalyzer:
             _quotes = None
         if _quotes is not None and hasattr(_quotes, "extract_quotes"):
             analysis.quotes = _quotes.extract_quotes(arts)
-        analysis.claims = compare_claims(arts, self.embedder, acfg, copy_of)
-        analysis.summary = summarize(arts, self.embedder, acfg, words=acfg.summary_words, copy_of=copy_of)
+        embedder = _MemoEmbedder(self.embedder)
+        analysis.claims = compare_claims(arts, embedder, acfg, copy_of)
+        analysis.summary = summarize(arts, embedder, acfg, words=acfg.summary_words, copy_of=copy_of)
         return analysis
 
 

@@ -120,11 +120,21 @@ def is_claim(text: str, min_words: int = 6) -> bool:
 
 
 class LexicalIndex:
-    """IDF-weighted bag of stemmed words + bigrams over one set of sentences; cosine between them."""
+    """IDF-weighted bag of stemmed words + bigrams over one set of sentences; cosine between them.
 
-    def __init__(self, texts: Sequence[str], bigram_weight: float = 1.0):
-        self.bags: list[dict[str, float]] = []
+    Rows are L2-normalised sparse vectors (``matrix``, CSR), so similarities are dot products and
+    averages of similarities are dot products of averages.
+    """
+
+    def __init__(self, texts: Sequence[str], bigram_weight: float = 1.0, name_weight: float = 1.0):
+        from scipy.sparse import csr_matrix
+
         toks = [stems(t) for t in texts]
+        names: set[str] = set()
+        if name_weight != 1.0:  # words written capitalised mid-sentence: who/where, not what was said
+            for t in texts:
+                for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-z]+)", t):
+                    names.add(stem(m.group(1).lower()))
         feats = []
         for t in toks:
             f = set(t)
@@ -133,17 +143,33 @@ class LexicalIndex:
             feats.append(f)
         df = Counter(x for f in feats for x in f)
         n = max(len(texts), 1)
-        self.idf = {x: math.log((n + 1) / (c + 0.5)) for x, c in df.items()}
+        self.vocab = {x: k for k, x in enumerate(df)}
+        idf = {x: math.log((n + 1) / (c + 0.5)) for x, c in df.items()}
+        indptr, indices, data = [0], [], []
         for f in feats:
-            bag = {x: self.idf[x] * (bigram_weight if "_" in x else 1.0) for x in f}
-            norm = math.sqrt(sum(v * v for v in bag.values())) or 1.0
-            self.bags.append({x: v / norm for x, v in bag.items()})
+            vals = [(self.vocab[x], idf[x] * (bigram_weight if "_" in x else (name_weight if x in names else 1.0))) for x in f]
+            norm = math.sqrt(sum(v * v for _, v in vals)) or 1.0
+            for k, v in vals:
+                indices.append(k)
+                data.append(v / norm)
+            indptr.append(len(indices))
+        self.matrix = csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), max(len(self.vocab), 1)),
+        )
 
     def sim(self, i: int, j: int) -> float:
-        a, b = self.bags[i], self.bags[j]
-        if len(a) > len(b):
-            a, b = b, a
-        return float(sum(v * b[x] for x, v in a.items() if x in b))
+        return float(self.matrix[i].multiply(self.matrix[j]).sum())
+
+    def pair_sims(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Similarities of the pairs (rows[k], cols[k])."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(self.matrix[rows].multiply(self.matrix[cols]).sum(axis=1)).ravel()
+
+    def row_sims(self, i: int) -> np.ndarray:
+        """Similarities of sentence i to every sentence."""
+        return np.asarray((self.matrix @ self.matrix[i].T).todense()).ravel()
 
 
 def centred(vectors: np.ndarray, amount: float) -> np.ndarray:
@@ -299,8 +325,8 @@ def differences(texts: Sequence[str]) -> list[str]:
                 continue
             only_a = sorted(x for x in a if not any(_similar_name(x, y) for y in b))
             only_b = sorted(y for y in b if not any(_similar_name(x, y) for x in a))
-            if only_a and only_b:
-                out.append(f"name: {', '.join(only_a)} vs {', '.join(only_b)}")
+            if len(only_a) == 1 and len(only_b) == 1:  # one name put in place of another
+                out.append(f"name: {only_a[0]} vs {only_b[0]}")
                 return out
     return out
 
@@ -330,7 +356,8 @@ def build_claims(articles: Sequence[Article], embedder, config: AnalysisConfig, 
     texts = [s.text for s in sents]
     emb = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     emb = centred(np.asarray(emb, dtype=np.float32), config.claim_centre)
-    return ClaimSet(sents, [s.article_id for s in sents], emb, LexicalIndex(texts, config.claim_bigram_weight))
+    return ClaimSet(sents, [s.article_id for s in sents], emb,
+                    LexicalIndex(texts, config.claim_bigram_weight, config.claim_name_weight))
 
 
 def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024) -> list[tuple[float, int, int]]:
@@ -347,67 +374,125 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
     k = min(config.claim_neighbours, n - 1)
     E = claims.embeddings
     w = config.claim_embed_weight
-    # best[(i, other_article)] = (score, j)
-    best: dict[tuple[int, int], tuple[float, int]] = {}
     floor = config.claim_threshold - (1 - w)  # cosine below this cannot reach the threshold
+    # claims of one article are contiguous (build_claims walks article by article)
+    a_lo = np.zeros(n, dtype=np.int64)
+    a_hi = np.zeros(n, dtype=np.int64)
+    start_i = 0
+    for i in range(1, n + 1):
+        if i == n or arts[i] != arts[start_i]:
+            a_lo[start_i:i], a_hi[start_i:i] = start_i, i
+            start_i = i
+    if len(set(arts.tolist())) != len([i for i in range(n) if i == 0 or arts[i] != arts[i - 1]]):
+        raise ValueError("claims must be grouped by article")
+    I_all, J_all, C_all = [], [], []
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        torch = None
     for start in range(0, n, block):
         sims = E[start : start + block] @ E.T
         rows = np.arange(start, min(start + block, n))
-        sims[np.arange(len(rows)), rows] = -9.0
-        same = arts[rows][:, None] == arts[None, :]
-        sims[same] = -9.0
-        if k < n - 1:
-            idx = np.argpartition(-sims, k, axis=1)[:, :k]
-        else:
+        for r, i in enumerate(rows):  # no links inside an article (its claims are contiguous)
+            sims[r, a_lo[i] : a_hi[i]] = -9.0
+        if k >= n - 1:
             idx = np.tile(np.arange(n), (len(rows), 1))
-        for r, i in enumerate(rows):
-            for j in idx[r]:
-                c = sims[r, j]
-                if c < floor:
-                    continue
-                s = w * float(c) + (1 - w) * claims.lexical.sim(int(i), int(j))
-                key = (int(i), int(arts[j]))
-                if key not in best or best[key][0] < s:
-                    best[key] = (s, int(j))
-    links = []
-    for (i, a_j), (s, j) in best.items():
-        if i < j and s >= config.claim_threshold and best.get((j, int(arts[i])), (0, -1))[1] == i:
-            links.append((s, i, j))
-    links.sort(reverse=True)
+        elif torch is not None:
+            idx = torch.topk(torch.from_numpy(sims), k, dim=1).indices.numpy()
+        else:
+            idx = np.argpartition(-sims, k, axis=1)[:, :k]
+        cos = np.take_along_axis(sims, idx, axis=1)
+        ok = (cos >= floor).ravel()
+        I_all.append(np.repeat(rows, idx.shape[1])[ok])
+        J_all.append(idx.ravel()[ok])
+        C_all.append(cos.ravel()[ok])
+    I = np.concatenate(I_all).astype(np.int64)
+    J = np.concatenate(J_all).astype(np.int64)
+    C = np.concatenate(C_all)
+    if len(I) == 0:
+        return []
+    S = w * C + (1 - w) * claims.lexical.pair_sims(I, J)
+    # best match of each claim in each other article: first of each (i, article of j) by descending score
+    AJ = arts[J]
+    order = np.lexsort((-S, AJ, I))
+    I, J, AJ, S = I[order], J[order], AJ[order], S[order]
+    first = np.ones(len(I), dtype=bool)
+    first[1:] = (I[1:] != I[:-1]) | (AJ[1:] != AJ[:-1])
+    I, J, AJ, S = I[first], J[first], AJ[first], S[first]
+    n_arts = int(arts.max()) + 1
+    keys = I * n_arts + AJ  # sorted (lexsort above)
+    want = J * n_arts + arts[I]  # j's best match in i's article must be i
+    pos = np.searchsorted(keys, want)
+    pos_ok = pos < len(keys)
+    mutual = np.zeros(len(I), dtype=bool)
+    mutual[pos_ok] = (keys[pos[pos_ok]] == want[pos_ok]) & (J[pos[pos_ok]] == I[pos_ok])
+    sel = mutual & (I < J) & (S >= config.claim_threshold)
+    links = sorted(zip(S[sel].tolist(), I[sel].tolist(), J[sel].tolist()), reverse=True)
     return links
 
 
 def group_claims(claims: ClaimSet, config: AnalysisConfig) -> list[list[int]]:
-    """Greedy constrained agglomeration over the links (strongest first)."""
+    """Greedy constrained agglomeration over the links (strongest first).
+
+    Two groups merge when their link is the strongest left, they share no article (unless the link
+    is near-verbatim) and their average pairwise similarity stays >= ``claim_link_threshold``. The
+    average is exact and cheap: similarities are dot products, so it is the dot product of the
+    groups' summed vectors divided by the number of pairs.
+    """
     n = len(claims.sentences)
     group_of = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    arts_of: dict[int, set[str]] = {i: {claims.article_of[i]} for i in range(n)}
     w = config.claim_embed_weight
-    pair_cache: dict[tuple[int, int], float] = {}
+    emb_sum: dict[int, np.ndarray] = {}
+    lex_sum: dict[int, dict[int, float]] = {}  # summed sparse lexical vectors, as {feature: value}
+    M = claims.lexical.matrix
 
-    def sim(i: int, j: int) -> float:
-        key = (i, j) if i < j else (j, i)
-        if key not in pair_cache:
-            pair_cache[key] = claims.sim(i, j, w)
-        return pair_cache[key]
+    def row(i: int) -> dict[int, float]:
+        lo, hi = M.indptr[i], M.indptr[i + 1]
+        return dict(zip(M.indices[lo:hi].tolist(), M.data[lo:hi].tolist()))
+
+    def sums(g: int):
+        if g not in emb_sum:
+            emb_sum[g] = claims.embeddings[members[g]].sum(axis=0)
+            acc: dict[int, float] = {}
+            for x in members[g]:
+                for f, v in row(x).items():
+                    acc[f] = acc.get(f, 0.0) + v
+            lex_sum[g] = acc
+        return emb_sum[g], lex_sum[g]
+
+    def dot(a: dict[int, float], b: dict[int, float]) -> float:
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b[f] for f, v in a.items() if f in b)
 
     for s, i, j in candidate_links(claims, config):
         gi, gj = group_of[i], group_of[j]
         if gi == gj:
             continue
+        if arts_of[gi] & arts_of[gj] and s < config.claim_strong:
+            continue
         a, b = members[gi], members[gj]
-        arts_a = {claims.article_of[x] for x in a}
-        arts_b = {claims.article_of[x] for x in b}
-        if arts_a & arts_b and s < config.claim_strong:
-            continue
-        cross = [sim(x, y) for x in a for y in b]
-        if sum(cross) / len(cross) < config.claim_link_threshold:
-            continue
+        if len(a) > 1 or len(b) > 1:
+            ea, la = sums(gi)
+            eb, lb = sums(gj)
+            avg = (w * float(ea @ eb) + (1 - w) * dot(la, lb)) / (len(a) * len(b))
+            if avg < config.claim_link_threshold:
+                continue
         if len(a) < len(b):
             gi, gj, a, b = gj, gi, b, a
+        ea, la = sums(gi)
+        eb, lb = sums(gj)
+        for f, v in lb.items():  # the smaller group's features into the larger's
+            la[f] = la.get(f, 0.0) + v
+        emb_sum[gi] = ea + eb
+        emb_sum.pop(gj, None)
+        lex_sum.pop(gj, None)
         for x in b:
             group_of[x] = gi
         a.extend(b)
+        arts_of[gi] |= arts_of.pop(gj)
         del members[gj]
     return [sorted(m) for m in members.values()]
 
@@ -426,7 +511,7 @@ def compare_claims(
     Groups come back most-reported first (then by first appearance). Every claim is in exactly one group.
     """
     config = config or AnalysisConfig()
-    articles = list(articles)
+    articles = list({a.id: a for a in articles}.values())  # each article once
     if not articles:
         return []
     by_id = {a.id: a for a in articles}
@@ -443,7 +528,14 @@ def compare_claims(
         if len(g) == 1:
             centre = g[0]
         else:
-            centre = max(g, key=lambda x: sum(claims.sim(x, y, w) for y in g if y != x))
+            emb = claims.embeddings[g]
+            lex = claims.lexical.matrix[g]
+            central = w * (emb @ emb.sum(axis=0)) + (1 - w) * np.asarray(lex @ np.asarray(lex.sum(axis=0)).ravel()).ravel()
+            # the label is an original's wording when the group has one (not a copy's rewording)
+            is_orig = np.array([root[claims.article_of[x]] == claims.article_of[x] for x in g])
+            if is_orig.any():
+                central = np.where(is_orig, central, -np.inf)
+            centre = g[int(np.argmax(central))]
         cits = []
         for x in g:
             s = claims.sentences[x]
@@ -464,7 +556,8 @@ def compare_claims(
         per_source: dict[str, str] = {}
         for c in cits:
             per_source.setdefault(src[c.article_id], c.text or "")
-        diffs = differences(list(per_source.values())) if n_src > 1 else []
+        texts = list(dict.fromkeys(per_source.values()))[: config.claim_max_compare]
+        diffs = differences(texts) if n_src > 1 and len(texts) > 1 else []
         out.append(
             ClaimGroup(id=0, claims=cits, outlets=outlets, kind=kind, label=claims.sentences[centre].text, differences=diffs)
         )

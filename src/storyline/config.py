@@ -136,17 +136,22 @@ class AnalysisConfig:
     claim_embed_weight: float = 0.5
     claim_centre: float = 0.5  # share of the story's mean embedding removed before comparing
     claim_bigram_weight: float = 1.0
+    claim_name_weight: float = 0.5  # weight of capitalised (name) words in the lexical similarity
     claim_threshold: float = 0.35  # mutual best matches at least this similar are the same claim
     claim_link_threshold: float = 0.3  # average similarity two merged groups must keep
     claim_strong: float = 0.85  # two claims of one article may share a group only when this similar
     claim_neighbours: int = 30
+    claim_max_compare: int = 8  # differences are looked for among this many distinct texts of a group
     # -- summary (summarize.py)
     summary_min_words: int = 8  # shorter sentences are not extracted
     summary_max_words: int = 60
+    summary_skip_quotes: bool = False  # do not extract sentences holding a direct quote
     summary_min_df: int = 0  # concepts (bigrams) need this many sources; 0 = adaptive to the story size
     summary_df_share: float = 0.3  # adaptive min_df = max(2, round(share * sources)), at most 3
+    summary_unigram_weight: float = 0.0  # content words as concepts too, at this weight (bigrams: 1)
     summary_df_power: float = 1.0  # concept weight = (number of sources) ** power
     summary_position_weight: float = 1.0
+    summary_position_power: float = 0.5  # position prior = (sentence index + 1) ** -power
     summary_centroid_weight: float = 0.5
     summary_support_threshold: float = 0.4  # a sentence of another article this similar supports (cites) it
     summary_redundancy: float = 0.4  # two sentences this similar (claim similarity) are not both extracted

@@ -41,10 +41,10 @@ class _Cand:
     concepts: set[str]
 
 
-def _concepts(text: str) -> list[str]:
+def _concepts(text: str, unigrams: bool = False) -> list[str]:
     sw = stopwords()
     toks = [w for w in words(text)]
-    out = []
+    out = [stem(w) for w in toks if w not in sw and not w.isdigit() and len(w) > 2] if unigrams else []
     for a, b in zip(toks, toks[1:]):
         if a in sw and b in sw:
             continue
@@ -67,11 +67,13 @@ def _good_sentence(text: str, config: AnalysisConfig) -> bool:
         return False
     if t.count('"') % 2 == 1 or (t.count("“") != t.count("”")):  # a quote torn across sentences
         return False
+    if config.summary_skip_quotes and ('"' in t or "“" in t):  # reported speech summarises poorly
+        return False
     return True
 
 
-def _position_prior(index: int) -> float:
-    return 1.0 / math.sqrt(index + 1.0)
+def _position_prior(index: int, power: float = 0.5) -> float:
+    return (index + 1.0) ** -power
 
 
 def _solve(weights: np.ndarray, cover: list[list[int]], bonus: np.ndarray, lengths: np.ndarray,
@@ -146,25 +148,31 @@ def select_sentences(
     n_sources = len(set(src.values()))
     cands: list[_Cand] = []
     all_sents: list[Sentence] = []
+    concept_cache: dict[tuple[str, int], set[str]] = {}
+    uni = config.summary_unigram_weight > 0
     for k, a in enumerate(articles):
         for s in article_sentences(a):
             all_sents.append(s)
             # the summary quotes originals: a copy's sentences are cited, not extracted
             if root[a.id] == a.id and _good_sentence(s.text, config):
-                cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text))))
+                cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text, uni))))
+                concept_cache[(s.article_id, s.index)] = cands[-1].concepts
     vectors = _Vectors(all_sents, embedder, config)
     if not cands:
         return cands, [], vectors
     # concept weights: number of sources that use the bigram anywhere (all sentences, not only candidates)
     df: dict[str, set[str]] = defaultdict(set)
     for s in all_sents:
-        for c in set(_concepts(s.text)):
+        for c in concept_cache.get((s.article_id, s.index)) or set(_concepts(s.text, uni)):
             df[c].add(src[s.article_id])
     if config.summary_min_df > 0:
         min_df = config.summary_min_df
     else:
         min_df = 1 if n_sources <= 1 else max(2, min(3, round(config.summary_df_share * n_sources)))
-    weight = {c: float(len(v)) ** config.summary_df_power for c, v in df.items() if len(v) >= min_df}
+    weight = {
+        c: float(len(v)) ** config.summary_df_power * (1.0 if " " in c else config.summary_unigram_weight)
+        for c, v in df.items() if len(v) >= min_df
+    }
     if not weight:  # tiny story: every concept counts
         weight = {c: float(len(v)) for c, v in df.items()}
     # sentence bonus: position prior + centroid closeness, in units of an average sentence's concept weight
@@ -172,7 +180,7 @@ def select_sentences(
     centroid = vectors.raw.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     cen = np.clip(cand_vecs @ centroid, 0, 1)
-    pos = np.array([_position_prior(c.sent.index) for c in cands])
+    pos = np.array([_position_prior(c.sent.index, config.summary_position_power) for c in cands])
     cw = np.array([sum(weight.get(x, 0.0) for x in c.concepts) for c in cands])
     lengths = np.array([c.n_words for c in cands], dtype=float)
     per_word = float(cw.sum() / lengths.sum()) if cw.sum() > 0 else 1.0  # concept weight of an average word
@@ -197,14 +205,14 @@ def select_sentences(
     kidx = [vectors.index[(cands[i].sent.article_id, cands[i].sent.index)] for i in keep]
     kc = vectors.centred[kidx]
     csims = kc @ kc.T
-    conflicts = []
-    for i in range(len(keep)):
-        for j in range(i + 1, len(keep)):
-            if sims[i, j] >= 0.85:
-                conflicts.append((i, j))
-            elif csims[i, j] >= config.summary_redundancy - (1 - vectors.w):  # only then can it reach the bar
-                if vectors.w * csims[i, j] + (1 - vectors.w) * vectors.lexical.sim(kidx[i], kidx[j]) >= config.summary_redundancy:
-                    conflicts.append((i, j))
+    iu, ju = np.triu_indices(len(keep), k=1)
+    maybe = csims[iu, ju] >= config.summary_redundancy - (1 - vectors.w)  # only these can reach the bar
+    kidx_a = np.asarray(kidx, dtype=np.int64)
+    combined = np.full(len(iu), -1.0)
+    combined[maybe] = vectors.w * csims[iu[maybe], ju[maybe]] + (1 - vectors.w) * vectors.lexical.pair_sims(
+        kidx_a[iu[maybe]], kidx_a[ju[maybe]])
+    dup = (sims[iu, ju] >= 0.85) | (combined >= config.summary_redundancy)
+    conflicts = list(zip(iu[dup].tolist(), ju[dup].tolist()))
     chosen = _solve(w, cover, bonus[keep], lengths[keep], words_budget, conflicts)
     if fill and chosen:  # one more sentence past the budget (the best marginal gain), for cut-to-length use
         covered = {k for k, ss in enumerate(cover) if any(x in chosen for x in ss)}
@@ -228,13 +236,13 @@ class _Vectors:
         texts = [s.text for s in sents]
         self.raw = np.asarray(embedder.encode(texts), dtype=np.float32) if texts else np.zeros((0, 1), np.float32)
         self.centred = centred(self.raw, config.claim_centre)
-        self.lexical = LexicalIndex(texts, config.claim_bigram_weight)
+        self.lexical = LexicalIndex(texts, config.claim_bigram_weight, config.claim_name_weight)
         self.w = config.claim_embed_weight
 
     def support(self, k: int) -> np.ndarray:
         """Combined similarity of sentence k to every sentence."""
         emb = self.centred @ self.centred[k]
-        lex = np.array([self.lexical.sim(k, j) for j in range(len(self.sents))])
+        lex = self.lexical.row_sims(k)
         return self.w * emb + (1 - self.w) * lex
 
 
@@ -257,7 +265,7 @@ def summarize(
     evaluations that cut the text at ``words`` (as DUC/ROUGE does for every system).
     """
     config = config or AnalysisConfig()
-    articles = list(articles)
+    articles = list({a.id: a for a in articles}.values())  # each article once
     if not articles:
         return []
     budget = words or config.summary_words
