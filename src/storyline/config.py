@@ -39,7 +39,7 @@ class EmbedConfig:
 class ReuseConfig:
     num_perm: int = 128
     shingle_size: int = 5
-    lsh_threshold: float = 0.3
+    lsh_threshold: float = 0.4  # bands for whole-article near-copies; partial copies come via sentence keys
     semantic: bool = True  # second, embedding-based candidate route
     semantic_top_k: int = 10
     semantic_min_similarity: float = 0.8  # cosine of centred article vectors
