@@ -359,6 +359,25 @@ def test_sentence_keys_find_a_few_verbatim_passages(seeded, tmp_path):
     store2.close()
 
 
+def test_store_without_bulk_lookup(seeded, tmp_path):
+    """Another Store engine need not implement lookup_bands: the stage queries per article."""
+    _, _, arts, _ = seeded
+
+    class Plain(SQLiteStore):
+        def lookup_bands(self, band_keys):
+            raise NotImplementedError
+
+    store = Plain(tmp_path / "plain.db")
+    stage = ReuseStage(ReuseConfig(semantic=False), None)
+    a = _art(_paras(arts, "004"), "a")
+    b = _art(_paras(arts, "004") + ["Follow us on Twitter."], "b")
+    for x in (a, b):
+        store.put_article(x)
+    edges = stage.process([a], store, {}) + stage.process([b], store, {})
+    assert [(e.source_id, e.relation) for e in edges] == [(a.id, "near-duplicate")]
+    store.close()
+
+
 def test_duplicate_groups_components():
     def edge(s, t, rel):
         return ReuseEdge(s, t, rel, 0.9, 1.0, 1.0, "date", 0.9)

@@ -58,7 +58,6 @@ __all__ = [
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CAP = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'-]*)")
 _DIGIT = re.compile(r"\d")
-_SENT_CUT = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+")
 
 # the features of one sentence pair, in the order the weights use them
 FEATURES = [
@@ -458,10 +457,8 @@ class ReuseDetector:
         if n <= 0:
             return []
         keys: dict[bytes, None] = {}
-        # a plain split at sentence punctuation is enough here (both sides are cut the same way)
-        pieces = (x for p in article.paragraphs for x in _SENT_CUT.split(p))
-        for text in pieces:
-            toks = _WORD.findall(_norm(text))
+        for s in article_sentences(article)[: self.config.max_sentences]:
+            toks = _WORD.findall(_norm(s.text))
             if len(toks) >= min_words:
                 keys[b"\xfe" + hashlib.blake2b(" ".join(toks).encode("utf-8"), digest_size=8).digest()] = None
                 if len(keys) >= n:
