@@ -834,7 +834,7 @@ class ReuseStage:
         stored: dict[bytes, list[str]] | None = {}
         try:
             for bucket, aid in store.lookup_bands(list(dict.fromkeys(k for ks in keys for k in ks))):
-                stored.setdefault(bytes(bucket), []).append(aid)  # type: ignore[union-attr]
+                stored.setdefault(bucket, []).append(aid)  # type: ignore[union-attr]
         except (AttributeError, NotImplementedError):
             stored = None
         chunk_keys: dict[bytes, list[str]] = {}
