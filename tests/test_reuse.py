@@ -316,6 +316,19 @@ def test_stage_is_incremental(seeded, embedder, tmp_path):
     found = stage2.process([rew], store, {})
     assert [e.relation for e in found] == ["rewrite"]
     assert calls["get_embeddings"] == 2
+    # the index is kept in a file beside the store: a third process loads it instead of rebuilding it
+    files = sorted(p.name for p in tmp_path.glob("inc.db.reuse.*.usearch*"))
+    assert len(files) == 2, files
+    stage3 = ReuseStage(ReuseConfig(), embedder)
+    stage3._vector_index(store)
+    assert stage3.index_source == "file" and len(stage3._index) >= 5
+    assert stage3._index.search(stage3.detector.article_vector(rew), 1)[0][0] == rew.id
+    # a torn file is not trusted: rebuilt from the store
+    ids_file = next(tmp_path.glob("inc.db.reuse.*.usearch.ids"))
+    ids_file.write_text("99 256\nabc")
+    stage4 = ReuseStage(ReuseConfig(), embedder)
+    stage4._vector_index(store)
+    assert stage4.index_source == "store" and len(stage4._index) == 6
     store.close()
 
 

@@ -47,6 +47,7 @@ class ReuseConfig:
     # its similarity is at least this (a reworded copy sharing no 5-word run at all)
     semantic_sure_similarity: float = 0.95
     embedding_kind: str = "reuse"  # store embedding space of the (centred) article vectors
+    persist_index: bool = True  # keep the vector index in a file beside the store (else rebuilt per process)
     sentence_keys: int = 64  # fingerprints of up to N long sentences join the LSH keys (verbatim passages)
     sentence_key_min_words: int = 8
     max_candidates: int = 20  # compared per new article (LSH ones first, then the nearest by embedding)

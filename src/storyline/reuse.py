@@ -748,6 +748,42 @@ class _VectorIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def save(self, base: str) -> None:
+        """Write the index and its ids beside the store (atomic replace of each file; the ids file
+        carries the count so that a torn pair is detected and rebuilt)."""
+        import os
+
+        tmp = f"{base}.tmp{os.getpid()}"
+        self.index.save(tmp)
+        with open(tmp + ".ids", "w", encoding="utf-8") as fh:
+            fh.write(f"{len(self.ids)} {self.dim}\n" + "\n".join(self.ids))
+        os.replace(tmp + ".ids", base + ".ids")
+        os.replace(tmp, base)
+
+    @classmethod
+    def load(cls, base: str, dim: int) -> "_VectorIndex | None":
+        """The saved index, or None if missing, of another size, or inconsistent."""
+        import os
+
+        if not (os.path.exists(base) and os.path.exists(base + ".ids")):
+            return None
+        try:
+            with open(base + ".ids", encoding="utf-8") as fh:
+                head, _, rest = fh.read().partition("\n")
+            count, saved_dim = (int(x) for x in head.split())
+            ids = rest.split("\n") if count else []
+            if saved_dim != dim or len(ids) != count:
+                return None
+            out = cls(dim)
+            out.index.load(base)
+            if len(out.index) != count:
+                return None
+        except Exception:  # a torn or foreign file: rebuild from the store
+            return None
+        out.ids = ids
+        out.key_of = {aid: i for i, aid in enumerate(ids)}
+        return out
+
 
 class ReuseStage:
     """Pipeline stage: candidates (LSH bands in the store + nearest embeddings) -> compare -> edges."""
@@ -758,6 +794,8 @@ class ReuseStage:
         self.detector = detector or ReuseDetector(self.config, embedder)
         self._index: _VectorIndex | None = None
         self._index_store: Any = None
+        self._saved_size = 0
+        self.index_source: str | None = None  # "file" (loaded beside the store) or "store" (rebuilt)
         self.stats = {"articles": 0, "lsh_candidates": 0, "semantic_candidates": 0, "semantic_skipped": 0,
                       "compared": 0, "edges": 0}
 
@@ -766,15 +804,46 @@ class ReuseStage:
         if not (self.config.semantic and self.embedder is not None):
             return None
         if self._index is None or self._index_store is not store:
-            index = _VectorIndex(int(self.embedder.dim))
+            dim = int(self.embedder.dim)
+            base = self._index_path(store)
+            index = _VectorIndex.load(base, dim) if base else None
+            self.index_source = "file" if index is not None else "store"
+            if index is None:
+                index = _VectorIndex(dim)
+            loaded = len(index)
             try:
                 keys, mat = store.get_embeddings(self.config.embedding_kind)
             except ValueError:  # vectors of several sizes in that space: start empty, add as we go
                 keys, mat = [], np.zeros((0, 0), dtype=np.float32)
-            if len(keys) and mat.shape[1] == index.dim:
-                index.add(list(keys), mat)
+            if len(keys) and mat.shape[1] == dim:
+                missing = [i for i, k in enumerate(keys) if k not in index.key_of]
+                if missing:  # stored since the file was written (or no file): add them
+                    index.add([keys[i] for i in missing], mat[missing])
             self._index, self._index_store = index, store
+            self._saved_size = loaded
+            self._maybe_save(store, force=len(index) > 0 and self.index_source == "store")
         return self._index
+
+    def _index_path(self, store: Any) -> str | None:
+        path = getattr(store, "path", None)
+        if not self.config.persist_index or path is None or str(path) in ("", ":memory:"):
+            return None
+        name = re.sub(r"[^\w.-]+", "_", str(getattr(self.embedder, "name", "embedder")))
+        return f"{path}.{self.config.embedding_kind}.{name}.usearch"
+
+    def _maybe_save(self, store: Any, force: bool = False) -> None:
+        """Persist the vector index beside the store once it has grown by 5% (at least 256 articles),
+        so that the next process loads it instead of rebuilding it."""
+        index, base = self._index, self._index_path(store)
+        if index is None or base is None:
+            return
+        grown = len(index) - self._saved_size
+        if force or grown >= max(256, len(index) // 20):
+            try:
+                index.save(base)
+                self._saved_size = len(index)
+            except OSError:  # a read-only folder: keep rebuilding per process
+                self._saved_size = len(index)
 
     # ------------------------------------------------------------------ processing
     def _lsh_candidates(self, keys: list[bytes], self_id: str, stored: dict[bytes, list[str]] | None,
@@ -878,6 +947,8 @@ class ReuseStage:
         if found:
             store.put_edges(found)
             self.stats["edges"] += len(found)
+        if vectors:
+            self._maybe_save(store)
         return found
 
 
