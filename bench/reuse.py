@@ -27,7 +27,6 @@ import random
 import re
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
