@@ -193,6 +193,7 @@ FURNITURE_BOTTOM = [
     "Click here to read more.",
 ]
 SKIPPED: Counter = Counter()
+LEFT_OUT: list = []
 RELATIONS = ["exact-duplicate", "near-duplicate", "rewrite", "partial-reuse", "independent"]
 
 
@@ -258,6 +259,7 @@ def build_corpus(clusters: list[Path], rng: random.Random, mrpc_pairs: list[tupl
                 shared = [s for s in norm(paras) & norm(other) if len(s) >= 8]
                 if len(shared) >= 2:
                     SKIPPED["independent pairs sharing 2+ identical sentences (left out)"] += 1
+                    LEFT_OUT.append((a, b))
                 else:
                     pairs.append((a, b, "independent", 0))
     # rewrites: pseudo-articles from held-out MRPC paraphrase pairs (sentence i of A reworded as sentence i of B)
@@ -321,6 +323,9 @@ def part_b(split: str, embedder_name: str, config: ReuseConfig | None = None, qu
           f"{100 * sum(v for (g, p), v in conf.items() if (g == 'independent') == (p == 'independent')) / total:.1f}%")
     print(f"share of truly shared sentences aligned: {100 * found_shared / max(gold_shared, 1):.1f}%  ·  "
           f"direction right (ingest order) {100 * direction_ok / max(directed, 1):.1f}%")
+    if LEFT_OUT:
+        got = Counter(det.compare(b, a).relation for a, b in LEFT_OUT)
+        print(f"left-out same-cluster pairs (2+ identical sentences), predicted: {dict(got)}")
     print("confusion (gold -> predicted):")
     for g in RELATIONS:
         row = {p: conf[(g, p)] for p in RELATIONS if conf[(g, p)]}

@@ -316,6 +316,19 @@ def test_stage_is_incremental(seeded, embedder, tmp_path):
     found = stage2.process([rew], store, {})
     assert [e.relation for e in found] == ["rewrite"]
     assert calls["get_embeddings"] == 2
+    # the index is kept in a file beside the store: a third process loads it instead of rebuilding it
+    files = sorted(p.name for p in tmp_path.glob("inc.db.reuse.*.usearch*"))
+    assert len(files) == 2, files
+    stage3 = ReuseStage(ReuseConfig(), embedder)
+    stage3._vector_index(store)
+    assert stage3.index_source == "file" and len(stage3._index) >= 5
+    assert stage3._index.search(stage3.detector.article_vector(rew), 1)[0][0] == rew.id
+    # a torn file is not trusted: rebuilt from the store
+    ids_file = next(tmp_path.glob("inc.db.reuse.*.usearch.ids"))
+    ids_file.write_text("99 256\nabc")
+    stage4 = ReuseStage(ReuseConfig(), embedder)
+    stage4._vector_index(store)
+    assert stage4.index_source == "store" and len(stage4._index) == 6
     store.close()
 
 
@@ -357,6 +370,25 @@ def test_sentence_keys_find_a_few_verbatim_passages(seeded, tmp_path):
     assert off.process([long_src], store2, {}) + off.process([host], store2, {}) == []
     store.close()
     store2.close()
+
+
+def test_store_without_bulk_lookup(seeded, tmp_path):
+    """Another Store engine need not implement lookup_bands: the stage queries per article."""
+    _, _, arts, _ = seeded
+
+    class Plain(SQLiteStore):
+        def lookup_bands(self, band_keys):
+            raise NotImplementedError
+
+    store = Plain(tmp_path / "plain.db")
+    stage = ReuseStage(ReuseConfig(semantic=False), None)
+    a = _art(_paras(arts, "004"), "a")
+    b = _art(_paras(arts, "004") + ["Follow us on Twitter."], "b")
+    for x in (a, b):
+        store.put_article(x)
+    edges = stage.process([a], store, {}) + stage.process([b], store, {})
+    assert [(e.source_id, e.relation) for e in edges] == [(a.id, "near-duplicate")]
+    store.close()
 
 
 def test_duplicate_groups_components():

@@ -63,7 +63,7 @@ class EmbedConfig:
 class ReuseConfig:
     num_perm: int = 128
     shingle_size: int = 5
-    lsh_threshold: float = 0.3
+    lsh_threshold: float = 0.4  # bands for whole-article near-copies; partial copies come via sentence keys
     semantic: bool = True  # second, embedding-based candidate route
     semantic_top_k: int = 10
     semantic_min_similarity: float = 0.8  # cosine of centred article vectors
@@ -71,6 +71,7 @@ class ReuseConfig:
     # its similarity is at least this (a reworded copy sharing no 5-word run at all)
     semantic_sure_similarity: float = 0.95
     embedding_kind: str = "reuse"  # store embedding space of the (centred) article vectors
+    persist_index: bool = True  # keep the vector index in a file beside the store (else rebuilt per process)
     sentence_keys: int = 64  # fingerprints of up to N long sentences join the LSH keys (verbatim passages)
     sentence_key_min_words: int = 8
     max_candidates: int = 20  # compared per new article (LSH ones first, then the nearest by embedding)

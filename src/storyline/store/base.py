@@ -66,12 +66,6 @@ class Store(abc.ABC):
     def query_bands(self, band_keys: list[bytes]) -> list[str]:
         """Ids of stored articles sharing at least one LSH band key with these."""
 
-    def query_bands_ranked(self, band_keys: list[bytes], limit: int = 100) -> list[tuple[str, int]]:
-        """(id, number of keys shared) for stored articles sharing keys with these, most shared first.
-
-        A default over :meth:`query_bands` (counts 1 each); engines with grouping override it."""
-        return [(i, 1) for i in self.query_bands(band_keys)[:limit]]
-
     def lookup_bands(self, band_keys: list[bytes]) -> list[tuple[bytes, str]]:
         """(bucket, article_id) pairs for these buckets. Default: not available (callers fall back to
         :meth:`query_bands`); SQLite implements it."""

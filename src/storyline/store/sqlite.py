@@ -293,17 +293,6 @@ class SQLiteStore(Store):
         rows = self._q(f"SELECT DISTINCT article_id FROM lsh_bands WHERE bucket IN ({marks})", band_keys)
         return [r[0] for r in rows]
 
-    def query_bands_ranked(self, band_keys: list[bytes], limit: int = 100) -> list[tuple[str, int]]:
-        if not band_keys:
-            return []
-        marks = ",".join("?" * len(band_keys))
-        rows = self._q(
-            f"SELECT article_id, count(*) AS n FROM lsh_bands WHERE bucket IN ({marks})"
-            " GROUP BY article_id ORDER BY n DESC, article_id LIMIT ?",
-            [*band_keys, int(limit)],
-        )
-        return [(r[0], int(r[1])) for r in rows]
-
     def lookup_bands(self, band_keys: list[bytes]) -> list[tuple[bytes, str]]:
         """(bucket, article_id) for every stored article in these buckets (one pass for a whole chunk)."""
         out: list[tuple[bytes, str]] = []
@@ -311,7 +300,7 @@ class SQLiteStore(Store):
         for i in range(0, len(keys), 900):
             part = keys[i : i + 900]
             marks = ",".join("?" * len(part))
-            out += [(bytes(r[0]), r[1]) for r in self._q(f"SELECT bucket, article_id FROM lsh_bands WHERE bucket IN ({marks})", part)]
+            out += self._q(f"SELECT bucket, article_id FROM lsh_bands WHERE bucket IN ({marks})", part)
         return out
 
     def put_minhashes(self, items: list[tuple[str, np.ndarray, list[bytes]]]) -> None:
