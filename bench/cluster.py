@@ -93,7 +93,7 @@ def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Artic
                 body = sub.sub(lambda m: swap[m.group(1)], body)
             body = f"{rng.choice(names)} and {rng.choice(names)} of {names[3]} met in {names[4]}. " + body
             paras = [body, f"Reported by {_name(rng)} ({len(out)})."]
-            out.append(Article(id=content_id(paras), source=f"syn{len(out)}", paragraphs=paras, outlet=f"Outlet{rng.randrange(50)}"))
+            out.append(Article(id=content_id(paras), source=f"story{story}:{len(out)}", paragraphs=paras, outlet=f"Outlet{rng.randrange(50)}"))
             if len(out) >= n:
                 break
         story += 1
@@ -121,6 +121,18 @@ def bench_throughput(n: int) -> None:
         get_embedder(p.config.embed)  # model load is not per article
         reuse = p.reuse_stage is not None
         p.ingest(docs[:20])  # warm up
+        stage = p.cluster_stage
+        spent = [0.0]
+        orig = stage.process
+
+        def timed(*a, **k):
+            s = time.perf_counter()
+            try:
+                return orig(*a, **k)
+            finally:
+                spent[0] += time.perf_counter() - s
+
+        stage.process = timed
         t = time.perf_counter()
         rep = p.ingest(docs[20:])
         dt = time.perf_counter() - t
@@ -136,27 +148,61 @@ def bench_throughput(n: int) -> None:
         store.close()
     what = "clean -> store -> copy check -> story" if reuse else "clean -> store -> story (no reuse stage in this checkout)"
     print(f"throughput end to end ({what}), static embeddings, {stored} articles: {stored / dt:.0f} articles/s"
-          f"  ({stories} stories; clean+store alone {stored / dt_clean:.0f} articles/s)")
+          f"  ({stories} stories; clean+store alone {stored / dt_clean:.0f} articles/s;"
+          f" cluster stage alone incl. embedding and saving {stored / spent[0]:.0f} articles/s)")
 
 
-def bench_scale(sizes: list[int], per_story: int) -> None:
+def _rss() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def bench_scale(sizes: list[int], per_story: int, trace_max: int = 10_000) -> None:
     emb = get_embedder(EmbedConfig(backend="static"))
     top = max(sizes)
-    arts = synthetic_articles(top + 200, per_story)
-    t = time.perf_counter()
-    vecs = emb.encode([embed_text(a) for a in arts])
-    print(f"synthetic scale-up: {len(arts)} articles embedded in {time.perf_counter() - t:.1f}s (static)")
+    arts = synthetic_articles(top + 400, per_story)
+    # Embeddings: the latency excludes the embedding, and invented words make a static model's
+    # vectors all alike, so each synthetic story gets a random direction and each article a noisy
+    # copy of it (cosine ~0.8 inside a story, ~0 across), at the static model's dimension.
+    rng = np.random.default_rng(0)
+    story_of = [a.source.split(":")[0] for a in arts]
+    bases: dict[str, np.ndarray] = {}
+    vecs = np.zeros((len(arts), emb.dim), dtype=np.float32)
+    for i, key in enumerate(story_of):
+        if key not in bases:
+            b = rng.normal(size=emb.dim)
+            bases[key] = b / np.linalg.norm(b)
+        v = bases[key] + rng.normal(size=emb.dim) * (0.75 / np.sqrt(emb.dim))
+        vecs[i] = v / np.linalg.norm(v)
+    print(f"synthetic scale-up: {len(arts)} articles in {len(bases)} stories (DUC sentences with 80% of words"
+          f" replaced per story, invented names, synthetic embeddings)")
+    c = StoryClusterer(ClusterConfig(), emb)
+    c.partial_fit(arts[top + 200 :], embeddings=vecs[top + 200 :])  # imports/warm-up outside the trace
     c = StoryClusterer(ClusterConfig(), emb)
     done = 0
-    tracemalloc.start()  # arts/vecs were allocated before: only the clusterer's heap is traced
+    tracing = min(sizes) <= trace_max
+    if tracing:
+        tracemalloc.start()  # arts/vecs were allocated before: only the clusterer's heap is traced
+    rss0, prev_rss, prev_size = _rss(), None, 0
     for size in sorted(sizes):
+        if tracing and size > trace_max:
+            tracemalloc.stop()
+            tracing = False
+            prev_rss, prev_size = _rss(), done
         t0 = time.perf_counter()
         for i in range(done, size, 1000):  # batched partial_fit = the same online step, article by article
             j = min(size, i + 1000)
             c.partial_fit(arts[i:j], embeddings=vecs[i:j])
         rate = (size - done) / (time.perf_counter() - t0)
         done = size
-        mem = tracemalloc.get_traced_memory()[0]
+        if tracing:
+            mem_txt = f"memory {tracemalloc.get_traced_memory()[0] / size:.0f} B/article (clusterer heap, tracemalloc)"
+        else:
+            grow = _rss() - (prev_rss if prev_rss is not None else rss0)
+            mem_txt = f"memory {grow / max(1, size - prev_size):.0f} B/article (RSS growth from {prev_size} to {size})"
         snapshot = c.to_bytes()  # the probes are taken out again by reloading this
         lat = []
         for a, v in zip(arts[top : top + 200], vecs[top : top + 200]):
@@ -178,11 +224,12 @@ def bench_scale(sizes: list[int], per_story: int) -> None:
         print(
             f"  {size:>7} articles ({n_stories} stories; built at {rate:.0f} art/s excl. embedding, tracemalloc on):"
             f" add one article median {statistics.median(lat):.2f} ms, p95 {lat[int(len(lat) * 0.95)]:.2f} ms,"
-            f" max {lat[-1]:.1f} ms (excl. embedding); memory {mem / size:.0f} B/article (clusterer heap);"
+            f" max {lat[-1]:.1f} ms (excl. embedding); {mem_txt};"
             f" saved state: global part {glob / size:.0f} B/article ({save_ms:.0f} ms per chunk),"
             f" story part {story_part / 1024:.1f} KiB/story ({story_ms:.2f} ms per changed story)"
         )
-    tracemalloc.stop()
+    if tracing:
+        tracemalloc.stop()
 
 
 def bench_embed(device: str, backend: str, n: int) -> None:
