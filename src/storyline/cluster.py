@@ -508,7 +508,7 @@ class StoryClusterer:
             counts[t] = counts.get(t, 0) + 1
         ents: dict[str, int] = {}
         surf: dict[str, str] = {}
-        etext = (article.title + "\n" if article.title else "") + article.text
+        etext = (article.title + "\n" if article.title else "") + article.text[: cfg.entity_chars]
         for k, s in extract_entities(etext):
             key = "@" + k
             ents[key] = ents.get(key, 0) + 1
@@ -798,6 +798,7 @@ class StoryClusterer:
     def _merge(self, keep: _Group, gone: _Group) -> None:
         cfg = self.config
         keep_i, gone_i = keep.order, gone.order
+        gone_eids = gone.e_ids.copy()
         keep.article_ids += gone.article_ids
         keep.copy_ids += gone.copy_ids
         keep.n += gone.n
@@ -823,8 +824,9 @@ class StoryClusterer:
         gone.t_ids, gone.t_vals, gone.e_ids, gone.e_vals = _EMPTY_I, _EMPTY_F, _EMPTY_I, _EMPTY_F
         self.index.remove(gone_i)
         self.index.update(keep_i, keep.centroid())
-        for lst in self.postings.values():
-            if gone_i in lst:
+        for eid in gone_eids:  # only the postings the gone story can be in (its entities)
+            lst = self.postings.get(int(eid))
+            if lst and gone_i in lst:
                 lst.remove(gone_i)
                 if keep_i not in lst:
                     lst.append(keep_i)
