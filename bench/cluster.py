@@ -77,20 +77,20 @@ def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Artic
     rng = random.Random(seed)
     clusters = [[s for doc in c for s in split_sentences(doc)] for c in duc_texts()]
     vocab = [sorted({w for s in c for w in re.findall(r"[a-z]{4,}", s)}) for c in clusters]
+    all_words = sorted({w for v in vocab for w in v})
     out: list[Article] = []
     story = 0
     while len(out) < n:
         ci = rng.randrange(len(clusters))
         sents = clusters[ci]
-        # each synthetic story rewrites 80% of its cluster's words into invented ones: distinct stories
-        swap = {w: _name(rng).lower() for w in rng.sample(vocab[ci], int(0.8 * len(vocab[ci])))}
-        sub = re.compile(r"\b(" + "|".join(map(re.escape, swap)) + r")\b") if swap else None
+        # each synthetic story swaps 80% of its cluster's words for random words of the corpus: distinct stories
+        swap = {w: rng.choice(all_words) for w in rng.sample(vocab[ci], int(0.8 * len(vocab[ci])))}
+        sub = re.compile(r"\b[a-z]{4,}\b")
         names = [_name(rng) + " " + _name(rng) for _ in range(3)] + [_name(rng) for _ in range(2)]
         k = max(1, int(rng.gauss(per_story, per_story / 3)))
         for _ in range(k):
             body = " ".join(rng.sample(sents, min(6, len(sents))))
-            if sub is not None:
-                body = sub.sub(lambda m: swap[m.group(1)], body)
+            body = sub.sub(lambda m: swap.get(m.group(0), m.group(0)), body)
             body = f"{rng.choice(names)} and {rng.choice(names)} of {names[3]} met in {names[4]}. " + body
             paras = [body, f"Reported by {_name(rng)} ({len(out)})."]
             out.append(Article(id=content_id(paras), source=f"story{story}:{len(out)}", paragraphs=paras, outlet=f"Outlet{rng.randrange(50)}"))
@@ -103,11 +103,11 @@ def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Artic
 
 
 def raw_documents(n: int) -> list[RawDocument]:
-    texts = [t for c in duc_texts() for t in c]
+    """Scraped-looking text documents: a headline, the synthetic body (stories of ~10), a furniture line."""
     docs = []
-    for i in range(n):
-        t = texts[i % len(texts)]
-        docs.append(RawDocument(source=f"bench{i}", text=f"Bench headline number {i}\n\nReport {i}: {t}\n\nCopyright notice {i}."))
+    for i, a in enumerate(synthetic_articles(n, seed=1)):
+        head = " ".join(a.paragraphs[0].split()[:9]).title()
+        docs.append(RawDocument(source=f"bench{i}", text=f"{head}\n\n" + "\n\n".join(a.paragraphs) + "\n\nShare this article"))
     return docs
 
 
@@ -178,7 +178,7 @@ def bench_scale(sizes: list[int], per_story: int, trace_max: int = 10_000) -> No
         v = bases[key] + rng.normal(size=emb.dim) * (0.75 / np.sqrt(emb.dim))
         vecs[i] = v / np.linalg.norm(v)
     print(f"synthetic scale-up: {len(arts)} articles in {len(bases)} stories (DUC sentences with 80% of words"
-          f" replaced per story, invented names, synthetic embeddings)")
+          f" swapped per story, invented names, synthetic embeddings)")
     c = StoryClusterer(ClusterConfig(), emb)
     c.partial_fit(arts[top + 200 :], embeddings=vecs[top + 200 :])  # imports/warm-up outside the trace
     c = StoryClusterer(ClusterConfig(), emb)

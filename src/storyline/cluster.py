@@ -89,8 +89,6 @@ def default_weights(embedder_name: str | None = None) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- article features
 
-_CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
-_TOKEN = re.compile(r"[\w’'.\-]+")
 _CONNECT = {"of", "de", "la", "al", "bin", "von", "van", "der", "du", "del", "da", "le", "el", "for"}
 _NOT_ENTITY = {
     "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
