@@ -33,6 +33,7 @@ the outlet list).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import re
@@ -914,9 +915,9 @@ class StoryClusterer:
     def global_bytes(self) -> bytes:
         v = self.vocab
         post_keys = sorted(self.postings)
-        post_lens = np.asarray([len(self.postings[k]) for k in post_keys], dtype=np.int64)
-        post = (np.concatenate([np.asarray(self.postings[k], dtype=np.int32) for k in post_keys])
-                if post_keys else np.zeros(0, dtype=np.int32))
+        lists = [self.postings[k] for k in post_keys]
+        post_lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        post = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=int(post_lens.sum()))
         surf_keys = sorted(v.surface)
         meta = {
             "version": _STATE_VERSION, "dim": self.dim, "bits": v.bits, "n_docs": v.n_docs, "aliases": self.aliases,
