@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from storyline import Pipeline, open_store
 from storyline.cluster import ClusterStage, StoryClusterer, _Group, default_weights, embed_text, extract_entities
-from storyline.config import ClusterConfig, Config, EmbedConfig
+from storyline.config import ClusterConfig, EmbedConfig
 from storyline.embed import get_embedder
 from storyline.model import Article, content_id
 from storyline.pipeline import ArticleResult

@@ -33,10 +33,12 @@ the outlet list).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import re
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -88,8 +90,6 @@ def default_weights(embedder_name: str | None = None) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- article features
 
-_CAP_TOKEN = re.compile(r"[A-Z][\w’'.\-]*|[A-Z]{2,}")
-_TOKEN = re.compile(r"[\w’'.\-]+")
 _CONNECT = {"of", "de", "la", "al", "bin", "von", "van", "der", "du", "del", "da", "le", "el", "for"}
 _NOT_ENTITY = {
     "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
@@ -239,32 +239,32 @@ def _sparse_dot(a_ids: np.ndarray, a_w: np.ndarray, b_ids: np.ndarray, b_w: np.n
 
 
 class _Vocab:
-    """Term ids and incrementally updated document frequencies (words and entities share it)."""
+    """Hashed term ids (words and "@entities" share one space of 2**bits buckets, CRC32) and
+    incrementally updated document frequencies. No per-term dictionary: memory is fixed
+    (the df array), whatever the vocabulary grows to; only entity display names are kept."""
 
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.terms: list[str] = []
-        self.surface: dict[int, str] = {}
-        self.df = np.zeros(1024, dtype=np.int32)
+    def __init__(self, bits: int = 21) -> None:
+        self.bits = bits
+        self.mask = (1 << bits) - 1
+        self.df = np.zeros(1 << bits, dtype=np.uint32)
+        self.surface: dict[int, str] = {}  # entity id -> display name (first seen)
         self.n_docs = 0
 
     def ids(self, keys: Iterable[str], add: bool = True) -> list[int]:
-        out = []
-        for k in keys:
-            i = self.index.get(k)
-            if i is None:
-                if not add:
-                    continue
-                i = len(self.terms)
-                self.index[k] = i
-                self.terms.append(k)
-                if i >= len(self.df):
-                    self.df = np.concatenate([self.df, np.zeros(len(self.df), dtype=np.int32)])
-            out.append(i)
-        return out
+        m = self.mask
+        return [zlib.crc32(k.encode("utf-8")) & m for k in keys]
 
     def idf(self, ids: np.ndarray) -> np.ndarray:
         return (np.log((self.n_docs + 1.0) / (self.df[ids] + 1.0)) + 1.0).astype(np.float32)
+
+
+def _merge_ids(ids: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Sum counts of keys that hashed to the same id."""
+    if not ids:
+        return _EMPTY_I, _EMPTY_F
+    arr = np.asarray(ids, dtype=np.int64)
+    uniq, inv = np.unique(arr, return_inverse=True)
+    return uniq.astype(np.int32), np.bincount(inv, weights=np.asarray(counts, dtype=np.float64)).astype(np.float32)
 
 
 @dataclass
@@ -408,7 +408,7 @@ class StoryClusterer:
         return float(self.weights.get("event_threshold", 0.9) if t is None else t)
 
     def reset(self) -> None:
-        self.vocab = _Vocab()
+        self.vocab = _Vocab(self.config.hash_bits)
         self._groups: list[_Group] = []
         self.by_id: dict[str, _Group] = {}
         self.article_story: dict[str, int] = {}  # article id -> story index
@@ -417,7 +417,7 @@ class StoryClusterer:
         self.index = _CentroidIndex(self.dim, self.config.index_exact_max)
         self.aliases: dict[str, str] = {}  # merged story id -> the id it was merged into
         self.n_events = 0
-        self._buf = np.zeros(4096, dtype=np.float32)
+        self._buf = np.zeros(0, dtype=np.float32)
         self._buf_doc: _Doc | None = None
 
     # -- scoring ---------------------------------------------------------------------------
@@ -445,10 +445,11 @@ class StoryClusterer:
         return w, float(np.linalg.norm(w))
 
     def _group_vectors(self, g: _Group):
-        """IDF-weighted term/entity vectors of a group, cached until it changes or the corpus grows 5%."""
+        """IDF-weighted term/entity vectors of a group, cached until it or the document frequencies change
+        (exact, so results never depend on when a cache was filled, e.g. by a save between chunks)."""
         n = self.vocab.n_docs
         c = g._cache
-        if c is None or n > c[0] * 1.05 + 1:
+        if c is None or n != c[0]:
             tw, tn = self._weighted(g.t_ids, g.t_vals)
             ew, en = self._weighted(g.e_ids, g.e_vals)
             c = (n, tw, tn, ew, en, g.centroid())
@@ -457,9 +458,8 @@ class StoryClusterer:
 
     def _load_doc(self, doc: _Doc, doc_w) -> None:
         """Scatter the document's weights into a dense buffer: a candidate's dot product is then one gather."""
-        n = len(self.vocab.terms)
-        if len(self._buf) < n:
-            self._buf = np.zeros(max(n * 2, 4096), dtype=np.float32)
+        if len(self._buf) != len(self.vocab.df):
+            self._buf = np.zeros(len(self.vocab.df), dtype=np.float32)
         if self._buf_doc is not None:
             self._unload_doc()
         self._buf[doc.t_ids] = doc_w[0]
@@ -507,29 +507,31 @@ class StoryClusterer:
             counts[t] = counts.get(t, 0) + 1
         ents: dict[str, int] = {}
         surf: dict[str, str] = {}
-        etext = (article.title + "\n" if article.title else "") + article.text
+        etext = (article.title + "\n" if article.title else "") + article.text[: cfg.entity_chars]
         for k, s in extract_entities(etext):
             key = "@" + k
             ents[key] = ents.get(key, 0) + 1
             surf.setdefault(key, s)
         v = self.vocab
-        t_ids = np.asarray(v.ids(counts), dtype=np.int32)
-        e_ids = np.asarray(v.ids(ents), dtype=np.int32)
+        t_ids, t_cnt = _merge_ids(v.ids(counts), list(counts.values()))
+        e_keys = list(ents)
+        e_raw = v.ids(e_keys)
+        e_ids, e_cnt = _merge_ids(e_raw, list(ents.values()))
         if update_df:
             v.n_docs += 1
             if len(t_ids):
                 v.df[t_ids] += 1
             if len(e_ids):
                 v.df[e_ids] += 1
-            for key, i in zip(ents, e_ids):
-                if int(i) not in v.surface:
-                    v.surface[int(i)] = surf[key]
-        t_vals = 1.0 + np.log(np.asarray(list(counts.values()), dtype=np.float32)) if counts else _EMPTY_F
-        e_vals = 1.0 + np.log(np.asarray(list(ents.values()), dtype=np.float32)) if ents else _EMPTY_F
+            for key, i in zip(e_keys, e_raw):
+                if i not in v.surface:
+                    v.surface[i] = surf[key]
+        t_vals = 1.0 + np.log(t_cnt) if len(t_cnt) else _EMPTY_F
+        e_vals = 1.0 + np.log(e_cnt) if len(e_cnt) else _EMPTY_F
         t_ids, t_vals = self._top(t_ids, t_vals, cfg.article_terms)
         e_ids, e_vals = self._top(e_ids, e_vals, cfg.article_entities)
         label, is_title = _label_text(article)
-        label_ids = np.unique(np.asarray(v.ids(content_words(label), add=False), dtype=np.int32))
+        label_ids = np.unique(np.asarray(v.ids(content_words(label)), dtype=np.int32))
         return _Doc(
             id=article.id, t_ids=t_ids, t_vals=self._unit(t_vals), e_ids=e_ids, e_vals=self._unit(e_vals),
             emb=np.asarray(emb, dtype=np.float32), day=_days(article.published), outlet=article.outlet,
@@ -556,6 +558,7 @@ class StoryClusterer:
         g.emb += doc.emb.astype(g.emb.dtype)
         g.t_ids, g.t_vals = self._top(*_sparse_add(g.t_ids, g.t_vals, doc.t_ids, doc.t_vals), max_terms)
         g.e_ids, g.e_vals = self._top(*_sparse_add(g.e_ids, g.e_vals, doc.e_ids, doc.e_vals), max_ents)
+        g._cache = None
         if not math.isnan(doc.day):
             g.first = doc.day if math.isnan(g.first) else min(g.first, doc.day)
             g.last = doc.day if math.isnan(g.last) else max(g.last, doc.day)
@@ -600,7 +603,9 @@ class StoryClusterer:
         seen_words: set[str] = set()
         for i in order:
             eid = int(g.e_ids[i])
-            name = self.vocab.surface.get(eid) or self.vocab.terms[eid].lstrip("@")
+            name = self.vocab.surface.get(eid)
+            if not name:
+                continue
             low = name.lower()
             if low in seen_words:
                 continue
@@ -792,12 +797,14 @@ class StoryClusterer:
     def _merge(self, keep: _Group, gone: _Group) -> None:
         cfg = self.config
         keep_i, gone_i = keep.order, gone.order
+        gone_eids = gone.e_ids.copy()
         keep.article_ids += gone.article_ids
         keep.copy_ids += gone.copy_ids
         keep.n += gone.n
         keep.emb += gone.emb
         keep.t_ids, keep.t_vals = self._top(*_sparse_add(keep.t_ids, keep.t_vals, gone.t_ids, gone.t_vals), cfg.story_terms)
         keep.e_ids, keep.e_vals = self._top(*_sparse_add(keep.e_ids, keep.e_vals, gone.e_ids, gone.e_vals), cfg.story_entities)
+        keep._cache = None
         for d in (gone.first, gone.last):
             if not math.isnan(d):
                 keep.first = d if math.isnan(keep.first) else min(keep.first, d)
@@ -816,8 +823,9 @@ class StoryClusterer:
         gone.t_ids, gone.t_vals, gone.e_ids, gone.e_vals = _EMPTY_I, _EMPTY_F, _EMPTY_I, _EMPTY_F
         self.index.remove(gone_i)
         self.index.update(keep_i, keep.centroid())
-        for lst in self.postings.values():
-            if gone_i in lst:
+        for eid in gone_eids:  # only the postings the gone story can be in (its entities)
+            lst = self.postings.get(int(eid))
+            if lst and gone_i in lst:
                 lst.remove(gone_i)
                 if keep_i not in lst:
                     lst.append(keep_i)
@@ -907,18 +915,17 @@ class StoryClusterer:
     def global_bytes(self) -> bytes:
         v = self.vocab
         post_keys = sorted(self.postings)
-        post_lens = np.asarray([len(self.postings[k]) for k in post_keys], dtype=np.int64)
-        post = (np.concatenate([np.asarray(self.postings[k], dtype=np.int32) for k in post_keys])
-                if post_keys else np.zeros(0, dtype=np.int32))
+        lists = [self.postings[k] for k in post_keys]
+        post_lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        post = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=int(post_lens.sum()))
         surf_keys = sorted(v.surface)
         meta = {
-            "version": _STATE_VERSION, "dim": self.dim, "n_docs": v.n_docs, "aliases": self.aliases,
+            "version": _STATE_VERSION, "dim": self.dim, "bits": v.bits, "n_docs": v.n_docs, "aliases": self.aliases,
             "n_events": self.n_events, "stories": [s.id for s in self._groups], "alive": [s.alive for s in self._groups],
         }
         arrays = {
             "meta": _json_array(meta),
-            "terms": np.frombuffer("\n".join(v.terms).encode("utf-8"), dtype=np.uint8),
-            "df": v.df[: len(v.terms)].copy(),
+            "df_ids": (nz := np.flatnonzero(v.df).astype(np.uint32)), "df": v.df[nz],
             "surf_keys": np.asarray(surf_keys, dtype=np.int64),
             "surf": np.frombuffer("\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8),
             "post_keys": np.asarray(post_keys, dtype=np.int32), "post": post, "post_len": post_lens,
@@ -952,11 +959,9 @@ class StoryClusterer:
         if meta["dim"] != self.dim:
             raise ValueError(f"cluster state has {meta['dim']}-d embeddings; this embedder gives {self.dim}-d")
         v = self.vocab
-        raw = z["terms"].tobytes().decode("utf-8")
-        v.terms = raw.split("\n") if raw else []
-        v.index = {t: i for i, t in enumerate(v.terms)}
-        v.df = np.zeros(max(1024, len(v.terms) * 2), dtype=np.int32)
-        v.df[: len(v.terms)] = z["df"]
+        if meta["bits"] != v.bits:
+            raise ValueError(f"cluster state hashes terms into 2**{meta['bits']} buckets; config says 2**{v.bits}")
+        v.df[z["df_ids"]] = z["df"]
         v.n_docs = int(meta["n_docs"])
         sraw = z["surf"].tobytes().decode("utf-8")
         v.surface = dict(zip((int(k) for k in z["surf_keys"]), sraw.split("\n") if sraw else []))

@@ -114,6 +114,8 @@ class ClusterConfig:
     posting_per_entity: int = 5  # most recent stories taken per entity
     posting_cap: int = 64  # stories kept per entity posting list
     index_exact_max: int = 20_000  # exact numpy top-k up to this many stories, usearch HNSW beyond
+    entity_chars: int = 3000  # entities are taken from the headline and the first this-many characters (the lead)
+    hash_bits: int = 21  # terms and entities hashed into 2**hash_bits ids (fixed memory, no vocabulary)
     article_terms: int = 100  # sparse vector sizes (memory per story is bounded by these)
     article_entities: int = 30
     story_terms: int = 128
