@@ -64,20 +64,22 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
                 "text": _reflow(f.read_text(encoding="utf-8", errors="replace")), "outlet": f"Outlet {di % 4}",
                 "date": when.strftime("%Y-%m-%dT%H:%M"), "source": f"{cdir.name}/{f.name}", "_cluster": cdir.name, "_date": when,
             })
-    duc_idx = [i for i, r in enumerate(records) if r["_cluster"] != "seeds"]
+    duc_idx = [i for i, r in enumerate(records) if r["_cluster"] != "seeds"] or list(range(len(records)))
     planted_near: list[tuple[int, int]] = []
     if duc_idx:
-        picks = rng.sample(duc_idx, min(18, len(duc_idx)))
+        long_enough = [i for i in duc_idx if len(records[i]["text"].split()) >= 250] or duc_idx
+        picks = rng.sample(long_enough, min(18, len(long_enough)))
         for k, i in enumerate(picks[:15]):
             orig = records[i]
+            orig.setdefault("date", orig["_date"].strftime("%Y-%m-%dT%H:%M"))
             when = orig["_date"] + timedelta(hours=5)
-            copy = dict(orig, text=_perturb(orig["text"], rng, 3), outlet="Copycat Wire", date=when.strftime("%Y-%m-%dT%H:%M"),
+            copy = dict(orig, text=_perturb(orig["text"], rng, 2), outlet="Copycat Wire", date=when.strftime("%Y-%m-%dT%H:%M"),
                         source=orig["source"] + "#near", _date=when)
             records.append(copy)
             planted_near.append((i, len(records) - 1))
             if k < 4:  # a copy of the copy: a group of three, joined through the middle one
                 when2 = when + timedelta(hours=3)
-                records.append(dict(copy, text=_perturb(copy["text"], rng, 3), outlet="Echo News",
+                records.append(dict(copy, text=_perturb(copy["text"], rng, 2), outlet="Echo News",
                                     date=when2.strftime("%Y-%m-%dT%H:%M"), source=orig["source"] + "#near2", _date=when2))
                 planted_near.append((len(records) - 2, len(records) - 1))
         for i in picks[15:]:  # exact copies: same body, other outlet (same content id)
@@ -87,7 +89,7 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
     with path.open("w", encoding="utf-8") as fh:
         for i in order:
             fh.write(json.dumps({k: v for k, v in records[i].items() if not k.startswith("_")}) + "\n")
-    return {"records": len(records), "near": planted_near, "clusters": [records[i]["_cluster"] for i in order]}
+    return {"records": len(records), "near": planted_near, "order": order, "clusters": [records[i]["_cluster"] for i in order]}
 
 
 # ---------------------------------------------------------------------------------------------

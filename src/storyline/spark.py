@@ -684,7 +684,6 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
     cols = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
             "language", "url", "removed", "ord"]
     df = articles_df.select(*cols).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
-    n_windows = df.select(F.col("published")).rdd.map(lambda r: window_of(r.published, window_days)).distinct().count()
     keyed = df.rdd.map(lambda r: (window_of(r.published, window_days), r))
 
     def run(item: tuple[int, Iterable[Any]]) -> Iterator[tuple]:
@@ -702,7 +701,7 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
         for s in pieces:
             yield ("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False))
 
-    grouped = keyed.groupByKey(numPartitions=max(1, min(n_windows, 4 * spark.sparkContext.defaultParallelism)))
+    grouped = keyed.groupByKey(numPartitions=max(1, options.partitions or 2 * spark.sparkContext.defaultParallelism))
     schema = "kind string, window long, piece_id string, event_id string, article_id string, payload string"
     return spark.createDataFrame(grouped.flatMap(run), schema)
 
@@ -831,7 +830,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     rep.counts["articles"] = arts.count()
     raw.unpersist()
     rejs.write.mode(mode).parquet(f"{out}/rejections")
-    rep.counts["rejected"] = spark.read.parquet(f"{out}/rejections").count()
+    rep.counts["rejected"] = spark.read.parquet(f"{out}/rejections").count()  # from the Parquet footers
     cleaned.unpersist()
     lap("clean")
 
@@ -894,8 +893,9 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         res = spark.read.parquet(f"{out}/story_pieces")
         lap("stories-per-window")
         assign = res.where("kind = 'a'").select("window", "piece_id", "event_id", F.col("article_id").alias("id"))
-        pieces = [_story_from_json(r.payload) for r in res.where("kind = 's'").select("payload").collect()]
-        window_of_piece = {r.piece_id: int(r.window) for r in res.where("kind = 's'").select("piece_id", "window").collect()}
+        piece_rows = res.where("kind = 's'").select("piece_id", "window", "payload").collect()
+        pieces = [_story_from_json(r.payload) for r in piece_rows]
+        window_of_piece = {r.piece_id: int(r.window) for r in piece_rows}
         mapping = {p.id: p.id for p in pieces}
         if options.embeddings and len({w for w in window_of_piece.values()}) > 1:
             vecs = embeddings(arts, config)
