@@ -7,7 +7,9 @@ article bodies (../shared/data) and the example seeds, drawn per "topic" (one so
 cluster) into articles of 8-25 sentences, with dates over a year, 60 outlets, per-outlet furniture
 lines (learnt by the distributed count), and 3 % planted exact/near copies. Each measured run is a
 fresh process (``--worker``) with ``local[N]``; peak memory is the highest sum of resident memory over
-that process tree (driver Python + JVM + Python workers), sampled every 0.2 s from /proc.
+that process tree (driver Python + JVM + Python workers), sampled every 0.2 s from /proc, and CPU s is the
+CPU time that tree used (on a shared machine wall time depends on the other load; the 1-minute load
+average before each run is printed with it).
 
 Story clustering uses storyline.cluster.StoryClusterer when installed; otherwise (this branch before
 the merge) the test STAND-IN clusterer from tests/spark_corpus.py -- reported in the table.
@@ -47,11 +49,10 @@ def topics() -> list[list[str]]:
     if gt.exists():
         for v in json.loads(gt.read_text()).values():
             sents = _sentences(v.get("articleBody") or "")
-            if len(sents) >= 8:
-                out.append(sents)
+            out.append(sents)
     for p in sorted((ROOT / "examples" / "seeds").glob("*.txt")):
         out.append(_sentences(p.read_text()))
-    return [t for t in out if len(t) >= 5]
+    return [t for t in out if len(t) >= 40]  # big pools: two articles of a topic share a few sentences, not all
 
 
 def make_corpus(path: Path, n: int, seed: int = 1) -> None:
@@ -74,7 +75,7 @@ def make_corpus(path: Path, n: int, seed: int = 1) -> None:
             else:
                 t = rng.randrange(len(pool))
                 sents = pool[t]
-                k = min(len(sents), rng.randint(8, 25))
+                k = min(len(sents) // 4, rng.randint(8, 25))
                 body = rng.sample(sents, k)
                 outlet = outlets[(t * 7 + rng.randrange(5)) % len(outlets)]
                 day = start + timedelta(days=(t * 11 + rng.randrange(21)) % 365, minutes=rng.randrange(1440))
@@ -116,43 +117,53 @@ def worker(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps({"startup_s": t1 - t0, "run_s": t2 - t1, "counts": rep.counts, "seconds": rep.seconds, "clusterer": label}))
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (from /proc)."""
+def _tree(pid: int) -> dict[int, tuple[int, float]]:
+    """{pid: (resident bytes, cpu seconds)} for a process and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    info: dict[int, tuple[int, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    page = os.sysconf("SC_PAGE_SIZE")
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             with open(f"/proc/{d}/stat") as fh:
-                st = fh.read()
-            ppid = int(st.rsplit(")", 1)[1].split()[1])
+                fields = fh.read().rsplit(")", 1)[1].split()
             with open(f"/proc/{d}/statm") as fh:
-                rss[int(d)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            children.setdefault(ppid, []).append(int(d))
+                rss = int(fh.read().split()[1]) * page
+            children.setdefault(int(fields[1]), []).append(int(d))
+            info[int(d)] = (rss, (int(fields[11]) + int(fields[12])) / tick)
         except (OSError, ValueError, IndexError):
             continue
-    total, stack = 0, [pid]
+    out, stack = {}, [pid]
     while stack:
         p = stack.pop()
-        total += rss.get(p, 0)
+        if p in info:
+            out[p] = info[p]
         stack += children.get(p, [])
-    return total
+    return out
 
 
 def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict:
     cmd = [sys.executable, __file__, "--worker", "--input", str(input_path), "--output", str(out), "--cores-one", str(cores),
            "--driver-memory", driver_memory]
+    load0 = os.getloadavg()[0]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak = 0
+    cpu: dict[int, float] = {}
     while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
+        tree = _tree(proc.pid)
+        peak = max(peak, sum(r for r, _ in tree.values()))
+        for p, (_, c) in tree.items():
+            cpu[p] = max(cpu.get(p, 0.0), c)
         time.sleep(0.2)
     lines = [ln for ln in proc.stdout.read().splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
         return {"error": f"exit {proc.returncode}"}
     res = json.loads(lines[-1][len("RESULT "):])
     res["peak_mb"] = peak / 2**20
+    res["cpu_s"] = sum(cpu.values())  # CPU time of the whole tree (driver, JVM, Python workers), as last sampled
+    res["load_before"] = load0
     return res
 
 
@@ -189,12 +200,12 @@ def main() -> None:
             rows.append(res)
             print("# " + json.dumps(res), flush=True)
     print()
-    print(f"{'articles':>10} {'cores':>5} {'run s':>8} {'articles/s':>11} {'peak MB':>8} {'stories':>8} {'dup groups':>10}  clusterer")
+    print(f"{'articles':>10} {'cores':>5} {'run s':>8} {'articles/s':>11} {'CPU s':>8} {'peak MB':>8} {'load':>5} {'stories':>8} {'dup groups':>10}  clusterer")
     for r in rows:
         if "error" in r:
             print(f"{r['size']:>10,} {r['cores']:>5} failed: {r['error']}")
             continue
-        print(f"{r['size']:>10,} {r['cores']:>5} {r['run_s']:>8.1f} {r['articles_per_s']:>11.1f} {r['peak_mb']:>8.0f} "
+        print(f"{r['size']:>10,} {r['cores']:>5} {r['run_s']:>8.1f} {r['articles_per_s']:>11.1f} {r['cpu_s']:>8.0f} {r['peak_mb']:>8.0f} {r['load_before']:>5.1f} "
               f"{r['counts'].get('stories', 0):>8,} {r['counts'].get('duplicate_groups', 0):>10,}  {r['clusterer']}")
     by = {(r["size"], r["cores"]): r for r in rows if "run_s" in r}
     for n in sorted({r["size"] for r in rows}):

@@ -335,3 +335,20 @@ def test_import_roundtrip(run, tmp_path):
         assert s is not None and sorted(s.article_ids) == sorted(stories[0]["article_ids"])
     again = import_output(out, open_store(db))  # importing twice adds nothing
     assert again["articles"] == 0
+
+
+def test_cli_spark_run_on_a_folder_of_text_files(spark, tmp_path):
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    out = tmp_path / "seeds-out"
+    res = CliRunner().invoke(app, ["spark-run", str(SEEDS), str(out), "--master", "local[2]", "--partitions", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["counts"]["articles"] == 5 and summary["counts"]["rejected"] == 0
+    manifest = json.loads((out / "_storyline.json").read_text())
+    assert manifest["counts"] == summary["counts"]
+    titles = {r["title"] for r in _table(out, "articles")}
+    assert "Washington Asks Russia to Keep US Response on Security Guarantees Secret" in titles  # seeds README fact
+    assert spark.sparkContext._jsc is not None  # the CLI left the session it did not create running

@@ -362,8 +362,7 @@ class _FallbackSigner:
         from .text import shingles, words
 
         m = MinHash(num_perm=self.config.num_perm, seed=1)
-        for s in shingles(words(article.text), self.config.shingle_size):
-            m.update(s.encode("utf-8"))
+        m.update_batch([s.encode("utf-8") for s in shingles(words(article.text), self.config.shingle_size)])
         return np.asarray(m.hashvalues, dtype=np.uint64)
 
     def band_keys(self, signature: np.ndarray) -> list[bytes]:
