@@ -77,10 +77,12 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
                         source=orig["source"] + "#near", _date=when)
             records.append(copy)
             planted_near.append((i, len(records) - 1))
-            if k < 4:  # a copy of the copy: a group of three, joined through the middle one
-                when2 = when + timedelta(hours=3)
-                records.append(dict(copy, text=_perturb(copy["text"], rng, 2), outlet="Echo News",
-                                    date=when2.strftime("%Y-%m-%dT%H:%M"), source=orig["source"] + "#near2", _date=when2))
+            for depth in range(3 if k < 2 else 1 if k < 5 else 0):  # copies of copies: chains joined only through the middle
+                prev = records[-1]
+                when2 = prev["_date"] + timedelta(hours=3)
+                hop = len(prev["text"].split()) // 70  # each hop ~0.87 Jaccard, two hops below the 0.8 of a near-duplicate
+                records.append(dict(prev, text=_perturb(prev["text"], rng, hop), outlet=f"Echo News {depth}",
+                                    date=when2.strftime("%Y-%m-%dT%H:%M"), source=f"{orig['source']}#near{depth + 2}", _date=when2))
                 planted_near.append((len(records) - 2, len(records) - 1))
         for i in picks[15:]:  # exact copies: same body, other outlet (same content id)
             orig = records[i]

@@ -33,7 +33,6 @@ from storyline.spark import (  # noqa: E402
     _FallbackSigner,
     cluster_available,
     cluster_window,
-    connected_components,
     import_output,
     jaccard_estimate,
     link_windows,
@@ -187,30 +186,6 @@ def test_duplicate_groups_same_as_single_machine(run, single, corpus):
         assert (s["published"] or "") <= (t["published"] or "~")
 
 
-def test_connected_components_run_on_spark(spark):
-    rng = random.Random(3)
-    nodes = [f"n{i:03d}" for i in range(80)]
-    edges = [(nodes[i + 1], nodes[i]) for i in range(0, 5)]  # a chain: 5 rounds of propagation
-    edges += [(rng.choice(nodes[20:]), rng.choice(nodes[20:])) for _ in range(40)]
-    df = spark.createDataFrame(edges, "src string, dst string")
-    comp = {r.id: r.component for r in connected_components(df).collect()}
-    parent = {}
-
-    def find(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    expected = {n: find(n) for a, b in edges if a != b for n in (a, b)}
-    assert comp == expected
-    assert comp["n005"] == "n000"
-
-
 # ----------------------------------------------------------------------------- stories
 
 
@@ -337,18 +312,26 @@ def test_import_roundtrip(run, tmp_path):
     assert again["articles"] == 0
 
 
-def test_cli_spark_run_on_a_folder_of_text_files(spark, tmp_path):
+def test_cli_spark_run_passes_options_and_reports(spark, tmp_path, monkeypatch):
+    """The CLI wiring (the pipeline itself ran in the module fixture): options reach run_pipeline, the
+    session it did not create is left running, and the summary is printed."""
     from typer.testing import CliRunner
 
     from storyline.cli import app
 
-    out = tmp_path / "seeds-out"
-    res = CliRunner().invoke(app, ["spark-run", str(SEEDS), str(out), "--master", "local[2]", "--partitions", "2", "--json"])
+    seen = {}
+
+    def fake_run(session, inp, out, config, options):
+        seen.update(session=session, inp=inp, out=out, options=options)
+        return sl_spark.RunReport(output=out, counts={"articles": 5}, seconds={"total": 1.0}, backends={"reuse": "x"})
+
+    monkeypatch.setattr(sl_spark, "run_pipeline", fake_run)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(app, ["spark-run", str(SEEDS), str(out), "--master", "local[2]", "--format", "files",
+                                   "--window-days", "3", "--link-threshold", "0.8", "--partitions", "3", "--json"])
     assert res.exit_code == 0, res.output
-    summary = json.loads(res.stdout)
-    assert summary["counts"]["articles"] == 5 and summary["counts"]["rejected"] == 0
-    manifest = json.loads((out / "_storyline.json").read_text())
-    assert manifest["counts"] == summary["counts"]
-    titles = {r["title"] for r in _table(out, "articles")}
-    assert "Washington Asks Russia to Keep US Response on Security Guarantees Secret" in titles  # seeds README fact
-    assert spark.sparkContext._jsc is not None  # the CLI left the session it did not create running
+    assert json.loads(res.stdout)["counts"] == {"articles": 5}
+    assert seen["inp"] == str(SEEDS) and seen["session"] is spark
+    o = seen["options"]
+    assert (o.input_format, o.window_days, o.link_threshold, o.partitions) == ("files", 3.0, 0.8, 3)
+    assert spark.sparkContext._jsc is not None

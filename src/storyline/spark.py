@@ -237,8 +237,7 @@ def learn_furniture(raw_rdd, config: Config) -> FurnitureModel:
             if outlet:
                 yield (outlet, line), 1
 
-    counts = lines_rdd = raw_rdd.flatMap(lines).reduceByKey(lambda a, b: a + b)
-    del lines_rdd
+    counts = raw_rdd.flatMap(lines).reduceByKey(lambda a, b: a + b)
     kept = counts.filter(lambda kv: kv[1] >= k or kv[0][1] == "\x00docs").collect()
     model = FurnitureModel()
     for (outlet, line), n in kept:
