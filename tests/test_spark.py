@@ -32,6 +32,7 @@ from storyline.spark import (  # noqa: E402
     SparkOptions,
     _FallbackSigner,
     cluster_available,
+    candidate_pairs,
     cluster_window,
     import_output,
     jaccard_estimate,
@@ -184,6 +185,14 @@ def test_duplicate_groups_same_as_single_machine(run, single, corpus):
     for e in _table(out, "reuse_edges"):
         s, t = arts[e["source_id"]], arts[e["target_id"]]
         assert (s["published"] or "") <= (t["published"] or "~")
+
+
+def test_lsh_buckets_pair_members_and_chain_big_buckets(spark):
+    rows = [(f"a{i}", [b"big", b"own%d" % i]) for i in range(5)] + [("b0", [b"small"]), ("b1", [b"small"])]
+    df = spark.createDataFrame(rows, "id string, band_keys array<binary>")
+    pairs = {(r.a, r.b) for r in candidate_pairs(df, max_bucket=3).collect()}
+    assert pairs == {("a0", "a1"), ("a1", "a2"), ("a2", "a3"), ("a3", "a4"), ("b0", "b1")}
+    assert len({(r.a, r.b) for r in candidate_pairs(df).collect()}) == 10 + 1  # no cap: all pairs
 
 
 # ----------------------------------------------------------------------------- stories

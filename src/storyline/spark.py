@@ -68,6 +68,7 @@ class SparkOptions:
     link_threshold: float = 0.9  # cosine of story centroids above which pieces in neighbouring windows join
     link_span: int = 2  # how many windows back a story piece may link to
     max_cc_iterations: int = 60  # connected components: label propagation rounds at most
+    max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
     # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
     near_duplicate_jaccard: float = 0.8
     embeddings: bool = True  # compute article embeddings (needed to link windows)
@@ -115,6 +116,10 @@ def make_session(master: str | None = "local[2]", app_name: str = "storyline", c
         builder = builder.config(k, v)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
+    sc = spark.sparkContext
+    if sc.master.startswith("local") and not sc.getConf().contains("spark.sql.shuffle.partitions"):
+        # spark-submit --master local[N] without settings: 200 shuffle partitions would dominate a small run
+        spark.conf.set("spark.sql.shuffle.partitions", str(max(2, 2 * sc.defaultParallelism)))
     return spark
 
 
@@ -434,21 +439,36 @@ def signatures(articles_df, config: Config):
 
 
 def candidate_pairs(sigs_df, max_bucket: int = 0):
-    """LSH banding as a shuffle on band keys: (a, b) with a < b sharing at least one band."""
+    """LSH banding as a shuffle on band keys: (a, b) with a < b sharing at least one band.
+
+    A bucket larger than ``max_bucket`` (a template or a story copied thousands of times) would give a
+    quadratic number of pairs; its members are paired as a chain in id order instead (each with the
+    next), which keeps a group of copies connected with a linear number of comparisons.
+    """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     bands = sigs_df.select("id", F.explode("band_keys").alias("band"))
+    big = None
     if max_bucket:
-        sizes = bands.groupBy("band").count().where(F.col("count") <= max_bucket).select("band")
-        bands = bands.join(sizes, "band")
+        sized = bands.withColumn("_n", F.count("*").over(Window.partitionBy("band")))
+        big = sized.where(F.col("_n") > max_bucket).drop("_n")
+        bands = sized.where(F.col("_n") <= max_bucket).drop("_n")
     l = bands.alias("l")
     r = bands.alias("r")
-    return (
+    pairs = (
         l.join(r, F.col("l.band") == F.col("r.band"))
         .where(F.col("l.id") < F.col("r.id"))
         .select(F.col("l.id").alias("a"), F.col("r.id").alias("b"))
-        .distinct()
     )
+    if big is not None:
+        chain = (
+            big.withColumn("a", F.lag("id").over(Window.partitionBy("band").orderBy("id")))
+            .where(F.col("a").isNotNull())
+            .select("a", F.col("id").alias("b"))
+        )
+        pairs = pairs.unionByName(chain)
+    return pairs.distinct()
 
 
 def _order_key(d: dict[str, Any]) -> tuple:
@@ -835,7 +855,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     # 3. near-duplicates: signatures -> LSH shuffle -> verified edges -> components on Spark
     sigs = signatures(arts, config).persist(StorageLevel.MEMORY_AND_DISK)
     sigs.write.mode(mode).parquet(f"{out}/signatures")
-    pairs = candidate_pairs(sigs)
+    pairs = candidate_pairs(sigs, options.max_bucket)
     edges = verify_pairs(pairs, sigs, arts, config, options)
     edges.write.mode(mode).parquet(f"{out}/reuse_edges")
     edges = spark.read.parquet(f"{out}/reuse_edges")
