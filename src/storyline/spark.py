@@ -1,0 +1,1076 @@
+"""The batch pipeline on Apache Spark: the same stages as :class:`storyline.pipeline.Pipeline`, distributed.
+
+    read (JSONL | Parquet | folder of text/HTML)            -> raw documents (per partition)
+    furniture: distributed count of short lines per outlet  -> FurnitureModel (broadcast)
+    clean (per partition, the same Cleaner)                  -> articles (deduplicated by content id)
+    MinHash signatures (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs -> verified edges
+    connected components (min-label propagation with DataFrame joins, on Spark) -> duplicate groups
+    embeddings (per partition, model loaded once per executor process)
+    stories: the online clusterer per time window (shuffle on the window, one clusterer each), then windows
+             linked by story centroids across neighbouring windows (union-find on the story table)
+    -> Parquet tables under OUTPUT: articles, rejections, signatures, reuse_edges, duplicate_groups,
+       stories, events, story_articles, and ``_storyline.json`` (settings, counts, which back-ends ran)
+
+Every per-record function is the single-machine one (``storyline.ingest``, ``storyline.clean``,
+``storyline.reuse``, ``storyline.cluster``); this module only distributes them.
+
+Run: ``storyline spark-run INPUT OUTPUT --master local[2]``, or
+``spark-submit scripts/spark_submit.py INPUT OUTPUT`` (same arguments as ``python -m storyline.spark``).
+Load the result into a store with ``storyline import OUTPUT --db news.db``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .clean import Cleaner, FurnitureModel
+from .config import Config
+from .model import (
+    Article,
+    Event,
+    RawDocument,
+    Rejection,
+    ReuseEdge,
+    Story,
+    article_from_dict,
+    event_from_dict,
+    reuse_edge_from_dict,
+    to_dict,
+)
+
+MANIFEST = "_storyline.json"
+TABLES = ("articles", "rejections", "signatures", "reuse_edges", "duplicate_groups", "stories", "events", "story_articles")
+DUPLICATE_RELATIONS = ("exact-duplicate", "near-duplicate")
+
+
+@dataclass
+class SparkOptions:
+    """Settings of the distributed run (the stages' own settings stay in :class:`Config`)."""
+
+    input_format: str = "auto"  # auto | jsonl | parquet | files
+    partitions: int = 0  # articles are repartitioned to this many partitions (0: 2 x default parallelism)
+    window_days: float = 7.0  # stories are clustered per time window of this many days, in parallel
+    link_threshold: float = 0.9  # cosine of story centroids above which pieces in neighbouring windows join
+    link_span: int = 2  # how many windows back a story piece may link to
+    max_cc_iterations: int = 60  # connected components: label propagation rounds at most
+    max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
+    # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
+    near_duplicate_jaccard: float = 0.8
+    embeddings: bool = True  # compute article embeddings (needed to link windows)
+    stories: bool = True  # run story clustering
+
+
+# --------------------------------------------------------------------------- session
+
+
+def _package_root() -> str:
+    return str(Path(__file__).resolve().parents[1])
+
+
+def make_session(master: str | None = "local[2]", app_name: str = "storyline", conf: dict[str, str] | None = None):
+    """A SparkSession with the settings Storyline needs.
+
+    On ``local[...]`` masters the executors' Python is this interpreter and this package's
+    folder is put on their path, so workers import exactly the driver's code. On a cluster,
+    ship the package as a wheel (see docs/spark.md).
+    """
+    from pyspark.sql import SparkSession
+
+    is_local = bool(master) and master.startswith("local")
+    if is_local:
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        root = _package_root()
+        paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if root not in paths:
+            os.environ["PYTHONPATH"] = os.pathsep.join([root] + paths)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    builder = SparkSession.builder.appName(app_name)
+    if master:
+        builder = builder.master(master)
+    defaults = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.executorEnv.HF_HUB_OFFLINE": "1",
+        "spark.executorEnv.TRANSFORMERS_OFFLINE": "1",
+        "spark.executorEnv.TOKENIZERS_PARALLELISM": "false",
+    }
+    if is_local:
+        defaults.update({"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "2g"})
+    for k, v in {**defaults, **(conf or {})}.items():
+        builder = builder.config(k, v)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    sc = spark.sparkContext
+    if sc.master.startswith("local") and not sc.getConf().contains("spark.sql.shuffle.partitions"):
+        # spark-submit --master local[N] without settings: 200 shuffle partitions would dominate a small run
+        spark.conf.set("spark.sql.shuffle.partitions", str(max(2, 2 * sc.defaultParallelism)))
+    return spark
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _detect_format(path: str) -> str:
+    low = path.lower().rstrip("/")
+    if low.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
+        return "jsonl"
+    if low.endswith(".parquet"):
+        return "parquet"
+    p = Path(path)
+    if "://" not in path and p.is_dir():
+        names = [f.name.lower() for f in p.rglob("*") if f.is_file() and not f.name.startswith((".", "_"))]
+        if names and all(n.endswith(".parquet") for n in names):
+            return "parquet"
+        if names and all(n.endswith((".jsonl", ".ndjson")) for n in names):
+            return "jsonl"
+    return "files"
+
+
+def _raw_from_file(path: str, data: bytes, ingest_cfg) -> RawDocument | Rejection:
+    """A whole file's bytes -> document, with the readers' decoding (storyline.ingest)."""
+    from .ingest import HTML_EXT, DecodeError, _doc_from_text, decode_bytes
+
+    if not data:
+        return Rejection(path, "empty file")
+    if len(data) > ingest_cfg.max_bytes:
+        return Rejection(path, f"file too large ({len(data) / 1e6:,.1f} MB > limit {ingest_cfg.max_bytes / 1e6:,.1f} MB)")
+    try:
+        text = decode_bytes(data)
+    except DecodeError as exc:
+        return Rejection(path, str(exc))
+    if not text.strip():
+        return Rejection(path, "empty file (only whitespace)")
+    suffix = os.path.splitext(path)[1].lower()
+    return _doc_from_text(path, text, True if suffix in HTML_EXT else None)
+
+
+def read_raw(spark, path: str, config: Config, input_format: str = "auto"):
+    """RDD of ``(ord, RawDocument | Rejection)``; ``ord`` is the input order (the single-machine ingest order)."""
+    from pyspark.sql import functions as F
+
+    from .ingest import parse_jsonl_record
+
+    fmt = _detect_format(path) if input_format == "auto" else input_format
+    ingest_cfg = config.ingest
+    if fmt == "jsonl":
+        df = spark.read.text(path).withColumn("file", F.input_file_name()).withColumn("ord", F.monotonically_increasing_id())
+
+        def parse(rows: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+            for r in rows:
+                if not r.value.strip():
+                    continue
+                yield r.ord, parse_jsonl_record(f"{r.file}#{r.ord}", r.value)
+
+        return df.rdd.mapPartitions(parse)
+    if fmt == "parquet":
+        df = spark.read.parquet(path).withColumn("ord", F.monotonically_increasing_id())
+        keep = [c for c in ("text", "html", "url", "title", "date", "outlet", "author", "source") if c in df.columns]
+        df = df.select(*[F.col(c).cast("string") for c in keep], "ord")
+
+        def parse_rows(rows: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+            for r in rows:
+                d = {k: v for k, v in r.asDict().items() if k != "ord" and v is not None}
+                yield r.ord, parse_jsonl_record(d.get("source") or f"{path}#{r.ord}", json.dumps(d))
+
+        return df.rdd.mapPartitions(parse_rows)
+    if fmt != "files":
+        raise ValueError(f"unknown input format {fmt!r} (use auto, jsonl, parquet or files)")
+    exts = tuple(ingest_cfg.extensions)
+    df = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(path).select("path", "content")
+
+    def wanted(p: str) -> bool:
+        name = p.rsplit("/", 1)[-1]
+        suffix = os.path.splitext(name)[1].lower()
+        return not name.startswith((".", "_")) and (suffix in exts or suffix == "")
+
+    def parse_files(rows: Iterable[Any]) -> Iterator[tuple[str, Any]]:
+        for r in rows:
+            p = r.path[len("file:"):] if r.path.startswith("file:") else r.path
+            if not wanted(p):
+                continue
+            if os.path.splitext(p)[1].lower() in (".jsonl", ".ndjson"):
+                text = bytes(r.content).decode("utf-8", errors="replace")
+                for i, line in enumerate(text.splitlines(), start=1):
+                    if line.strip():
+                        yield (p, i), parse_jsonl_record(f"{p}:{i}", line)
+                continue
+            yield (p, 0), _raw_from_file(p, bytes(r.content), ingest_cfg)
+
+    # input order = sorted paths (what the single-machine reader does), as a number
+    return df.rdd.mapPartitions(parse_files).sortByKey().zipWithIndex().map(lambda kv: (kv[1], kv[0][1]))
+
+
+# --------------------------------------------------------------------------- furniture + cleaning
+
+
+def learn_furniture(raw_rdd, config: Config) -> FurnitureModel:
+    """Corpus-level boilerplate learning as a distributed count of short normalised lines per document.
+
+    Same counts as ``Cleaner.fit`` over the whole corpus; only lines seen in at least
+    ``learn_min_docs`` documents come back to the driver (the others can never be furniture).
+    """
+    clean_cfg = config.clean
+    k = max(1, clean_cfg.learn_min_docs)
+
+    def lines(item: tuple[int, Any]) -> Iterator[tuple[tuple[str, str], int]]:
+        raw = item[1]
+        if not isinstance(raw, RawDocument):
+            return
+        cand = Cleaner(clean_cfg)._candidate_lines(raw)
+        if not cand:
+            return
+        yield ("", "\x00docs"), 1
+        outlet = raw.meta.get("outlet")
+        for line in cand:
+            yield ("", line), 1
+            if outlet:
+                yield (outlet, line), 1
+
+    counts = raw_rdd.flatMap(lines).reduceByKey(lambda a, b: a + b)
+    kept = counts.filter(lambda kv: kv[1] >= k or kv[0][1] == "\x00docs").collect()
+    model = FurnitureModel()
+    for (outlet, line), n in kept:
+        if line == "\x00docs":
+            model.docs = n
+        elif outlet:
+            model.outlet_line_docs[outlet][line] = n
+        else:
+            model.line_docs[line] = n
+    return model
+
+
+_CLEANERS: dict[Any, Cleaner] = {}
+
+
+def _cleaner(config_json: str, furniture_bytes: bytes) -> Cleaner:
+    key = (config_json, hashlib.sha1(furniture_bytes).hexdigest())
+    if key not in _CLEANERS:
+        _CLEANERS.clear()
+        cfg = Config.from_json(config_json)
+        _CLEANERS[key] = Cleaner(cfg.clean, FurnitureModel.from_bytes(furniture_bytes))
+    return _CLEANERS[key]
+
+
+def article_row(a: Article, ord_: int) -> dict[str, Any]:
+    d = to_dict(a)
+    d.pop("seq", None)
+    d.pop("ingested_at", None)
+    d["word_count"] = a.word_count
+    d["ord"] = int(ord_)
+    return d
+
+
+def row_article(row: Any) -> Article:
+    d = row.asDict(recursive=True) if hasattr(row, "asDict") else dict(row)
+    keep = {k: d.get(k) for k in ("id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published",
+                                    "date_precision", "language", "url", "removed")}
+    keep["paragraphs"] = list(keep["paragraphs"] or [])
+    keep["removed"] = [dict(r) for r in keep["removed"] or []]
+    return article_from_dict(keep)
+
+
+def _schemas():
+    from pyspark.sql import types as T
+
+    removed = T.ArrayType(T.StructType([
+        T.StructField("text", T.StringType()), T.StructField("reason", T.StringType()),
+        T.StructField("position", T.IntegerType()),
+    ]))
+    article = T.StructType([
+        T.StructField("id", T.StringType(), False), T.StructField("source", T.StringType()),
+        T.StructField("paragraphs", T.ArrayType(T.StringType())), T.StructField("title", T.StringType()),
+        T.StructField("outlet", T.StringType()), T.StructField("author", T.StringType()),
+        T.StructField("dateline", T.StringType()), T.StructField("published", T.StringType()),
+        T.StructField("date_precision", T.StringType()), T.StructField("language", T.StringType()),
+        T.StructField("url", T.StringType()), T.StructField("removed", removed),
+        T.StructField("word_count", T.IntegerType()), T.StructField("ord", T.LongType()),
+    ])
+    rejection = T.StructType([T.StructField("source", T.StringType()), T.StructField("reason", T.StringType())])
+    return article, rejection
+
+
+def clean_partitions(raw_rdd, config: Config, furniture: FurnitureModel):
+    """Per partition: the single-machine Cleaner with the broadcast furniture model. -> (articles DF, rejections DF)."""
+    sc = raw_rdd.context
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    b_furniture = sc.broadcast(furniture.to_bytes())
+    config_json = config.to_json()
+
+    def clean(items: Iterable[tuple[int, Any]]) -> Iterator[tuple[str, Any]]:
+        cleaner = _cleaner(config_json, b_furniture.value)
+        for ord_, raw in items:
+            out = raw if isinstance(raw, Rejection) else cleaner.transform(raw)
+            if isinstance(out, Rejection):
+                yield "r", (out.source, out.reason)
+            else:
+                yield "a", article_row(out, ord_)
+
+    cleaned = raw_rdd.mapPartitions(clean).persist()
+    art_schema, rej_schema = _schemas()
+    names = art_schema.names
+    arts = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "a").map(lambda kv: tuple(kv[1].get(n) for n in names)), art_schema)
+    rejs = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "r").map(lambda kv: kv[1]), rej_schema)
+    return arts, rejs, cleaned
+
+
+def dedup_articles(arts):
+    """One row per content id (the first in input order wins, as in the single-machine ingest);
+    the other sources of the same body are kept in ``also_sources``."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    w = Window.partitionBy("id").orderBy("ord")
+    ranked = arts.withColumn("_rank", F.row_number().over(w))
+    others = ranked.where("_rank > 1").groupBy("id").agg(F.sort_array(F.collect_list("source")).alias("also_sources"))
+    return ranked.where("_rank = 1").drop("_rank").join(others, "id", "left")
+
+
+# --------------------------------------------------------------------------- copies: MinHash, LSH, components
+
+
+class _FallbackSigner:
+    """MinHash signatures and LSH band keys with datasketch, using ReuseConfig's parameters.
+
+    TODO(merge): storyline.reuse is written on another branch; once it is merged this class
+    is no longer used (``make_signer`` returns ``ReuseDetector``), so signatures and band keys are
+    exactly the store's and the single-machine stage's.
+    """
+
+    def __init__(self, config):
+        from datasketch.lsh import _optimal_param
+
+        self.config = config
+        self.bands, self.rows = _optimal_param(config.lsh_threshold, config.num_perm, 0.5, 0.5)
+
+    def signature(self, article: Article) -> np.ndarray:
+        from datasketch import MinHash
+
+        from .text import shingles, words
+
+        m = MinHash(num_perm=self.config.num_perm, seed=1)
+        m.update_batch([s.encode("utf-8") for s in shingles(words(article.text), self.config.shingle_size)])
+        return np.asarray(m.hashvalues, dtype=np.uint64)
+
+    def band_keys(self, signature: np.ndarray) -> list[bytes]:
+        sig = np.asarray(signature, dtype=np.uint64)
+        out = []
+        for b in range(self.bands):
+            chunk = sig[b * self.rows : (b + 1) * self.rows]
+            out.append(b.to_bytes(2, "big") + hashlib.blake2b(chunk.tobytes(), digest_size=12).digest())
+        return out
+
+
+def reuse_available() -> bool:
+    try:
+        from .reuse import ReuseDetector  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+_SIGNERS: dict[str, Any] = {}
+
+
+def make_signer(config_json: str, embedder: bool = False) -> Any:
+    """ReuseDetector when storyline.reuse is installed, else the datasketch fallback (one per process)."""
+    key = f"{config_json}|{embedder}"
+    if key not in _SIGNERS:
+        cfg = Config.from_json(config_json)
+        if reuse_available():
+            from .reuse import ReuseDetector
+
+            emb = None
+            if embedder:
+                from .embed import get_embedder
+
+                emb = get_embedder(cfg.embed)
+            _SIGNERS[key] = ReuseDetector(cfg.reuse, emb)
+        else:
+            _SIGNERS[key] = _FallbackSigner(cfg.reuse)
+    return _SIGNERS[key]
+
+
+def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
+    a = np.asarray(a)
+    b = np.asarray(b)
+    return float(np.mean(a == b)) if len(a) else 0.0
+
+
+def signatures(articles_df, config: Config):
+    """(id, signature: array<long> (uint64 bits), band_keys: array<binary>) per partition."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+
+    spark = SparkSession.builder.getOrCreate()
+    config_json = config.to_json()
+
+    def sign(rows: Iterable[Any]) -> Iterator[tuple[str, list[int], list[bytes]]]:
+        signer = make_signer(config_json)
+        for r in rows:
+            a = row_article(r)
+            sig = np.asarray(signer.signature(a), dtype=np.uint64)
+            keys = [bytes(k) for k in signer.band_keys(sig)]
+            yield a.id, sig.view(np.int64).tolist(), keys
+
+    schema = T.StructType([
+        T.StructField("id", T.StringType(), False),
+        T.StructField("signature", T.ArrayType(T.LongType())),
+        T.StructField("band_keys", T.ArrayType(T.BinaryType())),
+    ])
+    return spark.createDataFrame(articles_df.rdd.mapPartitions(sign), schema)
+
+
+def candidate_pairs(sigs_df, max_bucket: int = 0):
+    """LSH banding as a shuffle on band keys: (a, b) with a < b sharing at least one band.
+
+    A bucket larger than ``max_bucket`` (a template or a story copied thousands of times) would give a
+    quadratic number of pairs; its members are paired as a chain in id order instead (each with the
+    next), which keeps a group of copies connected with a linear number of comparisons.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    bands = sigs_df.select("id", F.explode("band_keys").alias("band"))
+    big = None
+    if max_bucket:
+        sized = bands.withColumn("_n", F.count("*").over(Window.partitionBy("band")))
+        big = sized.where(F.col("_n") > max_bucket).drop("_n")
+        bands = sized.where(F.col("_n") <= max_bucket).drop("_n")
+    l = bands.alias("l")
+    r = bands.alias("r")
+    pairs = (
+        l.join(r, F.col("l.band") == F.col("r.band"))
+        .where(F.col("l.id") < F.col("r.id"))
+        .select(F.col("l.id").alias("a"), F.col("r.id").alias("b"))
+    )
+    if big is not None:
+        chain = (
+            big.withColumn("a", F.lag("id").over(Window.partitionBy("band").orderBy("id")))
+            .where(F.col("a").isNotNull())
+            .select("a", F.col("id").alias("b"))
+        )
+        pairs = pairs.unionByName(chain)
+    return pairs.distinct()
+
+
+def _order_key(d: dict[str, Any]) -> tuple:
+    return (d.get("published") is None, d.get("published") or "", d.get("ord") or 0, d["id"])
+
+
+def verify_pairs(pairs_df, sigs_df, articles_df, config: Config, options: SparkOptions):
+    """Candidate pairs -> reuse edges (non-independent ones), source = the earlier article.
+
+    With storyline.reuse: ``ReuseDetector.compare`` on both articles (after a Jaccard pre-filter from
+    the signatures at the LSH threshold). Without it: the Jaccard estimate from the signatures
+    decides near-duplicates (``options.near_duplicate_jaccard``).
+    """
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    spark = SparkSession.builder.getOrCreate()
+    config_json = config.to_json()
+    use_detector = reuse_available()
+    threshold = options.near_duplicate_jaccard
+    s = sigs_df.select("id", "signature")
+    cols = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
+            "language", "url", "removed", "ord"]
+    art = articles_df.select(*cols) if use_detector else articles_df.select("id", "published", "ord")
+    joined = (
+        pairs_df.join(s.withColumnRenamed("id", "a").withColumnRenamed("signature", "sa"), "a")
+        .join(s.withColumnRenamed("id", "b").withColumnRenamed("signature", "sb"), "b")
+        .join(art.select(F.col("id").alias("a"), F.struct(*[F.col(c) for c in art.columns]).alias("A")), "a")
+        .join(art.select(F.col("id").alias("b"), F.struct(*[F.col(c) for c in art.columns]).alias("B")), "b")
+    )
+
+    def verify(rows: Iterable[Any]) -> Iterator[tuple]:
+        det = make_signer(config_json, embedder=True) if use_detector else None
+        lsh_t = Config.from_json(config_json).reuse.lsh_threshold
+        for r in rows:
+            j = jaccard_estimate(np.asarray(r.sa), np.asarray(r.sb))
+            A, B = r.A.asDict(recursive=True), r.B.asDict(recursive=True)
+            first, second = (A, B) if _order_key(A) <= _order_key(B) else (B, A)
+            if det is not None:
+                if j < lsh_t * 0.5:
+                    continue
+                e = det.compare(row_article(first), row_article(second))
+                if e.relation == "independent":
+                    continue
+            else:
+                if j < threshold:
+                    continue
+                e = ReuseEdge(
+                    source_id=first["id"], target_id=second["id"], relation="near-duplicate", confidence=round(j, 4),
+                    source_coverage=round(j, 4), target_coverage=round(j, 4),
+                    direction_rule="date" if first.get("published") != second.get("published") else "ingest-order",
+                    direction_confidence=0.5,
+                )
+            yield (e.source_id, e.target_id, e.relation, float(e.confidence), float(e.source_coverage),
+                   float(e.target_coverage), e.direction_rule, float(e.direction_confidence),
+                   json.dumps(to_dict(e.passages), ensure_ascii=False), round(j, 4))
+
+    schema = T.StructType([
+        T.StructField("source_id", T.StringType()), T.StructField("target_id", T.StringType()),
+        T.StructField("relation", T.StringType()), T.StructField("confidence", T.DoubleType()),
+        T.StructField("source_coverage", T.DoubleType()), T.StructField("target_coverage", T.DoubleType()),
+        T.StructField("direction_rule", T.StringType()), T.StructField("direction_confidence", T.DoubleType()),
+        T.StructField("passages", T.StringType()), T.StructField("jaccard", T.DoubleType()),
+    ])
+    return spark.createDataFrame(joined.rdd.mapPartitions(verify), schema)
+
+
+def connected_components(edges_df, max_iterations: int = 60):
+    """Connected components of an undirected graph given as (src, dst), computed on Spark.
+
+    Min-label propagation: every vertex starts with its own id as label; each round a vertex takes the
+    smallest label among itself and its neighbours (a DataFrame join + groupBy), until no label changes.
+    Lineage is cut each round with ``localCheckpoint``. Nothing is collected to the driver except the
+    number of changed labels. -> DataFrame (id, component) where component = the smallest id in it.
+    """
+    from pyspark.sql import functions as F
+
+    e = edges_df.select(F.col("src").alias("u"), F.col("dst").alias("v"))
+    e = e.union(e.select(F.col("v").alias("u"), F.col("u").alias("v"))).where("u != v").distinct().localCheckpoint()
+    labels = e.select(F.col("u").alias("id")).distinct().withColumn("label", F.col("id")).localCheckpoint()
+    for _ in range(max_iterations):
+        prop = (
+            e.join(labels.withColumnRenamed("id", "u"), "u")
+            .groupBy(F.col("v").alias("id"))
+            .agg(F.min("label").alias("nl"))
+        )
+        new = (
+            labels.join(prop, "id", "left")
+            .select("id", F.least("label", F.coalesce("nl", "label")).alias("label"), (F.col("nl") < F.col("label")).alias("ch"))
+            .localCheckpoint()
+        )
+        changed = new.where("ch").count()
+        labels = new.select("id", "label")
+        if changed == 0:
+            break
+    return labels.withColumnRenamed("label", "component")
+
+
+def duplicate_groups_df(edges_df, max_iterations: int = 60):
+    """(group_id, article_ids sorted, size) from exact/near-duplicate edges."""
+    from pyspark.sql import functions as F
+
+    dup = edges_df.where(F.col("relation").isin(*DUPLICATE_RELATIONS)).select(
+        F.col("source_id").alias("src"), F.col("target_id").alias("dst")
+    )
+    comp = connected_components(dup, max_iterations)
+    return comp.groupBy(F.col("component").alias("group_id")).agg(
+        F.sort_array(F.collect_list("id")).alias("article_ids"), F.count("*").alias("size")
+    )
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def embed_text(a: Article) -> str:
+    """What an article's vector is computed from (title + the first paragraphs)."""
+    body = a.text[:2000]
+    return f"{a.title}\n{body}" if a.title else body
+
+
+def embeddings(articles_df, config: Config):
+    """(id, vector array<float>) per partition; the model is loaded once per executor process
+    (``storyline.embed.get_embedder`` keeps it in a module-level cache of the Python worker)."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql import types as T
+
+    spark = SparkSession.builder.getOrCreate()
+    embed_json = json.dumps(asdict(config.embed))
+
+    def enc(rows: Iterable[Any]) -> Iterator[tuple[str, list[float]]]:
+        from .config import EmbedConfig
+        from .embed import get_embedder
+
+        embedder = get_embedder(EmbedConfig(**json.loads(embed_json)))
+        batch: list[Any] = []
+
+        def flush():
+            vecs = embedder.encode([embed_text(row_article(r)) for r in batch])
+            for r, v in zip(batch, vecs):
+                yield r.id, v.astype(np.float32).tolist()
+
+        for r in rows:
+            batch.append(r)
+            if len(batch) >= 512:
+                yield from flush()
+                batch = []
+        if batch:
+            yield from flush()
+
+    schema = T.StructType([T.StructField("id", T.StringType(), False), T.StructField("vector", T.ArrayType(T.FloatType()))])
+    return spark.createDataFrame(articles_df.rdd.mapPartitions(enc), schema)
+
+
+# --------------------------------------------------------------------------- stories per window
+
+
+ClustererFactory = Callable[[], Any]
+
+
+def cluster_available() -> bool:
+    try:
+        from .cluster import StoryClusterer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def default_clusterer(config_json: str) -> Any:
+    """The single-machine online clusterer (storyline.cluster.StoryClusterer) with the shared embedder."""
+    from .cluster import StoryClusterer
+    from .embed import get_embedder
+
+    cfg = Config.from_json(config_json)
+    return StoryClusterer(cfg.cluster, get_embedder(cfg.embed))
+
+
+def window_of(published: str | None, window_days: float) -> int:
+    """Window number of a date (days since 1970 // window_days); -1 for undated articles."""
+    if not published:
+        return -1
+    dt = datetime.fromisoformat(published)
+    days = (dt - datetime(1970, 1, 1, tzinfo=dt.tzinfo)).total_seconds() / 86400.0
+    return int(math.floor(days / window_days))
+
+
+def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str],
+                   factory: ClustererFactory) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
+    """Run one online clusterer over one window's articles in stream order (date, then input order).
+
+    -> (assignments (piece_id, event_id, article_id), story pieces). Piece and event ids are prefixed
+    with the window so that they are unique over the whole run.
+    """
+    clusterer = factory()
+    articles = sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
+    ids = {a.id for a in articles}
+    copies = {c: o for c, o in copies.items() if c in ids and o in ids}
+    clusterer.partial_fit(articles, copies)
+    prefix = f"w{window}-"
+    rows: list[tuple[str, str | None, str]] = []
+    pieces: list[Story] = []
+    for s in clusterer.stories():
+        if s.merged_into or not s.article_ids:
+            continue
+        sid = prefix + s.id
+        ev_of = {}
+        events = []
+        for ev in s.events:
+            eid = prefix + ev.id
+            events.append(Event(id=eid, story_id=sid, article_ids=list(ev.article_ids), title=ev.title, start=ev.start,
+                                end=ev.end, entities=list(ev.entities)))
+            for aid in ev.article_ids:
+                ev_of[aid] = eid
+        pieces.append(Story(id=sid, article_ids=list(s.article_ids), events=events, title=s.title, entities=list(s.entities),
+                            outlets=list(s.outlets), first_date=s.first_date, last_date=s.last_date))
+        rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
+    return rows, pieces
+
+
+def stories_per_window(articles_df, copies_df, config: Config, options: SparkOptions, factory: ClustererFactory):
+    """Group the articles by time window (a shuffle) and run one clusterer per window, windows in parallel.
+
+    -> DataFrame (kind, window, piece_id, event_id, article_id, payload): kind "a" = one article's
+    assignment, kind "s" = one story piece (payload = the Story as JSON).
+    """
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    spark = SparkSession.builder.getOrCreate()
+    window_days = options.window_days
+    cols = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
+            "language", "url", "removed", "ord"]
+    df = articles_df.select(*cols).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
+    keyed = df.rdd.map(lambda r: (window_of(r.published, window_days), r))
+
+    def run(item: tuple[int, Iterable[Any]]) -> Iterator[tuple]:
+        window, rows = item
+        arts, ords, copies = [], {}, {}
+        for r in rows:
+            a = row_article(r)
+            arts.append(a)
+            ords[a.id] = r.ord or 0
+            if r.copy_of:
+                copies[a.id] = r.copy_of
+        assigned, pieces = cluster_window(window, arts, ords, copies, factory)
+        for p, e, a in assigned:
+            yield ("a", window, p, e, a, None)
+        for s in pieces:
+            yield ("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False))
+
+    grouped = keyed.groupByKey(numPartitions=max(1, options.partitions or 2 * spark.sparkContext.defaultParallelism))
+    schema = "kind string, window long, piece_id string, event_id string, article_id string, payload string"
+    return spark.createDataFrame(grouped.flatMap(run), schema)
+
+
+def _piece_order(pid: str) -> tuple[int, str]:
+    w = pid[1:].split("-", 1)[0]
+    try:
+        return (int(w), pid)
+    except ValueError:
+        return (0, pid)
+
+
+def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float, span: int = 1) -> dict[str, str]:
+    """Join story pieces of neighbouring windows into stories, replaying the stream at the level of pieces.
+
+    ``centroids``: piece_id -> (window, sum of its articles' unit vectors). Windows are visited in time
+    order; a piece joins the story (built so far) whose centroid is most similar, if the cosine is at
+    least ``threshold`` and the story was last seen at most ``span`` windows before; else it starts a new
+    story. The story's centroid then absorbs the piece (weighted by its articles), as the online
+    clusterer's would. Undated pieces (window -1) come last and may join any story.
+    Runs on the driver over the story-piece table (one row per piece, not per article).
+    -> piece_id -> story id (the id of the story's first piece).
+    """
+    order = sorted(centroids, key=lambda p: (centroids[p][0] < 0, centroids[p][0], _piece_order(p)))
+    roots: list[str] = []
+    sums: list[np.ndarray] = []
+    first: list[int] = []
+    last: list[int] = []
+    out: dict[str, str] = {}
+    for pid in order:
+        w, vec = centroids[pid]
+        vec = np.asarray(vec, dtype=np.float64)
+        norm = np.linalg.norm(vec)
+        best = -1
+        if sums and norm > 0:
+            cand = [i for i in range(len(sums)) if w < 0 or (first[i] < w and last[i] >= w - span)]
+            if cand:
+                m = np.stack([sums[i] for i in cand])
+                sims = (m @ (vec / norm)) / np.maximum(np.linalg.norm(m, axis=1), 1e-12)
+                j = int(np.argmax(sims))
+                if sims[j] >= threshold:
+                    best = cand[j]
+        if best < 0:
+            roots.append(pid)
+            sums.append(vec.copy())
+            first.append(w)
+            last.append(w)
+            best = len(roots) - 1
+        else:
+            sums[best] += vec
+            last[best] = max(last[best], w)
+        out[pid] = roots[best]
+    return out
+
+
+def merge_pieces(pieces: list[Story], mapping: dict[str, str]) -> list[Story]:
+    """Story pieces -> one Story per linked group (events kept, re-pointed to the story)."""
+    groups: dict[str, list[Story]] = defaultdict(list)
+    for p in pieces:
+        groups[mapping.get(p.id, p.id)].append(p)
+    out = []
+    for sid, ps in groups.items():
+        ps.sort(key=lambda p: _piece_order(p.id))
+        largest = max(ps, key=lambda p: len(p.article_ids))
+        ents: Counter = Counter()
+        outlets: list[str] = []
+        for p in ps:
+            ents.update(p.entities)
+            outlets += [o for o in p.outlets if o not in outlets]
+        events = []
+        for p in ps:
+            for e in p.events:
+                e.story_id = sid
+                events.append(e)
+        firsts = [p.first_date for p in ps if p.first_date]
+        lasts = [p.last_date for p in ps if p.last_date]
+        out.append(Story(
+            id=sid, article_ids=[a for p in ps for a in p.article_ids], events=events, title=largest.title,
+            entities=[e for e, _ in ents.most_common(20)], outlets=outlets,
+            first_date=min(firsts) if firsts else None, last_date=max(lasts) if lasts else None,
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- the whole run
+
+
+@dataclass
+class RunReport:
+    output: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    backends: dict[str, str] = field(default_factory=dict)
+
+
+def run_pipeline(spark, input_path: str, output: str, config: Config | None = None, options: SparkOptions | None = None,
+                 clusterer_factory: ClustererFactory | None = None, mode: str = "overwrite") -> RunReport:
+    """The whole batch pipeline; writes the Parquet tables and the manifest under ``output``."""
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    config = config or Config()
+    options = options or SparkOptions()
+    rep = RunReport(output=output)
+    t0 = time.perf_counter()
+    clock = [t0]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        rep.seconds[name] = round(now - clock[0], 2)
+        clock[0] = now
+
+    parts = options.partitions or 2 * spark.sparkContext.defaultParallelism
+    out = output.rstrip("/")
+
+    # 1. read + learn furniture (one pass over the raw documents, kept for the cleaning pass)
+    raw = read_raw(spark, input_path, config, options.input_format).repartition(parts).persist(StorageLevel.MEMORY_AND_DISK)
+    furniture = learn_furniture(raw, config)
+    lap("read+furniture")
+
+    # 2. clean per partition, dedup by content id
+    arts, rejs, cleaned = clean_partitions(raw, config, furniture)
+    arts = dedup_articles(arts).persist(StorageLevel.MEMORY_AND_DISK)
+    rep.counts["articles"] = arts.count()
+    raw.unpersist()
+    rejs.write.mode(mode).parquet(f"{out}/rejections")
+    rep.counts["rejected"] = spark.read.parquet(f"{out}/rejections").count()  # from the Parquet footers
+    cleaned.unpersist()
+    lap("clean")
+
+    # 3. near-duplicates: signatures -> LSH shuffle -> verified edges -> components on Spark
+    sigs = signatures(arts, config).persist(StorageLevel.MEMORY_AND_DISK)
+    sigs.write.mode(mode).parquet(f"{out}/signatures")
+    pairs = candidate_pairs(sigs, options.max_bucket)
+    edges = verify_pairs(pairs, sigs, arts, config, options)
+    edges.write.mode(mode).parquet(f"{out}/reuse_edges")
+    edges = spark.read.parquet(f"{out}/reuse_edges")
+    rep.counts["reuse_edges"] = edges.count()
+    groups = duplicate_groups_df(edges, options.max_cc_iterations)
+    groups.write.mode(mode).parquet(f"{out}/duplicate_groups")
+    groups = spark.read.parquet(f"{out}/duplicate_groups")
+    rep.counts["duplicate_groups"] = groups.count()
+    sigs.unpersist()
+    rep.backends["reuse"] = "storyline.reuse.ReuseDetector" if reuse_available() else "datasketch fallback (storyline.reuse absent)"
+    lap("near-duplicates")
+
+    # articles table, with the duplicate group of each member
+    member = groups.select("group_id", F.explode("article_ids").alias("id"))
+    arts.join(member, "id", "left").orderBy("ord").write.mode(mode).parquet(f"{out}/articles")
+
+    # 4. stories: per window in parallel, then windows linked by centroids
+    factory = clusterer_factory
+    if factory is None and options.stories and cluster_available():
+        factory = functools.partial(default_clusterer, config.to_json())
+    story_schema = T.StructType([
+        T.StructField("id", T.StringType()), T.StructField("title", T.StringType()),
+        T.StructField("article_ids", T.ArrayType(T.StringType())), T.StructField("event_ids", T.ArrayType(T.StringType())),
+        T.StructField("entities", T.ArrayType(T.StringType())), T.StructField("outlets", T.ArrayType(T.StringType())),
+        T.StructField("first_date", T.StringType()), T.StructField("last_date", T.StringType()),
+        T.StructField("size", T.LongType()), T.StructField("pieces", T.ArrayType(T.StringType())),
+    ])
+    event_schema = T.StructType([
+        T.StructField("id", T.StringType()), T.StructField("story_id", T.StringType()),
+        T.StructField("article_ids", T.ArrayType(T.StringType())), T.StructField("title", T.StringType()),
+        T.StructField("start", T.StringType()), T.StructField("end", T.StringType()),
+        T.StructField("entities", T.ArrayType(T.StringType())),
+    ])
+    sa_schema = "story_id string, event_id string, article_id string, window long"
+    if factory is None or not options.stories:
+        rep.backends["cluster"] = "skipped (storyline.cluster absent)" if options.stories else "skipped"
+        spark.createDataFrame([], story_schema).write.mode(mode).parquet(f"{out}/stories")
+        spark.createDataFrame([], event_schema).write.mode(mode).parquet(f"{out}/events")
+        spark.createDataFrame([], sa_schema).write.mode(mode).parquet(f"{out}/story_articles")
+        rep.counts["stories"] = 0
+    else:
+        rep.backends["cluster"] = getattr(factory, "__qualname__", None) or getattr(getattr(factory, "func", None), "__qualname__", "") or repr(factory)
+        # copies: a duplicate's original = the earliest member of its group (by date, then input order)
+        first = (
+            member.join(arts.select("id", "published", "ord"), "id")
+            .withColumn("_r", F.row_number().over(
+                Window.partitionBy("group_id").orderBy(F.col("published").asc_nulls_last(), "ord", "id")))
+        )
+        originals = first.where("_r = 1").select("group_id", F.col("id").alias("original"))
+        copies = first.where("_r > 1").join(originals, "group_id").select("id", "original")
+        res = stories_per_window(arts, copies, config, options, factory)
+        res.write.mode(mode).parquet(f"{out}/story_pieces")
+        res = spark.read.parquet(f"{out}/story_pieces")
+        lap("stories-per-window")
+        assign = res.where("kind = 'a'").select("window", "piece_id", "event_id", F.col("article_id").alias("id"))
+        piece_rows = res.where("kind = 's'").select("piece_id", "window", "payload").collect()
+        pieces = [_story_from_json(r.payload) for r in piece_rows]
+        window_of_piece = {r.piece_id: int(r.window) for r in piece_rows}
+        mapping = {p.id: p.id for p in pieces}
+        if options.embeddings and len({w for w in window_of_piece.values()}) > 1:
+            vecs = embeddings(arts, config)
+            cent = (
+                assign.join(vecs, "id").rdd.map(lambda r: (r.piece_id, (np.asarray(r.vector, dtype=np.float64), 1)))
+                .reduceByKey(lambda x, y: (x[0] + y[0], x[1] + y[1]))
+                .mapValues(lambda t: t[0].astype(np.float32))
+                .collect()
+            )
+            centroids = {pid: (window_of_piece[pid], v) for pid, v in cent if pid in window_of_piece}
+            mapping.update(link_windows(centroids, options.link_threshold, options.link_span))
+        stories = merge_pieces(pieces, mapping)
+        lap("link-windows")
+        spark.createDataFrame(
+            [(s.id, s.title, s.article_ids, [e.id for e in s.events], s.entities, s.outlets, _iso(s.first_date),
+              _iso(s.last_date), len(s.article_ids), sorted({p for p, t in mapping.items() if t == s.id}, key=_piece_order))
+             for s in stories], story_schema,
+        ).write.mode(mode).parquet(f"{out}/stories")
+        spark.createDataFrame(
+            [(e.id, e.story_id, e.article_ids, e.title, _iso(e.start), _iso(e.end), e.entities) for s in stories for e in s.events],
+            event_schema,
+        ).write.mode(mode).parquet(f"{out}/events")
+        map_df = spark.createDataFrame(list(mapping.items()), "piece_id string, story_id string")
+        assign.join(F.broadcast(map_df), "piece_id").select("story_id", "event_id", F.col("id").alias("article_id"), "window") \
+            .write.mode(mode).parquet(f"{out}/story_articles")
+        rep.counts["stories"] = len(stories)
+        rep.counts["story_pieces"] = len(pieces)
+        rep.counts["windows"] = len(set(window_of_piece.values()))
+    arts.unpersist()
+    lap("write")
+    rep.seconds["total"] = round(time.perf_counter() - t0, 2)
+    manifest = {
+        "version": 1, "config": json.loads(config.to_json()), "options": asdict(options), "counts": rep.counts,
+        "seconds": rep.seconds, "backends": rep.backends, "tables": list(TABLES),
+        "furniture": {"docs": furniture.docs, "lines": len(furniture.line_docs)},
+    }
+    _write_text(spark, f"{out}/{MANIFEST}", json.dumps(manifest, indent=2))
+    return rep
+
+
+def _story_from_json(js: str) -> Story:
+    from .model import story_from_dict
+
+    return story_from_dict(json.loads(js))
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _write_text(spark, path: str, text: str) -> None:
+    """A small file next to the tables: local paths directly, other URIs through Hadoop's FileSystem."""
+    if "://" not in path or path.startswith("file://"):
+        p = Path(path[len("file://"):] if path.startswith("file://") else path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+        return
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    fs = hpath.getFileSystem(conf)
+    stream = fs.create(hpath, True)
+    stream.write(bytearray(text.encode("utf-8")))
+    stream.close()
+
+
+# --------------------------------------------------------------------------- import into a store
+
+
+def _read_table(output: str, name: str):
+    import pyarrow.parquet as pq
+
+    path = Path(output) / name
+    if not path.exists():
+        return None
+    return pq.read_table(str(path)).to_pylist()
+
+
+def import_output(output: str | os.PathLike[str], store, batch: int = 1000) -> dict[str, int]:
+    """Load a spark-run's Parquet tables into a store: articles (in date, then input order), reuse edges,
+    MinHash signatures (when they came from storyline.reuse, so later ingests find copies of them), stories."""
+    output = str(output)
+    manifest_path = Path(output) / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    if store.load_config() is None and manifest.get("config"):
+        store.save_config(Config.from_dict(manifest["config"]))
+    counts = {"articles": 0, "edges": 0, "stories": 0, "signatures": 0}
+    rows = _read_table(output, "articles") or []
+    rows.sort(key=_order_key)
+    for i in range(0, len(rows), batch):
+        with store.transaction():
+            for r in rows[i : i + batch]:
+                if store.put_article(row_article(r)):
+                    counts["articles"] += 1
+    if str(manifest.get("backends", {}).get("reuse", "")).startswith("storyline.reuse"):
+        sig_rows = _read_table(output, "signatures") or []
+        with store.transaction():
+            for r in sig_rows:
+                store.put_minhash(r["id"], np.asarray(r["signature"], dtype=np.int64).view(np.uint64), list(r["band_keys"]))
+                counts["signatures"] += 1
+    edge_rows = _read_table(output, "reuse_edges") or []
+    edges = []
+    for r in edge_rows:
+        d = {k: r[k] for k in ("source_id", "target_id", "relation", "confidence", "source_coverage", "target_coverage",
+                               "direction_rule", "direction_confidence")}
+        d["passages"] = json.loads(r.get("passages") or "[]")
+        edges.append(reuse_edge_from_dict(d))
+    if edges:
+        with store.transaction():
+            store.put_edges(edges)
+    counts["edges"] = len(edges)
+    events_by_story: dict[str, list[Event]] = defaultdict(list)
+    for r in _read_table(output, "events") or []:
+        events_by_story[r["story_id"]].append(event_from_dict(dict(r)))
+    for r in _read_table(output, "stories") or []:
+        s = Story(
+            id=r["id"], article_ids=list(r["article_ids"] or []), events=events_by_story.get(r["id"], []), title=r["title"],
+            entities=list(r["entities"] or []), outlets=list(r["outlets"] or []),
+            first_date=datetime.fromisoformat(r["first_date"]) if r["first_date"] else None,
+            last_date=datetime.fromisoformat(r["last_date"]) if r["last_date"] else None,
+        )
+        store.save_story(s)
+        counts["stories"] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------- entry point (spark-submit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="storyline.spark", description="Storyline batch pipeline on Spark.")
+    p.add_argument("input", help="JSONL file/folder, Parquet, or a folder of text/HTML files (any URI Spark reads)")
+    p.add_argument("output", help="folder (or URI) for the Parquet tables")
+    p.add_argument("--master", default=None, help="local[2], spark://host:7077, yarn ... (default: spark-submit's)")
+    p.add_argument("--format", default="auto", choices=["auto", "jsonl", "parquet", "files"])
+    p.add_argument("--window-days", type=float, default=SparkOptions.window_days)
+    p.add_argument("--link-threshold", type=float, default=SparkOptions.link_threshold)
+    p.add_argument("--partitions", type=int, default=0)
+    p.add_argument("--config", default=None, help="JSON file with Storyline settings (Config)")
+    p.add_argument("--conf", action="append", default=[], help="extra Spark setting key=value (repeatable)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = Config.from_json(Path(args.config).read_text()) if args.config else Config()
+    options = SparkOptions(input_format=args.format, window_days=args.window_days, link_threshold=args.link_threshold,
+                           partitions=args.partitions)
+    conf = dict(kv.split("=", 1) for kv in args.conf)
+    spark = make_session(args.master, conf=conf)
+    try:
+        rep = run_pipeline(spark, args.input, args.output, config, options)
+    finally:
+        spark.stop()
+    print(json.dumps({"output": rep.output, "counts": rep.counts, "seconds": rep.seconds, "backends": rep.backends}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
