@@ -184,6 +184,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000, help="new articles measured per route and size")
     ap.add_argument("--db", default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--routes", default="all", help='comma-separated route names, e.g. "MinHash + semantic"')
     args = ap.parse_args()
     if not (SHARED / "data").exists():
         print(f"shared data not found under {SHARED}")
@@ -213,6 +214,8 @@ def main() -> None:
         routes = (("MinHash search only", ReuseConfig(semantic=False, max_candidates=0)),
                   ("MinHash route", cfg_lsh), ("MinHash + semantic", cfg_sem))
         for name, cfg in routes:
+            if args.routes != "all" and name not in args.routes.split(","):
+                continue
             stage = ReuseStage(cfg, embedder, detector=ReuseDetector(cfg, embedder))
             t0 = time.perf_counter()
             index = stage._vector_index(store)

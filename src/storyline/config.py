@@ -66,7 +66,7 @@ class ReuseConfig:
     lsh_threshold: float = 0.4  # bands for whole-article near-copies; partial copies come via sentence keys
     semantic: bool = True  # second, embedding-based candidate route
     semantic_top_k: int = 10
-    semantic_min_similarity: float = 0.8  # cosine of centred article vectors
+    semantic_min_similarity: float = 0.6  # cosine of centred article vectors (candidates then pass the MinHash gate)
     # a semantic candidate is compared if its MinHash shares a value with the new article's, or if
     # its similarity is at least this (a reworded copy sharing no 5-word run at all)
     semantic_sure_similarity: float = 0.95
