@@ -681,7 +681,7 @@ class StoryClusterer:
             eid = "e-" + doc.id
             ev = _Group(eid, self.n_events, self.dim, np.float16)
             story.events.append(ev)
-        self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 3)
+        self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 2)
         self.article_event[doc.id] = ev.id
         return ev
 
