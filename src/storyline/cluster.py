@@ -145,7 +145,7 @@ def extract_entities(text: str) -> list[tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _norm_entity_c(s: str) -> str:
     return _norm_entity(s)
 
