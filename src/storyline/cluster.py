@@ -145,7 +145,7 @@ def extract_entities(text: str) -> list[tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _norm_entity_c(s: str) -> str:
     return _norm_entity(s)
 
@@ -418,6 +418,7 @@ class StoryClusterer:
         self.aliases: dict[str, str] = {}  # merged story id -> the id it was merged into
         self.n_events = 0
         self._buf = np.zeros(0, dtype=np.float32)
+        self._vcache: dict[int, Any] = {}
         self._buf_doc: _Doc | None = None
 
     # -- scoring ---------------------------------------------------------------------------
@@ -448,12 +449,14 @@ class StoryClusterer:
         """IDF-weighted term/entity vectors of a group, cached until it or the document frequencies change
         (exact, so results never depend on when a cache was filled, e.g. by a save between chunks)."""
         n = self.vocab.n_docs
-        c = g._cache
-        if c is None or n != c[0]:
+        key = id(g)
+        c = self._vcache.get(key)
+        if c is None or n != c[0] or g._cache is not True:
             tw, tn = self._weighted(g.t_ids, g.t_vals)
             ew, en = self._weighted(g.e_ids, g.e_vals)
             c = (n, tw, tn, ew, en, g.centroid())
-            g._cache = c
+            self._vcache[key] = c
+            g._cache = True  # "valid" flag only: the vectors live in _vcache, emptied per article
         return c
 
     def _load_doc(self, doc: _Doc, doc_w) -> None:
@@ -678,7 +681,7 @@ class StoryClusterer:
             eid = "e-" + doc.id
             ev = _Group(eid, self.n_events, self.dim, np.float16)
             story.events.append(ev)
-        self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 3)
+        self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 2)
         self.article_event[doc.id] = ev.id
         return ev
 
@@ -734,6 +737,7 @@ class StoryClusterer:
 
     def _place(self, a: Article, emb: np.ndarray) -> Assignment:
         cfg = self.config
+        self._vcache.clear()  # weighted vectors depend on the document frequencies, which this article changes
         doc = self._doc(a, emb)
         doc_w = (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
         self._load_doc(doc, doc_w)

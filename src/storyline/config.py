@@ -120,8 +120,8 @@ class ClusterConfig:
     article_entities: int = 30
     story_terms: int = 128
     story_entities: int = 48
-    event_terms: int = 64
-    event_entities: int = 24
+    event_terms: int = 32
+    event_entities: int = 16
     label_entities: int = 6
 
 
