@@ -7,6 +7,7 @@ every listing or show command takes ``--json``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -26,7 +27,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Rich wraps at 80 columns when output is not a terminal; tables of ids and titles need more.
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
 err = Console(stderr=True)
 
 DbOption = typer.Option(None, "--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False)
@@ -241,8 +243,9 @@ def run(
     paths: list[str] = typer.Argument(..., help="Files or folders to read (e.g. examples/seeds)."),
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
+    analyse: int = typer.Option(1, "--analyse", help="Print the full analysis of the N largest stories (0: none)."),
 ) -> None:
-    """The main job: ingest, then print what Storyline found (articles, copies, stories)."""
+    """The main job: ingest, then print what Storyline found (articles, copies, stories, and the largest story in full)."""
     store = _open(db)
     try:
         pipeline = Pipeline(store)
@@ -252,6 +255,15 @@ def run(
         else:
             _print_ingest_summary(report)
             _print_found(store)
+            # the largest stories in full: timeline, quotes, agreement and the cited summary
+            biggest = sorted(store.list_stories(limit=1000), key=lambda st: -len(st.article_ids))[:max(0, analyse)]
+            for st in biggest:
+                arts = {a.id: a for a in store.get_articles(st.article_ids)}
+                analysis, by_date = _story_analysis(store, st, arts)
+                console.print()
+                _print_story_header(st)
+                _print_story_events(st, arts)
+                print_analysis(console, analysis, by_date)
     finally:
         store.close()
     if report.rejected:
@@ -497,22 +509,41 @@ def story(
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
     show_articles: bool = typer.Option(False, "--articles", help="Also list each event's articles."),
+    with_analysis: bool = typer.Option(
+        True, "--analysis/--no-analysis", help="Timeline, quotes by speaker, agreement/difference and cited summary."
+    ),
 ) -> None:
-    """Show a story: title, outlets, key entities, its events in order (and their articles)."""
+    """Show a story: its events (and articles), timeline, quotes by speaker, consensus/unique claims, cited summary."""
     store = _open(db)
     try:
         s = store.get_story(story_id)
-        arts = {a.id: a for a in store.get_articles(s.article_ids)} if (s and show_articles) else None
+        if s is None:
+            err.print(f"[red]error:[/red] no story {story_id!r}")
+            raise typer.Exit(2)
+        arts = {a.id: a for a in store.get_articles(s.article_ids)}
+        analysis, by_date = _story_analysis(store, s, arts) if with_analysis else (None, arts)
     finally:
         store.close()
-    if s is None:
-        err.print(f"[red]error:[/red] no story {story_id!r}")
-        raise typer.Exit(2)
     if as_json:
-        _print_json(_story_json(s, arts))
+        data = _story_json(s, arts if show_articles else None)
+        if analysis is not None:
+            data["analysis"] = analysis_json(analysis, by_date)
+        _print_json(data)
         return
     _print_story_header(s)
-    _print_story_events(s, arts)
+    _print_story_events(s, arts if show_articles else None)
+    if analysis is not None:
+        print_analysis(console, analysis, by_date)
+
+
+def _story_analysis(store, s, arts: dict[str, Article]):
+    """(analysis, articles ordered by date) for a story; the analysis is cached in the store."""
+    from .analyze import _date_key, analysis_for
+
+    analysis = analysis_for(store, s.id)
+    by_date = {a.id: a for a in sorted(arts.values(), key=_date_key)}
+    return analysis, by_date
+
 
 # ---- analysis commands ----
 
@@ -627,19 +658,15 @@ def analyze(
     as_json: bool = JsonOption,
 ) -> None:
     """A story's timeline, quotes by speaker, agreement/difference between outlets and cited summary."""
-    from .analyze import _date_key, analysis_for
-
     store = _open(db)
     try:
         story = store.get_story(story_id)
         if story is None:
             err.print(f"[red]error:[/red] no story {story_id!r}")
             raise typer.Exit(2)
-        analysis = analysis_for(store, story.id)
-        arts = sorted(store.get_articles(story.article_ids), key=_date_key)
+        analysis, by_id = _story_analysis(store, story, {a.id: a for a in store.get_articles(story.article_ids)})
     finally:
         store.close()
-    by_id = {a.id: a for a in arts}
     if as_json:
         _print_json(analysis_json(analysis, by_id))
         return
