@@ -320,7 +320,8 @@ FEATURES = (
     + [f"{p}_{f}" for p in ("p2", "n2") for f in ("log_words", "rule_keep")]
     + [f"{p}_{f}" for p in ("p1", "n1") for f in ("caption", "dateish", "linkish")]
     + ["in_main", "dist_main", "rel_pos", "before_first_good", "after_last_good", "win_good", "win_words", "win_keep",
-       "lone_short_run", "prose_before", "prose_after", "after_last_long", "before_first_long"]
+       "lone_short_run", "prose_before", "prose_after", "after_last_long", "before_first_long",
+       "lone_good", "win_headlines", "teaser", "win_linkish"]
 )
 
 
@@ -403,6 +404,11 @@ def line_features(infos, first, scores, keep, main, forced_bad) -> list[list[flo
             sum(math.log1p(infos[j].words) for j in range(lo, hi)) / win,
             sum(1 for j in range(lo, hi) if keep[j]) / win,
             math.log1p(run[k]), cum[k] / total, (total - cum[k] - gw[k]) / total, float(k > ll), float(k < fl),
+            float(first[k] == GOOD and (k == 0 or first[k - 1] != GOOD) and (k + 1 >= n or first[k + 1] != GOOD)),
+            sum(1 for j in range(max(0, k - 4), min(n, k + 5)) if infos[j].headline) / 9.0,
+            # a prose line right after a headline-like line, itself followed by another headline (a teaser list)
+            float(k >= 1 and infos[k - 1].headline and any(infos[j].headline for j in range(k + 1, min(n, k + 3)))),
+            sum(local[j][17] for j in range(max(0, k - 4), min(n, k + 5))) / 9.0,
         ]
         out.append(f)
     return out
