@@ -288,15 +288,26 @@ def set_line_model(model: dict | None) -> None:
     _MODEL, _MODEL_LOADED = model, True
 
 
+_FOLDED: dict[int, tuple] = {}
+
+
 def _predict(model: dict, feats: list[list[float]]) -> list[float]:
-    mean, scale, coef, b = model["mean"], model["scale"], model["coef"], model["intercept"]
-    out = []
-    for f in feats:
-        z = b
-        for x, m, sc, w in zip(f, mean, scale, coef):
-            z += w * (x - m) / sc
-        out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
-    return out
+    """Probabilities of the logistic model (standardisation folded into the weights)."""
+    import numpy as np
+
+    hit = _FOLDED.get(id(model))
+    if hit is None or hit[0] is not model:
+        coef, mean, scale = (np.asarray(model[k], dtype=float) for k in ("coef", "mean", "scale"))
+        w = coef / scale
+        hit = _FOLDED[id(model)] = (model, w, float(model["intercept"]) - float(w @ mean))
+        if len(_FOLDED) > 64:
+            _FOLDED.clear()
+            _FOLDED[id(model)] = hit
+    _, w, b = hit
+    if not feats:
+        return []
+    z = np.clip(np.asarray(feats, dtype=float) @ w + b, -30.0, 30.0)
+    return (1.0 / (1.0 + np.exp(-z))).tolist()
 
 
 _DIGIT = re.compile(r"\d")
