@@ -304,7 +304,7 @@ def _predict(model: dict, feats: list[list[float]]) -> list[float]:
             _FOLDED.clear()
             _FOLDED[id(model)] = hit
     _, w, b = hit
-    if not feats:
+    if len(feats) == 0:
         return []
     z = np.clip(np.asarray(feats, dtype=float) @ w + b, -30.0, 30.0)
     return (1.0 / (1.0 + np.exp(-z))).tolist()
@@ -353,8 +353,8 @@ def stage2_features(feats: list[list[float]], probs: list[float]) -> list[list[f
     return out
 
 
-def line_features(infos, first, scores, keep, main, forced_bad) -> list[list[float]]:
-    """One feature vector per line (names in FEATURES)."""
+def line_features(infos, first, scores, keep, main, forced_bad):
+    """One feature vector per line (names in FEATURES), as an (n_lines, n_features) array."""
     n = len(infos)
     local = []
     for k, i in enumerate(infos):
@@ -372,19 +372,25 @@ def line_features(infos, first, scores, keep, main, forced_bad) -> list[list[flo
             float(bool(_LINKISH.search(i.text))), float(bool(_ABOUT.match(i.text))),
             float(i.text[:1] in "\"“‘'"), float(i.text[:1].islower()),
         ])
-    pad = [0.0] * len(_LOCAL)
-    sel1 = (0, 1, 2, 6, 10, 4, 5)
-    sel2 = (0, 10)
-    goods = [k for k in range(n) if first[k] == GOOD]
-    longs = [k for k in goods if infos[k].words >= 25]
-    fl, ll = (longs[0], longs[-1]) if longs else (n, -1)
-    gw = [infos[k].words if first[k] == GOOD else 0 for k in range(n)]
-    total = float(sum(gw)) or 1.0
-    cum, acc = [], 0.0
-    for x in gw:
-        cum.append(acc)
-        acc += x
-    fg, lg = (goods[0], goods[-1]) if goods else (n, -1)
+    import numpy as np
+
+    L = np.asarray(local, dtype=float).reshape(n, len(_LOCAL))
+    z = np.zeros((1, L.shape[1]))
+    p1, n1 = np.vstack([z, L[:-1]])[:n], np.vstack([L[1:], z])
+    p2, n2 = np.vstack([z, z, L[:-2]])[:n], np.vstack([L[2:], z, z])[:n]
+    sel1 = [0, 1, 2, 6, 10, 4, 5]
+    sel2 = [0, 10]
+    sel3 = [15, 16, 17]
+    idx = np.arange(n)
+    is_good = np.array([x == GOOD for x in first], dtype=bool)
+    goods = np.flatnonzero(is_good)
+    words = np.array([i.words for i in infos], dtype=float)
+    longs = np.flatnonzero(is_good & (words >= 25))
+    fl, ll = (longs[0], longs[-1]) if len(longs) else (n, -1)
+    fg, lg = (goods[0], goods[-1]) if len(goods) else (n, -1)
+    gw = np.where(is_good, words, 0.0)
+    total = float(gw.sum()) or 1.0
+    cum = np.concatenate([[0.0], np.cumsum(gw)[:-1]])
     s, e = main
     # short-line runs
     run = [0] * n
@@ -396,33 +402,32 @@ def line_features(infos, first, scores, keep, main, forced_bad) -> list[list[flo
         for t in range(k, j):
             run[t] = j - k
         k = max(j, k + 1)
-    out = []
-    for k in range(n):
-        p1 = local[k - 1] if k >= 1 else pad
-        n1 = local[k + 1] if k + 1 < n else pad
-        p2 = local[k - 2] if k >= 2 else pad
-        n2 = local[k + 2] if k + 2 < n else pad
-        lo, hi = max(0, k - 3), min(n, k + 4)
-        win = hi - lo
-        dist = 0 if s <= k <= e else (s - k if k < s else k - e)
-        f = list(local[k])
-        f += [p1[j] for j in sel1] + [n1[j] for j in sel1]
-        f += [p2[j] for j in sel2] + [n2[j] for j in sel2]
-        f += [p1[j] for j in (15, 16, 17)] + [n1[j] for j in (15, 16, 17)]
-        f += [
-            float(s <= k <= e), math.log1p(dist), k / max(1, n - 1), float(k < fg), float(k > lg),
-            sum(1 for j in range(lo, hi) if first[j] == GOOD) / win,
-            sum(math.log1p(infos[j].words) for j in range(lo, hi)) / win,
-            sum(1 for j in range(lo, hi) if keep[j]) / win,
-            math.log1p(run[k]), cum[k] / total, (total - cum[k] - gw[k]) / total, float(k > ll), float(k < fl),
-            float(first[k] == GOOD and (k == 0 or first[k - 1] != GOOD) and (k + 1 >= n or first[k + 1] != GOOD)),
-            sum(1 for j in range(max(0, k - 4), min(n, k + 5)) if infos[j].headline) / 9.0,
-            # a prose line right after a headline-like line, itself followed by another headline (a teaser list)
-            float(k >= 1 and infos[k - 1].headline and any(infos[j].headline for j in range(k + 1, min(n, k + 3)))),
-            sum(local[j][17] for j in range(max(0, k - 4), min(n, k + 5))) / 9.0,
-        ]
-        out.append(f)
-    return out
+
+    def window(col: np.ndarray, before: int, after: int, norm: float | None = None) -> np.ndarray:
+        P = np.concatenate([[0.0], np.cumsum(col)])
+        lo, hi = np.maximum(0, idx - before), np.minimum(n, idx + after + 1)
+        return (P[hi] - P[lo]) / (hi - lo if norm is None else norm)
+
+    dist = np.where((idx >= s) & (idx <= e), 0, np.where(idx < s, s - idx, idx - e))
+    head = L[:, 4] > 0
+    prev_good = np.concatenate([[False], is_good[:-1]])
+    next_good = np.concatenate([is_good[1:], [False]])
+    prev_head = np.concatenate([[False], head[:-1]])
+    next_head = np.concatenate([head[1:], [False]]) | np.concatenate([head[2:], [False, False]])[:n]
+    extra = np.column_stack([
+        ((idx >= s) & (idx <= e)).astype(float), np.log1p(dist), idx / max(1, n - 1), (idx < fg).astype(float),
+        (idx > lg).astype(float),
+        window(is_good.astype(float), 3, 3), window(L[:, 0], 3, 3), window(L[:, 10], 3, 3),
+        np.log1p(np.array(run, dtype=float)), cum / total, (total - cum - gw) / total,
+        (idx > ll).astype(float), (idx < fl).astype(float),
+        (is_good & ~prev_good & ~next_good).astype(float),
+        window(head.astype(float), 4, 4, 9.0),
+        # a prose line right after a headline-like line, itself followed by another headline (a teaser list)
+        (prev_head & next_head).astype(float),
+        window(L[:, 17], 4, 4, 9.0),
+    ])
+    X = np.hstack([L, p1[:, sel1], n1[:, sel1], p2[:, sel2], n2[:, sel2], p1[:, sel3], n1[:, sel3], extra])
+    return X
 
 
 _ITEM = re.compile(r"^\s*(\d{1,3})\s*[.)]\s+\S")
