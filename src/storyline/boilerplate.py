@@ -359,7 +359,7 @@ def line_features(infos, first, scores, keep, main, forced_bad):
     local = []
     for k, i in enumerate(infos):
         toks = _TOKEN.findall(i.text)
-        caps = sum(1 for t in toks if t[:1].isupper())
+        caps = sum(map(str.isupper, [t[0] for t in toks]))
         local.append([
             math.log1p(i.words), i.stop, float(i.ends), min(i.punct, 6) / 6.0, float(i.headline),
             float(bool(forced_bad and forced_bad[k])), float(first[k] == GOOD), float(first[k] == NEAR),
@@ -368,7 +368,7 @@ def line_features(infos, first, scores, keep, main, forced_bad):
             caps / len(toks) if toks else 0.0,
             len(_DIGIT.findall(i.text)) / max(1, i.chars),
             min(i.chars / max(1, len(toks)), 15.0) / 15.0,
-            float(bool(_CAPTION.search(i.text))), float(bool(_DATEISH.search(i.text)) and i.words < 15),
+            float(bool(_CAPTION.search(i.text))), float(i.words < 15 and bool(_DATEISH.search(i.text))),
             float(bool(_LINKISH.search(i.text))), float(bool(_ABOUT.match(i.text))),
             float(i.text[:1] in "\"“‘'"), float(i.text[:1].islower()),
         ])
