@@ -9,8 +9,9 @@ F1 = harmonic mean of the two averages):
   (lxml.html, script/style/noscript dropped, one line per block element), then cleaned by
   Storyline's own plain-text cleaner, learning recurring furniture from the pages themselves.
 
-The plain-text cleaner's line classifier was tuned on the pages at even positions of the sorted
-ids ("tune" half); the odd positions are the held-out half. Run: ``python eval/clean.py``.
+The plain-text cleaner's line classifier (its rules, and the learnt line model fitted by
+``eval/train_clean.py``) was designed and fitted on the pages at even positions of the sorted ids
+("tune" half); the odd positions are the held-out half. Run: ``python eval/clean.py``.
 """
 
 from __future__ import annotations

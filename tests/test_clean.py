@@ -233,6 +233,45 @@ def test_whole_page_keeps_a_subheading_and_a_numbered_list_inside_the_article():
         assert line in text
 
 
+def test_line_model_is_shipped_and_matches_the_features():
+    from storyline import boilerplate
+
+    m = boilerplate.line_model()
+    assert m is not None, "storyline/data/clean_lines.json missing from the package"
+    assert m["features"] == list(boilerplate.FEATURES)
+    assert len(m["coef"]) == len(m["mean"]) == len(m["scale"]) == len(boilerplate.FEATURES)
+
+
+def test_line_model_decides_and_drops_a_trailing_teaser_list():
+    """The learnt model makes the final call on a page (switching it off changes the decision on
+    some line), and a list of headline + one-paragraph teasers after the article is dropped."""
+    from storyline import boilerplate
+    from storyline.config import CleanConfig
+
+    blurbs = [
+        "Officials say the vote could come as soon as next week, after a long delay.",
+        "Forecasters expect heavy rain and strong winds to reach the coast by the weekend.",
+        "Simple dishes that use what is already in your kitchen cupboard.",
+        "Our reviewers tested dozens of handsets over the past twelve months.",
+    ]
+    teasers = [x for pair in zip(TEASERS, blurbs) for x in pair]
+    lines = NAV + ["Local news"] + PROSE + ["Related stories"] + teasers + ["© 2024 Example Media. All rights reserved"]
+    learnt = boilerplate.keep_mask(lines, CleanConfig())
+    assert [s for s, k in zip(lines, learnt) if k] == PROSE
+    model = boilerplate.line_model()
+    feats_differ = False
+    try:
+        # a model that keeps everything it may: the mask must follow it (the model is really used)
+        boilerplate.set_line_model(dict(model, coef=[0.0] * len(model["coef"]), intercept=5.0))
+        everything = boilerplate.keep_mask(lines, CleanConfig())
+        feats_differ = everything != learnt
+    finally:
+        boilerplate.set_line_model(model)
+    assert feats_differ
+    rules = boilerplate.keep_mask(lines, CleanConfig(bp_learnt=False))
+    assert [s for s, k in zip(lines, rules) if k][: len(PROSE)] == PROSE
+
+
 words_st = st.sampled_from(
     "the a of to and in that said on for it with as was at by from officials government minister talks plan "
     "city people year week country agreement vote council report".split()
