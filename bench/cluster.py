@@ -40,10 +40,9 @@ from storyline.embed import get_embedder  # noqa: E402
 from storyline.model import Article, RawDocument, content_id  # noqa: E402
 from storyline.text import split_sentences  # noqa: E402
 
-SHARED = next(
-    (p for p in [Path(os.environ.get("STORYLINE_SHARED", "/nonexistent")), ROOT.parent / "shared", ROOT.parent.parent / "shared"] if p.exists()),
-    ROOT.parent / "shared",
-)
+from storyline.datasets import shared_dir  # noqa: E402
+
+SHARED = shared_dir()
 DUC = SHARED / "data" / "duc2004" / "docs"
 
 

@@ -28,13 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def _shared() -> Path:
-    if os.environ.get("STORYLINE_SHARED"):
-        return Path(os.environ["STORYLINE_SHARED"])
-    for base in (ROOT.parent, ROOT.parent.parent):
-        if (base / "shared" / "data").is_dir():
-            return base / "shared"
-    return ROOT.parent / "shared"
+from storyline.datasets import shared_dir as _shared  # noqa: E402
 
 
 CITIES = ["WASHINGTON", "LONDON", "MOSCOW", "PARIS", "BEIJING", "TOKYO", "BERLIN", "NEW DELHI", "CAIRO", "SYDNEY",

@@ -27,16 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 
-def _shared() -> Path:
-    """../shared beside the repository (or $STORYLINE_SHARED; or one level further up, for worktrees)."""
-    import os
-
-    if os.environ.get("STORYLINE_SHARED"):
-        return Path(os.environ["STORYLINE_SHARED"])
-    for base in (ROOT.parent, ROOT.parent.parent):
-        if (base / "shared" / "data").is_dir():
-            return base / "shared"
-    return ROOT.parent / "shared"
+from storyline.datasets import shared_dir as _shared  # noqa: E402
 
 
 AEB = _shared() / "data" / "aeb"

@@ -37,13 +37,10 @@ from storyline.config import ClusterConfig, EmbedConfig  # noqa: E402
 from storyline.embed import get_embedder  # noqa: E402
 from storyline.model import Article, content_id  # noqa: E402
 
-import os  # noqa: E402
 
-# ../shared beside the checkout (CI); a git worktree one level deeper also finds it; or $STORYLINE_SHARED
-SHARED = next(
-    (p for p in [Path(os.environ.get("STORYLINE_SHARED", "/nonexistent")), ROOT.parent / "shared", ROOT.parent.parent / "shared"] if p.exists()),
-    ROOT.parent / "shared",
-)
+from storyline.datasets import shared_dir  # noqa: E402
+
+SHARED = shared_dir()
 DUC = SHARED / "data" / "duc2004" / "docs"
 WEIGHTS = ROOT / "src" / "storyline" / "data" / "cluster_weights.json"
 SEEDS = (0, 1, 2, 3, 4)

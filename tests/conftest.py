@@ -26,3 +26,20 @@ def seed_paths() -> list[Path]:
 @pytest.fixture()
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "test.db"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The default (static) embedder, loaded once for the whole test session."""
+    from storyline.embed import get_embedder
+
+    return get_embedder()
+
+
+@pytest.fixture(scope="module")
+def seeds():
+    """The cleaned seed articles and the copy map found from their wording (see tests/seedutil.py)."""
+    from seedutil import lexical_copies, seed_articles
+
+    arts = list(seed_articles())
+    return arts, lexical_copies(arts)

@@ -6,23 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedutil import by_file, lexical_copies, seed_articles
+from seedutil import by_file
 from storyline.compare import compare_claims, differences, source_keys, unique_by_outlet
 from storyline.config import AnalysisConfig
-from storyline.embed import get_embedder
 from storyline.model import Article
 from storyline.text import article_sentences
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return get_embedder()
-
-
-@pytest.fixture(scope="module")
-def seeds():
-    arts = list(seed_articles())
-    return arts, lexical_copies(arts)
 
 
 @pytest.fixture(scope="module")

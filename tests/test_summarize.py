@@ -6,23 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from seedutil import lexical_copies, seed_articles
 from storyline.config import AnalysisConfig
-from storyline.embed import get_embedder
 from storyline.model import Article
 from storyline.summarize import source_count, summarize
 from storyline.text import article_sentences, content_words
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return get_embedder()
-
-
-@pytest.fixture(scope="module")
-def seeds():
-    arts = list(seed_articles())
-    return arts, lexical_copies(arts)
 
 
 @pytest.mark.parametrize("words", [30, 60, 100, 200])
