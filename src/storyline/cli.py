@@ -7,6 +7,8 @@ every listing or show command takes ``--json``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 import os
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ from rich.table import Table
 
 from .model import Article, to_dict
 from .pipeline import IngestReport, Pipeline
-from .store import StoreError, default_db_path, open_store
+from .store import Store, StoreError, default_db_path, open_store
 
 app = typer.Typer(
     help="Storyline: turn a stream of news articles from many outlets into stories.",
@@ -41,6 +43,16 @@ def _open(db: Optional[Path]):
     except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _opened(db: Optional[Path]) -> Iterator[Store]:
+    """The store for a command, closed when the command is done (also on errors)."""
+    store = _open(db)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def _print_json(data: Any) -> None:
@@ -100,12 +112,9 @@ def ingest(
     no_stories: bool = typer.Option(False, "--no-stories", help="Only clean and store (skip copy detection and clustering)."),
 ) -> None:
     """Read, clean and store articles (idempotent: an article already stored is reported, not stored again)."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         pipeline = Pipeline(store, reuse=not no_stories, cluster=not no_stories)
         report = _run_ingest(pipeline, paths, quiet=as_json)
-    finally:
-        store.close()
     if as_json:
         _print_json(_report_json(report))
     else:
@@ -137,12 +146,9 @@ def articles(
     outlet: Optional[str] = typer.Option(None, help="Only this outlet."),
 ) -> None:
     """List stored articles in ingest order."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         items = store.list_articles(limit=limit, offset=offset, outlet=outlet)
         total = store.count_articles()
-    finally:
-        store.close()
     if as_json:
         _print_json([_article_brief(a) for a in items])
         return
@@ -164,11 +170,8 @@ def show(
     as_json: bool = JsonOption,
 ) -> None:
     """Show an article: metadata, clean text and the lines removed as boilerplate."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         a = store.get_article(article_id)
-    finally:
-        store.close()
     if a is None:
         err.print(f"[red]error:[/red] no article {article_id!r}")
         raise typer.Exit(2)
@@ -203,8 +206,7 @@ def export(
     if fmt not in ("jsonl", "parquet"):
         err.print(f"[red]error:[/red] unknown format {fmt!r} (use jsonl or parquet)")
         raise typer.Exit(2)
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         rows = (to_dict(a) | {"text": a.text} for a in store.iter_articles())
         if fmt == "jsonl":
             out = open(output, "w", encoding="utf-8") if output else sys.stdout
@@ -230,8 +232,6 @@ def export(
             ]
             pq.write_table(pa.Table.from_pylist(data), output)
             n = len(data)
-    finally:
-        store.close()
     err.print(f"exported {n} articles" + (f" to {output}" if output else ""))
 
 
@@ -246,8 +246,7 @@ def run(
     analyse: int = typer.Option(1, "--analyse", help="Print the full analysis of the N largest stories (0: none)."),
 ) -> None:
     """The main job: ingest, then print what Storyline found (articles, copies, stories, and the largest story in full)."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         pipeline = Pipeline(store)
         report = _run_ingest(pipeline, paths, quiet=as_json)
         if as_json:
@@ -264,8 +263,6 @@ def run(
                 _print_story_header(st)
                 _print_story_events(st, arts)
                 print_analysis(console, analysis, by_date)
-    finally:
-        store.close()
     if report.rejected:
         raise typer.Exit(1)
 
@@ -319,12 +316,9 @@ def reuse_cmd(
     """Show what an article shares with others: matched passages side by side with their sources."""
     from .reuse import edges_of
 
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         a, edges = edges_of(store, article_id)
         others = {o.id: o for o in store.get_articles({e.source_id for e in edges} | {e.target_id for e in edges})}
-    finally:
-        store.close()
     if a is None:
         err.print(f"[red]error:[/red] no article {article_id!r}")
         raise typer.Exit(2)
@@ -364,12 +358,9 @@ def duplicates_cmd(db: Optional[Path] = DbOption, as_json: bool = JsonOption) ->
     """List groups of duplicate articles (exact and near-duplicates), the earliest first."""
     from .reuse import duplicates
 
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         groups = duplicates(store)
         arts = {a.id: a for a in store.get_articles([i for g in groups for i in g])}
-    finally:
-        store.close()
     if as_json:
         _print_json([[_article_brief(arts[i]) if i in arts else {"id": i} for i in g] for g in groups])
         return
@@ -426,8 +417,7 @@ def cluster(
     from .config import Config
     from .embed import get_embedder
 
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         config = store.load_config() or Config()
         stage = ClusterStage(config.cluster, get_embedder(config.embed))
         t = time.perf_counter()
@@ -435,8 +425,6 @@ def cluster(
         took = time.perf_counter() - t
         stories = store.list_stories(limit=10)
         n_stories = store.count_stories()
-    finally:
-        store.close()
     n_events = len({a.event_id for a in assignments})
     copies = sum(1 for a in assignments if a.copy_of)
     if as_json:
@@ -457,12 +445,9 @@ def stories(
     offset: int = typer.Option(0, help="Skip this many."),
 ) -> None:
     """List stories, most recent activity first (title, article count, outlets, date span)."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         items = store.list_stories(limit=limit, offset=offset)
         total = store.count_stories()
-    finally:
-        store.close()
     if as_json:
         _print_json([_story_brief(s) for s in items])
         return
@@ -514,16 +499,13 @@ def story(
     ),
 ) -> None:
     """Show a story: its events (and articles), timeline, quotes by speaker, consensus/unique claims, cited summary."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         s = store.get_story(story_id)
         if s is None:
             err.print(f"[red]error:[/red] no story {story_id!r}")
             raise typer.Exit(2)
         arts = {a.id: a for a in store.get_articles(s.article_ids)}
         analysis, by_date = _story_analysis(store, s, arts) if with_analysis else (None, arts)
-    finally:
-        store.close()
     if as_json:
         data = _story_json(s, arts if show_articles else None)
         if analysis is not None:
@@ -658,15 +640,12 @@ def analyze(
     as_json: bool = JsonOption,
 ) -> None:
     """A story's timeline, quotes by speaker, agreement/difference between outlets and cited summary."""
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         story = store.get_story(story_id)
         if story is None:
             err.print(f"[red]error:[/red] no story {story_id!r}")
             raise typer.Exit(2)
         analysis, by_id = _story_analysis(store, story, {a.id: a for a in store.get_articles(story.article_ids)})
-    finally:
-        store.close()
     if as_json:
         _print_json(analysis_json(analysis, by_id))
         return
@@ -739,8 +718,7 @@ def watch(
     if not folder.is_dir():
         err.print(f"[red]error:[/red] {folder}: not a folder")
         raise typer.Exit(2)
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         watcher = FolderWatcher(Pipeline(store), folder, settle=0.0 if once else settle)
         if once:
             _print_ingest_summary(watcher.scan())
@@ -751,8 +729,6 @@ def watch(
             watcher.run(interval, stop, on_report=_print_ingest_summary)
         except KeyboardInterrupt:
             stop.set()
-    finally:
-        store.close()
 
 # ---- spark commands ----
 
@@ -809,11 +785,8 @@ def import_(
     if not output.is_dir():
         err.print(f"[red]error:[/red] no such folder: {output}")
         raise typer.Exit(2)
-    store = _open(db)
-    try:
+    with _opened(db) as store:
         counts = import_output(output, store)
-    finally:
-        store.close()
     if json_out:
         _print_json(counts)
     else:
