@@ -73,3 +73,30 @@ def test_bands_embeddings_stories_and_merge_aliases(db_path):
     store.record_merge("s2", "s1")
     assert store.get_story("s2").id == "s1"
     assert store.count_stories() == 1
+
+
+def test_migration_converts_blob_lsh_keys(tmp_path):
+    """A store written before the integer LSH keys (schema 1, BLOB buckets + index) is migrated in place:
+    its keys still match the same keys looked up as bytes, and new keys are added beside them."""
+    import sqlite3
+
+    from storyline.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(str(path))
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version=1")
+    old_key = b"\x03" + bytes(range(8))  # a 9-byte key as ReuseDetector makes them
+    db.executemany("INSERT INTO lsh_bands(bucket, article_id) VALUES (?, ?)",
+                   [(old_key, "old1"), (b"k2", "old1"), (b"k2", "old2")])
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store._version() == len(MIGRATIONS)
+    assert {r[0] for r in store._q("SELECT typeof(bucket) FROM lsh_bands")} == {"integer"}
+    assert store.query_bands([old_key]) == ["old1"]
+    assert sorted(store.query_bands([b"k2"])) == ["old1", "old2"]
+    store.put_minhash("new", np.arange(8, dtype=np.uint64), [old_key, old_key])
+    assert sorted(store.query_bands([old_key])) == ["new", "old1"]
+    assert sorted(store.lookup_bands([old_key, b"zz"])) == [(old_key, "new"), (old_key, "old1")]
+    store.close()
