@@ -875,10 +875,11 @@ class ReuseStage:
         if stored is None:  # a store without the bulk lookup: one query per article, unranked
             for c in store.query_bands(keys):
                 counts[c] = 1
-        for k in keys:
-            for src in (stored.get(k) if stored is not None else None, chunk.get(k)):
-                if src:
-                    for c in src:
+        wanted = set(keys)
+        for table in (stored, chunk):
+            if table:
+                for k in table.keys() & wanted:
+                    for c in table[k]:
                         counts[c] = counts.get(c, 0) + 1
         counts.pop(self_id, None)
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

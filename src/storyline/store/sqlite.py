@@ -119,7 +119,7 @@ def bucket_int(key: bytes) -> int:
 
 def bucket_ints(keys: list[bytes]) -> list[int]:
     """:func:`bucket_int` of many keys (vectorised when they are all 9-byte keys)."""
-    if keys and all(len(k) == 9 for k in keys):
+    if keys and set(map(len, keys)) == {9}:
         a = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(-1, 9)
         v = np.ascontiguousarray(a[:, 1:]).view(">u8").ravel().astype(np.uint64)
         v ^= a[:, 0].astype(np.uint64) << np.uint64(56)
@@ -339,7 +339,10 @@ class SQLiteStore(Store):
         so the inserts walk the key B-tree in order)."""
         flat = [k for _, _, keys in items for k in keys]
         owners = [aid for aid, _, keys in items for _ in keys]
-        rows = sorted(set(zip(bucket_ints(flat), owners)))
+        buckets = np.asarray(bucket_ints(flat), dtype=np.int64)
+        order = np.argsort(buckets, kind="stable").tolist()
+        ints = buckets.tolist()
+        rows = [(ints[i], owners[i]) for i in order]
         with self._lock:
             self._db.executemany(
                 "INSERT OR REPLACE INTO minhash(article_id, signature) VALUES (?, ?)",
