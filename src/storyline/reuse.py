@@ -69,9 +69,11 @@ FEATURES = [
 LEXICAL_FEATURES = [f for f in FEATURES if not f.startswith("cos")]
 
 _M64 = np.uint64(0x9E3779B97F4A7C15)
-_TOKEN_HASH: dict[str, int] = {}  # word -> crc32 (stable across processes), bounded
+_TOKEN_HASH: dict[str | bytes, int] = {}  # word (str, or bytes for ASCII) -> crc32 of its UTF-8 (stable), bounded
 _MASK32 = np.uint64(0xFFFFFFFF)
 _MISSING = itertools.repeat(-1)
+# bytes.translate table: ASCII word characters (what \w matches in ASCII) kept, everything else a space
+_ASCII_WORDS = bytes(c if (c < 128 and (chr(c).isalnum() or c == 95)) else 32 for c in range(256))
 
 
 # --------------------------------------------------------------------------- weights
@@ -402,12 +404,18 @@ class ReuseDetector:
                 want = si < max_s and len(found) < n_keys
                 if not want and len(tokens) >= cap:
                     return tokens[:cap], list(found)
-                toks = findall(_norm(sent))
-                si += 1
+                if sent.isascii():  # the same tokens as \w+ gives, as bytes (5x faster)
+                    toks = sent.encode().lower().translate(_ASCII_WORDS).split()
+                    si += 1
+                    if want and len(toks) >= min_words:
+                        found[b"\xfe" + blake(b" ".join(toks), digest_size=8).digest()] = None
+                else:
+                    toks = findall(_norm(sent))
+                    si += 1
+                    if want and len(toks) >= min_words:
+                        found[b"\xfe" + blake(" ".join(toks).encode("utf-8"), digest_size=8).digest()] = None
                 if len(tokens) < cap:
                     tokens.extend(toks)
-                if want and len(toks) >= min_words:
-                    found[b"\xfe" + blake(" ".join(toks).encode("utf-8"), digest_size=8).digest()] = None
         return tokens[:cap], list(found)
 
     def shingle_hashes(self, tokens: list[str], unique: bool = True) -> np.ndarray:
@@ -424,7 +432,7 @@ class ReuseDetector:
             for i, v in enumerate(vals):
                 if v < 0:
                     t = tokens[i]
-                    vals[i] = cache[t] = crc(t.encode("utf-8"))
+                    vals[i] = cache[t] = crc(t if isinstance(t, bytes) else t.encode("utf-8"))
         th = np.array(vals, dtype=np.uint64)
         k = min(self.config.shingle_size, len(th))
         n = len(th) - k + 1
