@@ -72,6 +72,7 @@ _M64 = np.uint64(0x9E3779B97F4A7C15)
 _TOKEN_HASH: dict[str | bytes, int] = {}  # word (str, or bytes for ASCII) -> crc32 of its UTF-8 (stable), bounded
 _MASK32 = np.uint64(0xFFFFFFFF)
 _MISSING = itertools.repeat(-1)
+_BAND_TAGS = [bytes((b,)) for b in range(256)]
 # bytes.translate table: ASCII word characters (what \w matches in ASCII) kept, everything else a space
 _ASCII_WORDS = bytes(c if (c < 128 and (chr(c).isalnum() or c == 95)) else 32 for c in range(256))
 
@@ -478,9 +479,9 @@ class ReuseDetector:
         sig = np.asarray(signature, dtype=np.uint64)
         if len(sig) < self.bands * self.rows or bool(np.all(sig == 0xFFFFFFFF)):
             return []
-        buf = sig[: self.bands * self.rows].astype(np.uint32).tobytes()
+        buf = memoryview(sig[: self.bands * self.rows].astype(np.uint32).tobytes())
         w, blake = 4 * self.rows, hashlib.blake2b
-        return [bytes((band,)) + blake(buf[band * w : (band + 1) * w], digest_size=8).digest() for band in range(self.bands)]
+        return [tag + blake(buf[i : i + w], digest_size=8).digest() for tag, i in zip(_BAND_TAGS, range(0, self.bands * w, w))]
 
     def sentence_keys(self, article: Article) -> list[bytes]:
         """Fingerprints of the article's long sentences (exact word sequence), stored as extra LSH keys
@@ -886,7 +887,8 @@ class ReuseStage:
         wanted = set(keys)
         for table in (stored, chunk):
             if table:
-                for k in table.keys() & wanted:
+                hits = [k for k in wanted if k in table] if len(table) > len(wanted) else [k for k in table if k in wanted]
+                for k in hits:
                     for c in table[k]:
                         counts[c] = counts.get(c, 0) + 1
         counts.pop(self_id, None)
@@ -936,7 +938,7 @@ class ReuseStage:
             keys.append(ks)
         stored: dict[bytes, list[str]] | None = {}
         try:
-            for bucket, aid in store.lookup_bands(list(dict.fromkeys(k for ks in keys for k in ks))):
+            for bucket, aid in store.lookup_bands([k for ks in keys for k in ks]):
                 stored.setdefault(bucket, []).append(aid)  # type: ignore[union-attr]
         except (AttributeError, NotImplementedError):
             stored = None
