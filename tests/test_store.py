@@ -100,3 +100,16 @@ def test_migration_converts_blob_lsh_keys(tmp_path):
     assert sorted(store.query_bands([old_key])) == ["new", "old1"]
     assert sorted(store.lookup_bands([old_key, b"zz"])) == [(old_key, "new"), (old_key, "old1")]
     store.close()
+
+
+def test_lsh_rows_keep_hex_ids_as_integers(tmp_path):
+    store = SQLiteStore(tmp_path / "ids.db")
+    hex_id, other = "00ff00ff00ff00ff", "Article-1"
+    top = "ffffffffffffffff"  # the sign bit set
+    store.put_minhashes([(hex_id, np.zeros(4, dtype=np.uint64), [b"k"]), (other, np.zeros(4, dtype=np.uint64), [b"k"]),
+                         (top, np.zeros(4, dtype=np.uint64), [b"k", b"j"])])
+    assert sorted(store.query_bands([b"k"])) == sorted([hex_id, other, top])
+    assert store.query_bands([b"j"]) == [top]
+    kinds = dict(store._q("SELECT article_id, typeof(article_id) FROM lsh_bands WHERE typeof(article_id) = 'text'"))
+    assert kinds == {other: "text"}
+    store.close()

@@ -8,8 +8,10 @@ only whole transactions behind.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -92,11 +94,13 @@ MIGRATIONS: list[str] = [
     # 1 -> 2: LSH / sentence keys as 64-bit integers in one clustered B-tree (no rowid, no second index):
     # about half the pages touched per insert and per lookup. Old BLOB keys are converted with
     # bucket_int() (registered on the connection as storyline_bucket), so existing stores keep matching.
+    # Article ids of 16 hex digits (all of Storyline's) are kept as 64-bit integers too (article_key()).
     """
     CREATE TABLE lsh_keys (
-        bucket INTEGER NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY (bucket, article_id)
+        bucket INTEGER NOT NULL, article_id NOT NULL, PRIMARY KEY (bucket, article_id)
     ) WITHOUT ROWID;
-    INSERT OR IGNORE INTO lsh_keys(bucket, article_id) SELECT storyline_bucket(bucket), article_id FROM lsh_bands;
+    INSERT OR IGNORE INTO lsh_keys(bucket, article_id)
+        SELECT storyline_bucket(bucket), storyline_article(article_id) FROM lsh_bands;
     DROP TABLE lsh_bands;
     ALTER TABLE lsh_keys RENAME TO lsh_bands;
     """,
@@ -115,6 +119,22 @@ def bucket_int(key: bytes) -> int:
     else:
         v = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
     return v - (1 << 64) if v >= _TOP else v
+
+
+_HEX16 = re.compile(r"[0-9a-f]{16}")
+
+
+def article_key(article_id: str) -> int | str:
+    """How ``lsh_bands`` keeps an article id: 16 lowercase hex digits as a signed 64-bit integer (half
+    the bytes per row), any other id as text."""
+    if len(article_id) == 16 and _HEX16.fullmatch(article_id):
+        v = int(article_id, 16)
+        return v - (1 << 64) if v >= _TOP else v
+    return article_id
+
+
+def article_of_key(key: int | str) -> str:
+    return format(key & 0xFFFFFFFFFFFFFFFF, "016x") if isinstance(key, int) else key
 
 
 def bucket_ints(keys: list[bytes]) -> list[int]:
@@ -148,7 +168,9 @@ class SQLiteStore(Store):
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA cache_size=-65536")  # 64 MB of pages: the LSH key B-tree stays hot
+            self._db.execute("PRAGMA mmap_size=2147418112")  # read pages through the OS cache (no copies)
             self._db.create_function("storyline_bucket", 1, bucket_int, deterministic=True)
+            self._db.create_function("storyline_article", 1, article_key, deterministic=True)
             self._lock = threading.RLock()
             self._depth = 0
             self._migrate()
@@ -332,13 +354,13 @@ class SQLiteStore(Store):
             "SELECT bucket, article_id FROM lsh_bands WHERE bucket IN (SELECT value FROM json_each(?))",
             (json.dumps(list(back)),),
         )
-        return [(back[b], aid) for b, aid in rows]
+        return [(back[b], article_of_key(aid)) for b, aid in rows]
 
     def put_minhashes(self, items: list[tuple[str, np.ndarray, list[bytes]]]) -> None:
         """Signatures and their LSH / sentence keys for many articles (one statement each, keys sorted
         so the inserts walk the key B-tree in order)."""
         flat = [k for _, _, keys in items for k in keys]
-        owners = [aid for aid, _, keys in items for _ in keys]
+        owners = [o for aid, _, keys in items for o in itertools.repeat(article_key(aid), len(keys))]
         buckets = np.asarray(bucket_ints(flat), dtype=np.int64)
         order = np.argsort(buckets, kind="stable").tolist()
         ints = buckets.tolist()
