@@ -106,8 +106,8 @@ def fill(store: SQLiteStore, det: ReuseDetector, gen: Generator, n: int, sent_ve
             items = []
             for a, ids in batch:
                 store.put_article(a)
-                sig = det.signature(a)
-                items.append((a.id, sig, det.band_keys(sig) + det.sentence_keys(a)))
+                sig, keys = det.signature_and_keys(a)
+                items.append((a.id, sig, keys))
             store.put_minhashes(items)
             if sent_vecs is not None:
                 rows = []

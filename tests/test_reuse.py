@@ -405,3 +405,65 @@ def test_weights_are_shipped_and_loaded(embedder):
     assert "cos" in w["features"] and len(w["coef"]) == len(w["features"])
     assert "cos" not in load_weights(None)["features"]
     assert Config().reuse.weights == {}
+
+
+# --------------------------------------------------------------------------- fast paths keep the same answers
+
+def _split_reference(text: str) -> list[str]:
+    """text.split_sentences as it was before the windowed abbreviation check (the sentence keys
+    stored in existing stores depend on the exact split)."""
+    import re as _re
+
+    from storyline.text import _ABBREV, _BOUNDARY
+
+    text = text.strip()
+    if not text:
+        return []
+    out, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end(1)
+        last = _re.search(r"([\w.]+)[.!?…]+[\"'”’»)\]]*$", text[start:end])
+        if last and m.group(1).startswith("."):
+            tok = last.group(1).lower().rstrip(".")
+            if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()):
+                continue
+        piece = text[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+_PIECES = st.sampled_from(["Mr.", "U.S.", "e.g.", "A.", "x" * 40 + ".", "a.b." * 12, "word", "Word", "said.", "(AP).",
+                           "!!!", "?", "…", '"Yes."', "3.5", "Dr", "no.", "Café.", "Ünter", " ", "\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_split_sentences_same_as_reference(pieces):
+    from storyline.text import split_sentences
+
+    text = " ".join(pieces)
+    assert split_sentences(text) == _split_reference(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aZé ,.!?\"'-_9ß\u00a0Ж"), max_size=60), min_size=1, max_size=6))
+def test_one_pass_keys_match_the_separate_ones(paras):
+    """signature_and_keys (one pass, ASCII fast path) == signature + band_keys + sentence_keys, and its
+    tokens are exactly what \\w+ finds in the normalised paragraphs."""
+    import unicodedata
+
+    det = ReuseDetector(ReuseConfig(semantic=False, sentence_key_min_words=2))
+    a = Article(id="p", source="x", paragraphs=paras)
+    sig, keys = det.signature_and_keys(a)
+    assert np.array_equal(sig, det.signature(a))
+    assert keys == det.band_keys(sig) + det.sentence_keys(a)
+    import re
+
+    want = [w for p in paras for w in re.findall(r"\w+", unicodedata.normalize("NFKC", p).lower())]
+    got = [t.decode() if isinstance(t, bytes) else t for t in det._tokens(a)]
+    assert got == want

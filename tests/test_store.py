@@ -73,3 +73,43 @@ def test_bands_embeddings_stories_and_merge_aliases(db_path):
     store.record_merge("s2", "s1")
     assert store.get_story("s2").id == "s1"
     assert store.count_stories() == 1
+
+
+def test_migration_converts_blob_lsh_keys(tmp_path):
+    """A store written before the integer LSH keys (schema 1, BLOB buckets + index) is migrated in place:
+    its keys still match the same keys looked up as bytes, and new keys are added beside them."""
+    import sqlite3
+
+    from storyline.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(str(path))
+    db.executescript(MIGRATIONS[0])
+    db.execute("PRAGMA user_version=1")
+    old_key = b"\x03" + bytes(range(8))  # a 9-byte key as ReuseDetector makes them
+    db.executemany("INSERT INTO lsh_bands(bucket, article_id) VALUES (?, ?)",
+                   [(old_key, "old1"), (b"k2", "old1"), (b"k2", "old2")])
+    db.commit()
+    db.close()
+    store = SQLiteStore(path)
+    assert store._version() == len(MIGRATIONS)
+    assert {r[0] for r in store._q("SELECT typeof(bucket) FROM lsh_bands")} == {"integer"}
+    assert store.query_bands([old_key]) == ["old1"]
+    assert sorted(store.query_bands([b"k2"])) == ["old1", "old2"]
+    store.put_minhash("new", np.arange(8, dtype=np.uint64), [old_key, old_key])
+    assert sorted(store.query_bands([old_key])) == ["new", "old1"]
+    assert sorted(store.lookup_bands([old_key, b"zz"])) == [(old_key, "new"), (old_key, "old1")]
+    store.close()
+
+
+def test_lsh_rows_keep_hex_ids_as_integers(tmp_path):
+    store = SQLiteStore(tmp_path / "ids.db")
+    hex_id, other = "00ff00ff00ff00ff", "Article-1"
+    top = "ffffffffffffffff"  # the sign bit set
+    store.put_minhashes([(hex_id, np.zeros(4, dtype=np.uint64), [b"k"]), (other, np.zeros(4, dtype=np.uint64), [b"k"]),
+                         (top, np.zeros(4, dtype=np.uint64), [b"k", b"j"])])
+    assert sorted(store.query_bands([b"k"])) == sorted([hex_id, other, top])
+    assert store.query_bands([b"j"]) == [top]
+    kinds = dict(store._q("SELECT article_id, typeof(article_id) FROM lsh_bands WHERE typeof(article_id) = 'text'"))
+    assert kinds == {other: "text"}
+    store.close()

@@ -23,6 +23,7 @@ _ABBREV = {
 # and the next sentence starts with an opening quote, a capital or a digit.
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’»)\]]*)(\s+)(?=[\"'“‘«(\[]?[A-Z0-9À-ÖØ-Þ])")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LAST = re.compile(r"([\w.]+)[.!?…]+[\"'”’»)\]]*$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -34,13 +35,17 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         end = m.end(1)
-        before = text[start:end]
-        # the token just before the period
-        last = re.search(r"([\w.]+)[.!?…]+[\"'”’»)\]]*$", before)
-        if last and m.group(1).startswith("."):
-            tok = last.group(1).lower().rstrip(".")
-            if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()):
-                continue
+        if m.group(1).startswith("."):
+            # the token just before the period (searched in a window; the whole sentence only if the
+            # window may have cut it, so the result is the same as searching text[start:end])
+            lo = max(start, end - 32)
+            last = _LAST.search(text, lo, end)
+            if lo > start and (last is None or last.start() == lo):
+                last = _LAST.search(text, start, end)
+            if last:
+                tok = last.group(1).lower().rstrip(".")
+                if tok in _ABBREV or (len(tok) == 1 and tok.isalpha()):
+                    continue
         piece = text[start:end].strip()
         if piece:
             out.append(piece)
