@@ -22,6 +22,7 @@ Load the result into a store with ``storyline import OUTPUT --db news.db``.
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import hashlib
 import json
@@ -67,6 +68,9 @@ class SparkOptions:
     window_days: float = 7.0  # stories are clustered per time window of this many days, in parallel
     link_threshold: float = 0.9  # cosine of story centroids above which pieces in neighbouring windows join
     link_span: int = 2  # how many windows back a story piece may link to
+    # how pieces of neighbouring windows are linked: "scorer" = the clusterer's own story-pair probability
+    # (needs storyline.cluster), "cosine" = embedding centroids only (link_threshold)
+    link: str = "scorer"
     max_cc_iterations: int = 60  # connected components: label propagation rounds at most
     max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
     # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
@@ -656,11 +660,14 @@ def window_of(published: str | None, window_days: float) -> int:
 
 
 def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str],
-                   factory: ClustererFactory) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
+                   factory: ClustererFactory, state: list[bytes] | None = None,
+                   ) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
     """Run one online clusterer over one window's articles in stream order (date, then input order).
 
     -> (assignments (piece_id, event_id, article_id), story pieces). Piece and event ids are prefixed
-    with the window so that they are unique over the whole run.
+    with the window so that they are unique over the whole run. When ``state`` is a list and the
+    clusterer can serialise itself (``to_bytes``), its state (story sums + document frequencies) is
+    appended to it: the driver links the pieces with the clusterer's own scorer (:func:`link_pieces`).
     """
     clusterer = factory()
     articles = sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
@@ -685,6 +692,8 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
         pieces.append(Story(id=sid, article_ids=list(s.article_ids), events=events, title=s.title, entities=list(s.entities),
                             outlets=list(s.outlets), first_date=s.first_date, last_date=s.last_date))
         rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
+    if state is not None and hasattr(clusterer, "to_bytes"):
+        state.append(clusterer.to_bytes())
     return rows, pieces
 
 
@@ -713,11 +722,14 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             ords[a.id] = r.ord or 0
             if r.copy_of:
                 copies[a.id] = r.copy_of
-        assigned, pieces = cluster_window(window, arts, ords, copies, factory)
+        state: list[bytes] = []
+        assigned, pieces = cluster_window(window, arts, ords, copies, factory, state)
         for p, e, a in assigned:
             yield ("a", window, p, e, a, None)
         for s in pieces:
             yield ("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False))
+        for blob in state:  # the window clusterer's state, for linking with its own scorer
+            yield ("w", window, None, None, None, base64.b64encode(blob).decode("ascii"))
 
     grouped = keyed.groupByKey(numPartitions=max(1, options.partitions or 2 * spark.sparkContext.defaultParallelism))
     schema = "kind string, window long, piece_id string, event_id string, article_id string, payload string"
@@ -772,6 +784,72 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
             sums[best] += vec
             last[best] = max(last[best], w)
         out[pid] = roots[best]
+    return out
+
+
+def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedder: Any = None) -> dict[str, str]:
+    """Join story pieces across windows with the online clusterer's own multi-signal scorer.
+
+    ``states``: window -> that window's ``StoryClusterer.to_bytes()`` (its pieces' running sums of
+    term, entity and embedding vectors, and its document frequencies). On the driver, one
+    clusterer replays the windows in time order at the level of pieces: the document frequencies are
+    the sum over all windows (the whole corpus's, as the stream ends with), and a piece joins the
+    earlier story (last seen at most ``span`` windows before) with the highest story-pair probability
+    -- the learnt logistic score of [tf-idf cosine, entity cosine, embedding cosine] minus the time
+    penalty, the test the stream uses to merge two stories -- if it clears the stream's story
+    threshold; else it starts a story. The story then absorbs the piece (the stream's merge).
+    Undated pieces (window -1) come last and may join any story.
+    -> piece_id -> story id (the id of the story's first piece); piece ids as in :func:`cluster_window`.
+    """
+    from .cluster import StoryClusterer
+
+    if embedder is None:
+        from .embed import get_embedder
+
+        embedder = get_embedder(config.embed)
+    linker = StoryClusterer(config.cluster, embedder)
+    windows = sorted(states, key=lambda w: (w < 0, w))
+    v = linker.vocab
+    for w in windows:  # global document frequencies: a sum of the windows' counts (one window in memory at a time)
+        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
+        v.df += c.vocab.df
+        v.n_docs += c.vocab.n_docs
+        del c
+    out: dict[str, str] = {}
+    root_of: dict[int, str] = {}  # linker group index -> story id
+    first_w: dict[int, int] = {}
+    last_w: dict[int, int] = {}
+    for w in windows:
+        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
+        pieces = sorted((g for g in c._groups if g.alive and g.article_ids), key=lambda g: g.order)
+        scored = []
+        for g in pieces:
+            best, best_p = None, -1.0
+            for i, t in enumerate(linker._groups):
+                if not t.alive or not (w < 0 or (first_w[i] < w and last_w[i] >= w - span)):
+                    continue
+                p = linker._story_pair_prob(g, t)
+                if p > best_p:
+                    best, best_p = i, p
+            scored.append((g, best, best_p))
+        # the window's pieces are placed after all of them were scored against the earlier windows only
+        for g, best, best_p in scored:
+            pid = f"w{w}-{g.id}"
+            g.id = pid
+            g.order = len(linker._groups)
+            g._cache = None
+            linker._groups.append(g)
+            linker.by_id[pid] = g
+            linker.index.add(g.centroid())
+            if best is not None and best_p >= linker.story_threshold:
+                keep = linker._groups[best]
+                linker._merge(keep, g)
+                last_w[best] = max(last_w[best], w)
+                out[pid] = root_of[best]
+            else:
+                root_of[g.order] = pid
+                first_w[g.order] = last_w[g.order] = w
+                out[pid] = pid
     return out
 
 
@@ -912,10 +990,17 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         lap("stories-per-window")
         assign = res.where("kind = 'a'").select("window", "piece_id", "event_id", F.col("article_id").alias("id"))
         piece_rows = res.where("kind = 's'").select("piece_id", "window", "payload").collect()
+        window_states = {int(r.window): base64.b64decode(r.payload)
+                         for r in res.where("kind = 'w'").select("window", "payload").collect()}
         pieces = [_story_from_json(r.payload) for r in piece_rows]
         window_of_piece = {r.piece_id: int(r.window) for r in piece_rows}
         mapping = {p.id: p.id for p in pieces}
-        if options.embeddings and len({w for w in window_of_piece.values()}) > 1:
+        if len({w for w in window_of_piece.values()}) > 1 and options.link == "scorer" and \
+                set(window_states) >= set(window_of_piece.values()):
+            mapping.update(link_pieces(window_states, config, options.link_span))
+            rep.backends["link"] = "clusterer scorer (story-pair probability >= story threshold)"
+        elif options.embeddings and len({w for w in window_of_piece.values()}) > 1:
+            rep.backends["link"] = f"centroid cosine >= {options.link_threshold}"
             vecs = embeddings(arts, config)
             cent = (
                 assign.join(vecs, "id").rdd.map(lambda r: (r.piece_id, (np.asarray(r.vector, dtype=np.float64), 1)))
