@@ -39,16 +39,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=float, nargs="*", default=[0, 30, 14, 7, 3])
     ap.add_argument("--link", default="scorer", choices=["scorer", "cosine"])
+    ap.add_argument("--df", default="prefix", choices=["prefix", "none"])
     ap.add_argument("--span", type=int, default=sl.SparkOptions.link_span)
     args = ap.parse_args()
     cfg = Config()
     tmp = Path(tempfile.mkdtemp())
-    build_corpus(tmp / "stream.jsonl")
+    info = build_corpus(tmp / "stream.jsonl")
     store = open_store(tmp / "single.db")
     Pipeline(store, cfg, chunk_size=100_000).ingest_paths([str(tmp / "stream.jsonl")])
     arts = list(store.iter_articles())
     want = {a.id: store.story_of(a.id) for a in arts}
-    gold = {a.id: (a.source or "").split("/")[0].split(":")[0] for a in arts}
+    gold = {a.id: info["clusters"][int(a.source.rsplit(":", 1)[1]) - 1] for a in arts}  # source = file:line
     seq = {a.id: a.seq for a in arts}
     by_id = {a.id: a for a in arts}
     copies = {}
@@ -66,9 +67,13 @@ def main() -> None:
         for a in arts:
             groups[sl.window_of(a.published.isoformat() if a.published else None, wd)].append(a)
         pieces_of, states, cent = {}, {}, {}
+        wdf = {w: sl.article_df([a for a in items if a.id not in copies], cfg) for w, items in groups.items()}
         for w, items in groups.items():
             st: list[bytes] = []
-            rows, _ = sl.cluster_window(w, items, seq, copies, factory, st)
+            prior = None
+            if args.df == "prefix":
+                prior = sl.sum_df([wdf[v] for v in wdf if (v >= 0 and v < w) or (w < 0 and v >= 0)])
+            rows, _ = sl.cluster_window(w, items, seq, copies, factory, st, prior)
             states[w] = st[0]
             for p, _, a in rows:
                 pieces_of[a] = p

@@ -659,8 +659,47 @@ def window_of(published: str | None, window_days: float) -> int:
     return int(math.floor(days / window_days))
 
 
+def article_df(articles: Iterable[Article], config: Config) -> tuple[np.ndarray, np.ndarray, int]:
+    """Document frequencies of the clusterer's hashed terms and entities over ``articles`` (copies excluded
+    by the caller), counted exactly as the online clusterer counts them. -> (ids, counts, n_docs)."""
+    from .cluster import StoryClusterer
+
+    c = StoryClusterer(config.cluster, None)
+    zero = np.zeros(c.dim, dtype=np.float32)
+    for a in articles:
+        c._doc(a, zero)
+    v = c.vocab
+    ids = np.flatnonzero(v.df).astype(np.int32)
+    return ids, v.df[ids].astype(np.int64), int(v.n_docs)
+
+
+def sum_df(parts: Iterable[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Sum of sparse document-frequency counts (as :func:`article_df` returns them)."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    cnt = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    uniq, inv = np.unique(ids, return_inverse=True)
+    return uniq.astype(np.int32), np.bincount(inv, weights=cnt).astype(np.int64), sum(p[2] for p in parts)
+
+
+def _seed_df(clusterer: Any, seed: tuple[np.ndarray, np.ndarray, int] | None, sign: int) -> None:
+    if seed is None or not hasattr(clusterer, "vocab"):
+        return
+    ids, counts, n = seed
+    v = clusterer.vocab
+    if sign > 0:
+        v.df[ids] += counts.astype(v.df.dtype)
+        v.n_docs += n
+    else:
+        v.df[ids] -= counts.astype(v.df.dtype)
+        v.n_docs -= n
+
+
 def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str],
                    factory: ClustererFactory, state: list[bytes] | None = None,
+                   prior_df: tuple[np.ndarray, np.ndarray, int] | None = None,
                    ) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
     """Run one online clusterer over one window's articles in stream order (date, then input order).
 
@@ -668,8 +707,12 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
     with the window so that they are unique over the whole run. When ``state`` is a list and the
     clusterer can serialise itself (``to_bytes``), its state (story sums + document frequencies) is
     appended to it: the driver links the pieces with the clusterer's own scorer (:func:`link_pieces`).
+    ``prior_df``: document frequencies of the articles before this window (:func:`article_df` summed over
+    the earlier windows), so that the window's TF-IDF statistics are the ones the stream would have
+    when it reaches the window; they are taken out again before the state is returned.
     """
     clusterer = factory()
+    _seed_df(clusterer, prior_df, +1)
     articles = sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
     ids = {a.id for a in articles}
     copies = {c: o for c, o in copies.items() if c in ids and o in ids}
@@ -693,6 +736,7 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
                             outlets=list(s.outlets), first_date=s.first_date, last_date=s.last_date))
         rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
     if state is not None and hasattr(clusterer, "to_bytes"):
+        _seed_df(clusterer, prior_df, -1)
         state.append(clusterer.to_bytes())
     return rows, pieces
 
