@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--days", type=float, nargs="*", default=[0, 30, 14, 7, 3])
     ap.add_argument("--link", default="scorer", choices=["scorer", "cosine"])
     ap.add_argument("--df", default="prefix", choices=["prefix", "none"])
+    ap.add_argument("--overlap", type=float, default=0.0, help="days of the previous window each window also sees")
     ap.add_argument("--span", type=int, default=sl.SparkOptions.link_span)
     args = ap.parse_args()
     cfg = Config()
@@ -66,21 +67,27 @@ def main() -> None:
         groups = defaultdict(list)
         for a in arts:
             groups[sl.window_of(a.published.isoformat() if a.published else None, wd)].append(a)
-        pieces_of, states, cent = {}, {}, {}
+        pieces_of, states, cent, anchor_rows = {}, {}, {}, []
         wdf = {w: sl.article_df([a for a in items if a.id not in copies], cfg) for w, items in groups.items()}
         for w, items in groups.items():
             st: list[bytes] = []
             prior = None
             if args.df == "prefix":
                 prior = sl.sum_df([wdf[v] for v in wdf if (v >= 0 and v < w) or (w < 0 and v >= 0)])
-            rows, _ = sl.cluster_window(w, items, seq, copies, factory, st, prior)
+            ctx = None
+            if args.overlap > 0 and w >= 0:
+                start = w * wd
+                ctx = [a for a in groups.get(w - 1, []) if sl.day_of(a.published.isoformat()) >= start - args.overlap]
+            anc: list = []
+            rows, _ = sl.cluster_window(w, items, seq, copies, factory, st, prior, ctx, anc)
+            anchor_rows += anc
             states[w] = st[0]
             for p, _, a in rows:
                 pieces_of[a] = p
                 c = cent.setdefault(p, [w, 0])
                 c[1] = c[1] + vecs[a]
         if args.link == "scorer":
-            mapping = sl.link_pieces(states, cfg, args.span, emb)
+            mapping = sl.link_pieces(states, cfg, args.span, emb, sl.anchor_map(anchor_rows, pieces_of))
         else:
             mapping = sl.link_windows({p: (w, v) for p, (w, v) in cent.items()}, sl.SparkOptions.link_threshold, args.span)
         got = {a: mapping[p] for a, p in pieces_of.items()}

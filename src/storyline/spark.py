@@ -650,13 +650,27 @@ def default_clusterer(config_json: str) -> Any:
     return StoryClusterer(cfg.cluster, get_embedder(cfg.embed))
 
 
+def day_of(published: str) -> float:
+    """Days since 1970 of an ISO date."""
+    dt = datetime.fromisoformat(published)
+    return (dt - datetime(1970, 1, 1, tzinfo=dt.tzinfo)).total_seconds() / 86400.0
+
+
 def window_of(published: str | None, window_days: float) -> int:
     """Window number of a date (days since 1970 // window_days); -1 for undated articles."""
     if not published:
         return -1
-    dt = datetime.fromisoformat(published)
-    days = (dt - datetime(1970, 1, 1, tzinfo=dt.tzinfo)).total_seconds() / 86400.0
-    return int(math.floor(days / window_days))
+    return int(math.floor(day_of(published) / window_days))
+
+
+def anchor_map(anchor_rows: Iterable[tuple[str, str]], owner_piece: dict[str, str]) -> dict[str, str]:
+    """(piece_id, context article id) rows + article -> the piece that owns it  ->  piece -> the owner piece
+    it shares most articles with (ties: the earliest piece)."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for pid, aid in anchor_rows:
+        if aid in owner_piece:
+            votes[pid][owner_piece[aid]] += 1
+    return {pid: min(c, key=lambda o: (-c[o], _piece_order(o))) for pid, c in votes.items()}
 
 
 def article_df(articles: Iterable[Article], config: Config) -> tuple[np.ndarray, np.ndarray, int]:
@@ -700,6 +714,7 @@ def _seed_df(clusterer: Any, seed: tuple[np.ndarray, np.ndarray, int] | None, si
 def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str],
                    factory: ClustererFactory, state: list[bytes] | None = None,
                    prior_df: tuple[np.ndarray, np.ndarray, int] | None = None,
+                   context: list[Article] | None = None, anchors: list[tuple[str, str]] | None = None,
                    ) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
     """Run one online clusterer over one window's articles in stream order (date, then input order).
 
@@ -710,10 +725,20 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
     ``prior_df``: document frequencies of the articles before this window (:func:`article_df` summed over
     the earlier windows), so that the window's TF-IDF statistics are the ones the stream would have
     when it reaches the window; they are taken out again before the state is returned.
+    ``context``: the tail of the previous window (overlapping windows). These articles are clustered first,
+    as the stream would have them, but are not assigned here (their owner window assigns them); each piece
+    that took some in is reported in ``anchors`` as (piece_id, context article id), which links it to the
+    piece that owns the article.
     """
     clusterer = factory()
-    _seed_df(clusterer, prior_df, +1)
-    articles = sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
+    ctx_ids = {a.id for a in context or []}
+    seed = prior_df
+    if context and prior_df is not None and hasattr(clusterer, "vocab"):  # the context is counted in prior_df
+        cdf = article_df([a for a in context if a.id not in copies], Config(cluster=clusterer.config))
+        seed = sum_df([prior_df, (cdf[0], -cdf[1], -cdf[2])])
+    _seed_df(clusterer, seed, +1)
+    order = lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id)  # noqa: E731
+    articles = sorted(context or [], key=order) + sorted(articles, key=order)
     ids = {a.id for a in articles}
     copies = {c: o for c, o in copies.items() if c in ids and o in ids}
     clusterer.partial_fit(articles, copies)
@@ -721,22 +746,28 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
     rows: list[tuple[str, str | None, str]] = []
     pieces: list[Story] = []
     for s in clusterer.stories():
-        if s.merged_into or not s.article_ids:
+        own = [a for a in s.article_ids if a not in ctx_ids]
+        if s.merged_into or not own:
             continue
         sid = prefix + s.id
+        if anchors is not None:
+            anchors += [(sid, a) for a in s.article_ids if a in ctx_ids]
         ev_of = {}
         events = []
         for ev in s.events:
+            ev_own = [a for a in ev.article_ids if a not in ctx_ids]
+            if not ev_own:
+                continue
             eid = prefix + ev.id
-            events.append(Event(id=eid, story_id=sid, article_ids=list(ev.article_ids), title=ev.title, start=ev.start,
+            events.append(Event(id=eid, story_id=sid, article_ids=ev_own, title=ev.title, start=ev.start,
                                 end=ev.end, entities=list(ev.entities)))
-            for aid in ev.article_ids:
+            for aid in ev_own:
                 ev_of[aid] = eid
-        pieces.append(Story(id=sid, article_ids=list(s.article_ids), events=events, title=s.title, entities=list(s.entities),
+        pieces.append(Story(id=sid, article_ids=own, events=events, title=s.title, entities=list(s.entities),
                             outlets=list(s.outlets), first_date=s.first_date, last_date=s.last_date))
-        rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
+        rows += [(sid, ev_of.get(aid), aid) for aid in own]
     if state is not None and hasattr(clusterer, "to_bytes"):
-        _seed_df(clusterer, prior_df, -1)
+        _seed_df(clusterer, prior_df, -1)  # the window's own counts (the context's were added back)
         state.append(clusterer.to_bytes())
     return rows, pieces
 
@@ -831,7 +862,8 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
     return out
 
 
-def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedder: Any = None) -> dict[str, str]:
+def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedder: Any = None,
+                anchors: dict[str, str] | None = None) -> dict[str, str]:
     """Join story pieces across windows with the online clusterer's own multi-signal scorer.
 
     ``states``: window -> that window's ``StoryClusterer.to_bytes()`` (its pieces' running sums of
@@ -843,8 +875,12 @@ def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedde
     penalty, the test the stream uses to merge two stories -- if it clears the stream's story
     threshold; else it starts a story. The story then absorbs the piece (the stream's merge).
     Undated pieces (window -1) come last and may join any story.
+    ``anchors``: piece_id -> an earlier piece it shares articles with (overlapping windows: the window saw
+    the tail of the previous one and put some of its articles in this piece); such a piece joins that
+    piece's story without scoring.
     -> piece_id -> story id (the id of the story's first piece); piece ids as in :func:`cluster_window`.
     """
+    anchors = anchors or {}
     from .cluster import StoryClusterer
 
     if embedder is None:
@@ -860,6 +896,7 @@ def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedde
         v.n_docs += c.vocab.n_docs
         del c
     out: dict[str, str] = {}
+    group_of: dict[str, str] = {}  # piece id -> its group id in the linker (resolve through merges)
     root_of: dict[int, str] = {}  # linker group index -> story id
     first_w: dict[int, int] = {}
     last_w: dict[int, int] = {}
@@ -885,6 +922,10 @@ def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedde
             linker._groups.append(g)
             linker.by_id[pid] = g
             linker.index.add(g.centroid())
+            anchor = anchors.get(pid)
+            if anchor in group_of:
+                best, best_p = linker.by_id[linker.resolve(group_of[anchor])].order, 1.0
+            group_of[pid] = pid
             if best is not None and best_p >= linker.story_threshold:
                 keep = linker._groups[best]
                 linker._merge(keep, g)
