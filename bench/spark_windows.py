@@ -41,7 +41,8 @@ def main() -> None:
     ap.add_argument("--link", default="scorer", choices=["scorer", "cosine"])
     ap.add_argument("--df", default="prefix", choices=["prefix", "none"])
     ap.add_argument("--overlap", type=float, default=0.0, help="days of the previous window each window also sees")
-    ap.add_argument("--span", type=int, default=sl.SparkOptions.link_span)
+    ap.add_argument("--diag", action="store_true")
+    ap.add_argument("--span", type=int, default=sl.SparkOptions.link_span, help="0: any earlier window")
     args = ap.parse_args()
     cfg = Config()
     tmp = Path(tempfile.mkdtemp())
@@ -91,6 +92,13 @@ def main() -> None:
         else:
             mapping = sl.link_windows({p: (w, v) for p, (w, v) in cent.items()}, sl.SparkOptions.link_threshold, args.span)
         got = {a: mapping[p] for a, p in pieces_of.items()}
+        if args.diag:
+            from collections import Counter
+            for name, x, y in (("stream story split", want, got), ("spark story joins", got, want)):
+                for sid in sorted(set(x.values())):
+                    c = Counter(y[a] for a in x if x[a] == sid)
+                    if len(c) > 1:
+                        print(name, sid[:14], dict(c.most_common()), "gold:", dict(Counter(gold[a] for a in x if x[a] == sid)))
         label = "one window" if days <= 0 else f"{days:g} days"
         print(f"| {label} | {len(groups)} | {len(set(pieces_of.values()))} | {len(set(got.values()))} | "
               f"{ari(want, got):.3f} | {ari(want, pieces_of):.3f} | {ari(got, gold):.3f} |", flush=True)

@@ -67,7 +67,9 @@ class SparkOptions:
     partitions: int = 0  # articles are repartitioned to this many partitions (0: 2 x default parallelism)
     window_days: float = 7.0  # stories are clustered per time window of this many days, in parallel
     link_threshold: float = 0.9  # cosine of story centroids above which pieces in neighbouring windows join
-    link_span: int = 2  # how many windows back a story piece may link to
+    # how many windows back a story piece may link to; 0: any earlier window, as the stream compares an
+    # article with every story (the scorer's time penalty decides); the cosine linking needs a span
+    link_span: int = 0
     # how pieces of neighbouring windows are linked: "scorer" = the clusterer's own story-pair probability
     # (needs storyline.cluster), "cosine" = embedding centroids only (link_threshold)
     link: str = "scorer"
@@ -862,7 +864,7 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
     return out
 
 
-def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedder: Any = None,
+def link_pieces(states: dict[int, bytes], config: Config, span: int = 0, embedder: Any = None,
                 anchors: dict[str, str] | None = None) -> dict[str, str]:
     """Join story pieces across windows with the online clusterer's own multi-signal scorer.
 
@@ -900,17 +902,41 @@ def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedde
     root_of: dict[int, str] = {}  # linker group index -> story id
     first_w: dict[int, int] = {}
     last_w: dict[int, int] = {}
+    ccfg = linker.config
+    postings: dict[int, list[int]] = defaultdict(list)  # entity id -> stories (most recent last)
+
+    def rare_entities(g: Any) -> list[int]:
+        if not len(g.e_ids):
+            return []
+        idf = v.idf(g.e_ids)
+        return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: ccfg.posting_entities]]
+
+    def candidates(g: Any) -> list[int]:
+        """As the stream finds candidate stories: nearest centroids + the stories of the rarest entities."""
+        cand = linker.index.search(g.centroid(), ccfg.top_k)
+        for e in rare_entities(g):
+            cand += postings.get(e, [])[-ccfg.posting_per_entity :][::-1]
+        return list(dict.fromkeys(cand))
+
+    def post(i: int, g: Any) -> None:
+        for e in rare_entities(g):
+            lst = postings[e]
+            if i in lst:
+                lst.remove(i)
+            lst.append(i)
+
     for w in windows:
         c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
         pieces = sorted((g for g in c._groups if g.alive and g.article_ids), key=lambda g: g.order)
         scored = []
         for g in pieces:
             best, best_p = None, -1.0
-            for i, t in enumerate(linker._groups):
-                if not t.alive or not (w < 0 or (first_w[i] < w and last_w[i] >= w - span)):
+            for i in candidates(g):
+                t = linker._groups[i]
+                if not t.alive or not (w < 0 or (first_w[i] < w and (span <= 0 or last_w[i] >= w - span))):
                     continue
                 p = linker._story_pair_prob(g, t)
-                if p > best_p:
+                if p > best_p or (p == best_p and best is not None and i < best):
                     best, best_p = i, p
             scored.append((g, best, best_p))
         # the window's pieces are placed after all of them were scored against the earlier windows only
@@ -931,10 +957,12 @@ def link_pieces(states: dict[int, bytes], config: Config, span: int = 2, embedde
                 linker._merge(keep, g)
                 last_w[best] = max(last_w[best], w)
                 out[pid] = root_of[best]
+                post(best, g)
             else:
                 root_of[g.order] = pid
                 first_w[g.order] = last_w[g.order] = w
                 out[pid] = pid
+                post(g.order, g)
     return out
 
 
@@ -1094,7 +1122,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
                 .collect()
             )
             centroids = {pid: (window_of_piece[pid], v) for pid, v in cent if pid in window_of_piece}
-            mapping.update(link_windows(centroids, options.link_threshold, options.link_span))
+            mapping.update(link_windows(centroids, options.link_threshold, options.link_span or 2))
         stories = merge_pieces(pieces, mapping)
         lap("link-windows")
         spark.createDataFrame(
