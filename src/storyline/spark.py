@@ -73,6 +73,8 @@ class SparkOptions:
     # how pieces of neighbouring windows are linked: "scorer" = the clusterer's own story-pair probability
     # (needs storyline.cluster), "cosine" = embedding centroids only (link_threshold)
     link: str = "scorer"
+    # seed each window's clusterer with the document frequencies of the earlier windows (a distributed count)
+    window_df: bool = True
     max_cc_iterations: int = 60  # connected components: label propagation rounds at most
     max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
     # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
@@ -700,6 +702,18 @@ def sum_df(parts: Iterable[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndar
     return uniq.astype(np.int32), np.bincount(inv, weights=cnt).astype(np.int64), sum(p[2] for p in parts)
 
 
+def prior_frequencies(per_window: dict[int, tuple[np.ndarray, np.ndarray, int]]) -> dict[int, tuple[np.ndarray, np.ndarray, int] | None]:
+    """Window -> the document frequencies of all earlier windows (undated, -1: of all dated windows)."""
+    out: dict[int, Any] = {}
+    acc = None
+    for w in sorted(w for w in per_window if w >= 0):
+        out[w] = acc
+        acc = sum_df([acc, per_window[w]])
+    if -1 in per_window:
+        out[-1] = acc
+    return out
+
+
 def _seed_df(clusterer: Any, seed: tuple[np.ndarray, np.ndarray, int] | None, sign: int) -> None:
     if seed is None or not hasattr(clusterer, "vocab"):
         return
@@ -789,6 +803,23 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             "language", "url", "removed", "ord"]
     df = articles_df.select(*cols).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
     keyed = df.rdd.map(lambda r: (window_of(r.published, window_days), r))
+    b_prior = None
+    if options.window_df and cluster_available():
+        # the TF-IDF statistics the stream would have at each window: a distributed count of document
+        # frequencies per window (copies are not counted, as in the stream), prefix sums on the driver, broadcast
+        config_json = config.to_json()
+
+        def count(rows: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+            cfg = Config.from_json(config_json)
+            by_w: dict[int, list[Article]] = defaultdict(list)
+            for w, r in rows:
+                if not r.copy_of:
+                    by_w[w].append(row_article(r))
+            for w, arts in by_w.items():
+                yield w, article_df(arts, cfg)
+
+        per_window = dict(keyed.mapPartitions(count).reduceByKey(lambda a, b: sum_df([a, b])).collect())
+        b_prior = spark.sparkContext.broadcast(prior_frequencies(per_window))
 
     def run(item: tuple[int, Iterable[Any]]) -> Iterator[tuple]:
         window, rows = item
@@ -800,7 +831,8 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             if r.copy_of:
                 copies[a.id] = r.copy_of
         state: list[bytes] = []
-        assigned, pieces = cluster_window(window, arts, ords, copies, factory, state)
+        prior = b_prior.value.get(window) if b_prior is not None else None
+        assigned, pieces = cluster_window(window, arts, ords, copies, factory, state, prior)
         for p, e, a in assigned:
             yield ("a", window, p, e, a, None)
         for s in pieces:
