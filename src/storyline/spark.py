@@ -6,8 +6,10 @@
     MinHash signatures (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs -> verified edges
     connected components (min-label propagation with DataFrame joins, on Spark) -> duplicate groups
     embeddings (per partition, model loaded once per executor process)
-    stories: the online clusterer per time window (shuffle on the window, one clusterer each), then windows
-             linked by story centroids across neighbouring windows (union-find on the story table)
+    stories: document frequencies counted per window (distributed count; prefix sums broadcast), the online
+             clusterer per time window (shuffle on the window, one clusterer each, seeded with the document
+             frequencies of the earlier windows), then the story pieces linked across windows on the driver
+             by the clusterer's own story-pair scorer (one row per piece, not per article)
     -> Parquet tables under OUTPUT: articles, rejections, signatures, reuse_edges, duplicate_groups,
        stories, events, story_articles, and ``_storyline.json`` (settings, counts, which back-ends ran)
 
@@ -66,7 +68,7 @@ class SparkOptions:
     input_format: str = "auto"  # auto | jsonl | parquet | files
     partitions: int = 0  # articles are repartitioned to this many partitions (0: 2 x default parallelism)
     window_days: float = 7.0  # stories are clustered per time window of this many days, in parallel
-    link_threshold: float = 0.9  # cosine of story centroids above which pieces in neighbouring windows join
+    link_threshold: float = 0.9  # link="cosine" only: centroid cosine above which pieces in neighbouring windows join
     # how many windows back a story piece may link to; 0: any earlier window, as the stream compares an
     # article with every story (the scorer's time penalty decides); the cosine linking needs a span
     link_span: int = 0
@@ -79,7 +81,7 @@ class SparkOptions:
     max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
     # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
     near_duplicate_jaccard: float = 0.8
-    embeddings: bool = True  # compute article embeddings (needed to link windows)
+    embeddings: bool = True  # compute article embeddings (needed to link windows with link="cosine")
     stories: bool = True  # run story clustering
 
 
@@ -904,7 +906,9 @@ def link_pieces(states: dict[int, bytes], config: Config, span: int = 0, embedde
     term, entity and embedding vectors, and its document frequencies). On the driver, one
     clusterer replays the windows in time order at the level of pieces: the document frequencies are
     the sum over all windows (the whole corpus's, as the stream ends with), and a piece joins the
-    earlier story (last seen at most ``span`` windows before) with the highest story-pair probability
+    earlier story with the highest story-pair probability (candidates found as the stream finds them:
+    nearest centroids and the stories of the piece's rarest entities; ``span`` > 0 keeps only stories
+    last seen at most ``span`` windows before, 0 any earlier window, as in the stream)
     -- the learnt logistic score of [tf-idf cosine, entity cosine, embedding cosine] minus the time
     penalty, the test the stream uses to merge two stories -- if it clears the stream's story
     threshold; else it starts a story. The story then absorbs the piece (the stream's merge).
@@ -1280,7 +1284,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--master", default=None, help="local[2], spark://host:7077, yarn ... (default: spark-submit's)")
     p.add_argument("--format", default="auto", choices=["auto", "jsonl", "parquet", "files"])
     p.add_argument("--window-days", type=float, default=SparkOptions.window_days)
-    p.add_argument("--link-threshold", type=float, default=SparkOptions.link_threshold)
+    p.add_argument("--link", default=SparkOptions.link, choices=["scorer", "cosine"],
+                   help="link story pieces across windows with the clusterer's story-pair score, or centroid cosine")
+    p.add_argument("--link-threshold", type=float, default=SparkOptions.link_threshold, help="--link cosine only")
     p.add_argument("--partitions", type=int, default=0)
     p.add_argument("--config", default=None, help="JSON file with Storyline settings (Config)")
     p.add_argument("--conf", action="append", default=[], help="extra Spark setting key=value (repeatable)")
@@ -1290,7 +1296,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = Config.from_json(Path(args.config).read_text()) if args.config else Config()
-    options = SparkOptions(input_format=args.format, window_days=args.window_days, link_threshold=args.link_threshold,
+    options = SparkOptions(input_format=args.format, window_days=args.window_days, link=args.link,
+                           link_threshold=args.link_threshold,
                            partitions=args.partitions)
     conf = dict(kv.split("=", 1) for kv in args.conf)
     spark = make_session(args.master, conf=conf)
