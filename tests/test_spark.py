@@ -371,10 +371,10 @@ def test_cli_spark_run_passes_options_and_reports(spark, tmp_path, monkeypatch):
     monkeypatch.setattr(sl_spark, "run_pipeline", fake_run)
     out = tmp_path / "o"
     res = CliRunner().invoke(app, ["spark-run", str(SEEDS), str(out), "--master", "local[2]", "--format", "files",
-                                   "--window-days", "3", "--link-threshold", "0.8", "--partitions", "3", "--json"])
+                                   "--window-days", "3", "--link", "cosine", "--link-threshold", "0.8", "--partitions", "3", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["counts"] == {"articles": 5}
     assert seen["inp"] == str(SEEDS) and seen["session"] is spark
     o = seen["options"]
-    assert (o.input_format, o.window_days, o.link_threshold, o.partitions) == ("files", 3.0, 0.8, 3)
+    assert (o.input_format, o.window_days, o.link, o.link_threshold, o.partitions) == ("files", 3.0, "cosine", 0.8, 3)
     assert spark.sparkContext._jsc is not None
