@@ -272,6 +272,40 @@ def test_link_windows_joins_neighbours_only():
     assert m["w20-s0"] == "w20-s0"
 
 
+@pytest.mark.skipif(not REAL_CLUSTER, reason="needs storyline.cluster")
+def test_window_df_seeding_and_scorer_linking(single):
+    """Two windows in one process: the second, seeded with the first's document frequencies, scores with
+    the stream's statistics and returns only its own counts; the pieces linked by the clusterer's scorer
+    agree with the stream better than the unlinked pieces, and a window's pieces never link to each other."""
+    from storyline.cluster import StoryClusterer
+
+    store, _ = single
+    arts = sorted(store.iter_articles(), key=lambda a: (a.published is None, a.published or 0, a.seq))
+    ords = {a.id: a.seq for a in arts}
+    halves = {0: arts[: len(arts) // 2], 1: arts[len(arts) // 2 :]}
+    cfg = Config()
+    factory = lambda: sl_spark.default_clusterer(cfg.to_json())  # noqa: E731
+    prior = sl_spark.prior_frequencies({w: sl_spark.article_df(a, cfg) for w, a in halves.items()})
+    assert prior[0] is None and prior[1][2] == len(halves[0])
+    states, got = {}, {}
+    for w, items in halves.items():
+        st: list[bytes] = []
+        rows, _ = cluster_window(w, items, ords, {}, factory, st, prior[w])
+        states[w] = st[0]
+        got.update({a: p for p, _, a in rows})
+        own = StoryClusterer.from_bytes(st[0], cfg.cluster).vocab
+        ids, counts, n = sl_spark.article_df(items, cfg)
+        assert own.n_docs == n == len(items) and np.array_equal(own.df[ids], counts)  # the prior was taken out
+    mapping = sl_spark.link_pieces(states, cfg)
+    assert {mapping[p] for p in got.values() if p.startswith("w0-")} == {p for p in got.values() if p.startswith("w0-")}
+    c = factory()
+    c.partial_fit(arts)
+    want = {aid: s.id for s in c.stories() if not s.merged_into for aid in s.article_ids}
+    linked = {a: mapping[p] for a, p in got.items()}
+    assert len(set(linked.values())) < len(set(got.values()))
+    assert _ari(want, linked) > _ari(want, got)
+
+
 # ----------------------------------------------------------------------------- readers
 
 
@@ -337,10 +371,10 @@ def test_cli_spark_run_passes_options_and_reports(spark, tmp_path, monkeypatch):
     monkeypatch.setattr(sl_spark, "run_pipeline", fake_run)
     out = tmp_path / "o"
     res = CliRunner().invoke(app, ["spark-run", str(SEEDS), str(out), "--master", "local[2]", "--format", "files",
-                                   "--window-days", "3", "--link-threshold", "0.8", "--partitions", "3", "--json"])
+                                   "--window-days", "3", "--link", "cosine", "--link-threshold", "0.8", "--partitions", "3", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["counts"] == {"articles": 5}
     assert seen["inp"] == str(SEEDS) and seen["session"] is spark
     o = seen["options"]
-    assert (o.input_format, o.window_days, o.link_threshold, o.partitions) == ("files", 3.0, 0.8, 3)
+    assert (o.input_format, o.window_days, o.link, o.link_threshold, o.partitions) == ("files", 3.0, "cosine", 0.8, 3)
     assert spark.sparkContext._jsc is not None

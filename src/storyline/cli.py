@@ -740,7 +740,8 @@ def spark_run(
     master: str = typer.Option("local[2]", "--master", help="local[N], spark://host:7077, yarn, k8s://..."),
     fmt: str = typer.Option("auto", "--format", help="auto, jsonl, parquet or files."),
     window_days: float = typer.Option(7.0, "--window-days", help="Stories are clustered per time window of this many days."),
-    link_threshold: float = typer.Option(0.9, "--link-threshold", help="Centroid cosine joining story pieces of neighbouring windows."),
+    link: str = typer.Option("scorer", "--link", help="How story pieces of different windows are linked: scorer (the clusterer's own story-pair score) or cosine (centroids)."),
+    link_threshold: float = typer.Option(0.9, "--link-threshold", help="--link cosine: centroid cosine joining story pieces of neighbouring windows."),
     partitions: int = typer.Option(0, "--partitions", help="Partitions for the articles (0: twice the cores)."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="JSON file with Storyline settings."),
     conf: list[str] = typer.Option([], "--conf", help="Extra Spark setting key=value (repeatable)."),
@@ -756,7 +757,7 @@ def spark_run(
         err.print("[red]error:[/red] pyspark is not installed: pip install 'storyline[spark]'")
         raise typer.Exit(2) from exc
     config = Config.from_json(config_file.read_text()) if config_file else Config()
-    options = SparkOptions(input_format=fmt, window_days=window_days, link_threshold=link_threshold, partitions=partitions)
+    options = SparkOptions(input_format=fmt, window_days=window_days, link=link, link_threshold=link_threshold, partitions=partitions)
     existing = SparkSession.getActiveSession()
     spark = make_session(master, conf=dict(kv.split("=", 1) for kv in conf))
     try:

@@ -6,8 +6,10 @@
     MinHash signatures (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs -> verified edges
     connected components (min-label propagation with DataFrame joins, on Spark) -> duplicate groups
     embeddings (per partition, model loaded once per executor process)
-    stories: the online clusterer per time window (shuffle on the window, one clusterer each), then windows
-             linked by story centroids across neighbouring windows (union-find on the story table)
+    stories: document frequencies counted per window (distributed count; prefix sums broadcast), the online
+             clusterer per time window (shuffle on the window, one clusterer each, seeded with the document
+             frequencies of the earlier windows), then the story pieces linked across windows on the driver
+             by the clusterer's own story-pair scorer (one row per piece, not per article)
     -> Parquet tables under OUTPUT: articles, rejections, signatures, reuse_edges, duplicate_groups,
        stories, events, story_articles, and ``_storyline.json`` (settings, counts, which back-ends ran)
 
@@ -22,6 +24,7 @@ Load the result into a store with ``storyline import OUTPUT --db news.db``.
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import hashlib
 import json
@@ -65,13 +68,20 @@ class SparkOptions:
     input_format: str = "auto"  # auto | jsonl | parquet | files
     partitions: int = 0  # articles are repartitioned to this many partitions (0: 2 x default parallelism)
     window_days: float = 7.0  # stories are clustered per time window of this many days, in parallel
-    link_threshold: float = 0.9  # cosine of story centroids above which pieces in neighbouring windows join
-    link_span: int = 2  # how many windows back a story piece may link to
+    link_threshold: float = 0.9  # link="cosine" only: centroid cosine above which pieces in neighbouring windows join
+    # how many windows back a story piece may link to; 0: any earlier window, as the stream compares an
+    # article with every story (the scorer's time penalty decides); the cosine linking needs a span
+    link_span: int = 0
+    # how pieces of neighbouring windows are linked: "scorer" = the clusterer's own story-pair probability
+    # (needs storyline.cluster), "cosine" = embedding centroids only (link_threshold)
+    link: str = "scorer"
+    # seed each window's clusterer with the document frequencies of the earlier windows (a distributed count)
+    window_df: bool = True
     max_cc_iterations: int = 60  # connected components: label propagation rounds at most
     max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
     # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
     near_duplicate_jaccard: float = 0.8
-    embeddings: bool = True  # compute article embeddings (needed to link windows)
+    embeddings: bool = True  # compute article embeddings (needed to link windows with link="cosine")
     stories: bool = True  # run story clustering
 
 
@@ -646,24 +656,107 @@ def default_clusterer(config_json: str) -> Any:
     return StoryClusterer(cfg.cluster, get_embedder(cfg.embed))
 
 
+def day_of(published: str) -> float:
+    """Days since 1970 of an ISO date."""
+    dt = datetime.fromisoformat(published)
+    return (dt - datetime(1970, 1, 1, tzinfo=dt.tzinfo)).total_seconds() / 86400.0
+
+
 def window_of(published: str | None, window_days: float) -> int:
     """Window number of a date (days since 1970 // window_days); -1 for undated articles."""
     if not published:
         return -1
-    dt = datetime.fromisoformat(published)
-    days = (dt - datetime(1970, 1, 1, tzinfo=dt.tzinfo)).total_seconds() / 86400.0
-    return int(math.floor(days / window_days))
+    return int(math.floor(day_of(published) / window_days))
+
+
+def anchor_map(anchor_rows: Iterable[tuple[str, str]], owner_piece: dict[str, str]) -> dict[str, str]:
+    """(piece_id, context article id) rows + article -> the piece that owns it  ->  piece -> the owner piece
+    it shares most articles with (ties: the earliest piece)."""
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for pid, aid in anchor_rows:
+        if aid in owner_piece:
+            votes[pid][owner_piece[aid]] += 1
+    return {pid: min(c, key=lambda o: (-c[o], _piece_order(o))) for pid, c in votes.items()}
+
+
+def article_df(articles: Iterable[Article], config: Config) -> tuple[np.ndarray, np.ndarray, int]:
+    """Document frequencies of the clusterer's hashed terms and entities over ``articles`` (copies excluded
+    by the caller), counted exactly as the online clusterer counts them. -> (ids, counts, n_docs)."""
+    from .cluster import StoryClusterer
+
+    c = StoryClusterer(config.cluster, None)
+    zero = np.zeros(c.dim, dtype=np.float32)
+    for a in articles:
+        c._doc(a, zero)
+    v = c.vocab
+    ids = np.flatnonzero(v.df).astype(np.int32)
+    return ids, v.df[ids].astype(np.int64), int(v.n_docs)
+
+
+def sum_df(parts: Iterable[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Sum of sparse document-frequency counts (as :func:`article_df` returns them)."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+    ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    cnt = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    uniq, inv = np.unique(ids, return_inverse=True)
+    return uniq.astype(np.int32), np.bincount(inv, weights=cnt).astype(np.int64), sum(p[2] for p in parts)
+
+
+def prior_frequencies(per_window: dict[int, tuple[np.ndarray, np.ndarray, int]]) -> dict[int, tuple[np.ndarray, np.ndarray, int] | None]:
+    """Window -> the document frequencies of all earlier windows (undated, -1: of all dated windows)."""
+    out: dict[int, Any] = {}
+    acc = None
+    for w in sorted(w for w in per_window if w >= 0):
+        out[w] = acc
+        acc = sum_df([acc, per_window[w]])
+    if -1 in per_window:
+        out[-1] = acc
+    return out
+
+
+def _seed_df(clusterer: Any, seed: tuple[np.ndarray, np.ndarray, int] | None, sign: int) -> None:
+    if seed is None or not hasattr(clusterer, "vocab"):
+        return
+    ids, counts, n = seed
+    v = clusterer.vocab
+    if sign > 0:
+        v.df[ids] += counts.astype(v.df.dtype)
+        v.n_docs += n
+    else:
+        v.df[ids] -= counts.astype(v.df.dtype)
+        v.n_docs -= n
 
 
 def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str],
-                   factory: ClustererFactory) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
+                   factory: ClustererFactory, state: list[bytes] | None = None,
+                   prior_df: tuple[np.ndarray, np.ndarray, int] | None = None,
+                   context: list[Article] | None = None, anchors: list[tuple[str, str]] | None = None,
+                   ) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
     """Run one online clusterer over one window's articles in stream order (date, then input order).
 
     -> (assignments (piece_id, event_id, article_id), story pieces). Piece and event ids are prefixed
-    with the window so that they are unique over the whole run.
+    with the window so that they are unique over the whole run. When ``state`` is a list and the
+    clusterer can serialise itself (``to_bytes``), its state (story sums + document frequencies) is
+    appended to it: the driver links the pieces with the clusterer's own scorer (:func:`link_pieces`).
+    ``prior_df``: document frequencies of the articles before this window (:func:`article_df` summed over
+    the earlier windows), so that the window's TF-IDF statistics are the ones the stream would have
+    when it reaches the window; they are taken out again before the state is returned.
+    ``context``: the tail of the previous window (overlapping windows). These articles are clustered first,
+    as the stream would have them, but are not assigned here (their owner window assigns them); each piece
+    that took some in is reported in ``anchors`` as (piece_id, context article id), which links it to the
+    piece that owns the article.
     """
     clusterer = factory()
-    articles = sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
+    ctx_ids = {a.id for a in context or []}
+    seed = prior_df
+    if context and prior_df is not None and hasattr(clusterer, "vocab"):  # the context is counted in prior_df
+        cdf = article_df([a for a in context if a.id not in copies], Config(cluster=clusterer.config))
+        seed = sum_df([prior_df, (cdf[0], -cdf[1], -cdf[2])])
+    _seed_df(clusterer, seed, +1)
+    order = lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id)  # noqa: E731
+    articles = sorted(context or [], key=order) + sorted(articles, key=order)
     ids = {a.id for a in articles}
     copies = {c: o for c, o in copies.items() if c in ids and o in ids}
     clusterer.partial_fit(articles, copies)
@@ -671,20 +764,29 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
     rows: list[tuple[str, str | None, str]] = []
     pieces: list[Story] = []
     for s in clusterer.stories():
-        if s.merged_into or not s.article_ids:
+        own = [a for a in s.article_ids if a not in ctx_ids]
+        if s.merged_into or not own:
             continue
         sid = prefix + s.id
+        if anchors is not None:
+            anchors += [(sid, a) for a in s.article_ids if a in ctx_ids]
         ev_of = {}
         events = []
         for ev in s.events:
+            ev_own = [a for a in ev.article_ids if a not in ctx_ids]
+            if not ev_own:
+                continue
             eid = prefix + ev.id
-            events.append(Event(id=eid, story_id=sid, article_ids=list(ev.article_ids), title=ev.title, start=ev.start,
+            events.append(Event(id=eid, story_id=sid, article_ids=ev_own, title=ev.title, start=ev.start,
                                 end=ev.end, entities=list(ev.entities)))
-            for aid in ev.article_ids:
+            for aid in ev_own:
                 ev_of[aid] = eid
-        pieces.append(Story(id=sid, article_ids=list(s.article_ids), events=events, title=s.title, entities=list(s.entities),
+        pieces.append(Story(id=sid, article_ids=own, events=events, title=s.title, entities=list(s.entities),
                             outlets=list(s.outlets), first_date=s.first_date, last_date=s.last_date))
-        rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
+        rows += [(sid, ev_of.get(aid), aid) for aid in own]
+    if state is not None and hasattr(clusterer, "to_bytes"):
+        _seed_df(clusterer, prior_df, -1)  # the window's own counts (the context's were added back)
+        state.append(clusterer.to_bytes())
     return rows, pieces
 
 
@@ -703,6 +805,23 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             "language", "url", "removed", "ord"]
     df = articles_df.select(*cols).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
     keyed = df.rdd.map(lambda r: (window_of(r.published, window_days), r))
+    b_prior = None
+    if options.window_df and cluster_available():
+        # the TF-IDF statistics the stream would have at each window: a distributed count of document
+        # frequencies per window (copies are not counted, as in the stream), prefix sums on the driver, broadcast
+        config_json = config.to_json()
+
+        def count(rows: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+            cfg = Config.from_json(config_json)
+            by_w: dict[int, list[Article]] = defaultdict(list)
+            for w, r in rows:
+                if not r.copy_of:
+                    by_w[w].append(row_article(r))
+            for w, arts in by_w.items():
+                yield w, article_df(arts, cfg)
+
+        per_window = dict(keyed.mapPartitions(count).reduceByKey(lambda a, b: sum_df([a, b])).collect())
+        b_prior = spark.sparkContext.broadcast(prior_frequencies(per_window))
 
     def run(item: tuple[int, Iterable[Any]]) -> Iterator[tuple]:
         window, rows = item
@@ -713,11 +832,15 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             ords[a.id] = r.ord or 0
             if r.copy_of:
                 copies[a.id] = r.copy_of
-        assigned, pieces = cluster_window(window, arts, ords, copies, factory)
+        state: list[bytes] = []
+        prior = b_prior.value.get(window) if b_prior is not None else None
+        assigned, pieces = cluster_window(window, arts, ords, copies, factory, state, prior)
         for p, e, a in assigned:
             yield ("a", window, p, e, a, None)
         for s in pieces:
             yield ("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False))
+        for blob in state:  # the window clusterer's state, for linking with its own scorer
+            yield ("w", window, None, None, None, base64.b64encode(blob).decode("ascii"))
 
     grouped = keyed.groupByKey(numPartitions=max(1, options.partitions or 2 * spark.sparkContext.defaultParallelism))
     schema = "kind string, window long, piece_id string, event_id string, article_id string, payload string"
@@ -772,6 +895,110 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
             sums[best] += vec
             last[best] = max(last[best], w)
         out[pid] = roots[best]
+    return out
+
+
+def link_pieces(states: dict[int, bytes], config: Config, span: int = 0, embedder: Any = None,
+                anchors: dict[str, str] | None = None) -> dict[str, str]:
+    """Join story pieces across windows with the online clusterer's own multi-signal scorer.
+
+    ``states``: window -> that window's ``StoryClusterer.to_bytes()`` (its pieces' running sums of
+    term, entity and embedding vectors, and its document frequencies). On the driver, one
+    clusterer replays the windows in time order at the level of pieces: the document frequencies are
+    the sum over all windows (the whole corpus's, as the stream ends with), and a piece joins the
+    earlier story with the highest story-pair probability (candidates found as the stream finds them:
+    nearest centroids and the stories of the piece's rarest entities; ``span`` > 0 keeps only stories
+    last seen at most ``span`` windows before, 0 any earlier window, as in the stream)
+    -- the learnt logistic score of [tf-idf cosine, entity cosine, embedding cosine] minus the time
+    penalty, the test the stream uses to merge two stories -- if it clears the stream's story
+    threshold; else it starts a story. The story then absorbs the piece (the stream's merge).
+    Undated pieces (window -1) come last and may join any story.
+    ``anchors``: piece_id -> an earlier piece it shares articles with (overlapping windows: the window saw
+    the tail of the previous one and put some of its articles in this piece); such a piece joins that
+    piece's story without scoring.
+    -> piece_id -> story id (the id of the story's first piece); piece ids as in :func:`cluster_window`.
+    """
+    anchors = anchors or {}
+    from .cluster import StoryClusterer
+
+    if embedder is None:
+        from .embed import get_embedder
+
+        embedder = get_embedder(config.embed)
+    linker = StoryClusterer(config.cluster, embedder)
+    windows = sorted(states, key=lambda w: (w < 0, w))
+    v = linker.vocab
+    for w in windows:  # global document frequencies: a sum of the windows' counts (one window in memory at a time)
+        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
+        v.df += c.vocab.df
+        v.n_docs += c.vocab.n_docs
+        del c
+    out: dict[str, str] = {}
+    group_of: dict[str, str] = {}  # piece id -> its group id in the linker (resolve through merges)
+    root_of: dict[int, str] = {}  # linker group index -> story id
+    first_w: dict[int, int] = {}
+    last_w: dict[int, int] = {}
+    ccfg = linker.config
+    postings: dict[int, list[int]] = defaultdict(list)  # entity id -> stories (most recent last)
+
+    def rare_entities(g: Any) -> list[int]:
+        if not len(g.e_ids):
+            return []
+        idf = v.idf(g.e_ids)
+        return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: ccfg.posting_entities]]
+
+    def candidates(g: Any) -> list[int]:
+        """As the stream finds candidate stories: nearest centroids + the stories of the rarest entities."""
+        cand = linker.index.search(g.centroid(), ccfg.top_k)
+        for e in rare_entities(g):
+            cand += postings.get(e, [])[-ccfg.posting_per_entity :][::-1]
+        return list(dict.fromkeys(cand))
+
+    def post(i: int, g: Any) -> None:
+        for e in rare_entities(g):
+            lst = postings[e]
+            if i in lst:
+                lst.remove(i)
+            lst.append(i)
+
+    for w in windows:
+        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
+        pieces = sorted((g for g in c._groups if g.alive and g.article_ids), key=lambda g: g.order)
+        scored = []
+        for g in pieces:
+            best, best_p = None, -1.0
+            for i in candidates(g):
+                t = linker._groups[i]
+                if not t.alive or not (w < 0 or (first_w[i] < w and (span <= 0 or last_w[i] >= w - span))):
+                    continue
+                p = linker._story_pair_prob(g, t)
+                if p > best_p or (p == best_p and best is not None and i < best):
+                    best, best_p = i, p
+            scored.append((g, best, best_p))
+        # the window's pieces are placed after all of them were scored against the earlier windows only
+        for g, best, best_p in scored:
+            pid = f"w{w}-{g.id}"
+            g.id = pid
+            g.order = len(linker._groups)
+            g._cache = None
+            linker._groups.append(g)
+            linker.by_id[pid] = g
+            linker.index.add(g.centroid())
+            anchor = anchors.get(pid)
+            if anchor in group_of:
+                best, best_p = linker.by_id[linker.resolve(group_of[anchor])].order, 1.0
+            group_of[pid] = pid
+            if best is not None and best_p >= linker.story_threshold:
+                keep = linker._groups[best]
+                linker._merge(keep, g)
+                last_w[best] = max(last_w[best], w)
+                out[pid] = root_of[best]
+                post(best, g)
+            else:
+                root_of[g.order] = pid
+                first_w[g.order] = last_w[g.order] = w
+                out[pid] = pid
+                post(g.order, g)
     return out
 
 
@@ -912,10 +1139,17 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         lap("stories-per-window")
         assign = res.where("kind = 'a'").select("window", "piece_id", "event_id", F.col("article_id").alias("id"))
         piece_rows = res.where("kind = 's'").select("piece_id", "window", "payload").collect()
+        window_states = {int(r.window): base64.b64decode(r.payload)
+                         for r in res.where("kind = 'w'").select("window", "payload").collect()}
         pieces = [_story_from_json(r.payload) for r in piece_rows]
         window_of_piece = {r.piece_id: int(r.window) for r in piece_rows}
         mapping = {p.id: p.id for p in pieces}
-        if options.embeddings and len({w for w in window_of_piece.values()}) > 1:
+        if len({w for w in window_of_piece.values()}) > 1 and options.link == "scorer" and \
+                set(window_states) >= set(window_of_piece.values()):
+            mapping.update(link_pieces(window_states, config, options.link_span))
+            rep.backends["link"] = "clusterer scorer (story-pair probability >= story threshold)"
+        elif options.embeddings and len({w for w in window_of_piece.values()}) > 1:
+            rep.backends["link"] = f"centroid cosine >= {options.link_threshold}"
             vecs = embeddings(arts, config)
             cent = (
                 assign.join(vecs, "id").rdd.map(lambda r: (r.piece_id, (np.asarray(r.vector, dtype=np.float64), 1)))
@@ -924,7 +1158,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
                 .collect()
             )
             centroids = {pid: (window_of_piece[pid], v) for pid, v in cent if pid in window_of_piece}
-            mapping.update(link_windows(centroids, options.link_threshold, options.link_span))
+            mapping.update(link_windows(centroids, options.link_threshold, options.link_span or 2))
         stories = merge_pieces(pieces, mapping)
         lap("link-windows")
         spark.createDataFrame(
@@ -1050,7 +1284,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--master", default=None, help="local[2], spark://host:7077, yarn ... (default: spark-submit's)")
     p.add_argument("--format", default="auto", choices=["auto", "jsonl", "parquet", "files"])
     p.add_argument("--window-days", type=float, default=SparkOptions.window_days)
-    p.add_argument("--link-threshold", type=float, default=SparkOptions.link_threshold)
+    p.add_argument("--link", default=SparkOptions.link, choices=["scorer", "cosine"],
+                   help="link story pieces across windows with the clusterer's story-pair score, or centroid cosine")
+    p.add_argument("--link-threshold", type=float, default=SparkOptions.link_threshold, help="--link cosine only")
     p.add_argument("--partitions", type=int, default=0)
     p.add_argument("--config", default=None, help="JSON file with Storyline settings (Config)")
     p.add_argument("--conf", action="append", default=[], help="extra Spark setting key=value (repeatable)")
@@ -1060,7 +1296,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = Config.from_json(Path(args.config).read_text()) if args.config else Config()
-    options = SparkOptions(input_format=args.format, window_days=args.window_days, link_threshold=args.link_threshold,
+    options = SparkOptions(input_format=args.format, window_days=args.window_days, link=args.link,
+                           link_threshold=args.link_threshold,
                            partitions=args.partitions)
     conf = dict(kv.split("=", 1) for kv in args.conf)
     spark = make_session(args.master, conf=conf)
