@@ -359,9 +359,9 @@ def dedup_articles(arts):
 class _FallbackSigner:
     """MinHash signatures and LSH band keys with datasketch, using ReuseConfig's parameters.
 
-    TODO(merge): storyline.reuse is written on another branch; once it is merged this class
-    is no longer used (``make_signer`` returns ``ReuseDetector``), so signatures and band keys are
-    exactly the store's and the single-machine stage's.
+    Only used when ``storyline.reuse`` cannot be imported (``make_signer`` returns ``ReuseDetector``
+    otherwise, so signatures and band keys are exactly the store's and the single-machine stage's).
+    A stand-in from before the reuse stage existed; kept for now, to be removed.
     """
 
     def __init__(self, config):
