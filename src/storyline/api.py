@@ -16,6 +16,8 @@ Every error is JSON ``{"error": code, "message": text}``; no stack trace ever re
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import logging
 import threading
@@ -328,9 +330,11 @@ def story_brief(s: Story) -> dict[str, Any]:
 
 
 def edge_view(e: ReuseEdge, with_passages: bool = False) -> dict[str, Any]:
-    d = to_dict(e)
-    if not with_passages:
-        d["passages"] = len(e.passages)
+    """An edge as JSON; without passages only their count (a big story has thousands of edges)."""
+    if with_passages:
+        return to_dict(e)
+    d = {f.name: getattr(e, f.name) for f in dataclasses.fields(e) if f.name != "passages"}
+    d["passages"] = len(e.passages)
     return d
 
 
