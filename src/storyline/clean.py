@@ -324,7 +324,7 @@ class Cleaner:
             if meta.get(key):
                 setattr(article, key, meta[key].strip())
         if meta.get("date"):
-            parsed = _parse_iso(meta["date"]) or _parse_date(meta["date"])  # ISO (the usual JSONL form) needs no dateparser
+            parsed = _parse_date(meta["date"]) or _parse_iso(meta["date"])
             if parsed:
                 article.published, article.date_precision = parsed
 
