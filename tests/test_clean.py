@@ -256,14 +256,14 @@ def test_line_model_decides_and_drops_a_trailing_teaser_list():
     ]
     teasers = [x for pair in zip(TEASERS, blurbs) for x in pair]
     lines = NAV + ["Local news"] + PROSE + ["Related stories"] + teasers + ["© 2024 Example Media. All rights reserved"]
-    learnt = boilerplate.keep_mask(lines, CleanConfig())
+    learnt = boilerplate.keep_mask(lines, CleanConfig(bp_learnt=True))
     assert [s for s, k in zip(lines, learnt) if k] == PROSE
     model = boilerplate.line_model()
     feats_differ = False
     try:
         # a model that keeps everything it may: the mask must follow it (the model is really used)
         boilerplate.set_line_model(dict(model, coef=[0.0] * len(model["coef"]), intercept=5.0))
-        everything = boilerplate.keep_mask(lines, CleanConfig())
+        everything = boilerplate.keep_mask(lines, CleanConfig(bp_learnt=True))
         feats_differ = everything != learnt
     finally:
         boilerplate.set_line_model(model)
