@@ -255,10 +255,16 @@ def pair_features(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
     f["len_diff"] = np.log1p(np.abs(la - lb)).astype(np.float32)
     f["num_agree"], f["num_any"] = _agreement(X["num"], pa.num.sizes, pb.num.sizes)
     f["ne_agree"], f["ne_any"] = _agreement(X["ne"], pa.ne.sizes, pb.ne.sizes)
+    return add_embedding_features(f, pa, pb)
+
+
+def add_embedding_features(f: dict[str, np.ndarray], pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
+    """Set the embedding features of ``f`` (cosine terms; zeros where either side has no embeddings),
+    leaving the lexical ones as they are."""
     if pa.emb is not None and pb.emb is not None and pa.emb.shape[1:] == pb.emb.shape[1:]:
         cos = np.clip(pa.emb @ pb.emb.T, -1.0, 1.0).astype(np.float32)
     else:
-        cos = np.zeros((na, nb), dtype=np.float32)
+        cos = np.zeros((pa.n, pb.n), dtype=np.float32)
     f["cos"] = cos
     f["cos2"] = cos * cos
     f["cos_x_tok"] = cos * f["tok_jacc"]
@@ -604,18 +610,32 @@ class ReuseDetector:
         if p.emb is None and self.uses_embeddings and p.texts:
             p.emb = np.asarray(self.embedder.encode(p.texts), dtype=np.float32)
 
-    def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
+                   feats: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Paraphrase probability of every sentence pair, and the pair features. With the default
+        weights the embeddings are computed where missing. ``feats``: a dict to fill with the features,
+        or to reuse if already filled by an earlier call on the same pair (the lexical features are then
+        not computed again; the embedding ones are set anew)."""
         if weights is None:
             self._embed(pa)
             self._embed(pb)
-        feats = pair_features(pa, pb)
+        if not feats:
+            computed = pair_features(pa, pb)
+            if feats is None:
+                feats = computed
+            else:
+                feats.update(computed)
+        elif weights is None:
+            add_embedding_features(feats, pa, pb)
         return apply_weights(feats, weights or self.weights), feats
 
-    def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None) -> list[tuple[int, int, float, str]]:
-        """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order."""
+    def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
+              feats: dict[str, np.ndarray] | None = None) -> list[tuple[int, int, float, str]]:
+        """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order.
+        ``feats``: see :meth:`similarity`."""
         if not pa.n or not pb.n:
             return []
-        prob, feats = self.similarity(pa, pb, weights)
+        prob, feats = self.similarity(pa, pb, weights, feats)
         same = pa.seq_hash[:, None] == pb.seq_hash[None, :]
         prob = np.where(same, np.maximum(prob, 0.999), prob)
         thr = self.config.match_threshold
@@ -672,13 +692,14 @@ class ReuseDetector:
         if src.id != a.id:
             pa, pb = pb, pa
         pairs = None
+        feats: dict[str, np.ndarray] = {}
         if self.uses_embeddings:
             # cheap first pass without embeddings: a copy is plain from the words alone
-            lexical = self.align(pa, pb, self._lexical_weights)
+            lexical = self.align(pa, pb, self._lexical_weights, feats)
             if self._relation(pa, pb, lexical)[0] in ("exact-duplicate", "near-duplicate"):
                 pairs = lexical
         if pairs is None:
-            pairs = self.align(pa, pb)
+            pairs = self.align(pa, pb, None, feats)  # the lexical features of the first pass are reused
         relation, conf = self._relation(pa, pb, pairs)
         ns, nt = pa.n, pb.n
         matched = len(pairs)
@@ -897,8 +918,9 @@ class ReuseStage:
 
     def _semantic_candidates(self, article: Article, signature: np.ndarray, vector: np.ndarray, store: Any,
                              index: _VectorIndex, exclude: list[str], sigs_chunk: dict[str, np.ndarray]) -> list[str]:
-        """The nearest stored articles by embedding whose signature shares a MinHash value with this one
-        (or that are very near: a reworded copy may share no 5-word run at all)."""
+        """The nearest stored articles by embedding whose MinHash signature agrees with this one's on at
+        least ``semantic_min_jaccard`` of its values (or that are very near: a reworded copy may share
+        no 5-word run at all)."""
         cfg = self.config
         room = cfg.max_candidates - len(exclude)
         if room <= 0:
@@ -912,7 +934,8 @@ class ReuseStage:
         out = []
         for cid, sim in near:
             sig = sigs_chunk.get(cid, sigs.get(cid))
-            shares = sig is not None and len(sig) == len(signature) and not empty and bool(np.any(sig == signature))
+            shares = (sig is not None and len(sig) == len(signature) and not empty
+                      and float(np.mean(sig == signature)) >= max(cfg.semantic_min_jaccard, 1e-9))
             if not shares and sim < cfg.semantic_sure_similarity:
                 self.stats["semantic_skipped"] += 1
                 continue
