@@ -284,6 +284,41 @@ class _Doc:
     label_ids: np.ndarray  # content-word ids of the label (for lexical centrality)
 
 
+@dataclass
+class DocFeatures:
+    """What placing an article needs of its text alone (see :meth:`StoryClusterer.featurize`): pure,
+    picklable, computable in another process. Term and entity keys are strings here; the clusterer
+    maps them to its vocabulary ids when it places the article."""
+
+    article_id: str
+    terms: dict[str, int]  # content word -> count (the title counted twice)
+    entities: dict[str, int]  # "@" + normalised entity -> count
+    surfaces: dict[str, str]  # "@" + entity -> first surface form
+    label: str
+    label_is_title: bool
+    label_words: list[str]
+    embedding: np.ndarray | None = None  # of embed_text(article), when computed ahead
+
+
+def featurize(article: Article, config: "ClusterConfig") -> DocFeatures:
+    """The per-article signals of :meth:`StoryClusterer._doc` that depend on nothing else."""
+    toks = content_words(article.text)
+    if article.title:
+        toks += content_words(article.title) * 2
+    counts: dict[str, int] = {}
+    for t in toks:
+        counts[t] = counts.get(t, 0) + 1
+    ents: dict[str, int] = {}
+    surf: dict[str, str] = {}
+    etext = (article.title + "\n" if article.title else "") + article.text[: config.entity_chars]
+    for k, s_ in extract_entities(etext):
+        key = "@" + k
+        ents[key] = ents.get(key, 0) + 1
+        surf.setdefault(key, s_)
+    label, is_title = _label_text(article)
+    return DocFeatures(article.id, counts, ents, surf, label, is_title, content_words(label))
+
+
 class _Group:
     """A story or an event: running sums of its members' signals."""
 
@@ -500,21 +535,11 @@ class StoryClusterer:
         return self._prob(z), f
 
     # -- building a document -----------------------------------------------------------------
-    def _doc(self, article: Article, emb: np.ndarray, update_df: bool = True) -> _Doc:
+    def _doc(self, article: Article, emb: np.ndarray, update_df: bool = True,
+             features: DocFeatures | None = None) -> _Doc:
         cfg = self.config
-        toks = content_words(article.text)
-        if article.title:
-            toks += content_words(article.title) * 2
-        counts: dict[str, int] = {}
-        for t in toks:
-            counts[t] = counts.get(t, 0) + 1
-        ents: dict[str, int] = {}
-        surf: dict[str, str] = {}
-        etext = (article.title + "\n" if article.title else "") + article.text[: cfg.entity_chars]
-        for k, s in extract_entities(etext):
-            key = "@" + k
-            ents[key] = ents.get(key, 0) + 1
-            surf.setdefault(key, s)
+        f = features if features is not None and features.article_id == article.id else featurize(article, cfg)
+        counts, ents, surf = f.terms, f.entities, f.surfaces
         v = self.vocab
         t_ids, t_cnt = _merge_ids(v.ids(counts), list(counts.values()))
         e_keys = list(ents)
@@ -533,12 +558,11 @@ class StoryClusterer:
         e_vals = 1.0 + np.log(e_cnt) if len(e_cnt) else _EMPTY_F
         t_ids, t_vals = self._top(t_ids, t_vals, cfg.article_terms)
         e_ids, e_vals = self._top(e_ids, e_vals, cfg.article_entities)
-        label, is_title = _label_text(article)
-        label_ids = np.unique(np.asarray(v.ids(content_words(label)), dtype=np.int32))
+        label_ids = np.unique(np.asarray(v.ids(f.label_words), dtype=np.int32))
         return _Doc(
             id=article.id, t_ids=t_ids, t_vals=self._unit(t_vals), e_ids=e_ids, e_vals=self._unit(e_vals),
             emb=np.asarray(emb, dtype=np.float32), day=_days(article.published), outlet=article.outlet,
-            label=label, label_is_title=is_title, label_ids=label_ids,
+            label=f.label, label_is_title=f.label_is_title, label_ids=label_ids,
         )
 
     @staticmethod
@@ -696,15 +720,19 @@ class StoryClusterer:
         articles: Sequence[Article],
         copies: dict[str, str] | None = None,
         embeddings: np.ndarray | None = None,
+        features: Sequence[DocFeatures] | None = None,
     ) -> list[Assignment]:
         """Place each article (in the given order) into a story and an event.
 
         ``copies`` maps a copy's id to its original's id (exact/near duplicates); a copy whose
         original is known joins the original's story and event without being scored or counted.
-        ``embeddings`` (one row per article) skips the embedding step.
+        ``embeddings`` (one row per article) skips the embedding step; ``features``
+        (:func:`featurize` of the articles, computed ahead, e.g. in another process) skips the text
+        analysis. Either gives the same result as computing them here.
         """
         copies = copies or {}
         articles = list(articles)
+        feats = {f.article_id: f for f in features or ()}
         if embeddings is None:
             embeddings = self._embed(articles)
         out: list[Assignment] = []
@@ -717,7 +745,7 @@ class StoryClusterer:
             if orig is not None and orig in self.article_story:
                 out.append(self._add_copy(a, orig))
                 continue
-            out.append(self._place(a, emb))
+            out.append(self._place(a, emb, feats.get(a.id)))
         return out
 
     def _add_copy(self, a: Article, orig: str) -> Assignment:
@@ -735,10 +763,9 @@ class StoryClusterer:
         self.article_event[a.id] = eid or ""
         return Assignment(a.id, s.id, eid or "", False, copy_of=orig)
 
-    def _place(self, a: Article, emb: np.ndarray) -> Assignment:
-        cfg = self.config
+    def _place(self, a: Article, emb: np.ndarray, features: DocFeatures | None = None) -> Assignment:
         self._vcache.clear()  # weighted vectors depend on the document frequencies, which this article changes
-        doc = self._doc(a, emb)
+        doc = self._doc(a, emb, features=features)
         doc_w = (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
         self._load_doc(doc, doc_w)
         try:
@@ -1144,13 +1171,28 @@ class ClusterStage:
         self._generation = uuid.uuid4().hex.encode()
         store.put_state(GEN_KEY, self._generation)
 
-    def process(self, articles: list[Article], store: Any, results: dict[str, Any]) -> list[Assignment]:
+    def prepare(self, articles: list[Article]) -> list[DocFeatures]:
+        """The per-article part of placing (text features and the embedding): pure, so the pipeline
+        computes it in a worker process ahead of :meth:`process`."""
+        feats = [featurize(a, self.config) for a in articles]
+        if self.embedder is not None and articles:
+            for f, vec in zip(feats, self.embedder.encode([embed_text(a) for a in articles])):
+                f.embedding = vec
+        return feats
+
+    def process(self, articles: list[Article], store: Any, results: dict[str, Any],
+                prepared: list[DocFeatures] | None = None) -> list[Assignment]:
         clusterer = self._ensure_loaded(store)
         copies = copies_from_results(results)
-        embeddings = clusterer._embed(articles)
+        ready = {f.article_id: f for f in prepared or ()}
+        feats = [ready.get(a.id) for a in articles]
+        if all(f is not None and f.embedding is not None for f in feats):
+            embeddings = np.stack([f.embedding for f in feats]) if feats else np.zeros((0, clusterer.dim), np.float32)  # type: ignore[union-attr]
+        else:
+            embeddings = clusterer._embed(articles)
         for a, vec in zip(articles, embeddings):
             store.put_embedding(self.embedding_kind, a.id, vec)
-        assignments = clusterer.partial_fit(articles, copies, embeddings)
+        assignments = clusterer.partial_fit(articles, copies, embeddings, [f for f in feats if f is not None])
         self._save(store, assignments)
         for asg in assignments:
             r = results.get(asg.article_id)

@@ -17,8 +17,8 @@ class IngestConfig:
     max_bytes: int = 20_000_000  # a single input larger than this is rejected (not read whole)
     extensions: tuple[str, ...] = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".md")
     workers: int = 0  # cleaning processes: 0 = one per CPU (at most 4), 1 = clean in the calling process
-    parallel_min_docs: int = 64  # a chunk smaller than this is cleaned in the calling process
-    main_share: float = 0.75  # share of an even split that the calling process cleans itself (it also reads and stores)
+    parallel_min_docs: int = 64  # a chunk smaller than this is cleaned in the calling process (else by the workers,
+    # which also compute the later stages' per-article parts while the calling process places the chunk before)
 
 
 @dataclass

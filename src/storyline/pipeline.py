@@ -65,6 +65,62 @@ def _clean_part(config: CleanConfig, learnt: set[str], docs: list[RawDocument]) 
     return [cleaner.transform(d) for d in docs]
 
 
+# Stage objects of a worker process, built on its first task and kept for its life (one per
+# configuration): the embedding model loads once per worker, not once per chunk.
+_WORKER_STAGES: dict[str, tuple[Any, Any]] = {}
+
+
+def _worker_stages(config: Config, reuse: bool, cluster: bool) -> tuple[Any, Any]:
+    import json
+
+    key = json.dumps([config.to_dict() if hasattr(config, "to_dict") else repr(config), reuse, cluster], sort_keys=True, default=str)
+    if key not in _WORKER_STAGES:
+        from .cluster import ClusterStage
+        from .embed import get_embedder
+        from .reuse import ReuseStage
+
+        emb = get_embedder(config.embed)
+        _WORKER_STAGES.clear()
+        _WORKER_STAGES[key] = (ReuseStage(config.reuse, emb) if reuse else None,
+                               ClusterStage(config.cluster, emb) if cluster else None)
+    return _WORKER_STAGES[key]
+
+
+def _clean_prepare_part(config: Config, learnt: set[str], docs: list[RawDocument], reuse: bool,
+                        cluster: bool) -> tuple[list[Article | Rejection], list[Any] | None, list[Any] | None]:
+    """In a worker process: clean documents (as :func:`_clean_part`), then compute the later stages'
+    per-article parts (``Stage.prepare``: signatures, embeddings, text features), which depend on
+    the article alone. The parent runs the order-dependent part (``Stage.process``)."""
+    out = _clean_part(config.clean, learnt, docs)
+    articles = [a for a in out if isinstance(a, Article)]
+    reuse_stage, cluster_stage = _worker_stages(config, reuse, cluster)
+    return (out, reuse_stage.prepare(articles) if reuse_stage is not None else None,
+            cluster_stage.prepare(articles) if cluster_stage is not None else None)
+
+
+@dataclass
+class _Started:
+    """A chunk read and learnt from, being cleaned (maybe in workers) while the previous one is
+    placed."""
+
+    chunk: list[RawDocument | Rejection]
+    docs: list[RawDocument]
+    futures: list[Any] = field(default_factory=list)  # worker tasks (in order), or
+    cleaned: list[Article | Rejection] | None = None  # the result when cleaned here
+
+    def result(self) -> tuple[list[Article | Rejection], dict[str, list[Any]]]:
+        if self.cleaned is not None:
+            return self.cleaned, {}
+        out: list[Article | Rejection] = []
+        prepared: dict[str, list[Any]] = {"reuse": [], "cluster": []}
+        for f in self.futures:
+            part, rp, cp = f.result()
+            out += part
+            prepared["reuse"] += rp or []
+            prepared["cluster"] += cp or []
+        return out, prepared
+
+
 def _worker_count(setting: int) -> int:
     import os
 
@@ -135,14 +191,33 @@ class Pipeline:
     def ingest(
         self, inputs: Iterable[RawDocument | Rejection], on_progress: Callable[[int], None] | None = None
     ) -> IngestReport:
-        """Clean, store and process every input; returns what happened to each."""
+        """Clean, store and process every input; returns what happened to each.
+
+        Chunks overlap on two cores: while this process stores chunk k and runs the order-dependent
+        stage work on it (copy candidates and comparison, story placement), worker processes clean
+        chunk k+1 and compute its per-article stage parts. Results are the same as one chunk at a
+        time: each chunk is cleaned with the furniture learnt up to and including it, and committed
+        in order."""
         report = IngestReport()
         try:
+            pending: _Started | None = None
             for chunk in _chunks(inputs, self.chunk_size):
-                part = self._ingest_chunk(chunk)
-                report.merge(part)
+                snapshot = None
+                if pending is not None and time.monotonic() - self._state_saved >= self.state_interval_s:
+                    snapshot = self.cleaner.furniture.to_bytes()  # learnt up to the pending chunk
+                started = self._start_chunk(chunk)
+                if pending is not None:
+                    report.merge(self._finish_chunk(pending, snapshot))
+                    if on_progress:
+                        on_progress(len(pending.chunk))
+                pending = started
+            if pending is not None:
+                snapshot = None
+                if time.monotonic() - self._state_saved >= self.state_interval_s:
+                    snapshot = self.cleaner.furniture.to_bytes()
+                report.merge(self._finish_chunk(pending, snapshot))
                 if on_progress:
-                    on_progress(len(chunk))
+                    on_progress(len(pending.chunk))
             if self._state_dirty:
                 with self.store.transaction():
                     self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
@@ -153,15 +228,11 @@ class Pipeline:
                 self._pool = None
         return report
 
-    def _clean(self, docs: list[RawDocument]) -> list[Article | Rejection]:
-        """Clean a chunk: in worker processes when it is large enough, else here (same results)."""
-        if self.workers <= 1 or len(docs) < self.config.ingest.parallel_min_docs:
-            return [self.cleaner.transform(d) for d in docs]
+    def _get_pool(self) -> Any:
         if self._pool is None:
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
             import sys
+            from concurrent.futures import ProcessPoolExecutor
 
             # fork is cheap, but not safe once a threaded runtime (torch, for the later stages) is loaded:
             # then the workers start from a fresh server process instead
@@ -172,29 +243,37 @@ class Pipeline:
                 method = "forkserver" if "forkserver" in methods else "spawn"
             ctx = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx)
-        learnt = self.cleaner.learnt_lines(docs)
-        # this process also reads, learns and stores: it takes a smaller share of the cleaning
-        n = self.workers
-        own = max(1, int(len(docs) / n * self.config.ingest.main_share))
-        rest = docs[own:]
-        size = -(-len(rest) // (n - 1))
-        parts = [docs[:own]] + [rest[i : i + size] for i in range(0, len(rest), size)]
-        futures = [self._pool.submit(_clean_part, self.config.clean, learnt, p) for p in parts[1:]]
-        local = Cleaner(self.config.clean, learnt=learnt)
-        out = [local.transform(d) for d in parts[0]]  # this process cleans one part itself
-        for f in futures:
-            out += f.result()
-        return out
+        return self._pool
 
-    def _ingest_chunk(self, chunk: list[RawDocument | Rejection]) -> IngestReport:
-        report = IngestReport(read=len(chunk))
+    def _start_chunk(self, chunk: list[RawDocument | Rejection]) -> _Started:
+        """Learn furniture from the chunk, then clean it: in the workers, with the later stages'
+        per-article parts, when it is large enough (the result is collected by :meth:`_finish_chunk`),
+        else here and now."""
         docs = [d for d in chunk if isinstance(d, RawDocument)]
-        report.rejected += [d for d in chunk if isinstance(d, Rejection)]
         # learn furniture from the corpus as it arrives, then clean with what was learnt
         self.cleaner.partial_fit(docs)
+        started = _Started(chunk, docs)
+        if self.workers <= 1 or len(docs) < self.config.ingest.parallel_min_docs:
+            started.cleaned = [self.cleaner.transform(d) for d in docs]
+            return started
+        pool = self._get_pool()
+        learnt = self.cleaner.learnt_lines(docs)
+        reuse, cluster = self.reuse_stage is not None, self.cluster_stage is not None
+        n = self.workers - 1
+        size = -(-len(docs) // n)
+        started.futures = [pool.submit(_clean_prepare_part, self.config, learnt, docs[i : i + size], reuse, cluster)
+                           for i in range(0, len(docs), size)]
+        return started
+
+    def _finish_chunk(self, started: _Started, furniture: bytes | None) -> IngestReport:
+        """Store the chunk's new articles and run the later stages on them, in one transaction.
+        ``furniture``: the cleaner's state as of this chunk, to save with it (else saved later)."""
+        report = IngestReport(read=len(started.chunk))
+        report.rejected += [d for d in started.chunk if isinstance(d, Rejection)]
+        cleaned, prepared = started.result()
         new: list[Article] = []
         seen: dict[str, str] = {}
-        for doc, out in zip(docs, self._clean(docs)):
+        for doc, out in zip(started.docs, cleaned):
             if isinstance(out, Rejection):
                 report.rejected.append(out)
             elif out.id in seen or self.store.has_article(out.id):
@@ -206,8 +285,8 @@ class Pipeline:
             # the learnt furniture is saved with the chunk every few seconds (it grows with the corpus;
             # it is a model, not data: a killed ingest loses at most those seconds of learning)
             now = time.monotonic()
-            if now - self._state_saved >= self.state_interval_s:
-                self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
+            if furniture is not None:
+                self.store.put_state(FURNITURE_STATE, furniture)
                 self._state_saved = now
                 self._state_dirty = False
             else:
@@ -220,16 +299,19 @@ class Pipeline:
                     report.duplicates.append((seen[a.id], a.id))
             stored = [a for a in new if a.id in results]
             if stored:
-                self._process_stored(stored, results)
+                self._process_stored(stored, results, prepared)
         report.stored += [results[a.id] for a in stored]
         return report
 
-    def _process_stored(self, articles: list[Article], results: dict[str, ArticleResult]) -> None:
-        """Later stages, inside the chunk's transaction."""
+    def _process_stored(self, articles: list[Article], results: dict[str, ArticleResult],
+                        prepared: dict[str, list[Any]] | None = None) -> None:
+        """Later stages, inside the chunk's transaction (``prepared``: their per-article parts,
+        computed ahead by the workers)."""
+        prepared = prepared or {}
         if self.reuse_stage is not None:
-            self.reuse_stage.process(articles, self.store, results)
+            self.reuse_stage.process(articles, self.store, results, prepared.get("reuse") or None)
         if self.cluster_stage is not None:
-            self.cluster_stage.process(articles, self.store, results)
+            self.cluster_stage.process(articles, self.store, results, prepared.get("cluster") or None)
 
     # -- conveniences -----------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[str], on_progress: Callable[[int], None] | None = None) -> IngestReport:

@@ -176,6 +176,20 @@ class Profile:
         return self.tagged, self.uniq
 
 
+@dataclass
+class PreparedReuse:
+    """What the copy check needs of one article that depends on the article alone (see
+    :meth:`ReuseDetector.prepare`): computable anywhere (another process, ahead of time) and
+    picklable. ``vector`` is None when there is no embedder or no text."""
+
+    article_id: str
+    signature: np.ndarray
+    keys: list[bytes]
+    texts: list[str] | None = None  # sentence texts (capped), when embedded
+    emb: np.ndarray | None = None  # their embeddings
+    vector: np.ndarray | None = None  # the article vector of the semantic route
+
+
 _KINDS = ["tok", "cw", "bi", "tri", "stem", "num", "ne"]
 _LOW60 = (1 << 60) - 1
 _KIND_STARTS = np.array([k << 60 for k in range(len(_KINDS) + 1)], dtype=np.int64)
@@ -591,10 +605,12 @@ class ReuseDetector:
             if not texts:
                 return None
             emb = np.asarray(self.embedder.encode(texts), dtype=np.float32)
-            with self._lock:
-                self._emb_pending[article.id] = (texts, emb)
-                while len(self._emb_pending) > 512:
-                    self._emb_pending.popitem(last=False)
+            self.remember_embeddings(article.id, texts, emb)
+        return self.vector_of(emb)
+
+    def vector_of(self, emb: np.ndarray) -> np.ndarray | None:
+        """The article vector from its sentence embeddings: the mean of the first 64, minus the common
+        direction learnt offline, L2-normalised."""
         emb = emb[:64]
         if not len(emb):
             return None
@@ -604,6 +620,33 @@ class ReuseDetector:
             v = v - np.asarray(center, dtype=np.float32)  # remove what all texts share (learnt offline)
         norm = float(np.linalg.norm(v))
         return (v / norm).astype(np.float32) if norm > 0 else None
+
+    def remember_embeddings(self, article_id: str, texts: list[str], emb: np.ndarray) -> None:
+        """Keep an article's sentence embeddings for its profile, if it is compared soon."""
+        with self._lock:
+            self._emb_pending[article_id] = (texts, emb)
+            while len(self._emb_pending) > 512:
+                self._emb_pending.popitem(last=False)
+
+    def prepare(self, articles: list[Article]) -> list[PreparedReuse]:
+        """The per-article part of the copy check (signature, LSH keys, sentence embeddings, article
+        vector), which depends on nothing else: the pipeline computes it in a worker process while
+        this one compares the previous chunk. Sentences of all the articles are embedded in one call."""
+        out: list[PreparedReuse] = []
+        for a in articles:
+            sig, keys = self.signature_and_keys(a)
+            out.append(PreparedReuse(a.id, sig, keys))
+        if self.embedder is not None:
+            texts = [[s.text for s in article_sentences(a)[: self.config.max_sentences]] for a in articles]
+            flat = [t for ts in texts for t in ts]
+            emb = np.asarray(self.embedder.encode(flat), dtype=np.float32) if flat else None
+            at = 0
+            for prep, ts in zip(out, texts):
+                if ts and emb is not None:
+                    prep.texts, prep.emb = ts, emb[at : at + len(ts)]
+                    prep.vector = self.vector_of(prep.emb)
+                at += len(ts)
+        return out
 
     # ------------------------------------------------------------------ comparing
     def _embed(self, p: Profile) -> None:
@@ -945,18 +988,31 @@ class ReuseStage:
         self.stats["semantic_candidates"] += len(out)
         return out
 
-    def process(self, articles: list[Article], store: Any, results: dict[str, Any]) -> list[ReuseEdge]:
+    def prepare(self, articles: list[Article]) -> list[PreparedReuse]:
+        """See :meth:`ReuseDetector.prepare` (pure; the result may be passed to :meth:`process`)."""
+        return self.detector.prepare(articles)
+
+    def process(self, articles: list[Article], store: Any, results: dict[str, Any],
+                prepared: list[PreparedReuse] | None = None) -> list[ReuseEdge]:
         """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
         articles of the same chunk are found too). Returns the non-independent edges.
 
         One band lookup and one bulk insert per chunk; the vector index is built once per process
-        (from the store) and then added to."""
+        (from the store) and then added to. ``prepared``: :meth:`prepare` of these articles, computed
+        ahead (else computed here; the result is the same)."""
         det = self.detector
         index = self._vector_index(store)
         kind = self.config.embedding_kind
+        ready = {p.article_id: p for p in prepared or ()}
         sigs, keys = [], []
         for a in articles:
-            sig, ks = det.signature_and_keys(a)
+            prep = ready.get(a.id)
+            if prep is not None:
+                sig, ks = prep.signature, prep.keys
+                if prep.texts is not None and prep.emb is not None:
+                    det.remember_embeddings(a.id, prep.texts, prep.emb)
+            else:
+                sig, ks = det.signature_and_keys(a)
             sigs.append(sig)
             keys.append(ks)
         stored: dict[bytes, list[str]] | None = {}
@@ -974,7 +1030,8 @@ class ReuseStage:
             cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
             self.stats["lsh_candidates"] += len(cands)
             if index is not None:
-                vector = det.article_vector(a)
+                prep = ready.get(a.id)
+                vector = prep.vector if prep is not None and prep.emb is not None else det.article_vector(a)
                 if vector is not None:
                     cands += self._semantic_candidates(a, sig, vector, store, index, cands, chunk_sigs)
                     index.add([a.id], vector[None, :])

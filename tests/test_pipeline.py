@@ -1,0 +1,101 @@
+"""The pipeline's two-core overlap (workers clean chunk k+1 and compute its per-article stage parts
+while this process places chunk k) must give exactly what one process gives, chunk by chunk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import SEEDS, SHARED
+from storyline.cluster import ClusterStage, featurize
+from storyline.config import Config
+from storyline.embed import get_embedder
+from storyline.ingest import read_inputs
+from storyline.model import RawDocument
+from storyline.pipeline import Pipeline
+from storyline.reuse import ReuseStage
+from storyline.store import SQLiteStore
+
+DUC = SHARED / "data" / "duc2004" / "docs"
+
+
+def _corpus() -> list[RawDocument]:
+    docs = [d for d in read_inputs([SEEDS]) if isinstance(d, RawDocument)]
+    if DUC.is_dir():
+        for c in sorted(DUC.iterdir())[:5]:
+            for f in sorted(c.glob("*.txt"))[:8]:
+                text = " ".join(f.read_text(encoding="utf-8", errors="replace").split())
+                docs.append(RawDocument(f"{c.name}/{f.name}", text=text))
+    # copies of some articles (furniture added, or cut short) so that the copy check finds edges
+    copies = []
+    for d in docs[: len(docs): 4]:
+        paras = d.text.split("\n\n")
+        copies.append(RawDocument(d.source + "#copy", text="Share this story\n\n" + d.text + "\n\nRead more"))
+        if len(paras) > 3:
+            copies.append(RawDocument(d.source + "#cut", text="\n\n".join(paras[: len(paras) * 2 // 3])))
+    return docs + copies
+
+
+def _run(tmp_path, name: str, workers: int, monkeypatch=None):
+    used = []
+    if monkeypatch is not None:  # record whether the stages got the workers' prepared parts
+        for cls in (ReuseStage, ClusterStage):
+            orig = cls.process
+
+            def process(self, articles, store, results, prepared=None, _orig=orig, _cls=cls):
+                used.append((_cls.__name__, prepared is not None and {p.article_id for p in prepared} >= {a.id for a in articles}))
+                return _orig(self, articles, store, results, prepared)
+
+            monkeypatch.setattr(cls, "process", process)
+    cfg = Config()
+    cfg.ingest.parallel_min_docs = 4  # small chunks still go through the workers
+    store = SQLiteStore(tmp_path / f"{name}.db")
+    report = Pipeline(store, cfg, chunk_size=12, workers=workers).ingest(_corpus())
+    got = {
+        "results": [(r.article_id, r.story_id, r.event_id, sorted((c["source_id"], c["relation"]) for c in r.copies_of))
+                    for r in report.stored],
+        "edges": sorted((e.source_id, e.target_id, e.relation, round(e.confidence, 4), len(e.passages))
+                        for e in store.all_edges()),
+        "stories": sorted((s.id, tuple(sorted(s.article_ids)), tuple(ev.id for ev in s.events)) for s in store.list_stories(limit=10_000)),
+        "duplicates": report.duplicates,
+    }
+    store.close()
+    return got, used
+
+
+def test_overlapped_chunks_give_what_one_process_gives(tmp_path, monkeypatch):
+    one, _ = _run(tmp_path, "one", workers=1)
+    two, used = _run(tmp_path, "two", workers=2, monkeypatch=monkeypatch)
+    assert used and all(ok for _, ok in used), used  # every chunk came prepared by the workers
+    assert len(one["results"]) >= 5
+    assert one["edges"], "the corpus has copies: the copy check must find edges"
+    assert two == one
+
+
+def test_prepared_parts_equal_what_the_stages_compute_themselves(seeds, embedder):
+    articles, _ = seeds
+    cfg = Config()
+    reuse = ReuseStage(cfg.reuse, embedder)
+    prepared = reuse.prepare(articles)
+    for a, p in zip(articles, prepared):
+        sig, keys = reuse.detector.signature_and_keys(a)
+        assert p.article_id == a.id and np.array_equal(p.signature, sig) and p.keys == keys
+        fresh = ReuseStage(cfg.reuse, embedder).detector.article_vector(a)
+        assert p.vector is not None and np.allclose(p.vector, fresh, atol=1e-5)
+    stage = ClusterStage(cfg.cluster, embedder)
+    for a, f in zip(articles, stage.prepare(articles)):
+        plain = featurize(a, cfg.cluster)
+        assert (f.terms, f.entities, f.label) == (plain.terms, plain.entities, plain.label)
+        assert f.terms and f.embedding is not None and f.embedding.shape == (embedder.dim,)
+
+
+@pytest.mark.parametrize("texts", [["One sentence here.", "", "Two: words, and more words!"], ["a\x0bb c", "naïve café"]])
+def test_static_encoder_matches_model2vec(texts):
+    """The word-cached static encoder gives model2vec's own vectors."""
+    emb = get_embedder()
+    if emb.config.backend != "static":
+        pytest.skip("static backend only")
+    ref = np.asarray(emb._model.encode(texts), dtype=np.float32)
+    ref /= np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
+    got = emb.encode(texts)
+    assert np.allclose(got, ref, atol=2e-3)
