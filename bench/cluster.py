@@ -209,11 +209,18 @@ def bench_scale(sizes: list[int], per_story: int, trace_max: int = 0) -> None:
         snapshot = c.to_bytes()  # the probes are taken out again by reloading this
         lat = []
         lat_cpu = []
+        c.mark_saved()  # as after a save: the next saves write only what changed
+        delta_one = None
         for a, v in zip(arts[top : top + 200], vecs[top : top + 200]):
             s, sc = time.perf_counter(), time.process_time()
             c.partial_fit([a], embeddings=v[None, :])
             lat.append((time.perf_counter() - s) * 1000)
             lat_cpu.append((time.process_time() - sc) * 1000)
+            if delta_one is None:
+                t = time.perf_counter()
+                delta_one = (len(c.global_delta_bytes()), (time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        delta_200 = (len(c.global_delta_bytes()), (time.perf_counter() - t) * 1000)
         lat_cpu.sort()
         t = time.perf_counter()
         glob = len(c.global_bytes())
@@ -232,7 +239,9 @@ def bench_scale(sizes: list[int], per_story: int, trace_max: int = 0) -> None:
             f" add one article median {statistics.median(lat):.2f} ms, p95 {lat[int(len(lat) * 0.95)]:.2f} ms,"
             f" max {lat[-1]:.1f} ms wall (CPU time: median {statistics.median(lat_cpu):.2f} ms, p95"
             f" {lat_cpu[int(len(lat_cpu) * 0.95)]:.2f} ms) (excl. embedding); {mem_txt};"
-            f" saved state: global part {glob / size:.0f} B/article ({save_ms:.0f} ms per chunk),"
+            f" saved state: global part {glob / size:.0f} B/article ({save_ms:.0f} ms to write it in full), delta after"
+            f" 1 article {delta_one[0] / 1024:.1f} KiB ({delta_one[1]:.1f} ms), after 200 {delta_200[0] / 1024:.0f} KiB"
+            f" ({delta_200[1]:.1f} ms) (deltas are saved per chunk until they outweigh the full part),"
             f" story part {story_part / 1024:.1f} KiB/story ({story_ms:.2f} ms per changed story)"
         )
     if tracing:

@@ -224,6 +224,7 @@ def test_merge_keeps_old_id_resolvable(tmp_path, embedder, seed_articles):
         assert store.put_article(art)
         res = {art.id: ArticleResult(article_id=art.id, source=art.source)}
         out = stage.process([art], store, res)
+        stage._base_size = 10**9  # after the first full write, save the merge as deltas
     sid_a, sid_b = "s-" + a.id, "s-" + b.id
     assert out[0].merged == [(sid_b, sid_a)]  # the younger story merged into the older
     merged = store.get_story(sid_b)
@@ -236,6 +237,7 @@ def test_merge_keeps_old_id_resolvable(tmp_path, embedder, seed_articles):
     stage2 = ClusterStage(cfg, embedder)
     clusterer = stage2._ensure_loaded(store)
     assert clusterer.resolve(sid_b) == sid_a
+    assert ClusterStage._deltas(store)[0] == 2 and _global_state(clusterer) == _global_state(stage.clusterer)
     store.close()
 
 
@@ -325,3 +327,47 @@ def test_batch_recluster_matches_stream_and_cli(tmp_path):
     assert res.exit_code == 0 and "2022-01-26" in res.stdout
     res = runner.invoke(app, ["story", "nope-nope", "--db", str(db)])
     assert res.exit_code == 2
+
+
+# --------------------------------------------------------------------------- state saved as deltas
+
+
+def _global_state(c: StoryClusterer):
+    return (c.vocab.df.tobytes(), c.vocab.n_docs, dict(c.vocab.surface), {k: v for k, v in c.postings.items() if v},
+            dict(c.aliases), c.n_events, [(g.id, g.alive) for g in c._groups])
+
+
+@pytest.mark.skipif(DUC is None, reason="needs ../shared/data/duc2004")
+def test_state_saved_as_deltas_loads_back_exactly(tmp_path, embedder, seed_articles):
+    """One article per chunk: the global part is saved as small deltas after a full write, and
+    rewritten in full once they outweigh it; a fresh process loading full part + deltas has exactly
+    the running clusterer's state and goes on placing articles the same way."""
+    from storyline.cluster import DELTAS_KEY
+
+    arts = list({a.id: a for a in list(seed_articles) + [a for c in _duc_clusters(3) for a in c[:7]]}.values())
+    store = open_store(tmp_path / "d.db")
+    stage = ClusterStage(ClusterConfig(), embedder)
+    seen_deltas, rewrites, last_n = 0, 0, 0
+    for i, art in enumerate(arts[:-4]):
+        assert store.put_article(art)
+        stage.process([art], store, {art.id: ArticleResult(article_id=art.id, source=art.source)})
+        n, size = ClusterStage._deltas(store)
+        seen_deltas = max(seen_deltas, n)
+        rewrites += n < last_n
+        last_n = n
+        if i % 6 == 5:
+            fresh = ClusterStage(ClusterConfig(), embedder)._ensure_loaded(store)
+            assert _global_state(fresh) == _global_state(stage.clusterer)
+            assert [dataclasses.asdict(s) for s in fresh.stories()] == [dataclasses.asdict(s) for s in stage.clusterer.stories()]
+    assert seen_deltas >= 2 and rewrites >= 1
+    fresh_stage = ClusterStage(ClusterConfig(), embedder)
+    fresh_stage._ensure_loaded(store)
+    rest = arts[-4:]
+    got = []
+    for s in (stage, fresh_stage):
+        out = []
+        for art in rest:
+            out += [(x.story_id, x.event_id) for x in s.clusterer.partial_fit([art])]
+        got.append(out)
+    assert got[0] == got[1]
+    store.close()

@@ -53,6 +53,8 @@ from .model import Article, Event, Story
 from .text import content_words, split_sentences, stopwords
 
 STATE_KEY = "cluster.state"
+DELTA_KEY = "cluster.state.delta/"  # + sequence number 1..n, applied in order after STATE_KEY
+DELTAS_KEY = "cluster.state.deltas"  # n (ASCII), and the bytes of the deltas: "n size"
 STORY_KEY = "cluster.story/"
 GEN_KEY = "cluster.generation"
 COPY_RELATIONS = ("exact-duplicate", "near-duplicate")
@@ -455,6 +457,17 @@ class StoryClusterer:
         self._buf = np.zeros(0, dtype=np.float32)
         self._vcache: dict[int, Any] = {}
         self._buf_doc: _Doc | None = None
+        self.mark_saved(0)
+
+    def mark_saved(self, n_groups: int | None = None) -> None:
+        """Forget the changes since the last save (the global part was just written in full or as a
+        delta); see :meth:`global_delta_bytes`."""
+        self._saved_groups = len(self._groups) if n_groups is None else n_groups
+        self._changed_df: list[np.ndarray] = []
+        self._changed_surf: set[int] = set()
+        self._changed_posts: set[int] = set()
+        self._changed_alive: set[int] = set()
+        self._changed_aliases: set[str] = set()
 
     # -- scoring ---------------------------------------------------------------------------
     def _logit(self, f: Sequence[float]) -> float:
@@ -547,13 +560,18 @@ class StoryClusterer:
         e_ids, e_cnt = _merge_ids(e_raw, list(ents.values()))
         if update_df:
             v.n_docs += 1
+            if len(self._changed_df) > 512:  # a clusterer that is never saved: keep the record bounded
+                self._changed_df = [np.unique(np.concatenate(self._changed_df))]
             if len(t_ids):
                 v.df[t_ids] += 1
+                self._changed_df.append(t_ids)
             if len(e_ids):
                 v.df[e_ids] += 1
+                self._changed_df.append(e_ids)
             for key, i in zip(e_keys, e_raw):
                 if i not in v.surface:
                     v.surface[i] = surf[key]
+                    self._changed_surf.add(i)
         t_vals = 1.0 + np.log(t_cnt) if len(t_cnt) else _EMPTY_F
         e_vals = 1.0 + np.log(e_cnt) if len(e_cnt) else _EMPTY_F
         t_ids, t_vals = self._top(t_ids, t_vals, cfg.article_terms)
@@ -666,6 +684,7 @@ class StoryClusterer:
             for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]:
                 lst = self.postings.setdefault(int(doc.e_ids[j]), [])
                 if not lst or lst[-1] != si:
+                    self._changed_posts.add(int(doc.e_ids[j]))
                     if si in lst:
                         lst.remove(si)
                     lst.append(si)
@@ -857,14 +876,18 @@ class StoryClusterer:
         for eid in gone_eids:  # only the postings the gone story can be in (its entities)
             lst = self.postings.get(int(eid))
             if lst and gone_i in lst:
+                self._changed_posts.add(int(eid))
                 lst.remove(gone_i)
                 if keep_i not in lst:
                     lst.append(keep_i)
         del self.by_id[gone.id]
         self.aliases[gone.id] = keep.id
+        self._changed_alive.add(gone_i)
+        self._changed_aliases.add(gone.id)
         for old, new in list(self.aliases.items()):
             if new == gone.id:
                 self.aliases[old] = keep.id
+                self._changed_aliases.add(old)
 
     # -- batch ---------------------------------------------------------------------------------
     @staticmethod
@@ -963,6 +986,33 @@ class StoryClusterer:
         }
         return _npz(arrays)
 
+    def global_delta_bytes(self) -> bytes:
+        """What changed in the global part since :meth:`mark_saved` (document frequencies and entity
+        postings that moved, new entity names, new stories, stories merged away, new aliases): a few
+        KB per article where :meth:`global_bytes` grows with the corpus. Applied in order after the
+        last full part by :meth:`from_parts`; every entry sets a value, so applying one twice is harmless."""
+        v = self.vocab
+        ids = np.unique(np.concatenate(self._changed_df)).astype(np.uint32) if self._changed_df else np.zeros(0, np.uint32)
+        post_keys = sorted(self._changed_posts)
+        lists = [self.postings.get(k, []) for k in post_keys]
+        post_lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        surf_keys = sorted(self._changed_surf)
+        new = self._groups[self._saved_groups :]
+        meta = {
+            "version": _STATE_VERSION, "delta": True, "n_docs": v.n_docs, "n_events": self.n_events,
+            "first_story": self._saved_groups, "stories": [g.id for g in new], "alive": [g.alive for g in new],
+            "gone": sorted(i for i in self._changed_alive if i < self._saved_groups),
+            "aliases": {k: self.aliases[k] for k in sorted(self._changed_aliases) if k in self.aliases},
+        }
+        return _npz({
+            "meta": _json_array(meta), "df_ids": ids, "df": v.df[ids],
+            "surf_keys": np.asarray(surf_keys, dtype=np.int64),
+            "surf": np.frombuffer("\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8),
+            "post_keys": np.asarray(post_keys, dtype=np.int32),
+            "post": np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=int(post_lens.sum())),
+            "post_len": post_lens,
+        })
+
     def story_bytes(self, story_id: str) -> bytes:
         """One story's part of the state (by live id)."""
         return _pack_groups([self.by_id[story_id]], self.dim)
@@ -980,11 +1030,14 @@ class StoryClusterer:
         return cls.from_parts(z["global"].tobytes(), by.get, config, embedder)
 
     @classmethod
-    def from_parts(cls, global_blob: bytes, story_part: Any, config: ClusterConfig | None = None, embedder: Any = None) -> "StoryClusterer":
-        """Rebuild from the global part and ``story_part(story_id) -> _Group | None`` for live stories."""
+    def from_parts(cls, global_blob: bytes, story_part: Any, config: ClusterConfig | None = None, embedder: Any = None,
+                   deltas: Sequence[bytes] = ()) -> "StoryClusterer":
+        """Rebuild from the global part, the deltas saved after it (:meth:`global_delta_bytes`, in
+        order) and ``story_part(story_id) -> _Group | None`` for live stories."""
         self = cls(config, embedder)
         z = np.load(io.BytesIO(global_blob), allow_pickle=False)
         meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+        zs = [np.load(io.BytesIO(d), allow_pickle=False) for d in deltas]
         if meta.get("version") != _STATE_VERSION:
             raise ValueError(f"cluster state version {meta.get('version')} not supported")
         if meta["dim"] != self.dim:
@@ -993,10 +1046,32 @@ class StoryClusterer:
         if meta["bits"] != v.bits:
             raise ValueError(f"cluster state hashes terms into 2**{meta['bits']} buckets; config says 2**{v.bits}")
         v.df[z["df_ids"]] = z["df"]
-        v.n_docs = int(meta["n_docs"])
         sraw = z["surf"].tobytes().decode("utf-8")
         v.surface = dict(zip((int(k) for k in z["surf_keys"]), sraw.split("\n") if sraw else []))
-        for order, (sid, alive) in enumerate(zip(meta["stories"], meta["alive"])):
+        off = np.concatenate([[0], np.cumsum(z["post_len"])]).astype(np.int64)
+        post = z["post"]
+        postings = {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
+        stories, alive_flags, aliases = list(meta["stories"]), list(meta["alive"]), dict(meta["aliases"])
+        for dz in zs:  # every delta sets values: later ones win
+            dm = json.loads(dz["meta"].tobytes().decode("utf-8"))
+            if dm.get("version") != _STATE_VERSION or not dm.get("delta"):
+                raise ValueError("cluster state delta of another version")
+            v.df[dz["df_ids"]] = dz["df"]
+            sraw = dz["surf"].tobytes().decode("utf-8")
+            v.surface.update(zip((int(k) for k in dz["surf_keys"]), sraw.split("\n") if sraw else []))
+            off = np.concatenate([[0], np.cumsum(dz["post_len"])]).astype(np.int64)
+            for i, k in enumerate(dz["post_keys"]):
+                postings[int(k)] = [int(x) for x in dz["post"][off[i] : off[i + 1]]]
+            first = int(dm["first_story"])
+            del stories[first:], alive_flags[first:]
+            stories += dm["stories"]
+            alive_flags += dm["alive"]
+            for i in dm["gone"]:
+                alive_flags[i] = False
+            aliases.update(dm["aliases"])
+            meta["n_docs"], meta["n_events"] = dm["n_docs"], dm["n_events"]
+        v.n_docs = int(meta["n_docs"])
+        for order, (sid, alive) in enumerate(zip(stories, alive_flags)):
             g = story_part(sid) if alive else None
             if g is None:
                 g = _Group(sid, order, self.dim)
@@ -1013,11 +1088,10 @@ class StoryClusterer:
                         self.article_event[aid] = e.id
             else:
                 self.index.remove(idx)
-        off = np.concatenate([[0], np.cumsum(z["post_len"])]).astype(np.int64)
-        post = z["post"]
-        self.postings = {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
-        self.aliases = dict(meta["aliases"])
+        self.postings = {k: lst for k, lst in postings.items() if lst}
+        self.aliases = aliases
         self.n_events = int(meta["n_events"])
+        self.mark_saved()
         return self
 
 
@@ -1139,6 +1213,7 @@ class ClusterStage:
         self.embedder = embedder
         self.clusterer: StoryClusterer | None = None
         self._generation: bytes | None = None
+        self._base_size = 0  # bytes of the last full global part
 
     @property
     def embedding_kind(self) -> str:
@@ -1154,17 +1229,45 @@ class ClusterStage:
                     data = store.get_state(STORY_KEY + sid)
                     return _unpack_groups(data)[0] if data else None
 
-                self.clusterer = StoryClusterer.from_parts(blob, part, self.config, self.embedder)
+                n, _ = self._deltas(store)
+                deltas = [store.get_state(f"{DELTA_KEY}{i}") for i in range(1, n + 1)]
+                if any(d is None for d in deltas):
+                    raise ValueError("cluster state: a saved delta is missing (re-run `storyline cluster`)")
+                self.clusterer = StoryClusterer.from_parts(blob, part, self.config, self.embedder, deltas)  # type: ignore[arg-type]
+                self._base_size = len(blob)
             else:
                 self.clusterer = StoryClusterer(self.config, self.embedder)
             self._generation = gen
         return self.clusterer
 
-    def _save_state(self, store: Any, story_ids: Iterable[str] | None = None) -> None:
-        """The global part, and the parts of these stories (all live stories when None)."""
+    @staticmethod
+    def _deltas(store: Any) -> tuple[int, int]:
+        raw = store.get_state(DELTAS_KEY)
+        if not raw:
+            return 0, 0
+        n, size = raw.decode("ascii").split()
+        return int(n), int(size)
+
+    def _save_state(self, store: Any, story_ids: Iterable[str] | None = None, full: bool = False) -> None:
+        """The global part, and the parts of these stories (all live stories when None).
+
+        The global part grows with the corpus (document frequencies, entity postings): after a full
+        write, each save appends only what changed (a delta) until the deltas together outweigh the
+        full part, which is then written again (so saving costs O(changes), amortised, and loading
+        reads at most about twice the full part)."""
         c = self.clusterer
         assert c is not None
-        store.put_state(STATE_KEY, c.global_bytes())
+        n, size = (0, 0) if full or story_ids is None else self._deltas(store)
+        delta = c.global_delta_bytes() if self._base_size and n < 10_000 else None
+        if delta is not None and size + len(delta) <= self._base_size:
+            store.put_state(f"{DELTA_KEY}{n + 1}", delta)
+            store.put_state(DELTAS_KEY, f"{n + 1} {size + len(delta)}".encode("ascii"))
+        else:
+            blob = c.global_bytes()
+            store.put_state(STATE_KEY, blob)
+            store.put_state(DELTAS_KEY, b"0 0")
+            self._base_size = len(blob)
+        c.mark_saved()
         for sid in (c.story_ids() if story_ids is None else story_ids):
             if sid in c.by_id:
                 store.put_state(STORY_KEY + sid, c.story_bytes(sid))
