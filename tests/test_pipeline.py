@@ -82,6 +82,14 @@ def test_prepared_parts_equal_what_the_stages_compute_themselves(seeds, embedder
         assert p.article_id == a.id and np.array_equal(p.signature, sig) and p.keys == keys
         fresh = ReuseStage(cfg.reuse, embedder).detector.article_vector(a)
         assert p.vector is not None and np.allclose(p.vector, fresh, atol=1e-5)
+    # the profiles built ahead compare exactly as those built on demand
+    det = ReuseStage(cfg.reuse, embedder).detector
+    ahead = {p.article_id: p.profile for p in prepared}
+    for a, b in zip(articles, articles[1:]):
+        p1, f1 = det.similarity(ahead[a.id], ahead[b.id])
+        p2, f2 = det.similarity(det.profile(a), det.profile(b))  # sentence embeddings computed on demand
+        assert f1.keys() == f2.keys() and all(np.allclose(f1[k], f2[k], atol=1e-4) for k in f1)
+        assert np.allclose(p1, p2, atol=1e-4)
     stage = ClusterStage(cfg.cluster, embedder)
     for a, f in zip(articles, stage.prepare(articles)):
         plain = featurize(a, cfg.cluster)

@@ -127,15 +127,35 @@ class _Rows:
     sizes: np.ndarray  # items per row (float32)
 
 
-def _rows(sets: list[list[int]]) -> _Rows:
-    sizes = np.array([len(s) for s in sets], dtype=np.float32)
-    if sets and sizes.sum() > 0:
-        ids = np.fromiter((x for s in sets for x in s), dtype=np.int64, count=int(sizes.sum()))
-        rows = np.repeat(np.arange(len(sets)), sizes.astype(np.int64))
-    else:
-        ids = np.zeros(0, dtype=np.int64)
-        rows = np.zeros(0, dtype=np.int64)
-    return _Rows(ids, rows, sizes)
+_CONTENT, _NUM, _STOP = 1, 2, 4  # word flags: content word (not a stopword, 2+ chars, not all digits); has a digit; stopword
+_WORD_INFO: dict[str, tuple[int, int, int]] = {}  # word -> (crc32, crc32 of its 5-letter prefix, flags); bounded
+
+
+def _word_info(w: str, stop: frozenset[str]) -> tuple[int, int, int]:
+    is_stop = w in stop
+    f = (_STOP if is_stop else 0) | (_NUM if _DIGIT.search(w) else 0)
+    if not is_stop and len(w) > 1 and not w.isdigit():
+        f |= _CONTENT
+    return zlib.crc32(w.encode("utf-8")), zlib.crc32(w[:5].encode("utf-8")), f
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """64-bit mix of combined word hashes, keeping the top 32 bits (every input bit reaches them)."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint64(29))
+        h = h * _M64
+        h = h ^ (h >> np.uint64(32))
+        h = h * _M64
+    return h >> np.uint64(32)
+
+
+def _row_sets(rows: np.ndarray, ids: np.ndarray, n: int) -> _Rows:
+    """Per-row sets of 32-bit ids (duplicates within a row dropped), as :class:`_Rows`."""
+    if not len(ids):
+        return _Rows(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.float32))
+    keys = np.unique((rows.astype(np.uint64) << np.uint64(32)) | (ids.astype(np.uint64) & _MASK32))
+    r = (keys >> np.uint64(32)).astype(np.int64)
+    return _Rows((keys & _MASK32).astype(np.int64), r, np.bincount(r, minlength=n).astype(np.float32))
 
 
 @dataclass
@@ -188,6 +208,7 @@ class PreparedReuse:
     texts: list[str] | None = None  # sentence texts (capped), when embedded
     emb: np.ndarray | None = None  # their embeddings
     vector: np.ndarray | None = None  # the article vector of the semantic route
+    profile: "Profile | None" = None  # what comparing needs (sets of stable hashes, embeddings)
 
 
 _KINDS = ["tok", "cw", "bi", "tri", "stem", "num", "ne"]
@@ -553,39 +574,64 @@ class ReuseDetector:
         return p
 
     def profile_from_texts(self, key: str, texts: list[str], emb: np.ndarray | None = None) -> Profile:
-        """A profile over given sentences (no splitting); ``emb`` may bring their embeddings."""
+        """A profile over given sentences (no splitting); ``emb`` may bring their embeddings.
+
+        Every set holds stable 32-bit hashes (crc32 of words, word 5-prefixes and names; word n-grams
+        combined in numpy), so a profile built in another process compares with this one's."""
         # cap very long sentences (e.g. a text without punctuation) so one row cannot explode
         texts = [t if len(t) <= 2000 else t[:2000] for t in texts]
-        sw = self._stop
-        tok_sets, cw_sets, bi_sets, tri_sets, stem_sets, num_sets, ne_sets = [], [], [], [], [], [], []
-        n_tokens, seq_hash = [], []
-        all_toks: list[str] = []
-        for t in texts:
+        info, sw = _WORD_INFO, self._stop
+        if len(info) > 2_000_000:
+            info.clear()
+        n = len(texts)
+        words: list[int] = []
+        stems: list[int] = []
+        flags: list[int] = []
+        counts = np.zeros(n, dtype=np.int64)
+        seq_hash = np.zeros(n, dtype=np.int64)
+        ne_ids: list[int] = []
+        ne_counts = np.zeros(n, dtype=np.int64)
+        body = hashlib.blake2b(digest_size=8)
+        blake, crc = hashlib.blake2b, zlib.crc32
+        for i, t in enumerate(texts):
             toks = _WORD.findall(_norm(t))
-            all_toks.extend(toks)
-            n_tokens.append(len(toks))
-            seq_hash.append(hash(tuple(toks)) if toks else hash(t))
-            tok_sets.append(list({hash(w) for w in toks}))
-            cw_sets.append(list({hash(w) for w in toks if w not in sw and len(w) > 1 and not w.isdigit()}))
-            bi_sets.append(list({hash((toks[i], toks[i + 1])) for i in range(len(toks) - 1)}))
-            tri_sets.append(list({hash((toks[i], toks[i + 1], toks[i + 2])) for i in range(len(toks) - 2)}))
-            stem_sets.append(list({hash(w[:5]) for w in toks if w not in sw}))
-            num_sets.append(list({hash(w) for w in toks if _DIGIT.search(w)}))
-            ne_sets.append(list({hash(m.lower()) for m in _CAP.findall(t)}))
+            got = list(map(info.get, toks))
+            if None in got:
+                for k, w in enumerate(toks):
+                    if got[k] is None:
+                        got[k] = info[w] = _word_info(w, sw)
+            for w_h, s_h, f in got:  # type: ignore[misc]
+                words.append(w_h)
+                stems.append(s_h)
+                flags.append(f)
+            counts[i] = len(toks)
+            joined = " ".join(toks).encode("utf-8")
+            seq_hash[i] = int.from_bytes(blake(joined if toks else t.encode("utf-8", "replace"), digest_size=8).digest(), "little", signed=True)
+            body.update(joined + b" " if toks else b"")
+            names = {m.lower() for m in _CAP.findall(t)}
+            ne_ids += [crc(m.encode("utf-8")) for m in names]
+            ne_counts[i] = len(names)
+        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
+        th = np.asarray(words, dtype=np.uint64)
+        fl = np.asarray(flags, dtype=np.int64)
+        same1 = rows[:-1] == rows[1:]
+        bi = _mix(th[:-1] * _M64 + th[1:])
+        same2 = rows[:-2] == rows[2:]
+        tri = _mix((th[:-2] * _M64 + th[1:-1]) * _M64 + th[2:])
         return Profile(
             article_id=key,
             texts=texts,
-            n_tokens=np.array(n_tokens, dtype=np.float32),
-            seq_hash=np.array(seq_hash, dtype=np.int64),
-            tok=_rows(tok_sets),
-            cw=_rows(cw_sets),
-            bi=_rows(bi_sets),
-            tri=_rows(tri_sets),
-            stem=_rows(stem_sets),
-            num=_rows(num_sets),
-            ne=_rows(ne_sets),
+            n_tokens=counts.astype(np.float32),
+            seq_hash=seq_hash,
+            tok=_row_sets(rows, th, n),
+            cw=_row_sets(rows[fl & _CONTENT > 0], th[fl & _CONTENT > 0], n),
+            bi=_row_sets(rows[:-1][same1], bi[same1], n),
+            tri=_row_sets(rows[:-2][same2], tri[same2], n),
+            stem=_row_sets(rows[fl & _STOP == 0], np.asarray(stems, dtype=np.uint64)[fl & _STOP == 0], n),
+            num=_row_sets(rows[fl & _NUM > 0], th[fl & _NUM > 0], n),
+            ne=_row_sets(np.repeat(np.arange(n, dtype=np.int64), ne_counts), np.asarray(ne_ids, dtype=np.uint64), n),
             emb=emb,
-            body_hash=hash(tuple(all_toks)),
+            body_hash=int.from_bytes(body.digest(), "little", signed=True),
         )
 
     def article_vector(self, article: Article) -> np.ndarray | None:
@@ -636,8 +682,8 @@ class ReuseDetector:
         for a in articles:
             sig, keys = self.signature_and_keys(a)
             out.append(PreparedReuse(a.id, sig, keys))
+        texts = [[s.text for s in article_sentences(a)[: self.config.max_sentences]] for a in articles]
         if self.embedder is not None:
-            texts = [[s.text for s in article_sentences(a)[: self.config.max_sentences]] for a in articles]
             flat = [t for ts in texts for t in ts]
             emb = np.asarray(self.embedder.encode(flat), dtype=np.float32) if flat else None
             at = 0
@@ -646,7 +692,17 @@ class ReuseDetector:
                     prep.texts, prep.emb = ts, emb[at : at + len(ts)]
                     prep.vector = self.vector_of(prep.emb)
                 at += len(ts)
+        for prep, ts in zip(out, texts):
+            prep.profile = self.profile_from_texts(prep.article_id, ts, prep.emb)
         return out
+
+    def remember_profile(self, profile: Profile) -> None:
+        """Cache a profile built elsewhere (see :meth:`prepare`)."""
+        with self._lock:
+            self._cache[profile.article_id] = profile
+            self._cache.move_to_end(profile.article_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     # ------------------------------------------------------------------ comparing
     def _embed(self, p: Profile) -> None:
@@ -1009,7 +1065,9 @@ class ReuseStage:
             prep = ready.get(a.id)
             if prep is not None:
                 sig, ks = prep.signature, prep.keys
-                if prep.texts is not None and prep.emb is not None:
+                if prep.profile is not None:
+                    det.remember_profile(prep.profile)
+                elif prep.texts is not None and prep.emb is not None:
                     det.remember_embeddings(a.id, prep.texts, prep.emb)
             else:
                 sig, ks = det.signature_and_keys(a)
