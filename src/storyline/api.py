@@ -4,10 +4,20 @@ JSON API: ``POST /articles``, ``GET /articles``, ``GET /articles/{id}``, ``GET /
 ``GET /stories/{id}``, ``GET /search``; OpenAPI schema at ``/openapi.json``.
 Web pages (server-rendered, see :mod:`storyline.web`): ``/``, ``/story/{id}``, ``/article/{id}``.
 
-Concurrency: one writer store + :class:`Pipeline` guarded by a lock (ingest is CPU-bound and runs
-in the threadpool, one batch at a time); reads use one SQLite connection per worker thread (WAL
-lets them read while a write is in progress). Every request reads the store afresh, so articles
-added by ``POST /articles`` or by ``storyline watch`` in another process show up without a restart.
+Concurrency: writes go to ONE ingest worker (a separate process under ``storyline serve``, else a
+thread), one batch at a time, with at most ``max_pending_writes`` requests waiting: beyond that a POST
+gets 503 ``{"error": "busy"}`` with ``Retry-After`` at once instead of timing out. The worker runs at a
+lower CPU priority (``ingest_nice``) so that reads stay fast while articles are being ingested.
+
+Reads: every read response (story, story page, lists, article, article page) is built once per
+*revision* of what it shows and kept, encoded, in an in-memory LRU (:class:`ResponseCache`); a read
+checks the revision (one indexed lookup: SQLite keeps per-story change counters with triggers) and
+sends the cached bytes. A story that changed (an article joined, an edge or an analysis was stored,
+whoever wrote it: this server, ``storyline watch``, another worker) is rebuilt on its next read, by one
+thread while concurrent readers of it wait for that result. Big stories are paged: a story lists its
+first ``articles`` articles (default 100) and the reuse edges among them (strongest first, without the
+aligned passages); ``/stories/{id}/articles`` and ``/stories/{id}/edges`` page through the rest, and
+``/articles/{id}`` gives an article's edges with their passages.
 
 Limits: request bodies larger than ``max_body_bytes`` get 413 (checked on Content-Length and by
 counting the bytes actually streamed); more than ``max_batch`` articles or over-long fields get 422.
@@ -16,11 +26,13 @@ Every error is JSON ``{"error": code, "message": text}``; no stack trace ever re
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-
 import json
 import logging
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
@@ -29,7 +41,7 @@ from typing import Any, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -42,8 +54,15 @@ log = logging.getLogger("storyline.api")
 
 DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_MAX_BATCH = 100
+DEFAULT_MAX_PENDING_WRITES = 64
+DEFAULT_INGEST_NICE = 5
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
+STORY_ARTICLES = 100  # articles listed in a story (and drawn in its graph) unless asked otherwise
+MAX_STORY_ARTICLES = 1000
+GRAPH_EDGES = 200  # strongest reuse edges among the listed articles
+MAX_EDGE_PAGE = 1000
 
 AnalysisProvider = Callable[[Store, str, Config], Optional[StoryAnalysis]]
 
@@ -81,7 +100,133 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
 
-_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal"}
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal",
+          503: "busy"}
+
+
+def dumps(data: Any) -> bytes:
+    """JSON bytes exactly as :class:`JSONResponse` renders them (compact, UTF-8)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
+
+
+JSON_TYPE = "application/json"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+class ResponseCache:
+    """Encoded responses by key, each with the revision of the data it was built from; LRU within a
+    byte budget. :meth:`fetch` returns the cached bytes while the revision is unchanged, else builds
+    them (in the threadpool) once: concurrent requests for the same key and revision share one build.
+    A revision of None means "unknown": built every time, never kept."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[Any, tuple[Any, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._building: dict[tuple[Any, Any], asyncio.Future[bytes]] = {}
+        self.hits = 0
+        self.builds = 0
+
+    def get(self, key: Any, rev: Any) -> bytes | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] != rev:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[1]
+
+    def put(self, key: Any, rev: Any, body: bytes) -> None:
+        if rev is None or len(body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            self._items[key] = (rev, body)
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds}
+
+    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes]) -> bytes:
+        body = self.get(key, rev)
+        if body is not None:
+            return body
+        if rev is None:
+            self.builds += 1
+            return await run_in_threadpool(build)
+        pending = self._building.get((key, rev))
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # waiters see it; no "never retrieved"
+        self._building[(key, rev)] = fut
+        try:
+            self.builds += 1
+            body = await run_in_threadpool(build)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            raise
+        finally:
+            self._building.pop((key, rev), None)
+        fut.set_result(body)
+        self.put(key, rev, body)
+        return body
+
+
+@dataclasses.dataclass(frozen=True)
+class ArticleBrief:
+    """What lists, graphs and story pages show of an article (articles never change once stored, so
+    briefs are kept in memory); quacks like :class:`Article` for the page helpers."""
+
+    id: str
+    title: str | None
+    outlet: str | None
+    author: str | None
+    url: str | None
+    published: Any
+    date_precision: str | None
+    seq: int | None
+    word_count: int
+    paragraphs: tuple[str, ...]  # the first paragraph only (for a display title)
+
+    @classmethod
+    def of(cls, a: Article) -> "ArticleBrief":
+        return cls(a.id, a.title, a.outlet, a.author, a.url, a.published, a.date_precision, a.seq, a.word_count,
+                   tuple(a.paragraphs[:1]))
+
+
+class BriefCache:
+    """Article briefs by id (bounded; articles are immutable, so entries never go stale)."""
+
+    def __init__(self, max_items: int = 200_000):
+        self.max_items = max_items
+        self._items: dict[str, ArticleBrief] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, ids: list[str]) -> list[ArticleBrief]:
+        with self._lock:
+            have = {i: self._items[i] for i in ids if i in self._items}
+        missing = [i for i in ids if i not in have]
+        if missing:
+            fresh = {a.id: ArticleBrief.of(a) for a in store.get_articles(missing)}
+            have.update(fresh)
+            with self._lock:
+                if len(self._items) + len(fresh) > self.max_items:
+                    self._items.clear()
+                self._items.update(fresh)
+        return [have[i] for i in ids if i in have]
 
 
 class _BodyTooLarge(Exception):
@@ -211,8 +356,14 @@ class Service:
     """The app's state: the writer (store + pipeline + lock) and per-thread readers."""
 
     def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None,
-                 ingest_process: bool = False):
+                 ingest_process: bool = False, max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
+                 ingest_nice: int = DEFAULT_INGEST_NICE, cache_bytes: int = DEFAULT_CACHE_BYTES):
         self.db_path = str(db_path)
+        self.cache = ResponseCache(cache_bytes)
+        self.briefs = BriefCache()
+        self.max_pending_writes = max(1, int(max_pending_writes))
+        self.pending_writes = 0
+        self.ingest_nice = int(ingest_nice)
         self.writer = SQLiteStore(self.db_path)
         self.pipeline = Pipeline(self.writer, config)
         self.config = self.pipeline.config
@@ -258,7 +409,7 @@ class Service:
         from concurrent.futures import ProcessPoolExecutor
 
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(self.db_path, self.config.to_json()))
+                                   initializer=_worker_init, initargs=(self.db_path, self.config.to_json(), self.ingest_nice))
 
     async def start(self) -> None:
         """Start the ingest worker before serving (its start-up must not delay the first POST)."""
@@ -269,7 +420,17 @@ class Service:
             await asyncio.wrap_future(self._executor.submit(_worker_ping))
 
     async def ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
-        """Run the pipeline on posted articles (one batch at a time), off the event loop."""
+        """Run the pipeline on posted articles (one batch at a time), off the event loop; 503 at once
+        when ``max_pending_writes`` requests are already waiting or running."""
+        if self.pending_writes >= self.max_pending_writes:
+            raise WriteQueueFull(self.pending_writes)
+        self.pending_writes += 1  # the event loop is the only thread that touches the counter
+        try:
+            return await self._ingest_items(items)
+        finally:
+            self.pending_writes -= 1
+
+    async def _ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
         if not self.ingest_process:
             return await run_in_threadpool(self._ingest_locked, items)
         import asyncio
@@ -307,6 +468,58 @@ class Service:
         if self._analysis is stored_analysis:
             return self.analysis(story_id)
         return await run_in_threadpool(self.analysis, story_id)
+
+    # ---- cached reads: `rev` on the event loop (cheap), `build_*` in the threadpool (on a change)
+
+    async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE) -> Response:
+        return Response(await self.cache.fetch(key, rev, build), media_type=media_type)
+
+    def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
+        analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
+        store = self.reader()
+        with store.snapshot():
+            story = store.get_story(story_id)
+            if story is None:
+                raise HTTPException(404, f"no story {story_id!r}")
+            listed = self.briefs.get(store, story.article_ids[offset : offset + limit])
+            n_links, links = store.edges_among([a.id for a in listed], GRAPH_EDGES)
+        return dumps(story_view(story, listed, links, n_links, analysis, offset, limit))
+
+    def build_story_articles(self, story_id: str, offset: int, limit: int) -> bytes:
+        store = self.reader()
+        with store.snapshot():
+            story = store.get_story(story_id)
+            if story is None:
+                raise HTTPException(404, f"no story {story_id!r}")
+            listed = self.briefs.get(store, story.article_ids[offset : offset + limit])
+        event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
+        more = offset + limit < len(story.article_ids)
+        return dumps({"story_id": story.id, "items": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
+                      "limit": limit, "offset": offset, "next_offset": offset + limit if more else None,
+                      "total_articles": len(story.article_ids)})
+
+    def build_story_edges(self, story_id: str, offset: int, limit: int) -> bytes:
+        store = self.reader()
+        with store.snapshot():
+            total, page = store.story_edge_page(story_id, limit, offset)
+        return dumps({"story_id": story_id, "items": [edge_light(e, n) for e, n in page], "limit": limit, "offset": offset,
+                      "next_offset": offset + limit if offset + limit < total else None, "total_edges": total})
+
+    def build_article(self, article_id: str) -> bytes:
+        store = self.reader()
+        with store.snapshot():
+            a = store.get_article(article_id)
+            if a is None:
+                raise HTTPException(404, f"no article {article_id!r}")
+            edges = store.edges_for(a.id)
+            story_id = store.story_of(a.id)
+        return dumps(article_view(a, story_id, edges))
+
+
+class WriteQueueFull(Exception):
+    def __init__(self, pending: int):
+        super().__init__(f"{pending} writes pending")
+        self.pending = pending
 
 
 # --------------------------------------------------------------------------- views (plain dicts)
@@ -354,33 +567,80 @@ def story_edges(store: Store, article_ids: list[str]) -> list[ReuseEdge]:
     return out
 
 
-def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None) -> dict[str, Any]:
-    articles = store.get_articles(story.article_ids)
-    edges = story_edges(store, story.article_ids)
+def edge_light(e: ReuseEdge, n_passages: int) -> dict[str, Any]:
+    """An edge as JSON with only the number of its aligned passages."""
+    d = {f.name: getattr(e, f.name) for f in dataclasses.fields(e) if f.name != "passages"}
+    d["passages"] = n_passages
+    return d
+
+
+def passage_refs(e: ReuseEdge) -> list[dict[str, Any]]:
+    """An edge's aligned passages without their texts (sentence numbers of both articles, kind, score)."""
+    return [{"source_index": p.source_index, "target_index": p.target_index, "kind": p.kind, "score": p.score}
+            for p in e.passages]
+
+
+def story_view(story: Story, listed: list[Any], links: list[tuple[ReuseEdge, int]], n_links: int,
+               analysis: StoryAnalysis | None, offset: int = 0, limit: int = STORY_ARTICLES) -> dict[str, Any]:
+    """A story as JSON: the listed page of its articles (``offset``, ``limit``) and, as its graph,
+    those articles and the strongest reuse edges among them."""
     event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
     nodes = [
         {"id": a.id, "outlet": a.outlet, "title": a.title,
          "published": a.published.isoformat() if a.published else None, "event_id": event_of.get(a.id)}
-        for a in articles
+        for a in listed
     ]
+    total = len(story.article_ids)
+    more = offset + limit < total
     return {
         **story_brief(story),
         "entities": story.entities,
         "events": [to_dict(e) for e in story.events],
-        "articles": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in articles],
+        "articles": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
+        "articles_offset": offset,
+        "articles_next": f"/stories/{story.id}/articles?offset={offset + limit}&limit={min(limit, MAX_PAGE)}" if more else None,
         "analysis_available": analysis is not None,
         "timeline": to_dict(analysis.timeline) if analysis else [],
         "quotes": to_dict(analysis.quotes) if analysis else [],
         "claims": to_dict(analysis.claims) if analysis else [],
         "summary": to_dict(analysis.summary) if analysis else [],
-        "graph": {"nodes": nodes, "edges": [edge_view(e) for e in edges]},
+        "graph": {"nodes": nodes, "edges": [edge_light(e, n) for e, n in links], "edges_among_nodes": n_links,
+                  "all_edges": f"/stories/{story.id}/edges"},
+    }
+
+
+def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None, offset: int = 0,
+                 limit: int = STORY_ARTICLES) -> dict[str, Any]:
+    """:func:`story_view` read from the store (no caches)."""
+    listed = store.get_articles(story.article_ids[offset : offset + limit])
+    n_links, links = store.edges_among([a.id for a in listed], GRAPH_EDGES)
+    return story_view(story, listed, links, n_links, analysis, offset, limit)
+
+
+def article_view(a: Article, story_id: str | None, edges: list[ReuseEdge]) -> dict[str, Any]:
+    """One article: text, sentences, what it copies (edges with their passages) and who copies it
+    (edges with passage references: sentence numbers, no texts)."""
+    from .text import article_sentences
+
+    edges = [e for e in edges if e.relation != "independent"]
+    return {
+        **to_dict(a), "text": a.text, "words": a.word_count, "story_id": story_id,
+        "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
+        "copies_of": [edge_view(e, True) for e in edges if e.target_id == a.id],
+        "copied_by": [edge_light(e, len(e.passages)) | {"passages": passage_refs(e)} for e in edges if e.source_id == a.id],
+        "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
     }
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(db_path: str, config_json: str) -> None:  # pragma: no cover - runs in the ingest process
+def _worker_init(db_path: str, config_json: str, nice: int = 0) -> None:  # pragma: no cover - ingest process
+    if nice > 0:
+        try:  # reads are what people wait for: let the ingest worker yield the CPU to them
+            os.nice(nice)
+        except OSError:
+            pass
     store = SQLiteStore(db_path)
     pipeline = Pipeline(store, Config.from_json(config_json))
     try:  # build the later stages (and load their models) now, not on the first POST
@@ -445,13 +705,17 @@ def create_app(
     max_batch: int = DEFAULT_MAX_BATCH,
     analysis: AnalysisProvider | None = None,
     ingest_process: bool = False,
+    max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
+    ingest_nice: int = DEFAULT_INGEST_NICE,
+    cache_bytes: int = DEFAULT_CACHE_BYTES,
 ) -> FastAPI:
     """The HTTP API and the web pages over the store at ``db_path``.
 
     ``analysis`` computes a story's analysis (default: :func:`default_analysis`).
     ``ingest_process``: ingest in a separate worker process (``storyline serve`` does) instead of a thread.
     """
-    service = Service(db_path, config, analysis, ingest_process)
+    service = Service(db_path, config, analysis, ingest_process, max_pending_writes=max_pending_writes,
+                      ingest_nice=ingest_nice, cache_bytes=cache_bytes)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -493,6 +757,11 @@ def create_app(
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(x) for x in first["loc"])
         return _error(422, "invalid", f"{where}: {first['msg']}" if where else first["msg"], details=details)
+
+    @app.exception_handler(WriteQueueFull)
+    async def _busy(request: Request, exc: WriteQueueFull) -> JSONResponse:
+        return JSONResponse({"error": "busy", "message": f"too many writes waiting ({exc.pending}); retry shortly",
+                             "pending_writes": exc.pending}, status_code=503, headers={"retry-after": "1"})
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -552,31 +821,28 @@ def create_app(
     async def list_articles(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
-    ) -> JSONResponse:
+    ) -> Response:
         store = service.reader()
-        items = store.list_articles(limit=limit + 1, offset=offset, outlet=outlet, q=q)
-        more = len(items) > limit
-        return _json({"items": [article_brief(a, store.story_of(a.id)) for a in items[:limit]], "limit": limit,
-                      "offset": offset, "next_offset": offset + limit if more else None, "total_articles": store.count_articles()})
 
-    @app.get("/articles/{article_id}", tags=["articles"], summary="One article: clean text, sentences, copies")
-    async def get_article(article_id: str) -> JSONResponse:
-        from .text import article_sentences
+        def build() -> bytes:
+            st = service.reader()
+            with st.snapshot():
+                items = st.list_articles(limit=limit + 1, offset=offset, outlet=outlet, q=q)
+                more = len(items) > limit
+                return dumps({"items": [article_brief(a, st.story_of(a.id)) for a in items[:limit]], "limit": limit,
+                              "offset": offset, "next_offset": offset + limit if more else None,
+                              "total_articles": st.count_articles()})
 
+        rev = _rev(store.articles_revision(), store.stories_revision())
+        return await service.cached(("articles", limit, offset, outlet, q), rev, build)
+
+    @app.get("/articles/{article_id}", tags=["articles"],
+             summary="One article: clean text, sentences, what it copies (with passages) and who copies it")
+    async def get_article(article_id: str) -> Response:
         if len(article_id) > 64:
             raise HTTPException(404, "no such article")
-        store = service.reader()
-        a = store.get_article(article_id)
-        if a is None:
-            raise HTTPException(404, f"no article {article_id!r}")
-        edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
-        return _json({
-            **to_dict(a), "text": a.text, "words": a.word_count, "story_id": store.story_of(a.id),
-            "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
-            "copies_of": [edge_view(e, True) for e in edges if e.target_id == a.id],
-            "copied_by": [edge_view(e, True) for e in edges if e.source_id == a.id],
-            "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
-        })
+        rev = service.reader().article_revision(article_id)  # None for a prefix: built, not kept
+        return await service.cached(("article", article_id), rev, lambda: service.build_article(article_id))
 
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
     async def list_stories(
@@ -584,35 +850,76 @@ def create_app(
         date_from: Optional[date] = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
         date_to: Optional[date] = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
-    ) -> JSONResponse:
-        store = service.reader()
+    ) -> Response:
         filters = {"outlet": outlet, "q": q, "date_from": date_from.isoformat() if date_from else None,
                    "date_to": date_to.isoformat() if date_to else None}
-        items = store.list_stories(limit=limit + 1, offset=offset, **filters)
-        more = len(items) > limit
-        return _json({"items": [story_brief(s) for s in items[:limit]], "limit": limit, "offset": offset,
-                      "next_offset": offset + limit if more else None, "total_stories": store.count_stories()})
 
-    @app.get("/stories/{story_id}", tags=["stories"],
-             summary="One story: articles, events, timeline, quotes, claims, cited summary, reuse graph")
-    async def get_story(story_id: str) -> JSONResponse:
+        def build() -> bytes:
+            st = service.reader()
+            with st.snapshot():
+                items = st.list_stories(limit=limit + 1, offset=offset, **filters)
+                more = len(items) > limit
+                return dumps({"items": [story_brief(s) for s in items[:limit]], "limit": limit, "offset": offset,
+                              "next_offset": offset + limit if more else None, "total_stories": st.count_stories()})
+
+        rev = service.reader().stories_revision()
+        return await service.cached(("stories", limit, offset, tuple(filters.values())), rev, build)
+
+    def _story_rev(story_id: str) -> tuple[str, Any]:
         if len(story_id) > 64:
             raise HTTPException(404, "no such story")
         store = service.reader()
-        s = store.get_story(story_id)
-        if s is None:
+        sid = store.resolve_story_id(story_id)
+        rev = store.story_revision(sid) if sid else None
+        if sid is None or rev is None:
             raise HTTPException(404, f"no story {story_id!r}")
-        return _json(story_detail(store, s, await service.analysis_async(s.id)))
+        return sid, rev
+
+    @app.get("/stories/{story_id}", tags=["stories"],
+             summary="One story: events, timeline, quotes, claims, cited summary; a page of its articles and their reuse graph")
+    async def get_story(
+        story_id: str,
+        articles: int = Query(STORY_ARTICLES, ge=0, le=MAX_STORY_ARTICLES, description="How many articles to list (and draw)."),
+        offset: int = Query(0, ge=0, description="First article listed."),
+    ) -> Response:
+        sid, rev = _story_rev(story_id)
+        return await service.cached(("story", sid, offset, articles), rev, lambda: service.build_story(sid, offset, articles))
+
+    @app.get("/stories/{story_id}/articles", tags=["stories"], summary="A story's articles, a page at a time")
+    async def get_story_articles(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_STORY_ARTICLES),
+                                 offset: int = Query(0, ge=0)) -> Response:
+        sid, rev = _story_rev(story_id)
+        return await service.cached(("story-articles", sid, offset, limit), rev,
+                                    lambda: service.build_story_articles(sid, offset, limit))
+
+    @app.get("/stories/{story_id}/edges", tags=["stories"],
+             summary="Reuse edges touching a story's articles, strongest first, without passages (see /articles/{id})")
+    async def get_story_edges(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_EDGE_PAGE),
+                              offset: int = Query(0, ge=0)) -> Response:
+        sid, rev = _story_rev(story_id)
+        return await service.cached(("story-edges", sid, offset, limit), rev,
+                                    lambda: service.build_story_edges(sid, offset, limit))
 
     @app.get("/search", tags=["search"], summary="Text search over articles and stories")
     async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> JSONResponse:
         return _json(await run_in_threadpool(_search, service.reader, q, limit))  # a text scan: off the event loop
+
+    @app.get("/stats", include_in_schema=False)
+    async def stats() -> JSONResponse:
+        """Cache and write-queue counters (for load checks)."""
+        return JSONResponse({"cache": service.cache.stats(), "pending_writes": service.pending_writes,
+                             "max_pending_writes": service.max_pending_writes})
 
     # ---- web pages
     from .web import mount_web
 
     mount_web(app, service)
     return app
+
+
+def _rev(*parts: Any) -> Any:
+    """A combined revision; None (do not cache) when any part is unknown."""
+    return None if any(p is None for p in parts) else parts
 
 
 def _search(reader: Callable[[], Store], q: str, limit: int) -> dict[str, Any]:
@@ -645,6 +952,9 @@ def app_from_env() -> FastAPI:
         max_batch=int(opts.get("max_batch", DEFAULT_MAX_BATCH)),
         analysis=stored_analysis if opts.get("analysis") == "stored" else default_analysis,
         ingest_process=bool(opts.get("ingest_process", True)),
+        max_pending_writes=int(opts.get("max_pending_writes", DEFAULT_MAX_PENDING_WRITES)),
+        ingest_nice=int(opts.get("ingest_nice", DEFAULT_INGEST_NICE)),
+        cache_bytes=int(opts.get("cache_bytes", DEFAULT_CACHE_BYTES)),
     )
 
 
