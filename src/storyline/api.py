@@ -104,9 +104,33 @@ _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: 
           503: "busy"}
 
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; plain json works, slower
+    orjson = None  # type: ignore[assignment]
+
+
 def dumps(data: Any) -> bytes:
-    """JSON bytes exactly as :class:`JSONResponse` renders them (compact, UTF-8)."""
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON bytes (orjson: several times faster than the json module on big views)."""
+    if orjson is not None:
+        return orjson.dumps(data)
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"),
+                      default=_raw_default).encode("utf-8")
+
+
+def raw_json(text: str) -> Any:
+    """Already-encoded JSON placed as is into what :func:`dumps` writes (no decode, no re-encode)."""
+    if orjson is not None:
+        return orjson.Fragment(text)
+    return json.loads(text)
+
+
+def _raw_default(obj: Any) -> Any:  # pragma: no cover - only without orjson
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text) if orjson is not None else json.loads(text)
 
 
 JSON_TYPE = "application/json"
@@ -511,7 +535,7 @@ class Service:
             a = store.get_article(article_id)
             if a is None:
                 raise HTTPException(404, f"no article {article_id!r}")
-            edges = store.edges_for(a.id)
+            edges = store.edge_json_for(a.id)
             story_id = store.story_of(a.id)
         return dumps(article_view(a, story_id, edges))
 
@@ -617,17 +641,25 @@ def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None, off
     return story_view(story, listed, links, n_links, analysis, offset, limit)
 
 
-def article_view(a: Article, story_id: str | None, edges: list[ReuseEdge]) -> dict[str, Any]:
+def article_view(a: Article, story_id: str | None, edges: list[tuple[str, str, str, str]] | list[ReuseEdge]) -> dict[str, Any]:
     """One article: text, sentences, what it copies (edges with their passages) and who copies it
-    (edges with passage references: sentence numbers, no texts)."""
+    (edges with passage references: sentence numbers, no texts). ``edges``: as
+    :meth:`Store.edge_json_for` gives them (or edge objects)."""
     from .text import article_sentences
 
-    edges = [e for e in edges if e.relation != "independent"]
+    rows = [e if isinstance(e, tuple) else (e.source_id, e.target_id, e.relation, json.dumps(to_dict(e))) for e in edges]
+    rows = [r for r in rows if r[2] != "independent"]
+    copied_by = []
+    for src, _, _, data in rows:
+        if src == a.id:
+            e = loads(data)
+            e["passages"] = [{k: p[k] for k in ("source_index", "target_index", "kind", "score")} for p in e.get("passages") or []]
+            copied_by.append(e)
     return {
         **to_dict(a), "text": a.text, "words": a.word_count, "story_id": story_id,
         "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
-        "copies_of": [edge_view(e, True) for e in edges if e.target_id == a.id],
-        "copied_by": [edge_light(e, len(e.passages)) | {"passages": passage_refs(e)} for e in edges if e.source_id == a.id],
+        "copies_of": [raw_json(data) for _, tgt, _, data in rows if tgt == a.id],
+        "copied_by": copied_by,
         "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
     }
 

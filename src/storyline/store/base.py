@@ -228,3 +228,11 @@ class Store(abc.ABC):
                     out.append((dataclasses.replace(e, passages=[]), len(e.passages)))
         out.sort(key=lambda x: (-x[0].confidence, x[0].source_id, x[0].target_id))
         return len(out), (out if limit is None else out[: max(0, limit)])
+
+    def edge_json_for(self, article_id: str) -> list[tuple[str, str, str, str]]:
+        """:meth:`edges_for` undecoded: (source_id, target_id, relation, JSON text of ``to_dict(edge)``)."""
+        import json
+
+        from ..model import to_dict
+
+        return [(e.source_id, e.target_id, e.relation, json.dumps(to_dict(e), ensure_ascii=False)) for e in self.edges_for(article_id)]

@@ -622,6 +622,15 @@ class SQLiteStore(Store):
         ]
         return total, out
 
+    def edge_json_for(self, article_id: str) -> list[tuple[str, str, str, str]]:
+        """:meth:`edges_for` undecoded: (source_id, target_id, relation, JSON text of ``to_dict(edge)``)."""
+        rows = self._q(
+            "SELECT source_id, target_id, relation, data FROM reuse_edges WHERE source_id=?"
+            " UNION ALL SELECT source_id, target_id, relation, data FROM reuse_edges WHERE target_id=?",
+            (article_id, article_id),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
     def articles_revision(self) -> int:
         """Grows with every stored article (the highest ingest sequence number)."""
         return int(self._q("SELECT coalesce(max(seq), 0) FROM articles")[0][0])
