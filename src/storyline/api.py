@@ -57,6 +57,7 @@ DEFAULT_MAX_BATCH = 100
 DEFAULT_MAX_PENDING_WRITES = 64
 DEFAULT_INGEST_NICE = 5
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
 STORY_ARTICLES = 100  # articles listed in a story (and drawn in its graph) unless asked otherwise
@@ -143,8 +144,13 @@ class ResponseCache:
     them (in the threadpool) once: concurrent requests for the same key and revision share one build.
     A revision of None means "unknown": built every time, never kept."""
 
-    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES):
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES, builders: int = DEFAULT_BUILDERS):
         self.max_bytes = max_bytes
+        # builds are CPU-bound Python: a few threads, not the 40 of the shared threadpool (dozens of
+        # threads fighting for the GIL cost 3x the CPU per build under load, measured)
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=max(1, builders), thread_name_prefix="storyline-build")
         self._items: OrderedDict[Any, tuple[Any, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -174,6 +180,9 @@ class ResponseCache:
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._bytes -= len(dropped)
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -183,22 +192,30 @@ class ResponseCache:
         with self._lock:
             return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds}
 
-    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes]) -> bytes:
+    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False) -> bytes:
+        """``inline``: a build of a millisecond or two runs on the event loop itself (handing it to a
+        thread costs more than that under load); longer ones go to the build threads."""
         body = self.get(key, rev)
         if body is not None:
             return body
+        if inline and (rev is None or (key, rev) not in self._building):
+            self.builds += 1
+            body = build()
+            self.put(key, rev, body)
+            return body
+        loop = asyncio.get_running_loop()
         if rev is None:
             self.builds += 1
-            return await run_in_threadpool(build)
+            return await loop.run_in_executor(self._pool, build)
         pending = self._building.get((key, rev))
         if pending is not None:
             return await asyncio.shield(pending)
-        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[bytes] = loop.create_future()
         fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # waiters see it; no "never retrieved"
         self._building[(key, rev)] = fut
         try:
             self.builds += 1
-            body = await run_in_threadpool(build)
+            body = await loop.run_in_executor(self._pool, build)
         except BaseException as exc:
             fut.set_exception(exc)
             raise
@@ -426,6 +443,7 @@ class Service:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self.cache.close()
         self.writer.close()
 
     def _make_executor(self) -> Any:
@@ -495,8 +513,9 @@ class Service:
 
     # ---- cached reads: `rev` on the event loop (cheap), `build_*` in the threadpool (on a change)
 
-    async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE) -> Response:
-        return Response(await self.cache.fetch(key, rev, build), media_type=media_type)
+    async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE,
+                     inline: bool = False) -> Response:
+        return Response(await self.cache.fetch(key, rev, build, inline), media_type=media_type)
 
     def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
         analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
@@ -874,7 +893,7 @@ def create_app(
         if len(article_id) > 64:
             raise HTTPException(404, "no such article")
         rev = service.reader().article_revision(article_id)  # None for a prefix: built, not kept
-        return await service.cached(("article", article_id), rev, lambda: service.build_article(article_id))
+        return await service.cached(("article", article_id), rev, lambda: service.build_article(article_id), inline=True)
 
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
     async def list_stories(

@@ -236,3 +236,8 @@ class Store(abc.ABC):
         from ..model import to_dict
 
         return [(e.source_id, e.target_id, e.relation, json.dumps(to_dict(e), ensure_ascii=False)) for e in self.edges_for(article_id)]
+
+    def story_title(self, story_id: str) -> tuple[str, str | None] | None:
+        """(id, title) of a story; None for no such story."""
+        story = self.get_story(story_id)
+        return (story.id, story.title) if story is not None else None

@@ -631,6 +631,11 @@ class SQLiteStore(Store):
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
+    def story_title(self, story_id: str) -> tuple[str, str | None] | None:
+        """(id, title) of a story without decoding it; None for no such story."""
+        rows = self._q("SELECT id, title FROM stories WHERE id=?", (story_id,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def articles_revision(self) -> int:
         """Grows with every stored article (the highest ingest sequence number)."""
         return int(self._q("SELECT coalesce(max(seq), 0) FROM articles")[0][0])

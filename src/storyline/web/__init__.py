@@ -299,6 +299,7 @@ class _NotFound(Exception):
 
 
 STORY_PAGE_ARTICLES = 100  # articles listed per story page
+COPY_LINKS = 5  # links after a sentence to the articles that reused it (the rest are counted)
 EVENT_ARTICLES = 20  # articles listed under each event
 GRAPH_CANDIDATES = 2 * MAX_GRAPH_NODES  # articles considered for the provenance graph
 
@@ -365,38 +366,44 @@ def build_story_page(service: "Service", env: Environment, story_id: str, page: 
 
 
 def build_article_page(service: "Service", env: Environment, article_id: str) -> bytes | None:
+    from ..api import loads
+
     store = service.reader()
     with store.snapshot():
         a = store.get_article(article_id)
         if a is None:
             return None
-        edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
-        others = {x.id: x for x in service.briefs.get(store, list({e.source_id for e in edges} | {e.target_id for e in edges}))}
+        edges = [loads(data) for _, _, rel, data in store.edge_json_for(a.id) if rel != "independent"]
+        others = {x.id: x for x in service.briefs.get(store, list({e["source_id"] for e in edges} | {e["target_id"] for e in edges}))}
         story_id = store.story_of(a.id)
-        story = store.get_story(story_id) if story_id else None
+        head = store.story_title(story_id) if story_id else None
+        story = {"id": head[0], "title": head[1]} if head else None
     taken: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence <- source
     given: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence -> copies
     for e in edges:
-        if e.target_id == a.id:
-            src = others.get(e.source_id)
-            for p in e.passages:
-                taken[p.target_index].append({"id": e.source_id, "index": p.source_index, "kind": p.kind,
-                                              "label": source_label(src) if src else e.source_id})
-        if e.source_id == a.id:
-            tgt = others.get(e.target_id)
-            for p in e.passages:
-                given[p.source_index].append({"id": e.target_id, "index": p.target_index, "kind": p.kind,
-                                              "label": source_label(tgt) if tgt else e.target_id})
+        if e["target_id"] == a.id:
+            src = others.get(e["source_id"])
+            label = source_label(src) if src else e["source_id"]
+            for p in e.get("passages") or []:
+                taken[p["target_index"]].append({"id": e["source_id"], "index": p["source_index"], "kind": p["kind"], "label": label})
+        if e["source_id"] == a.id:
+            tgt = others.get(e["target_id"])
+            label = source_label(tgt) if tgt else e["target_id"]
+            for p in e.get("passages") or []:
+                given[p["source_index"]].append({"id": e["target_id"], "index": p["target_index"], "kind": p["kind"], "label": label})
     paragraphs: list[list[dict[str, Any]]] = [[] for _ in a.paragraphs]
     for sent in article_sentences(a):
-        paragraphs[sent.paragraph].append({"index": sent.index, "text": sent.text, "taken": taken.get(sent.index, []),
-                                           "given": given.get(sent.index, [])})
-    copies_of = [{"id": e.source_id, "relation": e.relation, "confidence": e.confidence,
-                  "label": source_label(others[e.source_id]) if e.source_id in others else e.source_id}
-                 for e in edges if e.target_id == a.id]
-    copied_by = [{"id": e.target_id, "relation": e.relation, "confidence": e.confidence,
-                  "label": source_label(others[e.target_id]) if e.target_id in others else e.target_id}
-                 for e in edges if e.source_id == a.id]
+        g = given.get(sent.index, [])  # a widely copied sentence links its first few copies, counts the rest
+        t = taken.get(sent.index, [])
+        paragraphs[sent.paragraph].append({"index": sent.index, "text": sent.text, "taken": t[:COPY_LINKS],
+                                           "taken_more": max(0, len(t) - COPY_LINKS),
+                                           "given": g[:COPY_LINKS], "given_more": max(0, len(g) - COPY_LINKS)})
+    copies_of = [{"id": e["source_id"], "relation": e["relation"], "confidence": e["confidence"],
+                  "label": source_label(others[e["source_id"]]) if e["source_id"] in others else e["source_id"]}
+                 for e in edges if e["target_id"] == a.id]
+    copied_by = [{"id": e["target_id"], "relation": e["relation"], "confidence": e["confidence"],
+                  "label": source_label(others[e["target_id"]]) if e["target_id"] in others else e["target_id"]}
+                 for e in edges if e["source_id"] == a.id]
     return env.get_template("article.html").render(
         title=a.title or "Article", a=a, label=source_label(a), paragraphs=paragraphs,
         date=fmt_date(a.published, a.date_precision), url=safe_url(a.url), story=story,
