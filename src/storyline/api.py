@@ -151,6 +151,9 @@ class ResponseCache:
         from concurrent.futures import ThreadPoolExecutor
 
         self._pool = ThreadPoolExecutor(max_workers=max(1, builders), thread_name_prefix="storyline-build")
+        # the long tail (pages of rarely read articles) gets a thread of its own: it never makes the
+        # rebuild of a hot story or list wait behind it
+        self._slow_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-build-slow")
         self._items: OrderedDict[Any, tuple[Any, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -182,6 +185,7 @@ class ResponseCache:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._slow_pool.shutdown(wait=False, cancel_futures=True)
 
     def clear(self) -> None:
         with self._lock:
@@ -192,7 +196,7 @@ class ResponseCache:
         with self._lock:
             return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds}
 
-    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False) -> bytes:
+    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False, slow: bool = False) -> bytes:
         """``inline``: a build of a millisecond or two runs on the event loop itself (handing it to a
         thread costs more than that under load); longer ones go to the build threads."""
         body = self.get(key, rev)
@@ -204,9 +208,10 @@ class ResponseCache:
             self.put(key, rev, body)
             return body
         loop = asyncio.get_running_loop()
+        pool = self._slow_pool if slow else self._pool
         if rev is None:
             self.builds += 1
-            return await loop.run_in_executor(self._pool, build)
+            return await loop.run_in_executor(pool, build)
         pending = self._building.get((key, rev))
         if pending is not None:
             return await asyncio.shield(pending)
@@ -215,7 +220,7 @@ class ResponseCache:
         self._building[(key, rev)] = fut
         try:
             self.builds += 1
-            body = await loop.run_in_executor(self._pool, build)
+            body = await loop.run_in_executor(pool, build)
         except BaseException as exc:
             fut.set_exception(exc)
             raise
@@ -514,8 +519,8 @@ class Service:
     # ---- cached reads: `rev` on the event loop (cheap), `build_*` in the threadpool (on a change)
 
     async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE,
-                     inline: bool = False) -> Response:
-        return Response(await self.cache.fetch(key, rev, build, inline), media_type=media_type)
+                     inline: bool = False, slow: bool = False) -> Response:
+        return Response(await self.cache.fetch(key, rev, build, inline, slow), media_type=media_type)
 
     def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
         analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
@@ -583,6 +588,11 @@ def story_brief(s: Story) -> dict[str, Any]:
         "last_date": s.last_date.isoformat() if s.last_date else None,
         "links": {"self": f"/stories/{s.id}", "page": f"/story/{s.id}"},
     }
+
+
+def story_brief_row(d: dict[str, Any]) -> dict[str, Any]:
+    """:func:`story_brief` from a :meth:`Store.story_briefs` row (no story decoded)."""
+    return {**d, "links": {"self": f"/stories/{d['id']}", "page": f"/story/{d['id']}"}}
 
 
 def edge_view(e: ReuseEdge, with_passages: bool = False) -> dict[str, Any]:
@@ -908,13 +918,14 @@ def create_app(
         def build() -> bytes:
             st = service.reader()
             with st.snapshot():
-                items = st.list_stories(limit=limit + 1, offset=offset, **filters)
+                items = st.story_briefs(limit=limit + 1, offset=offset, **filters)
                 more = len(items) > limit
-                return dumps({"items": [story_brief(s) for s in items[:limit]], "limit": limit, "offset": offset,
+                return dumps({"items": [story_brief_row(d) for d in items[:limit]], "limit": limit, "offset": offset,
                               "next_offset": offset + limit if more else None, "total_stories": st.count_stories()})
 
         rev = service.reader().stories_revision()
-        return await service.cached(("stories", limit, offset, tuple(filters.values())), rev, build)
+        slow = bool(q or outlet)  # a text filter scans every story: off the event loop
+        return await service.cached(("stories", limit, offset, tuple(filters.values())), rev, build, inline=not slow)
 
     def _story_rev(story_id: str) -> tuple[str, Any]:
         if len(story_id) > 64:

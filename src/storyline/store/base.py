@@ -241,3 +241,16 @@ class Store(abc.ABC):
         """(id, title) of a story; None for no such story."""
         story = self.get_story(story_id)
         return (story.id, story.title) if story is not None else None
+
+    def story_briefs(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+        """:meth:`list_stories` as light dicts: id, title, article_count, event_count, outlets,
+        first_date, last_date (ISO text or None)."""
+        return [{"id": s.id, "title": s.title, "article_count": len(s.article_ids), "event_count": len(s.events),
+                 "outlets": s.outlets, "first_date": s.first_date.isoformat() if s.first_date else None,
+                 "last_date": s.last_date.isoformat() if s.last_date else None}
+                for s in self.list_stories(limit=limit, offset=offset, **filters)]
+
+    def latest_article_ids(self, n: int) -> list[str]:
+        """Ids of the ``n`` articles stored last, newest first."""
+        total = self.count_articles()
+        return [a.id for a in reversed(self.list_articles(limit=n, offset=max(0, total - n)))]

@@ -636,6 +636,35 @@ class SQLiteStore(Store):
         rows = self._q("SELECT id, title FROM stories WHERE id=?", (story_id,))
         return (rows[0][0], rows[0][1]) if rows else None
 
+    def story_briefs(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
+        """:meth:`list_stories` (same order and filters) without decoding each story: dicts with id, title,
+        article_count, event_count, outlets, first_date, last_date (ISO text or None)."""
+        where, params = [], []
+        if filters.get("outlet"):
+            where.append("outlets LIKE ? ESCAPE '\\'")
+            params.append('%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%')
+        if filters.get("q"):
+            where.append("(title LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
+            like = "%" + str(filters["q"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [like, like]
+        if filters.get("date_from"):
+            where.append("(last_date IS NULL OR last_date >= ?)")
+            params.append(str(filters["date_from"]))
+        if filters.get("date_to"):
+            where.append("(first_date IS NULL OR first_date <= ?)")
+            params.append(str(filters["date_to"]) + "T99")
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        rows = self._q(
+            "SELECT id, title, article_count, json_array_length(data, '$.events'), outlets, first_date, last_date"
+            f" FROM stories {clause} ORDER BY last_seq DESC, id LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
+        return [{"id": r[0], "title": r[1], "article_count": int(r[2]), "event_count": int(r[3] or 0),
+                 "outlets": json.loads(r[4]), "first_date": r[5], "last_date": r[6]} for r in rows]
+
+    def latest_article_ids(self, n: int) -> list[str]:
+        """Ids of the ``n`` articles stored last, newest first."""
+        return [r[0] for r in self._q("SELECT id FROM articles ORDER BY seq DESC LIMIT ?", (int(n),))]
+
     def articles_revision(self) -> int:
         """Grows with every stored article (the highest ingest sequence number)."""
         return int(self._q("SELECT coalesce(max(seq), 0) FROM articles")[0][0])

@@ -76,6 +76,14 @@ def display_title(a: Article) -> str:
     return first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + "…"
 
 
+def span_of(first_date: Any, last_date: Any) -> str:
+    if not first_date:
+        return ""
+    first = fmt_date(first_date)
+    last = fmt_date(last_date) if last_date else first
+    return first if last == first else f"{first} – {last}"
+
+
 def span(s: Story) -> str:
     if not s.first_date:
         return ""
@@ -248,15 +256,15 @@ def mount_web(app: FastAPI, service: "Service") -> None:
         def build() -> bytes:
             store = service.reader()
             with store.snapshot():
-                stories = store.list_stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, q=q)
+                stories = store.story_briefs(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, q=q)
                 more = len(stories) > PAGE_SIZE
                 total = store.count_articles()
                 if q:
                     latest = store.list_articles(limit=PAGE_SIZE, q=q)
                 else:
-                    latest = list(reversed(store.list_articles(limit=15, offset=max(0, total - 15))))
-                rows = [{"id": s.id, "title": s.title or "(untitled story)", "outlets": s.outlets, "count": len(s.article_ids),
-                         "events": len(s.events), "span": span(s)} for s in stories[:PAGE_SIZE]]
+                    latest = service.briefs.get(store, store.latest_article_ids(15))
+                rows = [{"id": s["id"], "title": s["title"] or "(untitled story)", "outlets": s["outlets"], "count": s["article_count"],
+                         "events": s["event_count"], "span": span_of(s["first_date"], s["last_date"])} for s in stories[:PAGE_SIZE]]
                 arts = [{"id": a.id, "title": display_title(a), "outlet": source_label(a),
                          "date": fmt_date(a.published, a.date_precision), "story_id": store.story_of(a.id)} for a in latest]
                 n_stories = store.count_stories()
@@ -266,7 +274,7 @@ def mount_web(app: FastAPI, service: "Service") -> None:
         store = service.reader()
         stories_rev = store.stories_revision()
         rev = None if stories_rev is None else (stories_rev, store.articles_revision())
-        return await service.cached(("page:index", page, q), rev, build, HTML)
+        return await service.cached(("page:index", page, q), rev, build, HTML, inline=not q)
 
     @app.get("/story/{story_id}", response_class=HTMLResponse, include_in_schema=False)
     async def story_page(story_id: str, page: int = Query(1, ge=1, le=100000)) -> Response:
@@ -289,7 +297,7 @@ def mount_web(app: FastAPI, service: "Service") -> None:
             return html
 
         try:
-            return await service.cached(("page:article", article_id), rev, build, HTML)
+            return await service.cached(("page:article", article_id), rev, build, HTML, slow=True)
         except _NotFound:
             return not_found("article")
 
