@@ -212,7 +212,7 @@ class Store(abc.ABC):
 
         return nullcontext()
 
-    def edges_among(self, article_ids: list[str], limit: int | None = None) -> tuple[int, list[tuple[ReuseEdge, int]]]:
+    def edges_among(self, article_ids: list[str], limit: int | None = None, light: bool = False) -> tuple[int, list[tuple[ReuseEdge, int]]]:
         """Non-independent edges with both ends among these articles, strongest first, without passages:
         (how many, [(edge with passages=[], number of passages)] for the first ``limit``)."""
         import dataclasses

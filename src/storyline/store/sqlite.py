@@ -122,7 +122,8 @@ class _Statements(str):
 # computed from a story is still current. Kept by triggers, so every writer (pipeline, CLI, watch, Spark
 # load) keeps them right without knowing about them: a story's counter goes up when its row is written or
 # deleted, when its analysis is stored and when a reuse edge touching one of its articles is stored; the
-# row with story_id '' counts changes to the story list (rows written or deleted).
+# row with story_id '' counts changes to the story list (rows written or deleted). The index covers the
+# edge columns a reuse graph needs, so drawing one never reads the edges' passages (about 3 KB a row).
 MIGRATIONS.append(_Statements("""
 CREATE TABLE story_rev (story_id TEXT PRIMARY KEY, rev INTEGER NOT NULL) WITHOUT ROWID
 ;;
@@ -147,6 +148,8 @@ CREATE TRIGGER story_rev_edge AFTER INSERT ON reuse_edges BEGIN
     UPDATE story_rev SET rev = rev + 1 WHERE story_id IN
         (SELECT story_id FROM story_articles WHERE article_id IN (NEW.source_id, NEW.target_id));
 END
+;;
+CREATE INDEX reuse_edges_light ON reuse_edges(source_id, target_id, relation, confidence)
 """))
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -689,32 +692,37 @@ class SQLiteStore(Store):
                 self._depth -= 1
                 self._db.execute("COMMIT")
 
-    def edges_among(self, article_ids: list[str], limit: int | None = None) -> tuple[int, list[tuple[ReuseEdge, int]]]:
+    def edges_among(self, article_ids: list[str], limit: int | None = None, light: bool = False) -> tuple[int, list[tuple[ReuseEdge, int]]]:
         """Non-independent edges with BOTH ends among these articles, strongest first, without passages:
-        (how many there are, [(edge with passages=[], number of passages)] for the first ``limit``)."""
+        (how many there are, [(edge with passages=[], number of passages)] for the first ``limit``).
+        ``light``: only ids, relation and confidence are filled (coverages 0, passages counted as 0),
+        read from an index alone."""
         ids = list(dict.fromkeys(article_ids))
         members = set(ids)
         found: list[tuple[float, str, str, int]] = []
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            found += [(-float(r[3]), r[1], r[2], r[0]) for r in self._q(
-                f"SELECT rowid, source_id, target_id, confidence FROM reuse_edges WHERE source_id IN ({marks})"
+            found += [(-float(r[3]), r[1], r[2], r[0], r[4]) for r in self._q(
+                f"SELECT rowid, source_id, target_id, confidence, relation FROM reuse_edges WHERE source_id IN ({marks})"
                 " AND relation != 'independent'", chunk) if r[2] in members]
         found.sort()
-        keep = [f[3] for f in (found if limit is None else found[: max(0, limit)])]
+        chosen = found if limit is None else found[: max(0, limit)]
+        if light:
+            return len(found), [(ReuseEdge(f[1], f[2], f[4], -f[0], 0.0, 0.0, "", 0.0), 0) for f in chosen]
+        keep = [f[3] for f in chosen]
         out: list[tuple[ReuseEdge, int]] = []
         for i in range(0, len(keep), 500):
             chunk = keep[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            out += [
-                (ReuseEdge(r[0], r[1], r[2], float(r[3]), float(r[4] or 0.0), float(r[5] or 0.0), r[6] or "", float(r[7] or 0.0)), int(r[8] or 0))
-                for r in self._q(
-                    "SELECT source_id, target_id, relation, confidence, json_extract(data, '$.source_coverage'),"
-                    " json_extract(data, '$.target_coverage'), json_extract(data, '$.direction_rule'),"
-                    f" json_extract(data, '$.direction_confidence'), json_array_length(data, '$.passages') FROM reuse_edges WHERE rowid IN ({marks})",
-                    chunk)
-            ]
+            # one JSON parse per row for the four scalars (json_extract with several paths gives an array)
+            for r in self._q(
+                "SELECT source_id, target_id, relation, confidence, json_extract(data, '$.source_coverage',"
+                " '$.target_coverage', '$.direction_rule', '$.direction_confidence'), json_array_length(data, '$.passages')"
+                f" FROM reuse_edges WHERE rowid IN ({marks})", chunk):
+                sc, tc, rule, dc = json.loads(r[4])
+                out.append((ReuseEdge(r[0], r[1], r[2], float(r[3]), float(sc or 0.0), float(tc or 0.0), rule or "", float(dc or 0.0)),
+                            int(r[5] or 0)))
         out.sort(key=lambda x: (-x[0].confidence, x[0].source_id, x[0].target_id))
         return len(found), out
 

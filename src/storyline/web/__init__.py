@@ -308,7 +308,7 @@ class _NotFound(Exception):
 
 STORY_PAGE_ARTICLES = 100  # articles listed per story page
 COPY_LINKS = 5  # links after a sentence to the articles that reused it (the rest are counted)
-EVENT_ARTICLES = 20  # articles listed under each event
+EVENT_ARTICLES = 5  # articles listed under each event (the rest are counted)
 GRAPH_CANDIDATES = 2 * MAX_GRAPH_NODES  # articles considered for the provenance graph
 
 
@@ -330,7 +330,7 @@ def build_story_page(service: "Service", env: Environment, story_id: str, page: 
         by_id = {a.id: a for a in (all_briefs or service.briefs.get(store, need))}
         if all_briefs:
             by_id.update({a.id: a for a in service.briefs.get(store, [i for i in need if i not in by_id])})
-        _, links = store.edges_among(graph_ids)
+        _, links = store.edges_among(graph_ids, light=True)
         # citations resolve to sentences: the cited articles in full (also those outside the story)
         cited: set[str] = set()
         if analysis:
