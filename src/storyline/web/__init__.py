@@ -308,6 +308,7 @@ class _NotFound(Exception):
 
 STORY_PAGE_ARTICLES = 100  # articles listed per story page
 COPY_LINKS = 5  # links after a sentence to the articles that reused it (the rest are counted)
+REUSE_LINES = 10  # "Reuses X" / "Reused by Y" lines on an article page, strongest first (the rest are counted)
 EVENT_ARTICLES = 5  # articles listed under each event (the rest are counted)
 GRAPH_CANDIDATES = 2 * MAX_GRAPH_NODES  # articles considered for the provenance graph
 
@@ -412,7 +413,11 @@ def build_article_page(service: "Service", env: Environment, article_id: str) ->
     copied_by = [{"id": e["target_id"], "relation": e["relation"], "confidence": e["confidence"],
                   "label": source_label(others[e["target_id"]]) if e["target_id"] in others else e["target_id"]}
                  for e in edges if e["source_id"] == a.id]
+    copies_of.sort(key=lambda c: -c["confidence"])
+    copied_by.sort(key=lambda c: -c["confidence"])
     return env.get_template("article.html").render(
         title=a.title or "Article", a=a, label=source_label(a), paragraphs=paragraphs,
         date=fmt_date(a.published, a.date_precision), url=safe_url(a.url), story=story,
-        copies_of=copies_of, copied_by=copied_by, n_taken=len(taken)).encode("utf-8")
+        copies_of=copies_of[:REUSE_LINES], copies_of_more=max(0, len(copies_of) - REUSE_LINES),
+        copied_by=copied_by[:REUSE_LINES], copied_by_more=max(0, len(copied_by) - REUSE_LINES),
+        n_taken=len(taken)).encode("utf-8")
