@@ -223,3 +223,23 @@ def test_revision_counters_survive_migration_of_an_older_store(tmp_path):
         assert store.story_revision("s1") > r
     finally:
         store.close()
+
+
+def test_search_follows_new_articles_and_story_changes(fresh):
+    db, ids = fresh
+    with _client(db) as c:
+        assert c.get("/search", params={"q": "quay"}).json()["articles"] == []
+        with open_store(db) as w:
+            extra = _new_article(w)  # mentions the northern quay
+        got = c.get("/search", params={"q": "quay"}).json()
+        assert [a["id"] for a in got["articles"]] == [extra] and got["articles"][0]["story_id"] is None
+        with open_store(db) as w:
+            story = w.get_story(ids["story_id"])
+            story.article_ids.append(extra)
+            w.save_story(story)
+        again = c.get("/search", params={"q": "quay"}).json()
+        assert again["articles"][0]["story_id"] == ids["story_id"]
+        assert ids["story_id"] in {s["id"] for s in again["stories"]}
+        # a full answer (as many matches as asked for) is the same however often it is asked
+        first = c.get("/search", params={"q": "the", "limit": 2}).json()
+        assert len(first["articles"]) == 2 and c.get("/search", params={"q": "the", "limit": 2}).json() == first

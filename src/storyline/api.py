@@ -56,7 +56,7 @@ DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_MAX_BATCH = 100
 DEFAULT_MAX_PENDING_WRITES = 64
 DEFAULT_INGEST_NICE = 5
-DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
@@ -407,6 +407,7 @@ class Service:
         self.db_path = str(db_path)
         self.cache = ResponseCache(cache_bytes)
         self.briefs = BriefCache()
+        self.search_ids: dict[tuple[str, int], tuple[Any, list[str]]] = {}  # see the /search endpoint
         self.max_pending_writes = max(1, int(max_pending_writes))
         self.pending_writes = 0
         self.ingest_nice = int(ingest_nice)
@@ -963,8 +964,24 @@ def create_app(
                                     lambda: service.build_story_edges(sid, offset, limit))
 
     @app.get("/search", tags=["search"], summary="Text search over articles and stories")
-    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> JSONResponse:
-        return _json(await run_in_threadpool(_search, service.reader, q, limit))  # a text scan: off the event loop
+    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> Response:
+        # Matching articles are the first `limit` in ingest order, and stored articles never change: once
+        # a query has `limit` matches its article list is final, otherwise only newer articles can add to
+        # it. So the text scan runs once per query (again only while it has fewer than `limit` matches and
+        # articles were added); the answer around it is rebuilt when the stories change.
+        store = service.reader()
+        arts_rev = store.articles_revision()
+        found = service.search_ids.get((q, limit))
+        if found is None or (found[0] != "final" and found[0] != arts_rev):
+            ids = await service.cache.fetch(("search-ids", q, limit), _rev(arts_rev),
+                                             lambda: dumps([a.id for a in service.reader().list_articles(limit=limit, q=q)]))
+            found = ("final" if len(loads(ids)) >= limit else arts_rev, loads(ids))
+            if len(service.search_ids) >= 10_000:  # arbitrary queries: keep the memory bounded
+                service.search_ids.clear()
+            service.search_ids[(q, limit)] = found
+        ids = found[1]
+        rev = _rev(store.stories_revision(), tuple(ids))
+        return await service.cached(("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)))
 
     @app.get("/stats", include_in_schema=False)
     async def stats() -> JSONResponse:
@@ -984,9 +1001,10 @@ def _rev(*parts: Any) -> Any:
     return None if any(p is None for p in parts) else parts
 
 
-def _search(reader: Callable[[], Store], q: str, limit: int) -> dict[str, Any]:
+def _search(reader: Callable[[], Store], q: str, limit: int, article_ids: list[str] | None = None) -> dict[str, Any]:
+    """Articles (the first ``limit`` matches in ingest order; ``article_ids`` when already known) and stories."""
     store = reader()
-    arts = store.list_articles(limit=limit, q=q)
+    arts = store.list_articles(limit=limit, q=q) if article_ids is None else store.get_articles(article_ids)
     stories = store.list_stories(limit=limit, q=q)
     # stories whose articles match, too (a story's own record holds only its title and metadata)
     have = {s.id for s in stories}
