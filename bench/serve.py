@@ -335,6 +335,7 @@ def main() -> None:
     ap.add_argument("--db", type=Path, default=None, help="store to use/build (default bench/out/serve-N.db)")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--workers", type=int, default=1, help="server processes (storyline serve --workers)")
+    ap.add_argument("--ingest-nice", type=int, default=None, help="storyline serve --ingest-nice (default: the server's)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
@@ -366,7 +367,8 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(work), "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers)], env=env)
+                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers),
+                             *([] if args.ingest_nice is None else ["--ingest-nice", str(args.ingest_nice)])], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -411,7 +413,7 @@ def main() -> None:
     n_err = sum(res["errors"].values())
     ms = lambda x: round(1000 * x, 1)  # noqa: E731
     out = {
-        "store": info, "server_workers": args.workers, "readers": args.readers, "writers": args.writers, "think_s": args.think, "write_think_s": args.write_think, "duration_s": round(el, 1),
+        "store": info, "server_workers": args.workers, "ingest_nice": args.ingest_nice, "readers": args.readers, "writers": args.writers, "think_s": args.think, "write_think_s": args.write_think, "duration_s": round(el, 1),
         "cpus": os.cpu_count(),
         "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
         "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),

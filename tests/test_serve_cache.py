@@ -243,3 +243,41 @@ def test_search_follows_new_articles_and_story_changes(fresh):
         # a full answer (as many matches as asked for) is the same however often it is asked
         first = c.get("/search", params={"q": "the", "limit": 2}).json()
         assert len(first["articles"]) == 2 and c.get("/search", params={"q": "the", "limit": 2}).json() == first
+
+
+def test_response_cache_single_flight_and_stale_while_rebuilding():
+    from storyline.api import ResponseCache
+
+    cache = ResponseCache(max_bytes=1 << 20)
+    gate = threading.Event()
+    calls = []
+
+    def build(tag: bytes):
+        def run() -> bytes:
+            calls.append(tag)
+            gate.wait(10)
+            return tag
+        return run
+
+    async def scenario():
+        gate.set()
+        assert await cache.fetch("k", 1, build(b"v1")) == b"v1"
+        assert await cache.fetch("k", 1, build(b"again")) == b"v1"  # kept: not rebuilt
+        gate.clear()
+        first = asyncio.create_task(cache.fetch("k", 2, build(b"v2")))  # noticed the change: waits
+        while len(calls) < 2:
+            await asyncio.sleep(0.01)
+        stale = await asyncio.wait_for(cache.fetch("k", 2, build(b"x"), stale_ok=True), 5)
+        waiter = asyncio.create_task(cache.fetch("k", 2, build(b"y")))  # not stale_ok: shares the build
+        await asyncio.sleep(0.05)
+        assert not first.done() and not waiter.done()
+        gate.set()
+        return stale, await first, await waiter
+
+    try:
+        stale, fresh, shared = asyncio.run(scenario())
+    finally:
+        gate.set()
+        cache.close()
+    assert stale == b"v1" and fresh == b"v2" and shared == b"v2"
+    assert calls == [b"v1", b"v2"]  # one build per revision

@@ -153,13 +153,15 @@ class ResponseCache:
         self._pool = ThreadPoolExecutor(max_workers=max(1, builders), thread_name_prefix="storyline-build")
         # the long tail (pages of rarely read articles) gets a thread of its own: it never makes the
         # rebuild of a hot story or list wait behind it
-        self._slow_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyline-build-slow")
+        self._slow_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="storyline-build-slow")
         self._items: OrderedDict[Any, tuple[Any, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self._building: dict[tuple[Any, Any], asyncio.Future[bytes]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.hits = 0
         self.builds = 0
+        self.stale = 0
 
     def get(self, key: Any, rev: Any) -> bytes | None:
         with self._lock:
@@ -194,11 +196,22 @@ class ResponseCache:
 
     def stats(self) -> dict[str, int]:
         with self._lock:
-            return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds}
+            return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds,
+                    "stale": self.stale}
 
-    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False, slow: bool = False) -> bytes:
+    def peek(self, key: Any) -> bytes | None:
+        """The kept body for ``key`` whatever its revision."""
+        with self._lock:
+            item = self._items.get(key)
+            return item[1] if item is not None else None
+
+    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False, slow: bool = False,
+                    stale_ok: bool = False) -> bytes:
         """``inline``: a build of a millisecond or two runs on the event loop itself (handing it to a
-        thread costs more than that under load); longer ones go to the build threads."""
+        thread costs more than that under load); longer ones go to the build threads.
+        ``stale_ok``: while another request is already rebuilding this key, answer with the version kept
+        so far instead of waiting (the request that noticed the change, and a POST that made it, wait
+        for the new one)."""
         body = self.get(key, rev)
         if body is not None:
             return body
@@ -214,21 +227,34 @@ class ResponseCache:
             return await loop.run_in_executor(pool, build)
         pending = self._building.get((key, rev))
         if pending is not None:
+            if stale_ok:
+                old = self.peek(key)
+                if old is not None:
+                    self.stale += 1
+                    return old
             return await asyncio.shield(pending)
         fut: asyncio.Future[bytes] = loop.create_future()
         fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # waiters see it; no "never retrieved"
         self._building[(key, rev)] = fut
+        self.builds += 1
+        # the build finishes (and is kept) even when the request that started it goes away
+        task = loop.create_task(self._build(key, rev, build, pool, fut))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return await asyncio.shield(fut)
+
+    async def _build(self, key: Any, rev: Any, build: Callable[[], bytes], pool: Any, fut: asyncio.Future[bytes]) -> None:
         try:
-            self.builds += 1
-            body = await loop.run_in_executor(pool, build)
-        except BaseException as exc:
+            body = await asyncio.get_running_loop().run_in_executor(pool, build)
+        except Exception as exc:  # noqa: BLE001 - handed to every waiter
             fut.set_exception(exc)
-            raise
+        else:
+            self.put(key, rev, body)
+            fut.set_result(body)
         finally:
             self._building.pop((key, rev), None)
-        fut.set_result(body)
-        self.put(key, rev, body)
-        return body
+            if not fut.done():
+                fut.cancel()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -408,6 +434,7 @@ class Service:
         self.cache = ResponseCache(cache_bytes)
         self.briefs = BriefCache()
         self.search_ids: dict[tuple[str, int], tuple[Any, list[str]]] = {}  # see the /search endpoint
+        self.web_env: Any = None  # set by storyline.web.mount_web
         self.max_pending_writes = max(1, int(max_pending_writes))
         self.pending_writes = 0
         self.ingest_nice = int(ingest_nice)
@@ -520,8 +547,29 @@ class Service:
     # ---- cached reads: `rev` on the event loop (cheap), `build_*` in the threadpool (on a change)
 
     async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE,
-                     inline: bool = False, slow: bool = False) -> Response:
-        return Response(await self.cache.fetch(key, rev, build, inline, slow), media_type=media_type)
+                     inline: bool = False, slow: bool = False, stale_ok: bool = False) -> Response:
+        return Response(await self.cache.fetch(key, rev, build, inline, slow, stale_ok), media_type=media_type)
+
+    async def refresh_stories(self, story_ids: list[str]) -> None:
+        """After a write: rebuild the changed stories' default views before the POST is answered, so
+        that a read made after the answer never gets a version from before the write."""
+        from .web import build_story_page
+
+        store = self.reader()
+        jobs = []
+        for sid in dict.fromkeys(i for i in story_ids if i):
+            rev = store.story_revision(sid)
+            if rev is None:
+                continue
+            jobs.append(self.cache.fetch(("story", sid, 0, STORY_ARTICLES), rev,
+                                         lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES)))
+            if self.web_env is not None:
+                jobs.append(self.cache.fetch(("page:story", sid, 1), rev,
+                                             lambda sid=sid: build_story_page(self, self.web_env, sid, 1)))
+        try:
+            await asyncio.gather(*jobs)
+        except Exception:  # noqa: BLE001 - the write itself succeeded; the next read rebuilds
+            log.exception("could not refresh the stories after a write")
 
     def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
         analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
@@ -873,6 +921,7 @@ def create_app(
             if it.text is None and it.html is None:
                 raise HTTPException(422, f"article {i}: needs 'text' or 'html'")
         answers = await service.ingest_items(items)
+        await service.refresh_stories([a["story_id"] for a in answers if a["status"] == "stored"])
         status = 201 if any(a["status"] == "stored" for a in answers) else 200
         return JSONResponse({"results": answers,
                              "stored": sum(a["status"] == "stored" for a in answers),
@@ -946,7 +995,8 @@ def create_app(
         offset: int = Query(0, ge=0, description="First article listed."),
     ) -> Response:
         sid, rev = _story_rev(story_id)
-        return await service.cached(("story", sid, offset, articles), rev, lambda: service.build_story(sid, offset, articles))
+        return await service.cached(("story", sid, offset, articles), rev, lambda: service.build_story(sid, offset, articles),
+                                    stale_ok=True)
 
     @app.get("/stories/{story_id}/articles", tags=["stories"], summary="A story's articles, a page at a time")
     async def get_story_articles(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_STORY_ARTICLES),

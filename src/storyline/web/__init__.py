@@ -236,6 +236,7 @@ def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites
 
 def mount_web(app: FastAPI, service: "Service") -> None:
     env = make_env()
+    service.web_env = env
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def render(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -283,7 +284,8 @@ def mount_web(app: FastAPI, service: "Service") -> None:
         rev = store.story_revision(sid) if sid else None
         if sid is None or rev is None:
             return not_found("story")
-        return await service.cached(("page:story", sid, page), rev, lambda: build_story_page(service, env, sid, page), HTML)
+        return await service.cached(("page:story", sid, page), rev, lambda: build_story_page(service, env, sid, page), HTML,
+                                    stale_ok=True)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(article_id: str) -> Response:
