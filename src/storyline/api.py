@@ -1054,18 +1054,18 @@ def _rev(*parts: Any) -> Any:
 def _search(reader: Callable[[], Store], q: str, limit: int, article_ids: list[str] | None = None) -> dict[str, Any]:
     """Articles (the first ``limit`` matches in ingest order; ``article_ids`` when already known) and stories."""
     store = reader()
-    arts = store.list_articles(limit=limit, q=q) if article_ids is None else store.get_articles(article_ids)
-    stories = store.list_stories(limit=limit, q=q)
-    # stories whose articles match, too (a story's own record holds only its title and metadata)
-    have = {s.id for s in stories}
-    for sid in dict.fromkeys(store.story_of(a.id) for a in arts):
-        if sid and sid not in have and len(stories) < limit:
-            st = store.get_story(sid)
-            if st is not None:
-                stories.append(st)
-                have.add(st.id)
-    return {"q": q, "articles": [article_brief(a, store.story_of(a.id)) | {"snippet": snippet(a, q)} for a in arts],
-            "stories": [story_brief(s) for s in stories]}
+    with store.snapshot():
+        arts = store.list_articles(limit=limit, q=q) if article_ids is None else store.get_articles(article_ids)
+        stories = store.story_briefs(limit=limit, q=q)
+        story_of = {a.id: store.story_of(a.id) for a in arts}
+        # stories whose articles match, too (a story's own record holds only its title and metadata)
+        have = {s["id"] for s in stories}
+        extra = [sid for sid in dict.fromkeys(story_of.values()) if sid and sid not in have][: max(0, limit - len(stories))]
+        if extra:
+            found = {d["id"]: d for d in store.story_briefs(limit=len(extra), ids=extra)}
+            stories += [found[i] for i in extra if i in found]
+    return {"q": q, "articles": [article_brief(a, story_of[a.id]) | {"snippet": snippet(a, q)} for a in arts],
+            "stories": [story_brief_row(s) for s in stories]}
 
 
 SERVE_ENV = "STORYLINE_SERVE_OPTIONS"

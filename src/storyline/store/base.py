@@ -245,10 +245,15 @@ class Store(abc.ABC):
     def story_briefs(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
         """:meth:`list_stories` as light dicts: id, title, article_count, event_count, outlets,
         first_date, last_date (ISO text or None)."""
+        ids = filters.pop("ids", None)
+        if ids is not None:
+            stories = [s for s in (self.get_story(i) for i in dict.fromkeys(ids)) if s is not None and s.id in ids][offset : offset + limit]
+        else:
+            stories = self.list_stories(limit=limit, offset=offset, **filters)
         return [{"id": s.id, "title": s.title, "article_count": len(s.article_ids), "event_count": len(s.events),
                  "outlets": s.outlets, "first_date": s.first_date.isoformat() if s.first_date else None,
                  "last_date": s.last_date.isoformat() if s.last_date else None}
-                for s in self.list_stories(limit=limit, offset=offset, **filters)]
+                for s in stories]
 
     def latest_article_ids(self, n: int) -> list[str]:
         """Ids of the ``n`` articles stored last, newest first."""

@@ -640,8 +640,8 @@ class SQLiteStore(Store):
         return (rows[0][0], rows[0][1]) if rows else None
 
     def story_briefs(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
-        """:meth:`list_stories` (same order and filters) without decoding each story: dicts with id, title,
-        article_count, event_count, outlets, first_date, last_date (ISO text or None)."""
+        """:meth:`list_stories` (same order and filters, plus ``ids``: only these stories) without decoding
+        each story: dicts with id, title, article_count, event_count, outlets, first_date, last_date (ISO text or None)."""
         where, params = [], []
         if filters.get("outlet"):
             where.append("outlets LIKE ? ESCAPE '\\'")
@@ -656,6 +656,9 @@ class SQLiteStore(Store):
         if filters.get("date_to"):
             where.append("(first_date IS NULL OR first_date <= ?)")
             params.append(str(filters["date_to"]) + "T99")
+        if filters.get("ids") is not None:
+            where.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(filters["ids"])))
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self._q(
             "SELECT id, title, article_count, json_array_length(data, '$.events'), outlets, first_date, last_date"

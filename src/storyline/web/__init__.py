@@ -299,7 +299,7 @@ def mount_web(app: FastAPI, service: "Service") -> None:
             return html
 
         try:
-            return await service.cached(("page:article", article_id), rev, build, HTML, slow=True)
+            return await service.cached(("page:article", article_id), rev, build, HTML, inline=True)
         except _NotFound:
             return not_found("article")
 
