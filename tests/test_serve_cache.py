@@ -75,8 +75,9 @@ def test_story_revision_moves_only_when_the_story_changes(fresh):
         assert store.stories_revision() > all1 and store.story_revision("s-other") is None
 
 
-def test_cached_story_follows_writes_from_another_process(fresh):
+def test_cached_story_follows_writes_from_another_process(fresh, monkeypatch):
     """A story read is cached (the second read is not rebuilt) and rebuilt after any writer changes it."""
+    monkeypatch.setattr(api_mod, "STALE_WAIT", 30.0)  # a slow CI machine still waits for the rebuild
     db, ids = fresh
     sid = ids["story_id"]
     with _client(db) as c:
@@ -281,3 +282,31 @@ def test_response_cache_single_flight_and_stale_while_rebuilding():
         cache.close()
     assert stale == b"v1" and fresh == b"v2" and shared == b"v2"
     assert calls == [b"v1", b"v2"]  # one build per revision
+
+
+def test_a_slow_rebuild_answers_the_previous_version_after_a_bounded_wait(monkeypatch):
+    from storyline.api import ResponseCache
+
+    monkeypatch.setattr(api_mod, "STALE_WAIT", 0.05)
+    cache = ResponseCache(max_bytes=1 << 20)
+    gate = threading.Event()
+
+    def slow() -> bytes:
+        gate.wait(10)
+        return b"new"
+
+    async def scenario():
+        assert await cache.fetch("k", 1, lambda: b"old") == b"old"
+        t0 = asyncio.get_running_loop().time()
+        got = await cache.fetch("k", 2, slow, stale_ok=True)  # the one that noticed: waits a little, then old
+        waited = asyncio.get_running_loop().time() - t0
+        gate.set()
+        await asyncio.sleep(0.2)
+        return got, waited, await cache.fetch("k", 2, slow, stale_ok=True)
+
+    try:
+        got, waited, later = asyncio.run(scenario())
+    finally:
+        gate.set()
+        cache.close()
+    assert got == b"old" and 0.04 <= waited < 5 and later == b"new"

@@ -58,6 +58,7 @@ DEFAULT_MAX_PENDING_WRITES = 64
 DEFAULT_INGEST_NICE = 5
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
+STALE_WAIT = 0.05  # seconds a read waits for a story rebuilt after another process changed it (then: previous version)
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
 STORY_ARTICLES = 100  # articles listed in a story (and drawn in its graph) unless asked otherwise
@@ -210,8 +211,9 @@ class ResponseCache:
         """``inline``: a build of a millisecond or two runs on the event loop itself (handing it to a
         thread costs more than that under load); longer ones go to the build threads.
         ``stale_ok``: while another request is already rebuilding this key, answer with the version kept
-        so far instead of waiting (the request that noticed the change, and a POST that made it, wait
-        for the new one)."""
+        so far instead of waiting; the request that noticed the change waits for the new version up to
+        ``STALE_WAIT`` seconds, then gets the kept one too (a POST waits for the stories it changed: its
+        client's next read is never older than its write)."""
         body = self.get(key, rev)
         if body is not None:
             return body
@@ -241,6 +243,14 @@ class ResponseCache:
         task = loop.create_task(self._build(key, rev, build, pool, fut))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        if stale_ok:
+            old = self.peek(key)
+            if old is not None:
+                try:
+                    return await asyncio.wait_for(asyncio.shield(fut), STALE_WAIT)
+                except asyncio.TimeoutError:
+                    self.stale += 1
+                    return old
         return await asyncio.shield(fut)
 
     async def _build(self, key: Any, rev: Any, build: Callable[[], bytes], pool: Any, fut: asyncio.Future[bytes]) -> None:
@@ -1031,7 +1041,8 @@ def create_app(
             service.search_ids[(q, limit)] = found
         ids = found[1]
         rev = _rev(store.stories_revision(), tuple(ids))
-        return await service.cached(("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)))
+        return await service.cached(("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)),
+                                    inline=True)  # known article ids: a few lookups and a scan of the story rows
 
     @app.get("/stats", include_in_schema=False)
     async def stats() -> JSONResponse:
