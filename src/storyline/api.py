@@ -58,6 +58,7 @@ DEFAULT_MAX_PENDING_WRITES = 64
 DEFAULT_INGEST_NICE = 5
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
+DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)
 STALE_WAIT = 0.05  # seconds a read waits for a story rebuilt after another process changed it (then: previous version)
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
@@ -439,12 +440,14 @@ class Service:
 
     def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None,
                  ingest_process: bool = False, max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
-                 ingest_nice: int = DEFAULT_INGEST_NICE, cache_bytes: int = DEFAULT_CACHE_BYTES):
+                 ingest_nice: int = DEFAULT_INGEST_NICE, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 warm_stories: int = DEFAULT_WARM_STORIES):
         self.db_path = str(db_path)
         self.cache = ResponseCache(cache_bytes)
         self.briefs = BriefCache()
         self.search_ids: dict[tuple[str, int], tuple[Any, list[str]]] = {}  # see the /search endpoint
         self.web_env: Any = None  # set by storyline.web.mount_web
+        self.warm_stories = int(warm_stories)
         self.max_pending_writes = max(1, int(max_pending_writes))
         self.pending_writes = 0
         self.ingest_nice = int(ingest_nice)
@@ -497,12 +500,22 @@ class Service:
                                    initializer=_worker_init, initargs=(self.db_path, self.config.to_json(), self.ingest_nice))
 
     async def start(self) -> None:
-        """Start the ingest worker before serving (its start-up must not delay the first POST)."""
+        """Start the ingest worker before serving (its start-up must not delay the first POST), and
+        build the views of the ``warm_stories`` most recently active stories while it loads (only when
+        analyses are read from the store: computing them for many stories at start-up would take long)."""
+        warm = asyncio.ensure_future(self.warm_up()) if self.warm_stories and self._analysis is stored_analysis else None
         if self.ingest_process and self._executor is None:
-            import asyncio
-
             self._executor = self._make_executor()
             await asyncio.wrap_future(self._executor.submit(_worker_ping))
+        if warm is not None:
+            await warm
+
+    async def warm_up(self) -> None:
+        try:
+            ids = [d["id"] for d in self.reader().story_briefs(limit=self.warm_stories)]
+            await self.refresh_stories(ids)
+        except Exception:  # noqa: BLE001 - a cold cache is slower, not wrong
+            log.exception("warming the story views failed")
 
     async def ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
         """Run the pipeline on posted articles (one batch at a time), off the event loop; 503 at once
@@ -828,6 +841,7 @@ def create_app(
     max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
     ingest_nice: int = DEFAULT_INGEST_NICE,
     cache_bytes: int = DEFAULT_CACHE_BYTES,
+    warm_stories: int = DEFAULT_WARM_STORIES,
 ) -> FastAPI:
     """The HTTP API and the web pages over the store at ``db_path``.
 
@@ -835,7 +849,7 @@ def create_app(
     ``ingest_process``: ingest in a separate worker process (``storyline serve`` does) instead of a thread.
     """
     service = Service(db_path, config, analysis, ingest_process, max_pending_writes=max_pending_writes,
-                      ingest_nice=ingest_nice, cache_bytes=cache_bytes)
+                      ingest_nice=ingest_nice, cache_bytes=cache_bytes, warm_stories=warm_stories)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -1096,6 +1110,7 @@ def app_from_env() -> FastAPI:
         max_pending_writes=int(opts.get("max_pending_writes", DEFAULT_MAX_PENDING_WRITES)),
         ingest_nice=int(opts.get("ingest_nice", DEFAULT_INGEST_NICE)),
         cache_bytes=int(opts.get("cache_bytes", DEFAULT_CACHE_BYTES)),
+        warm_stories=int(opts.get("warm_stories", DEFAULT_WARM_STORIES)),
     )
 
 
