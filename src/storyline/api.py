@@ -6,8 +6,9 @@ Web pages (server-rendered, see :mod:`storyline.web`): ``/``, ``/story/{id}``, `
 
 Concurrency: writes go to ONE ingest worker (a separate process under ``storyline serve``, else a
 thread), one batch at a time, with at most ``max_pending_writes`` requests waiting: beyond that a POST
-gets 503 ``{"error": "busy"}`` with ``Retry-After`` at once instead of timing out. The worker runs at a
-lower CPU priority (``ingest_nice``) so that reads stay fast while articles are being ingested.
+gets 503 ``{"error": "busy"}`` with ``Retry-After`` at once instead of timing out. Being a separate
+process, the CPU-bound pipeline never holds this process's GIL; ``ingest_nice`` > 0 also lowers its CPU
+priority (reads first when the cores are contended, at the price of slower writes).
 
 Reads: every read response (story, story page, lists, article, article page) is built once per
 *revision* of what it shows and kept, encoded, in an in-memory LRU (:class:`ResponseCache`); a read
@@ -55,7 +56,7 @@ log = logging.getLogger("storyline.api")
 DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_MAX_BATCH = 100
 DEFAULT_MAX_PENDING_WRITES = 64
-DEFAULT_INGEST_NICE = 5
+DEFAULT_INGEST_NICE = 0  # raise (e.g. 5) to favour reads over writes when the cores are contended
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
 DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)

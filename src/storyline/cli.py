@@ -670,7 +670,7 @@ def serve(
     workers: int = typer.Option(1, help="Server processes (each with its own ingest worker; SQLite serialises writes)."),
     cache_mb: int = typer.Option(512, help="Memory for encoded read responses, per server process (MB)."),
     max_pending_writes: int = typer.Option(64, help="POSTs waiting for the ingest worker before new ones get 503."),
-    ingest_nice: int = typer.Option(5, help="CPU niceness of the ingest worker (higher: reads go first)."),
+    ingest_nice: int = typer.Option(0, help="CPU niceness of the ingest worker (higher, e.g. 5: reads go first when the cores are busy; writes may then wait long)."),
 ) -> None:
     """Serve the HTTP API (/articles, /stories, /search; schema at /openapi.json) and the web pages (/)."""
     import os
