@@ -259,3 +259,7 @@ class Store(abc.ABC):
         """Ids of the ``n`` articles stored last, newest first."""
         total = self.count_articles()
         return [a.id for a in reversed(self.list_articles(limit=n, offset=max(0, total - n)))]
+
+    def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """Outlet of each of these articles."""
+        return {a.id: a.outlet for a in self.get_articles(ids)}

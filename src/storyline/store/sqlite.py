@@ -671,6 +671,16 @@ class SQLiteStore(Store):
         """Ids of the ``n`` articles stored last, newest first."""
         return [r[0] for r in self._q("SELECT id FROM articles ORDER BY seq DESC LIMIT ?", (int(n),))]
 
+    def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """Outlet of each of these articles (without decoding them)."""
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, str | None] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update({r[0]: r[1] for r in self._q(f"SELECT id, outlet FROM articles WHERE id IN ({marks})", chunk)})
+        return out
+
     def articles_revision(self) -> int:
         """Grows with every stored article (the highest ingest sequence number)."""
         return int(self._q("SELECT coalesce(max(seq), 0) FROM articles")[0][0])

@@ -308,6 +308,16 @@ class _NotFound(Exception):
     pass
 
 
+class _Labelled:
+    """Just enough of an article for :func:`source_label`."""
+
+    __slots__ = ("id", "outlet")
+
+    def __init__(self, id: str, outlet: str | None):
+        self.id = id
+        self.outlet = outlet
+
+
 STORY_PAGE_ARTICLES = 100  # articles listed per story page
 COPY_LINKS = 5  # links after a sentence to the articles that reused it (the rest are counted)
 REUSE_LINES = 10  # "Reuses X" / "Reused by Y" lines on an article page, strongest first (the rest are counted)
@@ -385,7 +395,8 @@ def build_article_page(service: "Service", env: Environment, article_id: str) ->
         if a is None:
             return None
         edges = [loads(data) for _, _, rel, data in store.edge_json_for(a.id) if rel != "independent"]
-        others = {x.id: x for x in service.briefs.get(store, list({e["source_id"] for e in edges} | {e["target_id"] for e in edges}))}
+        outlets = store.article_outlets({e["source_id"] for e in edges} | {e["target_id"] for e in edges})
+        others = {i: _Labelled(i, o) for i, o in outlets.items()}  # only their names are shown
         story_id = store.story_of(a.id)
         head = store.story_title(story_id) if story_id else None
         story = {"id": head[0], "title": head[1]} if head else None
