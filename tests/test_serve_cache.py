@@ -310,3 +310,32 @@ def test_a_slow_rebuild_answers_the_previous_version_after_a_bounded_wait(monkey
         gate.set()
         cache.close()
     assert got == b"old" and 0.04 <= waited < 5 and later == b"new"
+
+
+def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkeypatch):
+    """When rebuilding takes longer than REFRESH_WAIT, the POST answers at once but no later read may
+    get the story as it was before the write."""
+    import time as _time
+
+    monkeypatch.setattr(api_mod, "REFRESH_WAIT", 0.0)
+    monkeypatch.setattr(api_mod, "STALE_WAIT", 0.0)
+    real = api_mod.Service.build_story
+
+    def slow_build(self, story_id, offset, limit):
+        _time.sleep(0.3)
+        return real(self, story_id, offset, limit)
+
+    db, ids = fresh
+    base = _seed_text(db, ids["tass"])
+    with _client(db) as c:
+        r1 = c.post("/articles", json={"text": "GENEVA, Feb 5 (Wire One) - " + base, "outlet": "Wire One"}).json()["results"][0]
+        sid = r1["story_id"]
+        before = c.get(f"/stories/{sid}").json()
+        monkeypatch.setattr(api_mod.Service, "build_story", slow_build)
+        t0 = _time.perf_counter()
+        r2 = c.post("/articles", json={"text": "GENEVA, Feb 6 (Wire Two) - " + base, "outlet": "Wire Two"}).json()["results"][0]
+        assert r2["story_id"] == sid
+        after = c.get(f"/stories/{sid}").json()  # the rebuild is still running: waits for it, never the old one
+        assert after["article_count"] == before["article_count"] + 1
+        assert r2["id"] in {a["id"] for a in after["articles"]}
+        assert _time.perf_counter() - t0 >= 0.25

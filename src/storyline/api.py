@@ -60,6 +60,7 @@ DEFAULT_INGEST_NICE = 0  # raise (e.g. 5) to favour reads over writes when the c
 DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
 DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)
+REFRESH_WAIT = 0.5  # seconds a POST waits for the stories it changed to be rebuilt (then: their old versions are dropped)
 STALE_WAIT = 0.05  # seconds a read waits for a story rebuilt after another process changed it (then: previous version)
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
@@ -187,6 +188,12 @@ class ResponseCache:
             while self._bytes > self.max_bytes and self._items:
                 _, (_, dropped) = self._items.popitem(last=False)
                 self._bytes -= len(dropped)
+
+    def drop(self, key: Any) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -580,20 +587,30 @@ class Service:
         from .web import build_story_page
 
         store = self.reader()
-        jobs = []
+        jobs, keys = [], []
         for sid in dict.fromkeys(i for i in story_ids if i):
             rev = store.story_revision(sid)
             if rev is None:
                 continue
-            jobs.append(self.cache.fetch(("story", sid, 0, STORY_ARTICLES), rev,
-                                         lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES)))
+            keys.append(("story", sid, 0, STORY_ARTICLES))
+            jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES)))
             if self.web_env is not None:
-                jobs.append(self.cache.fetch(("page:story", sid, 1), rev,
-                                             lambda sid=sid: build_story_page(self, self.web_env, sid, 1)))
-        try:
-            await asyncio.gather(*jobs)
-        except Exception:  # noqa: BLE001 - the write itself succeeded; the next read rebuilds
-            log.exception("could not refresh the stories after a write")
+                keys.append(("page:story", sid, 1))
+                jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: build_story_page(self, self.web_env, sid, 1)))
+        if not jobs:
+            return
+        tasks = [asyncio.ensure_future(j) for j in jobs]
+        done, pending = await asyncio.wait(tasks, timeout=REFRESH_WAIT)
+        for t in done:
+            if t.exception() is not None:  # the write itself succeeded; the next read rebuilds
+                log.warning("could not refresh a story after a write: %r", t.exception())
+        if pending:
+            # slow to rebuild (busy cores): drop the versions from before this write instead of waiting,
+            # so that no read from now on can get them; the builds go on and the next reads wait for them
+            for key in keys:
+                self.cache.drop(key)
+            for t in pending:
+                t.add_done_callback(lambda f: f.cancelled() or f.exception())
 
     def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
         analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
