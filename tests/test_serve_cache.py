@@ -339,3 +339,24 @@ def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkey
         assert after["article_count"] == before["article_count"] + 1
         assert r2["id"] in {a["id"] for a in after["articles"]}
         assert _time.perf_counter() - t0 >= 0.25
+
+
+def test_fast_path_sends_exactly_what_the_endpoints_send(fresh):
+    db, ids = fresh
+    sid = ids["story_id"]
+    paths = ["/", "/stories", "/stories?limit=5&offset=0", f"/stories/{sid}", f"/story/{sid}",
+             f"/articles/{ids['tass']}", f"/article/{ids['tasnim']}"]
+    with _client(db) as c:
+        svc = c.app.state.service
+        first = {p: c.get(p) for p in paths}  # built by the endpoints
+        fast0 = svc.fast_hits
+        for p in paths:
+            again = c.get(p)
+            assert again.status_code == 200 and again.content == first[p].content, p
+            for h in ("content-type", "content-length", "content-security-policy", "x-content-type-options"):
+                assert again.headers[h] == first[p].headers[h], (p, h)
+        assert svc.fast_hits - fast0 == len(paths)
+        # anything unusual goes to the endpoints: validation still applies
+        assert c.get("/stories?limit=0").status_code == 422
+        assert c.get("/stories?limit=5&bogus=1").status_code == 200
+        assert svc.fast_hits - fast0 == len(paths)

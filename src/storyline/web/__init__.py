@@ -133,10 +133,15 @@ class CitationIndex:
 MAX_GRAPH_NODES = 40
 
 
-def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES) -> dict[str, Any]:
+MAX_GRAPH_EDGES = 120
+
+
+def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES,
+                 max_edges: int = MAX_GRAPH_EDGES) -> dict[str, Any]:
     """Nodes left to right by date (then ingest order); rows by copy depth (originals on top).
 
-    A big story keeps the articles that take part in copies first, up to ``max_nodes``."""
+    A big story keeps the articles that take part in copies first, up to ``max_nodes``, and draws the
+    ``max_edges`` strongest edges among them."""
     ids = {a.id for a in articles}
     edges = [e for e in edges if e.source_id in ids and e.target_id in ids and e.source_id != e.target_id]
     hidden = 0
@@ -148,6 +153,9 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int
         articles = keep
         ids = {a.id for a in articles}
         edges = [e for e in edges if e.source_id in ids and e.target_id in ids]
+    hidden_edges = max(0, len(edges) - max_edges)
+    if hidden_edges:
+        edges = sorted(edges, key=lambda e: -e.confidence)[:max_edges]
     order = sorted(articles, key=lambda a: (a.published or datetime.max, a.seq or 0))
     parents: dict[str, list[str]] = defaultdict(list)
     for e in edges:
@@ -202,7 +210,8 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int
             "lx": lx, "ly": ly, "css": e.relation.replace("-", "_"),
         })
     width = pad * 2 + max(1, len(order)) * (box_w + gap_x) - gap_x
-    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden}
+    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden,
+            "hidden_edges": hidden_edges}
 
 
 # --------------------------------------------------------------------------- coverage grid
