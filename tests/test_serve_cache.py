@@ -331,6 +331,7 @@ def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkey
         r1 = c.post("/articles", json={"text": "GENEVA, Feb 5 (Wire One) - " + base, "outlet": "Wire One"}).json()["results"][0]
         sid = r1["story_id"]
         before = c.get(f"/stories/{sid}").json()
+        c.app.state.service.inline_stories = False  # builds on the build threads (as with computed analyses)
         monkeypatch.setattr(api_mod.Service, "build_story", slow_build)
         t0 = _time.perf_counter()
         r2 = c.post("/articles", json={"text": "GENEVA, Feb 6 (Wire Two) - " + base, "outlet": "Wire Two"}).json()["results"][0]

@@ -503,6 +503,10 @@ class Service:
         self.search_ids: dict[tuple[str, int], tuple[Any, list[str]]] = {}  # see the /search endpoint
         self.web_env: Any = None  # set by storyline.web.mount_web
         self.fast_hits = 0  # reads answered by CachedReadMiddleware
+        # with analyses read from the store a story view takes ~10 ms to build: on the event loop, which
+        # costs less than handing it to a thread that then fights the loop for the GIL; computing an
+        # analysis (seconds) must not block the loop
+        self.inline_stories = analysis is stored_analysis
         self.warm_stories = int(warm_stories)
         self.max_pending_writes = max(1, int(max_pending_writes))
         self.pending_writes = 0
@@ -684,10 +688,12 @@ class Service:
             if rev is None:
                 continue
             keys.append(("story", sid, 0, STORY_ARTICLES))
-            jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES)))
+            jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES),
+                                         inline=self.inline_stories))
             if self.web_env is not None:
                 keys.append(("page:story", sid, 1))
-                jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: build_story_page(self, self.web_env, sid, 1)))
+                jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: build_story_page(self, self.web_env, sid, 1),
+                                             inline=self.inline_stories))
         if not jobs:
             return
         tasks = [asyncio.ensure_future(j) for j in jobs]
@@ -1130,7 +1136,7 @@ def create_app(
     ) -> Response:
         sid, rev = _story_rev(story_id)
         return await service.cached(("story", sid, offset, articles), rev, lambda: service.build_story(sid, offset, articles),
-                                    stale_ok=True)
+                                    stale_ok=True, inline=service.inline_stories)
 
     @app.get("/stories/{story_id}/articles", tags=["stories"], summary="A story's articles, a page at a time")
     async def get_story_articles(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_STORY_ARTICLES),

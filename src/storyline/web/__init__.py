@@ -294,7 +294,7 @@ def mount_web(app: FastAPI, service: "Service") -> None:
         if sid is None or rev is None:
             return not_found("story")
         return await service.cached(("page:story", sid, page), rev, lambda: build_story_page(service, env, sid, page), HTML,
-                                    stale_ok=True)
+                                    stale_ok=True, inline=service.inline_stories)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(article_id: str) -> Response:
