@@ -328,7 +328,7 @@ class _Labelled:
 
 
 STORY_PAGE_ARTICLES = 100  # articles listed per story page
-COPY_LINKS = 5  # links after a sentence to the articles that reused it (the rest are counted)
+COPY_LINKS = 3  # links after a sentence to the articles that reused it (the rest are counted)
 REUSE_LINES = 10  # "Reuses X" / "Reused by Y" lines on an article page, strongest first (the rest are counted)
 EVENT_ARTICLES = 5  # articles listed under each event (the rest are counted)
 GRAPH_CANDIDATES = 2 * MAX_GRAPH_NODES  # articles considered for the provenance graph
