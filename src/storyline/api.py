@@ -1,7 +1,7 @@
 """HTTP API and web pages over one store: ``create_app(db_path)`` (``storyline serve`` runs it).
 
 JSON API: ``POST /articles``, ``GET /articles``, ``GET /articles/{id}``, ``GET /stories``,
-``GET /stories/{id}``, ``GET /search``; OpenAPI schema at ``/openapi.json``.
+``GET /stories/{id}`` (+ ``/articles``, ``/edges``), ``GET /search``; OpenAPI schema at ``/openapi.json``.
 Web pages (server-rendered, see :mod:`storyline.web`): ``/``, ``/story/{id}``, ``/article/{id}``.
 
 Concurrency: writes go to ONE ingest worker (a separate process under ``storyline serve``, else a
@@ -13,9 +13,12 @@ priority (reads first when the cores are contended, at the price of slower write
 Reads: every read response (story, story page, lists, article, article page) is built once per
 *revision* of what it shows and kept, encoded, in an in-memory LRU (:class:`ResponseCache`); a read
 checks the revision (one indexed lookup: SQLite keeps per-story change counters with triggers) and
-sends the cached bytes. A story that changed (an article joined, an edge or an analysis was stored,
-whoever wrote it: this server, ``storyline watch``, another worker) is rebuilt on its next read, by one
-thread while concurrent readers of it wait for that result. Big stories are paged: a story lists its
+sends the cached bytes (:class:`CachedReadMiddleware` does it before FastAPI's routing when the
+request has the endpoint's default parameters). A story that changed (an article joined, an edge or an
+analysis was stored, whoever wrote it: this server, ``storyline watch``, another worker) is rebuilt on
+its next read, once; concurrent readers get the previous version meanwhile (the reader that noticed
+waits up to ``STALE_WAIT``), and a POST rebuilds (or drops) the stories it changed before answering, so
+its client never reads a version older than its write. Big stories are paged: a story lists its
 first ``articles`` articles (default 100) and the reuse edges among them (strongest first, without the
 aligned passages); ``/stories/{id}/articles`` and ``/stories/{id}/edges`` page through the rest, and
 ``/articles/{id}`` gives an article's edges with their passages.
