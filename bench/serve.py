@@ -439,6 +439,8 @@ def main() -> None:
         args.json.write_text(json.dumps(out, indent=2))
     for suffix in ("", "-wal", "-shm"):
         Path(str(work) + suffix).unlink(missing_ok=True)
+    for side in work.parent.glob(work.name + ".reuse.*"):  # the copy's vector index, written by the server
+        side.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
