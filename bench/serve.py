@@ -359,6 +359,10 @@ def main() -> None:
     src.backup(dst)
     src.close()
     dst.close()
+    import shutil
+
+    for side in db.parent.glob(db.name + ".reuse.*"):  # the store's vector index (else rebuilt on the first POST)
+        shutil.copyfile(side, work.parent / (work.name + side.name[len(db.name):]))
     with open_store(work) as store:
         story_ids = [s.id for s in store.list_stories(limit=100_000)]
         article_ids = [a.id for a in store.list_articles(limit=100_000)]
