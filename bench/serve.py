@@ -132,8 +132,14 @@ def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
     return info
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, tree_too: bool = True) -> float:
     """CPU time (user + system) of a process and all its descendants (workers, ingest process), from /proc."""
+    if not tree_too:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            return 0.0
     tick = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
@@ -167,19 +173,88 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
 
 
-async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]) -> dict:
-    import httpx
+class HTTPError(Exception):
+    pass
 
+
+class Conn:
+    """A minimal keep-alive HTTP/1.1 client connection on asyncio streams: the load generator shares
+    the cores with the server, so it must cost far less per request than the server does (httpx costs
+    about as much as a cached read). Reads the whole body (Content-Length or chunked) and nothing else."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def _request(self, method: str, path: str, body: bytes | None) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=1 << 22)
+        head = f"{method} {path} HTTP/1.1\r\nhost: {self.host}\r\n"
+        if body is not None:
+            head += f"content-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + (body or b""))
+        reader = self.reader
+        status_line = await reader.readline()
+        if not status_line:
+            raise HTTPError("connection closed")
+        status = int(status_line.split(b" ", 2)[1])
+        length, chunked, close = None, False, False
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+            elif name == b"connection" and b"close" in value.lower():
+                close = True
+        if chunked:
+            parts = []
+            while True:
+                size = int((await reader.readline()).split(b";")[0], 16)
+                if size == 0:
+                    await reader.readline()
+                    break
+                parts.append(await reader.readexactly(size))
+                await reader.readline()
+            data = b"".join(parts)
+        else:
+            data = await reader.readexactly(length or 0)
+        if close:
+            self.close()
+        return status, data
+
+    async def request(self, method: str, path: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
+        try:
+            return await asyncio.wait_for(self._request(method, path, body), timeout)
+        except asyncio.TimeoutError:
+            self.close()  # a late answer must not be read as the next request's
+            raise HTTPError("timeout") from None
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+            self.close()
+            raise HTTPError(type(exc).__name__) from None
+
+
+async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]) -> dict:
     reads: dict[str, list[float]] = defaultdict(list)
     writes: list[float] = []
     errors: dict[str, int] = defaultdict(int)
     deadline = time.perf_counter() + args.duration
-    rng = random.Random(11)
     pool = paragraph_pool()
     clusters = sorted(pool)
     mix = [("stories", 30), ("story", 25), ("article", 25), ("story_page", 10), ("article_page", 5), ("index", 4), ("search", 1)]
     names = [m[0] for m in mix]
     weights = [m[1] for m in mix]
+    host, port = base.split("//", 1)[1].rsplit(":", 1)
 
     def url_for(kind: str, r: random.Random) -> str:
         if kind == "stories":
@@ -196,56 +271,53 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
             return "/"
         return f"/search?q={r.choice(['minister', 'election', 'storm', 'talks', 'court'])}&limit=10"
 
-    limits = httpx.Limits(max_connections=args.readers + args.writers + 5, max_keepalive_connections=args.readers + args.writers + 5)
-    async with httpx.AsyncClient(base_url=base, timeout=args.timeout, limits=limits) as client:
+    async def reader(i: int) -> None:
+        r = random.Random(1000 + i)
+        conn = Conn(host, int(port))
+        while time.perf_counter() < deadline:
+            kind = r.choices(names, weights)[0]
+            t = time.perf_counter()
+            try:
+                status, _ = await conn.request("GET", url_for(kind, r), None, args.timeout)
+                if status == 200:
+                    reads[kind].append(time.perf_counter() - t)
+                else:
+                    errors[f"read {kind} HTTP {status}"] += 1
+            except HTTPError as exc:
+                errors[f"read {kind} {exc}"] += 1
+            if args.think:
+                await asyncio.sleep(r.uniform(0, 2 * args.think))
+        conn.close()
 
-        async def reader(i: int) -> None:
-            await _reader_loop(i, random.Random(1000 + i), client)
+    async def writer(i: int) -> None:
+        r = random.Random(5000 + i)
+        conn = Conn(host, int(port))
+        n = 0
+        while time.perf_counter() < deadline:
+            c = r.choice(clusters)
+            doc = make_article(r, c, pool[c], datetime(2023, 1, 1) + timedelta(days=r.randrange(300)), nonce=f"w{i}-{n}-{r.random()}")
+            n += 1
+            body = json.dumps({"text": doc.text, **doc.meta}).encode()
+            t = time.perf_counter()
+            ok = False
+            try:
+                status, data = await conn.request("POST", "/articles", body, args.timeout)
+                answer = json.loads(data) if data else {}
+                ok = status in (200, 201) and answer["results"][0]["status"] == "stored"
+                if not ok:
+                    detail = answer.get("results", [{}])[0].get("status", "") if status == 200 else answer.get("error", "")
+                    errors[f"write HTTP {status} {detail}".strip()] += 1
+            except HTTPError as exc:
+                errors[f"write {exc}"] += 1
+            if ok:
+                writes.append(time.perf_counter() - t)
+            if args.write_think:
+                await asyncio.sleep(r.uniform(0, 2 * args.write_think))
+        conn.close()
 
-        async def _reader_loop(i: int, r: random.Random, client: httpx.AsyncClient) -> None:
-            while time.perf_counter() < deadline:
-                kind = r.choices(names, weights)[0]
-                t = time.perf_counter()
-                try:
-                    resp = await client.get(url_for(kind, r))
-                    if resp.status_code == 200:
-                        reads[kind].append(time.perf_counter() - t)
-                    else:
-                        errors[f"read {kind} HTTP {resp.status_code}"] += 1
-                except httpx.HTTPError as exc:
-                    errors[f"read {kind} {type(exc).__name__}"] += 1
-                if args.think:
-                    await asyncio.sleep(r.uniform(0, 2 * args.think))
-
-        async def writer(i: int) -> None:
-            await _writer_loop(i, client)
-
-        async def _writer_loop(i: int, client: httpx.AsyncClient) -> None:
-            r = random.Random(5000 + i)
-            n = 0
-            while time.perf_counter() < deadline:
-                c = r.choice(clusters)
-                doc = make_article(r, c, pool[c], datetime(2023, 1, 1) + timedelta(days=r.randrange(300)), nonce=f"w{i}-{n}-{r.random()}")
-                n += 1
-                body = {"text": doc.text, **doc.meta}
-                t = time.perf_counter()
-                try:
-                    resp = await client.post("/articles", json=body)
-                    ok = resp.status_code in (200, 201) and resp.json()["results"][0]["status"] == "stored"
-                    if not ok:
-                        detail = resp.json()["results"][0]["status"] if resp.status_code == 200 else ""
-                        errors[f"write HTTP {resp.status_code} {detail}".strip()] += 1
-                except httpx.HTTPError as exc:
-                    ok = False
-                    errors[f"write {type(exc).__name__}"] += 1
-                if ok:
-                    writes.append(time.perf_counter() - t)
-                if args.write_think:
-                    await asyncio.sleep(r.uniform(0, 2 * args.write_think))
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
-        elapsed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
+    elapsed = time.perf_counter() - t0
     all_reads = [x for xs in reads.values() for x in xs]
     return {"elapsed": elapsed, "reads": reads, "all_reads": all_reads, "writes": writes, "errors": dict(errors)}
 
@@ -263,6 +335,7 @@ def main() -> None:
     ap.add_argument("--db", type=Path, default=None, help="store to use/build (default bench/out/serve-N.db)")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--workers", type=int, default=1, help="server processes (storyline serve --workers)")
+    ap.add_argument("--ingest-nice", type=int, default=None, help="storyline serve --ingest-nice (default: the server's)")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
@@ -286,6 +359,10 @@ def main() -> None:
     src.backup(dst)
     src.close()
     dst.close()
+    import shutil
+
+    for side in db.parent.glob(db.name + ".reuse.*"):  # the store's vector index (else rebuilt on the first POST)
+        shutil.copyfile(side, work.parent / (work.name + side.name[len(db.name):]))
     with open_store(work) as store:
         story_ids = [s.id for s in store.list_stories(limit=100_000)]
         article_ids = [a.id for a in store.list_articles(limit=100_000)]
@@ -294,7 +371,8 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(work), "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers)], env=env)
+                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers),
+                             *([] if args.ingest_nice is None else ["--ingest-nice", str(args.ingest_nice)])], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -310,12 +388,24 @@ def main() -> None:
                 raise SystemExit("server did not start")
             time.sleep(0.3)
         print(f"load: {args.readers} readers (think {args.think}s), {args.writers} writers, {args.duration:g}s on {base}", flush=True)
+        server_pid = proc.pid  # with 1 worker uvicorn serves in this process; the ingest worker is a child
         cpu0, load0 = cpu_seconds(proc.pid), os.getloadavg()[0]
+        main0 = cpu_seconds(server_pid, tree_too=False)
         client0 = time.process_time()
-        res = asyncio.run(run_load(base, args, story_ids, article_ids))
+        try:
+            import uvloop  # the cheaper event loop, as the server uses
+
+            res = uvloop.run(run_load(base, args, story_ids, article_ids))
+        except ImportError:
+            res = asyncio.run(run_load(base, args, story_ids, article_ids))
         client_cpu = time.process_time() - client0
         server_cpu = cpu_seconds(proc.pid) - cpu0
-        load1 = os.getloadavg()[0]
+        main_cpu = cpu_seconds(server_pid, tree_too=False) - main0
+        load1 = os.getloadavg()
+        try:
+            stats = json.loads(httpx.get(base + "/stats", timeout=5).text)
+        except Exception:  # noqa: BLE001 - an older server has no /stats
+            stats = None
     finally:
         proc.terminate()
         try:
@@ -327,20 +417,23 @@ def main() -> None:
     n_err = sum(res["errors"].values())
     ms = lambda x: round(1000 * x, 1)  # noqa: E731
     out = {
-        "store": info, "server_workers": args.workers, "readers": args.readers, "writers": args.writers, "think_s": args.think, "write_think_s": args.write_think, "duration_s": round(el, 1),
+        "store": info, "server_workers": args.workers, "ingest_nice": args.ingest_nice, "readers": args.readers, "writers": args.writers, "think_s": args.think, "write_think_s": args.write_think, "duration_s": round(el, 1),
         "cpus": os.cpu_count(),
         "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
         "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),
                     "max": ms(max(res["all_reads"], default=float("nan")))},
-        "read_ms_by_endpoint": {k: {"n": len(v), "p50": ms(pct(v, 50)), "p99": ms(pct(v, 99))} for k, v in sorted(res["reads"].items())},
+        "read_ms_by_endpoint": {k: {"n": len(v), "p50": ms(pct(v, 50)), "p90": ms(pct(v, 90)), "p99": ms(pct(v, 99))}
+                                for k, v in sorted(res["reads"].items())},
         "write_ms": {"n": n_w, "p50": ms(pct(res["writes"], 50)), "p99": ms(pct(res["writes"], 99)),
                      "mean": ms(statistics.fmean(res["writes"])) if res["writes"] else None},
         "errors": n_err, "error_kinds": res["errors"],
         # contention-independent: CPU the server (and its ingest worker) spent, per request
         "server_cpu_s": round(server_cpu, 2), "server_cpu_share": round(server_cpu / el, 2),
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, n_r + n_w), 2),
+        "server_main_cpu_share": round(main_cpu / el, 2), "ingest_worker_cpu_share": round((server_cpu - main_cpu) / el, 2),
         "client_cpu_share": round(client_cpu / el, 2),
-        "loadavg_before_after": [round(load0, 1), round(load1, 1)],
+        "loadavg_before": round(load0, 2), "loadavg_after_1_5_15": [round(x, 2) for x in load1],
+        "server_stats": stats,
     }
     print(json.dumps(out, indent=2))
     verdict = "OK" if n_err == 0 and out["read_ms"]["p99"] < 200 else "TARGET MISSED"
@@ -350,6 +443,8 @@ def main() -> None:
         args.json.write_text(json.dumps(out, indent=2))
     for suffix in ("", "-wal", "-shm"):
         Path(str(work) + suffix).unlink(missing_ok=True)
+    for side in work.parent.glob(work.name + ".reuse.*"):  # the copy's vector index, written by the server
+        side.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

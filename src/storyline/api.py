@@ -1,13 +1,27 @@
 """HTTP API and web pages over one store: ``create_app(db_path)`` (``storyline serve`` runs it).
 
 JSON API: ``POST /articles``, ``GET /articles``, ``GET /articles/{id}``, ``GET /stories``,
-``GET /stories/{id}``, ``GET /search``; OpenAPI schema at ``/openapi.json``.
+``GET /stories/{id}`` (+ ``/articles``, ``/edges``), ``GET /search``; OpenAPI schema at ``/openapi.json``.
 Web pages (server-rendered, see :mod:`storyline.web`): ``/``, ``/story/{id}``, ``/article/{id}``.
 
-Concurrency: one writer store + :class:`Pipeline` guarded by a lock (ingest is CPU-bound and runs
-in the threadpool, one batch at a time); reads use one SQLite connection per worker thread (WAL
-lets them read while a write is in progress). Every request reads the store afresh, so articles
-added by ``POST /articles`` or by ``storyline watch`` in another process show up without a restart.
+Concurrency: writes go to ONE ingest worker (a separate process under ``storyline serve``, else a
+thread), one batch at a time, with at most ``max_pending_writes`` requests waiting: beyond that a POST
+gets 503 ``{"error": "busy"}`` with ``Retry-After`` at once instead of timing out. Being a separate
+process, the CPU-bound pipeline never holds this process's GIL; ``ingest_nice`` > 0 also lowers its CPU
+priority (reads first when the cores are contended, at the price of slower writes).
+
+Reads: every read response (story, story page, lists, article, article page) is built once per
+*revision* of what it shows and kept, encoded, in an in-memory LRU (:class:`ResponseCache`); a read
+checks the revision (one indexed lookup: SQLite keeps per-story change counters with triggers) and
+sends the cached bytes (:class:`CachedReadMiddleware` does it before FastAPI's routing when the
+request has the endpoint's default parameters). A story that changed (an article joined, an edge or an
+analysis was stored, whoever wrote it: this server, ``storyline watch``, another worker) is rebuilt on
+its next read, once; concurrent readers get the previous version meanwhile (the reader that noticed
+waits up to ``STALE_WAIT``), and a POST rebuilds (or drops) the stories it changed before answering, so
+its client never reads a version older than its write. Big stories are paged: a story lists its
+first ``articles`` articles (default 100) and the reuse edges among them (strongest first, without the
+aligned passages); ``/stories/{id}/articles`` and ``/stories/{id}/edges`` page through the rest, and
+``/articles/{id}`` gives an article's edges with their passages.
 
 Limits: request bodies larger than ``max_body_bytes`` get 413 (checked on Content-Length and by
 counting the bytes actually streamed); more than ``max_batch`` articles or over-long fields get 422.
@@ -16,11 +30,13 @@ Every error is JSON ``{"error": code, "message": text}``; no stack trace ever re
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-
 import json
 import logging
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
@@ -29,7 +45,7 @@ from typing import Any, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -42,8 +58,19 @@ log = logging.getLogger("storyline.api")
 
 DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_MAX_BATCH = 100
+DEFAULT_MAX_PENDING_WRITES = 64
+DEFAULT_INGEST_NICE = 0  # raise (e.g. 5) to favour reads over writes when the cores are contended
+DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
+DEFAULT_BUILDERS = 2  # threads that build responses on a cache miss
+DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)
+REFRESH_WAIT = 0.5  # seconds a POST waits for the stories it changed to be rebuilt (then: their old versions are dropped)
+STALE_WAIT = 0.05  # seconds a read waits for a story rebuilt after another process changed it (then: previous version)
 MAX_TEXT_CHARS = 2_000_000
 MAX_PAGE = 200
+STORY_ARTICLES = 100  # articles listed in a story (and drawn in its graph) unless asked otherwise
+MAX_STORY_ARTICLES = 1000
+GRAPH_EDGES = 200  # strongest reuse edges among the listed articles
+MAX_EDGE_PAGE = 1000
 
 AnalysisProvider = Callable[[Store, str, Config], Optional[StoryAnalysis]]
 
@@ -81,7 +108,219 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
 
-_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal"}
+_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal",
+          503: "busy"}
+
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; plain json works, slower
+    orjson = None  # type: ignore[assignment]
+
+
+def dumps(data: Any) -> bytes:
+    """Compact UTF-8 JSON bytes (orjson: several times faster than the json module on big views)."""
+    if orjson is not None:
+        return orjson.dumps(data)
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"),
+                      default=_raw_default).encode("utf-8")
+
+
+def raw_json(text: str) -> Any:
+    """Already-encoded JSON placed as is into what :func:`dumps` writes (no decode, no re-encode)."""
+    if orjson is not None:
+        return orjson.Fragment(text)
+    return json.loads(text)
+
+
+def _raw_default(obj: Any) -> Any:  # pragma: no cover - only without orjson
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def loads(text: str | bytes) -> Any:
+    return orjson.loads(text) if orjson is not None else json.loads(text)
+
+
+JSON_TYPE = "application/json"
+HTML_TYPE = "text/html; charset=utf-8"
+
+
+class ResponseCache:
+    """Encoded responses by key, each with the revision of the data it was built from; LRU within a
+    byte budget. :meth:`fetch` returns the cached bytes while the revision is unchanged, else builds
+    them (in the threadpool) once: concurrent requests for the same key and revision share one build.
+    A revision of None means "unknown": built every time, never kept."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES, builders: int = DEFAULT_BUILDERS):
+        self.max_bytes = max_bytes
+        # builds are CPU-bound Python: a few threads, not the 40 of the shared threadpool (dozens of
+        # threads fighting for the GIL cost 3x the CPU per build under load, measured)
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=max(1, builders), thread_name_prefix="storyline-build")
+        # the long tail (pages of rarely read articles) gets a thread of its own: it never makes the
+        # rebuild of a hot story or list wait behind it
+        self._slow_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="storyline-build-slow")
+        self._items: OrderedDict[Any, tuple[Any, bytes]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._building: dict[tuple[Any, Any], asyncio.Future[bytes]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.hits = 0
+        self.builds = 0
+        self.stale = 0
+
+    def get(self, key: Any, rev: Any) -> bytes | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] != rev:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[1]
+
+    def put(self, key: Any, rev: Any, body: bytes) -> None:
+        if rev is None or len(body) > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+            self._items[key] = (rev, body)
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes and self._items:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+    def drop(self, key: Any) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._slow_pool.shutdown(wait=False, cancel_futures=True)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds,
+                    "stale": self.stale}
+
+    def peek(self, key: Any) -> bytes | None:
+        """The kept body for ``key`` whatever its revision."""
+        with self._lock:
+            item = self._items.get(key)
+            return item[1] if item is not None else None
+
+    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False, slow: bool = False,
+                    stale_ok: bool = False) -> bytes:
+        """``inline``: a build of a millisecond or two runs on the event loop itself (handing it to a
+        thread costs more than that under load); longer ones go to the build threads.
+        ``stale_ok``: while another request is already rebuilding this key, answer with the version kept
+        so far instead of waiting; the request that noticed the change waits for the new version up to
+        ``STALE_WAIT`` seconds, then gets the kept one too (a POST waits for the stories it changed: its
+        client's next read is never older than its write)."""
+        body = self.get(key, rev)
+        if body is not None:
+            return body
+        if inline and (rev is None or (key, rev) not in self._building):
+            self.builds += 1
+            body = build()
+            self.put(key, rev, body)
+            return body
+        loop = asyncio.get_running_loop()
+        pool = self._slow_pool if slow else self._pool
+        if rev is None:
+            self.builds += 1
+            return await loop.run_in_executor(pool, build)
+        pending = self._building.get((key, rev))
+        if pending is not None:
+            if stale_ok:
+                old = self.peek(key)
+                if old is not None:
+                    self.stale += 1
+                    return old
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[bytes] = loop.create_future()
+        fut.add_done_callback(lambda f: f.cancelled() or f.exception())  # waiters see it; no "never retrieved"
+        self._building[(key, rev)] = fut
+        self.builds += 1
+        # the build finishes (and is kept) even when the request that started it goes away
+        task = loop.create_task(self._build(key, rev, build, pool, fut))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if stale_ok:
+            old = self.peek(key)
+            if old is not None:
+                try:
+                    return await asyncio.wait_for(asyncio.shield(fut), STALE_WAIT)
+                except asyncio.TimeoutError:
+                    self.stale += 1
+                    return old
+        return await asyncio.shield(fut)
+
+    async def _build(self, key: Any, rev: Any, build: Callable[[], bytes], pool: Any, fut: asyncio.Future[bytes]) -> None:
+        try:
+            body = await asyncio.get_running_loop().run_in_executor(pool, build)
+        except Exception as exc:  # noqa: BLE001 - handed to every waiter
+            fut.set_exception(exc)
+        else:
+            self.put(key, rev, body)
+            fut.set_result(body)
+        finally:
+            self._building.pop((key, rev), None)
+            if not fut.done():
+                fut.cancel()
+
+
+@dataclasses.dataclass(frozen=True)
+class ArticleBrief:
+    """What lists, graphs and story pages show of an article (articles never change once stored, so
+    briefs are kept in memory); quacks like :class:`Article` for the page helpers."""
+
+    id: str
+    title: str | None
+    outlet: str | None
+    author: str | None
+    url: str | None
+    published: Any
+    date_precision: str | None
+    seq: int | None
+    word_count: int
+    paragraphs: tuple[str, ...]  # the first paragraph only (for a display title)
+
+    @classmethod
+    def of(cls, a: Article) -> "ArticleBrief":
+        return cls(a.id, a.title, a.outlet, a.author, a.url, a.published, a.date_precision, a.seq, a.word_count,
+                   tuple(a.paragraphs[:1]))
+
+
+class BriefCache:
+    """Article briefs by id (bounded; articles are immutable, so entries never go stale)."""
+
+    def __init__(self, max_items: int = 200_000):
+        self.max_items = max_items
+        self._items: dict[str, ArticleBrief] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, ids: list[str]) -> list[ArticleBrief]:
+        with self._lock:
+            have = {i: self._items[i] for i in ids if i in self._items}
+        missing = [i for i in ids if i not in have]
+        if missing:
+            fresh = {a.id: ArticleBrief.of(a) for a in store.get_articles(missing)}
+            have.update(fresh)
+            with self._lock:
+                if len(self._items) + len(fresh) > self.max_items:
+                    self._items.clear()
+                self._items.update(fresh)
+        return [have[i] for i in ids if i in have]
 
 
 class _BodyTooLarge(Exception):
@@ -182,6 +421,53 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, with_headers)
 
 
+class CachedReadMiddleware:
+    """The fast path for reads already in the cache: a GET whose answer is kept at the current
+    revision is sent straight from here, without FastAPI's routing and parameter validation (about a
+    third of a cached read's CPU). Anything else (a miss, other parameters, a stale entry) goes on to
+    the endpoints, which build, keep and answer as usual; so this only ever sends what they would."""
+
+    def __init__(self, app: Any, service: "Service"):
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            try:
+                hit = self.service.lookup(scope["path"], scope.get("query_string") or b"")
+            except Exception:  # noqa: BLE001 - the endpoints answer (and report) instead
+                hit = None
+            if hit is not None:
+                body, media_type = hit
+                self.service.fast_hits += 1
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+_JSON_B = JSON_TYPE.encode()
+_HTML_B = HTML_TYPE.encode()
+
+
+def _simple_query(query: bytes, allowed: dict[str, tuple[int, int, int]]) -> dict[str, int] | None:
+    """``limit=20&offset=40``-style queries of small integers within bounds (else None: let FastAPI judge)."""
+    out = {k: v[0] for k, v in allowed.items()}
+    if not query:
+        return out
+    for part in query.split(b"&"):
+        name, _, value = part.partition(b"=")
+        spec = allowed.get(name.decode("latin-1"))
+        if spec is None or not value.isdigit() or len(value) > 9:
+            return None
+        v = int(value)
+        if not spec[1] <= v <= spec[2]:
+            return None
+        out[name.decode("latin-1")] = v
+    return out
+
+
 # --------------------------------------------------------------------------- analysis
 
 
@@ -211,8 +497,23 @@ class Service:
     """The app's state: the writer (store + pipeline + lock) and per-thread readers."""
 
     def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None,
-                 ingest_process: bool = False):
+                 ingest_process: bool = False, max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
+                 ingest_nice: int = DEFAULT_INGEST_NICE, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 warm_stories: int = DEFAULT_WARM_STORIES):
         self.db_path = str(db_path)
+        self.cache = ResponseCache(cache_bytes)
+        self.briefs = BriefCache()
+        self.search_ids: dict[tuple[str, int], tuple[Any, list[str]]] = {}  # see the /search endpoint
+        self.web_env: Any = None  # set by storyline.web.mount_web
+        self.fast_hits = 0  # reads answered by CachedReadMiddleware
+        # with analyses read from the store a story view takes ~10 ms to build: on the event loop, which
+        # costs less than handing it to a thread that then fights the loop for the GIL; computing an
+        # analysis (seconds) must not block the loop
+        self.inline_stories = analysis is stored_analysis
+        self.warm_stories = int(warm_stories)
+        self.max_pending_writes = max(1, int(max_pending_writes))
+        self.pending_writes = 0
+        self.ingest_nice = int(ingest_nice)
         self.writer = SQLiteStore(self.db_path)
         self.pipeline = Pipeline(self.writer, config)
         self.config = self.pipeline.config
@@ -251,6 +552,7 @@ class Service:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        self.cache.close()
         self.writer.close()
 
     def _make_executor(self) -> Any:
@@ -258,18 +560,38 @@ class Service:
         from concurrent.futures import ProcessPoolExecutor
 
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(self.db_path, self.config.to_json()))
+                                   initializer=_worker_init, initargs=(self.db_path, self.config.to_json(), self.ingest_nice))
 
     async def start(self) -> None:
-        """Start the ingest worker before serving (its start-up must not delay the first POST)."""
+        """Start the ingest worker before serving (its start-up must not delay the first POST), and
+        build the views of the ``warm_stories`` most recently active stories while it loads (only when
+        analyses are read from the store: computing them for many stories at start-up would take long)."""
+        warm = asyncio.ensure_future(self.warm_up()) if self.warm_stories and self._analysis is stored_analysis else None
         if self.ingest_process and self._executor is None:
-            import asyncio
-
             self._executor = self._make_executor()
             await asyncio.wrap_future(self._executor.submit(_worker_ping))
+        if warm is not None:
+            await warm
+
+    async def warm_up(self) -> None:
+        try:
+            ids = [d["id"] for d in self.reader().story_briefs(limit=self.warm_stories)]
+            await self.refresh_stories(ids)
+        except Exception:  # noqa: BLE001 - a cold cache is slower, not wrong
+            log.exception("warming the story views failed")
 
     async def ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
-        """Run the pipeline on posted articles (one batch at a time), off the event loop."""
+        """Run the pipeline on posted articles (one batch at a time), off the event loop; 503 at once
+        when ``max_pending_writes`` requests are already waiting or running."""
+        if self.pending_writes >= self.max_pending_writes:
+            raise WriteQueueFull(self.pending_writes)
+        self.pending_writes += 1  # the event loop is the only thread that touches the counter
+        try:
+            return await self._ingest_items(items)
+        finally:
+            self.pending_writes -= 1
+
+    async def _ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
         if not self.ingest_process:
             return await run_in_threadpool(self._ingest_locked, items)
         import asyncio
@@ -308,6 +630,135 @@ class Service:
             return self.analysis(story_id)
         return await run_in_threadpool(self.analysis, story_id)
 
+    # ---- cached reads: `rev` on the event loop (cheap), `build_*` in the threadpool (on a change)
+
+    def lookup(self, path: str, query: bytes) -> tuple[bytes, bytes] | None:
+        """(body, content type) of a cached GET answer that is current, for :class:`CachedReadMiddleware`;
+        None whenever the endpoint should handle the request. Keys are the endpoints' own."""
+        parts = path.split("/")
+        cache = self.cache
+        if len(parts) == 2:
+            if parts[1] == "stories":
+                q = _simple_query(query, {"limit": (20, 1, MAX_PAGE), "offset": (0, 0, 10**9)})
+                if q is None:
+                    return None
+                rev = self.reader().stories_revision()
+                body = cache.get(("stories", q["limit"], q["offset"], (None, None, None, None)), rev)
+                return (body, _JSON_B) if body is not None and rev is not None else None
+            if parts[1] == "" and not query:
+                store = self.reader()
+                stories_rev = store.stories_revision()
+                if stories_rev is None:
+                    return None
+                body = cache.get(("page:index", 1, None), (stories_rev, store.articles_revision()))
+                return (body, _HTML_B) if body is not None else None
+            return None
+        if len(parts) != 3 or query or not parts[2] or len(parts[2]) > 64:
+            return None
+        kind, ident = parts[1], parts[2]
+        store = self.reader()
+        if kind in ("stories", "story"):
+            sid = store.resolve_story_id(ident)
+            rev = store.story_revision(sid) if sid else None
+            if rev is None:
+                return None
+            if kind == "stories":
+                body = cache.get(("story", sid, 0, STORY_ARTICLES), rev)
+                return (body, _JSON_B) if body is not None else None
+            body = cache.get(("page:story", sid, 1), rev)
+            return (body, _HTML_B) if body is not None else None
+        if kind in ("articles", "article"):
+            rev = store.article_revision(ident)
+            if rev is None:
+                return None
+            body = cache.get(("article" if kind == "articles" else "page:article", ident), rev)
+            return (body, _JSON_B if kind == "articles" else _HTML_B) if body is not None else None
+        return None
+
+    async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE,
+                     inline: bool = False, slow: bool = False, stale_ok: bool = False) -> Response:
+        return Response(await self.cache.fetch(key, rev, build, inline, slow, stale_ok), media_type=media_type)
+
+    async def refresh_stories(self, story_ids: list[str]) -> None:
+        """After a write: rebuild the changed stories' default views before the POST is answered, so
+        that a read made after the answer never gets a version from before the write."""
+        from .web import build_story_page
+
+        store = self.reader()
+        jobs, keys = [], []
+        for sid in dict.fromkeys(i for i in story_ids if i):
+            rev = store.story_revision(sid)
+            if rev is None:
+                continue
+            keys.append(("story", sid, 0, STORY_ARTICLES))
+            jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES),
+                                         inline=self.inline_stories))
+            if self.web_env is not None:
+                keys.append(("page:story", sid, 1))
+                jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: build_story_page(self, self.web_env, sid, 1),
+                                             inline=self.inline_stories))
+        if not jobs:
+            return
+        tasks = [asyncio.ensure_future(j) for j in jobs]
+        done, pending = await asyncio.wait(tasks, timeout=REFRESH_WAIT)
+        for t in done:
+            if t.exception() is not None:  # the write itself succeeded; the next read rebuilds
+                log.warning("could not refresh a story after a write: %r", t.exception())
+        if pending:
+            # slow to rebuild (busy cores): drop the versions from before this write instead of waiting,
+            # so that no read from now on can get them; the builds go on and the next reads wait for them
+            for key in keys:
+                self.cache.drop(key)
+            for t in pending:
+                t.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
+        analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
+        store = self.reader()
+        with store.snapshot():
+            story = store.get_story(story_id)
+            if story is None:
+                raise HTTPException(404, f"no story {story_id!r}")
+            listed = self.briefs.get(store, story.article_ids[offset : offset + limit])
+            n_links, links = store.edges_among([a.id for a in listed], GRAPH_EDGES)
+        return dumps(story_view(story, listed, links, n_links, analysis, offset, limit))
+
+    def build_story_articles(self, story_id: str, offset: int, limit: int) -> bytes:
+        store = self.reader()
+        with store.snapshot():
+            story = store.get_story(story_id)
+            if story is None:
+                raise HTTPException(404, f"no story {story_id!r}")
+            listed = self.briefs.get(store, story.article_ids[offset : offset + limit])
+        event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
+        more = offset + limit < len(story.article_ids)
+        return dumps({"story_id": story.id, "items": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
+                      "limit": limit, "offset": offset, "next_offset": offset + limit if more else None,
+                      "total_articles": len(story.article_ids)})
+
+    def build_story_edges(self, story_id: str, offset: int, limit: int) -> bytes:
+        store = self.reader()
+        with store.snapshot():
+            total, page = store.story_edge_page(story_id, limit, offset)
+        return dumps({"story_id": story_id, "items": [edge_light(e, n) for e, n in page], "limit": limit, "offset": offset,
+                      "next_offset": offset + limit if offset + limit < total else None, "total_edges": total})
+
+    def build_article(self, article_id: str) -> bytes:
+        store = self.reader()
+        with store.snapshot():
+            a = store.get_article(article_id)
+            if a is None:
+                raise HTTPException(404, f"no article {article_id!r}")
+            edges = store.edge_json_for(a.id)
+            story_id = store.story_of(a.id)
+        return dumps(article_view(a, story_id, edges))
+
+
+class WriteQueueFull(Exception):
+    def __init__(self, pending: int):
+        super().__init__(f"{pending} writes pending")
+        self.pending = pending
+
 
 # --------------------------------------------------------------------------- views (plain dicts)
 
@@ -327,6 +778,11 @@ def story_brief(s: Story) -> dict[str, Any]:
         "last_date": s.last_date.isoformat() if s.last_date else None,
         "links": {"self": f"/stories/{s.id}", "page": f"/story/{s.id}"},
     }
+
+
+def story_brief_row(d: dict[str, Any]) -> dict[str, Any]:
+    """:func:`story_brief` from a :meth:`Store.story_briefs` row (no story decoded)."""
+    return {**d, "links": {"self": f"/stories/{d['id']}", "page": f"/story/{d['id']}"}}
 
 
 def edge_view(e: ReuseEdge, with_passages: bool = False) -> dict[str, Any]:
@@ -354,33 +810,88 @@ def story_edges(store: Store, article_ids: list[str]) -> list[ReuseEdge]:
     return out
 
 
-def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None) -> dict[str, Any]:
-    articles = store.get_articles(story.article_ids)
-    edges = story_edges(store, story.article_ids)
+def edge_light(e: ReuseEdge, n_passages: int) -> dict[str, Any]:
+    """An edge as JSON with only the number of its aligned passages."""
+    d = {f.name: getattr(e, f.name) for f in dataclasses.fields(e) if f.name != "passages"}
+    d["passages"] = n_passages
+    return d
+
+
+def passage_refs(e: ReuseEdge) -> list[dict[str, Any]]:
+    """An edge's aligned passages without their texts (sentence numbers of both articles, kind, score)."""
+    return [{"source_index": p.source_index, "target_index": p.target_index, "kind": p.kind, "score": p.score}
+            for p in e.passages]
+
+
+def story_view(story: Story, listed: list[Any], links: list[tuple[ReuseEdge, int]], n_links: int,
+               analysis: StoryAnalysis | None, offset: int = 0, limit: int = STORY_ARTICLES) -> dict[str, Any]:
+    """A story as JSON: the listed page of its articles (``offset``, ``limit``) and, as its graph,
+    those articles and the strongest reuse edges among them."""
     event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
     nodes = [
         {"id": a.id, "outlet": a.outlet, "title": a.title,
          "published": a.published.isoformat() if a.published else None, "event_id": event_of.get(a.id)}
-        for a in articles
+        for a in listed
     ]
+    total = len(story.article_ids)
+    more = offset + limit < total
     return {
         **story_brief(story),
         "entities": story.entities,
         "events": [to_dict(e) for e in story.events],
-        "articles": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in articles],
+        "articles": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
+        "articles_offset": offset,
+        "articles_next": f"/stories/{story.id}/articles?offset={offset + limit}&limit={min(limit, MAX_PAGE)}" if more else None,
         "analysis_available": analysis is not None,
         "timeline": to_dict(analysis.timeline) if analysis else [],
         "quotes": to_dict(analysis.quotes) if analysis else [],
         "claims": to_dict(analysis.claims) if analysis else [],
         "summary": to_dict(analysis.summary) if analysis else [],
-        "graph": {"nodes": nodes, "edges": [edge_view(e) for e in edges]},
+        "graph": {"nodes": nodes, "edges": [edge_light(e, n) for e, n in links], "edges_among_nodes": n_links,
+                  "all_edges": f"/stories/{story.id}/edges"},
+    }
+
+
+def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None, offset: int = 0,
+                 limit: int = STORY_ARTICLES) -> dict[str, Any]:
+    """:func:`story_view` read from the store (no caches)."""
+    listed = store.get_articles(story.article_ids[offset : offset + limit])
+    n_links, links = store.edges_among([a.id for a in listed], GRAPH_EDGES)
+    return story_view(story, listed, links, n_links, analysis, offset, limit)
+
+
+def article_view(a: Article, story_id: str | None, edges: list[tuple[str, str, str, str]] | list[ReuseEdge]) -> dict[str, Any]:
+    """One article: text, sentences, what it copies (edges with their passages) and who copies it
+    (edges with passage references: sentence numbers, no texts). ``edges``: as
+    :meth:`Store.edge_json_for` gives them (or edge objects)."""
+    from .text import article_sentences
+
+    rows = [e if isinstance(e, tuple) else (e.source_id, e.target_id, e.relation, json.dumps(to_dict(e))) for e in edges]
+    rows = [r for r in rows if r[2] != "independent"]
+    copied_by = []
+    for src, _, _, data in rows:
+        if src == a.id:
+            e = loads(data)
+            e["passages"] = [{k: p[k] for k in ("source_index", "target_index", "kind", "score")} for p in e.get("passages") or []]
+            copied_by.append(e)
+    return {
+        **to_dict(a), "text": a.text, "words": a.word_count, "story_id": story_id,
+        "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
+        "copies_of": [raw_json(data) for _, tgt, _, data in rows if tgt == a.id],
+        "copied_by": copied_by,
+        "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
     }
 
 
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(db_path: str, config_json: str) -> None:  # pragma: no cover - runs in the ingest process
+def _worker_init(db_path: str, config_json: str, nice: int = 0) -> None:  # pragma: no cover - ingest process
+    if nice > 0:
+        try:  # reads are what people wait for: let the ingest worker yield the CPU to them
+            os.nice(nice)
+        except OSError:
+            pass
     store = SQLiteStore(db_path)
     pipeline = Pipeline(store, Config.from_json(config_json))
     try:  # build the later stages (and load their models) now, not on the first POST
@@ -445,13 +956,18 @@ def create_app(
     max_batch: int = DEFAULT_MAX_BATCH,
     analysis: AnalysisProvider | None = None,
     ingest_process: bool = False,
+    max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
+    ingest_nice: int = DEFAULT_INGEST_NICE,
+    cache_bytes: int = DEFAULT_CACHE_BYTES,
+    warm_stories: int = DEFAULT_WARM_STORIES,
 ) -> FastAPI:
     """The HTTP API and the web pages over the store at ``db_path``.
 
     ``analysis`` computes a story's analysis (default: :func:`default_analysis`).
     ``ingest_process``: ingest in a separate worker process (``storyline serve`` does) instead of a thread.
     """
-    service = Service(db_path, config, analysis, ingest_process)
+    service = Service(db_path, config, analysis, ingest_process, max_pending_writes=max_pending_writes,
+                      ingest_nice=ingest_nice, cache_bytes=cache_bytes, warm_stories=warm_stories)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -469,6 +985,7 @@ def create_app(
         lifespan=_lifespan,
     )
     app.state.service = service
+    app.add_middleware(CachedReadMiddleware, service=service)  # innermost: inside the body limit and the headers
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
 
@@ -493,6 +1010,11 @@ def create_app(
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(x) for x in first["loc"])
         return _error(422, "invalid", f"{where}: {first['msg']}" if where else first["msg"], details=details)
+
+    @app.exception_handler(WriteQueueFull)
+    async def _busy(request: Request, exc: WriteQueueFull) -> JSONResponse:
+        return JSONResponse({"error": "busy", "message": f"too many writes waiting ({exc.pending}); retry shortly",
+                             "pending_writes": exc.pending}, status_code=503, headers={"retry-after": "1"})
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -542,6 +1064,7 @@ def create_app(
             if it.text is None and it.html is None:
                 raise HTTPException(422, f"article {i}: needs 'text' or 'html'")
         answers = await service.ingest_items(items)
+        await service.refresh_stories([a["story_id"] for a in answers if a["status"] == "stored"])
         status = 201 if any(a["status"] == "stored" for a in answers) else 200
         return JSONResponse({"results": answers,
                              "stored": sum(a["status"] == "stored" for a in answers),
@@ -552,31 +1075,28 @@ def create_app(
     async def list_articles(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
-    ) -> JSONResponse:
+    ) -> Response:
         store = service.reader()
-        items = store.list_articles(limit=limit + 1, offset=offset, outlet=outlet, q=q)
-        more = len(items) > limit
-        return _json({"items": [article_brief(a, store.story_of(a.id)) for a in items[:limit]], "limit": limit,
-                      "offset": offset, "next_offset": offset + limit if more else None, "total_articles": store.count_articles()})
 
-    @app.get("/articles/{article_id}", tags=["articles"], summary="One article: clean text, sentences, copies")
-    async def get_article(article_id: str) -> JSONResponse:
-        from .text import article_sentences
+        def build() -> bytes:
+            st = service.reader()
+            with st.snapshot():
+                items = st.list_articles(limit=limit + 1, offset=offset, outlet=outlet, q=q)
+                more = len(items) > limit
+                return dumps({"items": [article_brief(a, st.story_of(a.id)) for a in items[:limit]], "limit": limit,
+                              "offset": offset, "next_offset": offset + limit if more else None,
+                              "total_articles": st.count_articles()})
 
+        rev = _rev(store.articles_revision(), store.stories_revision())
+        return await service.cached(("articles", limit, offset, outlet, q), rev, build)
+
+    @app.get("/articles/{article_id}", tags=["articles"],
+             summary="One article: clean text, sentences, what it copies (with passages) and who copies it")
+    async def get_article(article_id: str) -> Response:
         if len(article_id) > 64:
             raise HTTPException(404, "no such article")
-        store = service.reader()
-        a = store.get_article(article_id)
-        if a is None:
-            raise HTTPException(404, f"no article {article_id!r}")
-        edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
-        return _json({
-            **to_dict(a), "text": a.text, "words": a.word_count, "story_id": store.story_of(a.id),
-            "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
-            "copies_of": [edge_view(e, True) for e in edges if e.target_id == a.id],
-            "copied_by": [edge_view(e, True) for e in edges if e.source_id == a.id],
-            "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
-        })
+        rev = service.reader().article_revision(article_id)  # None for a prefix: built, not kept
+        return await service.cached(("article", article_id), rev, lambda: service.build_article(article_id), inline=True)
 
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
     async def list_stories(
@@ -584,29 +1104,84 @@ def create_app(
         date_from: Optional[date] = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
         date_to: Optional[date] = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
         outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
-    ) -> JSONResponse:
-        store = service.reader()
+    ) -> Response:
         filters = {"outlet": outlet, "q": q, "date_from": date_from.isoformat() if date_from else None,
                    "date_to": date_to.isoformat() if date_to else None}
-        items = store.list_stories(limit=limit + 1, offset=offset, **filters)
-        more = len(items) > limit
-        return _json({"items": [story_brief(s) for s in items[:limit]], "limit": limit, "offset": offset,
-                      "next_offset": offset + limit if more else None, "total_stories": store.count_stories()})
 
-    @app.get("/stories/{story_id}", tags=["stories"],
-             summary="One story: articles, events, timeline, quotes, claims, cited summary, reuse graph")
-    async def get_story(story_id: str) -> JSONResponse:
+        def build() -> bytes:
+            st = service.reader()
+            with st.snapshot():
+                items = st.story_briefs(limit=limit + 1, offset=offset, **filters)
+                more = len(items) > limit
+                return dumps({"items": [story_brief_row(d) for d in items[:limit]], "limit": limit, "offset": offset,
+                              "next_offset": offset + limit if more else None, "total_stories": st.count_stories()})
+
+        rev = service.reader().stories_revision()
+        slow = bool(q or outlet)  # a text filter scans every story: off the event loop
+        return await service.cached(("stories", limit, offset, tuple(filters.values())), rev, build, inline=not slow)
+
+    def _story_rev(story_id: str) -> tuple[str, Any]:
         if len(story_id) > 64:
             raise HTTPException(404, "no such story")
         store = service.reader()
-        s = store.get_story(story_id)
-        if s is None:
+        sid = store.resolve_story_id(story_id)
+        rev = store.story_revision(sid) if sid else None
+        if sid is None or rev is None:
             raise HTTPException(404, f"no story {story_id!r}")
-        return _json(story_detail(store, s, await service.analysis_async(s.id)))
+        return sid, rev
+
+    @app.get("/stories/{story_id}", tags=["stories"],
+             summary="One story: events, timeline, quotes, claims, cited summary; a page of its articles and their reuse graph")
+    async def get_story(
+        story_id: str,
+        articles: int = Query(STORY_ARTICLES, ge=0, le=MAX_STORY_ARTICLES, description="How many articles to list (and draw)."),
+        offset: int = Query(0, ge=0, description="First article listed."),
+    ) -> Response:
+        sid, rev = _story_rev(story_id)
+        return await service.cached(("story", sid, offset, articles), rev, lambda: service.build_story(sid, offset, articles),
+                                    stale_ok=True, inline=service.inline_stories)
+
+    @app.get("/stories/{story_id}/articles", tags=["stories"], summary="A story's articles, a page at a time")
+    async def get_story_articles(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_STORY_ARTICLES),
+                                 offset: int = Query(0, ge=0)) -> Response:
+        sid, rev = _story_rev(story_id)
+        return await service.cached(("story-articles", sid, offset, limit), rev,
+                                    lambda: service.build_story_articles(sid, offset, limit))
+
+    @app.get("/stories/{story_id}/edges", tags=["stories"],
+             summary="Reuse edges touching a story's articles, strongest first, without passages (see /articles/{id})")
+    async def get_story_edges(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_EDGE_PAGE),
+                              offset: int = Query(0, ge=0)) -> Response:
+        sid, rev = _story_rev(story_id)
+        return await service.cached(("story-edges", sid, offset, limit), rev,
+                                    lambda: service.build_story_edges(sid, offset, limit))
 
     @app.get("/search", tags=["search"], summary="Text search over articles and stories")
-    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> JSONResponse:
-        return _json(await run_in_threadpool(_search, service.reader, q, limit))  # a text scan: off the event loop
+    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> Response:
+        # Matching articles are the first `limit` in ingest order, and stored articles never change: once
+        # a query has `limit` matches its article list is final, otherwise only newer articles can add to
+        # it. So the text scan runs once per query (again only while it has fewer than `limit` matches and
+        # articles were added); the answer around it is rebuilt when the stories change.
+        store = service.reader()
+        arts_rev = store.articles_revision()
+        found = service.search_ids.get((q, limit))
+        if found is None or (found[0] != "final" and found[0] != arts_rev):
+            ids = await service.cache.fetch(("search-ids", q, limit), _rev(arts_rev),
+                                             lambda: dumps([a.id for a in service.reader().list_articles(limit=limit, q=q)]))
+            found = ("final" if len(loads(ids)) >= limit else arts_rev, loads(ids))
+            if len(service.search_ids) >= 10_000:  # arbitrary queries: keep the memory bounded
+                service.search_ids.clear()
+            service.search_ids[(q, limit)] = found
+        ids = found[1]
+        rev = _rev(store.stories_revision(), tuple(ids))
+        return await service.cached(("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)),
+                                    inline=True)  # known article ids: a few lookups and a scan of the story rows
+
+    @app.get("/stats", include_in_schema=False)
+    async def stats() -> JSONResponse:
+        """Cache and write-queue counters (for load checks)."""
+        return JSONResponse({"cache": service.cache.stats(), "fast_hits": service.fast_hits, "pending_writes": service.pending_writes,
+                             "max_pending_writes": service.max_pending_writes})
 
     # ---- web pages
     from .web import mount_web
@@ -615,20 +1190,26 @@ def create_app(
     return app
 
 
-def _search(reader: Callable[[], Store], q: str, limit: int) -> dict[str, Any]:
+def _rev(*parts: Any) -> Any:
+    """A combined revision; None (do not cache) when any part is unknown."""
+    return None if any(p is None for p in parts) else parts
+
+
+def _search(reader: Callable[[], Store], q: str, limit: int, article_ids: list[str] | None = None) -> dict[str, Any]:
+    """Articles (the first ``limit`` matches in ingest order; ``article_ids`` when already known) and stories."""
     store = reader()
-    arts = store.list_articles(limit=limit, q=q)
-    stories = store.list_stories(limit=limit, q=q)
-    # stories whose articles match, too (a story's own record holds only its title and metadata)
-    have = {s.id for s in stories}
-    for sid in dict.fromkeys(store.story_of(a.id) for a in arts):
-        if sid and sid not in have and len(stories) < limit:
-            st = store.get_story(sid)
-            if st is not None:
-                stories.append(st)
-                have.add(st.id)
-    return {"q": q, "articles": [article_brief(a, store.story_of(a.id)) | {"snippet": snippet(a, q)} for a in arts],
-            "stories": [story_brief(s) for s in stories]}
+    with store.snapshot():
+        arts = store.list_articles(limit=limit, q=q) if article_ids is None else store.get_articles(article_ids)
+        stories = store.story_briefs(limit=limit, q=q)
+        story_of = {a.id: store.story_of(a.id) for a in arts}
+        # stories whose articles match, too (a story's own record holds only its title and metadata)
+        have = {s["id"] for s in stories}
+        extra = [sid for sid in dict.fromkeys(story_of.values()) if sid and sid not in have][: max(0, limit - len(stories))]
+        if extra:
+            found = {d["id"]: d for d in store.story_briefs(limit=len(extra), ids=extra)}
+            stories += [found[i] for i in extra if i in found]
+    return {"q": q, "articles": [article_brief(a, story_of[a.id]) | {"snippet": snippet(a, q)} for a in arts],
+            "stories": [story_brief_row(s) for s in stories]}
 
 
 SERVE_ENV = "STORYLINE_SERVE_OPTIONS"
@@ -645,6 +1226,10 @@ def app_from_env() -> FastAPI:
         max_batch=int(opts.get("max_batch", DEFAULT_MAX_BATCH)),
         analysis=stored_analysis if opts.get("analysis") == "stored" else default_analysis,
         ingest_process=bool(opts.get("ingest_process", True)),
+        max_pending_writes=int(opts.get("max_pending_writes", DEFAULT_MAX_PENDING_WRITES)),
+        ingest_nice=int(opts.get("ingest_nice", DEFAULT_INGEST_NICE)),
+        cache_bytes=int(opts.get("cache_bytes", DEFAULT_CACHE_BYTES)),
+        warm_stories=int(opts.get("warm_stories", DEFAULT_WARM_STORIES)),
     )
 
 

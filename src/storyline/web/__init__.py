@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 
@@ -76,6 +76,14 @@ def display_title(a: Article) -> str:
     return first if len(first) <= 90 else first[:88].rsplit(" ", 1)[0] + "…"
 
 
+def span_of(first_date: Any, last_date: Any) -> str:
+    if not first_date:
+        return ""
+    first = fmt_date(first_date)
+    last = fmt_date(last_date) if last_date else first
+    return first if last == first else f"{first} – {last}"
+
+
 def span(s: Story) -> str:
     if not s.first_date:
         return ""
@@ -125,10 +133,15 @@ class CitationIndex:
 MAX_GRAPH_NODES = 40
 
 
-def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES) -> dict[str, Any]:
+MAX_GRAPH_EDGES = 120
+
+
+def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES,
+                 max_edges: int = MAX_GRAPH_EDGES) -> dict[str, Any]:
     """Nodes left to right by date (then ingest order); rows by copy depth (originals on top).
 
-    A big story keeps the articles that take part in copies first, up to ``max_nodes``."""
+    A big story keeps the articles that take part in copies first, up to ``max_nodes``, and draws the
+    ``max_edges`` strongest edges among them."""
     ids = {a.id for a in articles}
     edges = [e for e in edges if e.source_id in ids and e.target_id in ids and e.source_id != e.target_id]
     hidden = 0
@@ -140,6 +153,9 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int
         articles = keep
         ids = {a.id for a in articles}
         edges = [e for e in edges if e.source_id in ids and e.target_id in ids]
+    hidden_edges = max(0, len(edges) - max_edges)
+    if hidden_edges:
+        edges = sorted(edges, key=lambda e: -e.confidence)[:max_edges]
     order = sorted(articles, key=lambda a: (a.published or datetime.max, a.seq or 0))
     parents: dict[str, list[str]] = defaultdict(list)
     for e in edges:
@@ -194,7 +210,8 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int
             "lx": lx, "ly": ly, "css": e.relation.replace("-", "_"),
         })
     width = pad * 2 + max(1, len(order)) * (box_w + gap_x) - gap_x
-    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden}
+    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden,
+            "hidden_edges": hidden_edges}
 
 
 # --------------------------------------------------------------------------- coverage grid
@@ -228,6 +245,7 @@ def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites
 
 def mount_web(app: FastAPI, service: "Service") -> None:
     env = make_env()
+    service.web_env = env
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def render(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -236,100 +254,192 @@ def mount_web(app: FastAPI, service: "Service") -> None:
     def not_found(what: str) -> HTMLResponse:
         return render("error.html", status=404, title="Not found", message=f"No {what} here.")
 
+    def page_bytes(name: str, **ctx: Any) -> bytes:
+        return env.get_template(name).render(**ctx).encode("utf-8")
+
+    HTML = "text/html; charset=utf-8"
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(page: int = Query(1, ge=1, le=100000), q: str | None = Query(None, max_length=200)) -> HTMLResponse:
-        store = service.reader()
+    async def index(page: int = Query(1, ge=1, le=100000), q: str | None = Query(None, max_length=200)) -> Response:
         q = (q or "").strip() or None
-        stories = store.list_stories(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, q=q)
-        more = len(stories) > PAGE_SIZE
-        total = store.count_articles()
-        if q:
-            latest = store.list_articles(limit=PAGE_SIZE, q=q)
-        else:
-            latest = list(reversed(store.list_articles(limit=15, offset=max(0, total - 15))))
-        rows = [{"id": s.id, "title": s.title or "(untitled story)", "outlets": s.outlets, "count": len(s.article_ids),
-                 "events": len(s.events), "span": span(s)} for s in stories[:PAGE_SIZE]]
-        arts = [{"id": a.id, "title": display_title(a), "outlet": source_label(a),
-                 "date": fmt_date(a.published, a.date_precision), "story_id": store.story_of(a.id)} for a in latest]
-        return render("index.html", title="Stories", stories=rows, page=page, more=more, q=q, articles=arts,
-                      n_articles=total, n_stories=store.count_stories())
+
+        def build() -> bytes:
+            store = service.reader()
+            with store.snapshot():
+                stories = store.story_briefs(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, q=q)
+                more = len(stories) > PAGE_SIZE
+                total = store.count_articles()
+                if q:
+                    latest = store.list_articles(limit=PAGE_SIZE, q=q)
+                else:
+                    latest = service.briefs.get(store, store.latest_article_ids(15))
+                rows = [{"id": s["id"], "title": s["title"] or "(untitled story)", "outlets": s["outlets"], "count": s["article_count"],
+                         "events": s["event_count"], "span": span_of(s["first_date"], s["last_date"])} for s in stories[:PAGE_SIZE]]
+                arts = [{"id": a.id, "title": display_title(a), "outlet": source_label(a),
+                         "date": fmt_date(a.published, a.date_precision), "story_id": store.story_of(a.id)} for a in latest]
+                n_stories = store.count_stories()
+            return page_bytes("index.html", title="Stories", stories=rows, page=page, more=more, q=q, articles=arts,
+                              n_articles=total, n_stories=n_stories)
+
+        store = service.reader()
+        stories_rev = store.stories_revision()
+        rev = None if stories_rev is None else (stories_rev, store.articles_revision())
+        return await service.cached(("page:index", page, q), rev, build, HTML, inline=not q)
 
     @app.get("/story/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def story_page(story_id: str) -> HTMLResponse:
-        from ..api import story_edges
-
+    async def story_page(story_id: str, page: int = Query(1, ge=1, le=100000)) -> Response:
         store = service.reader()
-        s = store.get_story(story_id[:64])
-        if s is None:
+        sid = store.resolve_story_id(story_id[:64])
+        rev = store.story_revision(sid) if sid else None
+        if sid is None or rev is None:
             return not_found("story")
-        articles = store.get_articles(s.article_ids)
-        by_id = {a.id: a for a in articles}
-        analysis = await service.analysis_async(s.id)
-        edges = story_edges(store, s.article_ids)
-        # cited articles outside the story (rare) still resolve to their sentence
-        extra = set()
-        if analysis:
-            for ss in analysis.summary:
-                extra |= {c.article_id for c in ss.citations}
-        missing = [i for i in extra if i not in by_id]
-        if missing:
-            by_id.update({a.id: a for a in store.get_articles(missing)})
-        cites = CitationIndex(by_id)
-        summary = [{"text": ss.text, "cites": [cites.cite(c) for c in ss.citations]} for ss in (analysis.summary if analysis else [])]
-        timeline = [
-            {"date": t.date, "end": t.end_date, "precision": t.precision, "text": t.text, "expression": t.expression,
-             "cites": [cites.cite(c) for c in t.sources]}
-            for t in sorted(analysis.timeline if analysis else [], key=lambda t: t.date)
-        ]
-        grid = coverage_grid(articles, analysis, cites)
-        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for qt in analysis.quotes if analysis else []:
-            speaker = qt.speaker or "Unattributed"
-            groups[speaker].append({"text": qt.text, "kind": qt.kind, "as_written": qt.speaker_as_written,
-                                    "cite": cites.cite(Citation(qt.article_id, qt.sentence_index))})
-        quotes = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        event_rows = [{"title": ev.title or f"Event {i + 1}", "start": ev.start, "end": ev.end,
-                       "articles": [by_id[a] for a in ev.article_ids if a in by_id]} for i, ev in enumerate(s.events)]
-        graph = layout_graph(articles, edges)
-        return render(
-            "story.html", title=s.title or "Story", story=s, span=span(s), articles=articles, summary=summary,
-            timeline=timeline, grid=grid, quotes=quotes, events=event_rows, graph=graph, analysis=analysis is not None,
-            pops=list(cites.pops.values()), source_label=source_label,
-        )
+        return await service.cached(("page:story", sid, page), rev, lambda: build_story_page(service, env, sid, page), HTML,
+                                    stale_ok=True, inline=service.inline_stories)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    async def article_page(article_id: str) -> HTMLResponse:
-        store = service.reader()
-        a = store.get_article(article_id[:64])
-        if a is None:
+    async def article_page(article_id: str) -> Response:
+        article_id = article_id[:64]
+        rev = service.reader().article_revision(article_id)
+
+        def build() -> bytes:
+            html = build_article_page(service, env, article_id)
+            if html is None:
+                raise _NotFound()
+            return html
+
+        try:
+            return await service.cached(("page:article", article_id), rev, build, HTML, inline=True)
+        except _NotFound:
             return not_found("article")
-        edges = [e for e in store.edges_for(a.id) if e.relation != "independent"]
-        others = {x.id: x for x in store.get_articles({e.source_id for e in edges} | {e.target_id for e in edges})}
-        taken: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence <- source
-        given: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence -> copies
-        for e in edges:
-            if e.target_id == a.id:
-                src = others.get(e.source_id)
-                for p in e.passages:
-                    taken[p.target_index].append({"id": e.source_id, "index": p.source_index, "kind": p.kind,
-                                                  "label": source_label(src) if src else e.source_id})
-            if e.source_id == a.id:
-                tgt = others.get(e.target_id)
-                for p in e.passages:
-                    given[p.source_index].append({"id": e.target_id, "index": p.target_index, "kind": p.kind,
-                                                  "label": source_label(tgt) if tgt else e.target_id})
-        paragraphs: list[list[dict[str, Any]]] = [[] for _ in a.paragraphs]
-        for sent in article_sentences(a):
-            paragraphs[sent.paragraph].append({"index": sent.index, "text": sent.text, "taken": taken.get(sent.index, []),
-                                               "given": given.get(sent.index, [])})
-        copies_of = [{"id": e.source_id, "relation": e.relation, "confidence": e.confidence,
-                      "label": source_label(others[e.source_id]) if e.source_id in others else e.source_id}
-                     for e in edges if e.target_id == a.id]
-        copied_by = [{"id": e.target_id, "relation": e.relation, "confidence": e.confidence,
-                      "label": source_label(others[e.target_id]) if e.target_id in others else e.target_id}
-                     for e in edges if e.source_id == a.id]
+
+
+class _NotFound(Exception):
+    pass
+
+
+class _Labelled:
+    """Just enough of an article for :func:`source_label`."""
+
+    __slots__ = ("id", "outlet")
+
+    def __init__(self, id: str, outlet: str | None):
+        self.id = id
+        self.outlet = outlet
+
+
+STORY_PAGE_ARTICLES = 100  # articles listed per story page
+COPY_LINKS = 3  # links after a sentence to the articles that reused it (the rest are counted)
+REUSE_LINES = 10  # "Reuses X" / "Reused by Y" lines on an article page, strongest first (the rest are counted)
+EVENT_ARTICLES = 5  # articles listed under each event (the rest are counted)
+GRAPH_CANDIDATES = 2 * MAX_GRAPH_NODES  # articles considered for the provenance graph
+
+
+def build_story_page(service: "Service", env: Environment, story_id: str, page: int) -> bytes:
+    """The story page. A big story lists its articles a page at a time, each event's first articles,
+    and draws its graph from its first articles (those taking part in copies first)."""
+    analysis = service.analysis(story_id)  # before the snapshot: computing one writes it to the store
+    store = service.reader()
+    with store.snapshot():
+        s = store.get_story(story_id)
+        if s is None:
+            return env.get_template("error.html").render(title="Not found", message="No story here.").encode()
+        start = (page - 1) * STORY_PAGE_ARTICLES
+        listed_ids = s.article_ids[start : start + STORY_PAGE_ARTICLES]
+        event_ids = [aid for ev in s.events for aid in ev.article_ids[:EVENT_ARTICLES]]
+        graph_ids = s.article_ids[:GRAPH_CANDIDATES]
+        all_briefs = service.briefs.get(store, s.article_ids) if analysis else []  # coverage grid: every outlet
+        need = list(dict.fromkeys([*listed_ids, *event_ids, *graph_ids]))
+        by_id = {a.id: a for a in (all_briefs or service.briefs.get(store, need))}
+        if all_briefs:
+            by_id.update({a.id: a for a in service.briefs.get(store, [i for i in need if i not in by_id])})
+        _, links = store.edges_among(graph_ids, light=True)
+        # citations resolve to sentences: the cited articles in full (also those outside the story)
+        cited: set[str] = set()
+        if analysis:
+            for ss in analysis.summary:
+                cited |= {c.article_id for c in ss.citations}
+            for t in analysis.timeline:
+                cited |= {c.article_id for c in t.sources}
+            for qt in analysis.quotes:
+                cited.add(qt.article_id)
+            for g in analysis.claims:
+                cited |= {c.article_id for c in g.claims}
+        full = {a.id: a for a in store.get_articles(sorted(cited))}
+    cites = CitationIndex(full)
+    summary = [{"text": ss.text, "cites": [cites.cite(c) for c in ss.citations]} for ss in (analysis.summary if analysis else [])]
+    timeline = [
+        {"date": t.date, "end": t.end_date, "precision": t.precision, "text": t.text, "expression": t.expression,
+         "cites": [cites.cite(c) for c in t.sources]}
+        for t in sorted(analysis.timeline if analysis else [], key=lambda t: t.date)
+    ]
+    grid = coverage_grid(all_briefs, analysis, cites)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for qt in analysis.quotes if analysis else []:
+        speaker = qt.speaker or "Unattributed"
+        groups[speaker].append({"text": qt.text, "kind": qt.kind, "as_written": qt.speaker_as_written,
+                                "cite": cites.cite(Citation(qt.article_id, qt.sentence_index))})
+    quotes = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    event_rows = [{"title": ev.title or f"Event {i + 1}", "start": ev.start, "end": ev.end,
+                   "articles": [by_id[a] for a in ev.article_ids[:EVENT_ARTICLES] if a in by_id],
+                   "more": max(0, len(ev.article_ids) - EVENT_ARTICLES)} for i, ev in enumerate(s.events)]
+    graph_articles = [by_id[a] for a in graph_ids if a in by_id]
+    graph = layout_graph(graph_articles, [e for e, _ in links])  # type: ignore[arg-type]
+    graph["hidden"] += len(s.article_ids) - len(graph_articles)
+    articles = [by_id[a] for a in listed_ids if a in by_id]
+    n = len(s.article_ids)
+    pages = (n + STORY_PAGE_ARTICLES - 1) // STORY_PAGE_ARTICLES
+    return env.get_template("story.html").render(
+        title=s.title or "Story", story=s, span=span(s), articles=articles, n_articles=n, summary=summary,
+        timeline=timeline, grid=grid, quotes=quotes, events=event_rows, graph=graph, analysis=analysis is not None,
+        pops=list(cites.pops.values()), source_label=source_label, page=page, pages=pages, first_index=start,
+    ).encode("utf-8")
+
+
+def build_article_page(service: "Service", env: Environment, article_id: str) -> bytes | None:
+    from ..api import loads
+
+    store = service.reader()
+    with store.snapshot():
+        a = store.get_article(article_id)
+        if a is None:
+            return None
+        edges = [loads(data) for _, _, rel, data in store.edge_json_for(a.id) if rel != "independent"]
+        outlets = store.article_outlets({e["source_id"] for e in edges} | {e["target_id"] for e in edges})
+        others = {i: _Labelled(i, o) for i, o in outlets.items()}  # only their names are shown
         story_id = store.story_of(a.id)
-        story = store.get_story(story_id) if story_id else None
-        return render("article.html", title=a.title or "Article", a=a, label=source_label(a), paragraphs=paragraphs,
-                      date=fmt_date(a.published, a.date_precision), url=safe_url(a.url), story=story,
-                      copies_of=copies_of, copied_by=copied_by, n_taken=len(taken))
+        head = store.story_title(story_id) if story_id else None
+        story = {"id": head[0], "title": head[1]} if head else None
+    taken: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence <- source
+    given: dict[int, list[dict[str, Any]]] = defaultdict(list)  # this article's sentence -> copies
+    for e in edges:
+        if e["target_id"] == a.id:
+            src = others.get(e["source_id"])
+            label = source_label(src) if src else e["source_id"]
+            for p in e.get("passages") or []:
+                taken[p["target_index"]].append({"id": e["source_id"], "index": p["source_index"], "kind": p["kind"], "label": label})
+        if e["source_id"] == a.id:
+            tgt = others.get(e["target_id"])
+            label = source_label(tgt) if tgt else e["target_id"]
+            for p in e.get("passages") or []:
+                given[p["source_index"]].append({"id": e["target_id"], "index": p["target_index"], "kind": p["kind"], "label": label})
+    paragraphs: list[list[dict[str, Any]]] = [[] for _ in a.paragraphs]
+    for sent in article_sentences(a):
+        g = given.get(sent.index, [])  # a widely copied sentence links its first few copies, counts the rest
+        t = taken.get(sent.index, [])
+        paragraphs[sent.paragraph].append({"index": sent.index, "text": sent.text, "taken": t[:COPY_LINKS],
+                                           "taken_more": max(0, len(t) - COPY_LINKS),
+                                           "given": g[:COPY_LINKS], "given_more": max(0, len(g) - COPY_LINKS)})
+    copies_of = [{"id": e["source_id"], "relation": e["relation"], "confidence": e["confidence"],
+                  "label": source_label(others[e["source_id"]]) if e["source_id"] in others else e["source_id"]}
+                 for e in edges if e["target_id"] == a.id]
+    copied_by = [{"id": e["target_id"], "relation": e["relation"], "confidence": e["confidence"],
+                  "label": source_label(others[e["target_id"]]) if e["target_id"] in others else e["target_id"]}
+                 for e in edges if e["source_id"] == a.id]
+    copies_of.sort(key=lambda c: -c["confidence"])
+    copied_by.sort(key=lambda c: -c["confidence"])
+    return env.get_template("article.html").render(
+        title=a.title or "Article", a=a, label=source_label(a), paragraphs=paragraphs,
+        date=fmt_date(a.published, a.date_precision), url=safe_url(a.url), story=story,
+        copies_of=copies_of[:REUSE_LINES], copies_of_more=max(0, len(copies_of) - REUSE_LINES),
+        copied_by=copied_by[:REUSE_LINES], copied_by_more=max(0, len(copied_by) - REUSE_LINES),
+        n_taken=len(taken)).encode("utf-8")
