@@ -917,6 +917,78 @@ class StoryClusterer:
             ordered = self.date_order(articles)
         return self.partial_fit(ordered, copies, embeddings)
 
+    # -- combining clusterers (the Spark job's windows) -----------------------------------------------
+    def count_documents(self, articles: Iterable[Article]) -> None:
+        """Add the articles' terms and entities to the document frequencies, counted exactly as placing
+        them would count them, without placing them (a window's clusterer is seeded with the word
+        statistics of the windows before it)."""
+        zero = np.zeros(self.dim, dtype=np.float32)
+        for a in articles:
+            self._doc(a, zero)
+
+    def absorb(self, other: "StoryClusterer", prefix: str = "") -> dict[str, str]:
+        """Link the live stories of ``other`` (a clusterer that ran over a later stretch of the stream)
+        into this one, oldest first, as the stream merges two stories.
+
+        Each is scored against this clusterer's stories from before the call -- candidates found as
+        the stream finds them (nearest centroids + the stories posted under its rarest entities) --
+        with the story-pair probability (the learnt weights on the tf-idf, entity and embedding cosines
+        minus the time penalty), and merged into the most probable one if that clears the story
+        threshold; else it is added as a new story with id ``prefix + its id``. The document
+        frequencies stay this clusterer's (``other``'s are not added).
+        Returns {prefix + other's story id: id of the story here that holds it}."""
+        cfg = self.config
+
+        def rare(g: _Group) -> list[int]:
+            if not len(g.e_ids):
+                return []
+            idf = self.vocab.idf(g.e_ids)
+            return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: cfg.posting_entities]]
+
+        incoming = sorted((g for g in other._groups if g.alive and g.article_ids), key=lambda g: g.order)
+        scored = []
+        for g in incoming:  # all scored against the stories from before the call
+            cand = self.index.search(g.centroid(), cfg.top_k)
+            for e in rare(g):
+                cand += self.postings.get(e, [])[-cfg.posting_per_entity :][::-1]
+            best, best_p = None, -1.0
+            for i in dict.fromkeys(cand):
+                t = self._groups[i]
+                if not t.alive:
+                    continue
+                p = self._story_pair_prob(g, t)
+                if p > best_p or (p == best_p and best is not None and i < best):
+                    best, best_p = i, p
+            scored.append((g, best, best_p))
+        out: dict[str, str] = {}
+        for g, best, p in scored:
+            ents = rare(g)
+            g.id = prefix + g.id
+            g.order = len(self._groups)
+            g._cache = None
+            self._groups.append(g)
+            self.by_id[g.id] = g
+            self.index.add(g.centroid())
+            for aid in g.article_ids:
+                self.article_story[aid] = g.order
+            for ev in g.events:
+                for aid in ev.article_ids:
+                    self.article_event[aid] = ev.id
+            target = g
+            if best is not None and p >= self.story_threshold:
+                target = self._groups[best]
+                self._merge(target, g)
+            for e in ents:
+                lst = self.postings.setdefault(e, [])
+                if target.order in lst:
+                    lst.remove(target.order)
+                lst.append(target.order)
+                if len(lst) > cfg.posting_cap:
+                    del lst[0]
+                self._changed_posts.add(e)
+            out[g.id] = target.id
+        return out
+
     # -- output --------------------------------------------------------------------------------
     def story_ids(self) -> list[str]:
         return [s.id for s in self._groups if s.alive]
