@@ -32,7 +32,7 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -824,72 +824,131 @@ def window_partitions(sizes: dict[int, int]) -> dict[int, int]:
     return {w: i for i, w in enumerate(sorted(sizes, key=lambda w: (-sizes[w], w)))}
 
 
+def hash_keys(spark, n: int) -> list[int]:
+    """For each partition index i < n, a long whose Spark hash lands in partition i of an ``n``-way hash
+    partitioning (``pmod(hash(key), n)``, what ``repartition(n, col)`` computes): a column of these keys
+    puts each group of rows in the partition of our choice."""
+    from pyspark.sql import functions as F
+
+    keys: dict[int, int] = {}
+    lo, size = 0, 64 * n + 64
+    while len(keys) < n:
+        for r in spark.range(lo, lo + size).select("id", F.expr(f"pmod(hash(id), {n})").alias("p")) \
+                .groupBy("p").agg(F.min("id").alias("k")).collect():
+            keys.setdefault(int(r.p), int(r.k))
+        lo += size
+    return [keys[i] for i in range(n)]
+
+
 def stories_per_window(articles_df, copies_df, config: Config, options: SparkOptions):
     """Partition the articles by time window (a shuffle, one partition per window, largest first) and run
     one clusterer per window, windows in parallel on the executors.
 
-    First a distributed count of the clusterer's document frequencies per window (copies not counted, as
-    in the stream); the per-window counts (sparse) are broadcast and each window's task sums the earlier
-    windows' into its prior. -> (DataFrame (kind, window, piece_id, event_id, article_id, payload): kind
-    "a" = one article's assignment, "s" = one story piece (payload = the Story as JSON), "w" = the window
-    clusterer's state (base64); per-window counts {window: DF}).
+    First one pass over the articles gives each one's window and a distributed count of the clusterer's
+    document frequencies per window (copies not counted, as in the stream); the per-window counts (sparse)
+    are broadcast and each window's task sums the earlier windows' into its prior. Rows cross between the
+    JVM and Python as Arrow batches. -> (DataFrame (kind, window, piece_id, event_id, article_id, payload):
+    kind "a" = one article's assignment, "s" = one story piece (payload = the Story as JSON), "w" = the
+    window clusterer's state (base64); the persisted tag table, to unpersist when done).
     """
     from pyspark import StorageLevel
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
+    from pyspark.sql import types as T
 
     spark = SparkSession.builder.getOrCreate()
     sc = spark.sparkContext
     window_days = options.window_days
+    with_df = options.window_df
     config_json = config.to_json()
     df = articles_df.select(*ARTICLE_COLS).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
-    keyed = df.rdd.map(lambda r: (window_of(r.published, window_days), r)).persist(StorageLevel.MEMORY_AND_DISK)
 
-    def count(rows: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    def tag(batches: Iterable[Any]) -> Iterator[Any]:
+        """Each article's window (kind "t"); at the end, per window in this partition, its size and
+        document frequencies (kind "d")."""
+        import pyarrow as pa
+
         cfg = Config.from_json(config_json)
         by_w: dict[int, list[Article]] = defaultdict(list)
         sizes: Counter = Counter()
-        for w, r in rows:
-            sizes[w] += 1
-            if not r.copy_of:
-                by_w[w].append(row_article(r))
-        for w in sizes:
-            d = article_df(by_w[w], cfg) if (options.window_df and by_w[w]) else None
-            yield w, (d, sizes[w])
+        names = ["kind", "id", "window", "ids", "counts", "n", "size"]
+        for batch in batches:
+            rows = batch.to_pylist()
+            wins = [window_of(r["published"], window_days) for r in rows]
+            for r, w in zip(rows, wins):
+                sizes[w] += 1
+                if with_df and not r["copy_of"]:
+                    by_w[w].append(row_article(r))
+            k = len(rows)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(["t"] * k), pa.array([r["id"] for r in rows]), pa.array(wins, pa.int64()),
+                 pa.nulls(k, pa.binary()), pa.nulls(k, pa.binary()), pa.nulls(k, pa.int64()), pa.nulls(k, pa.int64())],
+                names=names)
+        ws = sorted(sizes)
+        dfs = [article_df(by_w[w], cfg) if by_w.get(w) else None for w in ws]
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(["d"] * len(ws)), pa.nulls(len(ws), pa.string()), pa.array(ws, pa.int64()),
+             pa.array([d[0].astype(np.int32).tobytes() if d else None for d in dfs], pa.binary()),
+             pa.array([d[1].astype(np.int64).tobytes() if d else None for d in dfs], pa.binary()),
+             pa.array([d[2] if d else 0 for d in dfs], pa.int64()), pa.array([sizes[w] for w in ws], pa.int64())],
+            names=names)
+
+    tag_schema = "kind string, id string, window long, ids binary, counts binary, n long, size long"
+    tags = df.mapInArrow(tag, tag_schema).persist(StorageLevel.MEMORY_AND_DISK)
+
+    def parse(r: Any) -> tuple[int, tuple[DF | None, int]]:
+        d = (np.frombuffer(r.ids, dtype=np.int32), np.frombuffer(r.counts, dtype=np.int64), int(r.n)) if r.ids else None
+        return int(r.window), (d, int(r.size))
 
     def add(x: tuple[Any, int], y: tuple[Any, int]) -> tuple[Any, int]:
         return sum_df([x[0], y[0]]), x[1] + y[1]
 
-    counted = dict(keyed.mapPartitions(count).reduceByKey(add).collect())
+    counted = dict(tags.where("kind = 'd'").select("window", "ids", "counts", "n", "size").rdd.map(parse)
+                   .reduceByKey(add).collect())
     per_window = {w: d for w, (d, _) in counted.items() if d is not None}
     sizes = {w: n for w, (_, n) in counted.items()}
     part_of = window_partitions(sizes)
+    n_parts = max(1, len(part_of))
+    keys = hash_keys(spark, n_parts)
     b_df = sc.broadcast(per_window)
+    pkeys = spark.createDataFrame([(w, keys[i]) for w, i in part_of.items()], "window long, pkey long")
+    placed = (
+        df.join(tags.where("kind = 't'").select("id", "window"), "id")
+        .join(F.broadcast(pkeys), "window")
+        .repartition(n_parts, "pkey")
+        .drop("pkey")
+    )
 
-    def run(rows: Iterable[tuple[int, Any]]) -> Iterator[tuple]:
+    def run(batches: Iterable[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
         cfg = Config.from_json(config_json)
         arts, ords, copies = [], {}, {}
         window = None
-        for w, r in rows:
-            window = w
-            a = row_article(r)
-            arts.append(a)
-            ords[a.id] = r.ord or 0
-            if r.copy_of:
-                copies[a.id] = r.copy_of
+        for batch in batches:
+            for r in batch.to_pylist():
+                window = r["window"]
+                a = row_article(r)
+                arts.append(a)
+                ords[a.id] = r["ord"] or 0
+                if r["copy_of"]:
+                    copies[a.id] = r["copy_of"]
         if window is None:
             return
-        prior = prior_for(b_df.value, window) if options.window_df else None
+        prior = prior_for(b_df.value, window) if with_df else None
         assigned, pieces, state = cluster_window(window, arts, ords, copies, cfg, prior)
-        for p, e, a in assigned:
-            yield ("a", window, p, e, a, None)
-        for s in pieces:
-            yield ("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False))
-        yield ("w", window, None, None, None, base64.b64encode(state).decode("ascii"))
+        out = [("a", window, p, e, a, None) for p, e, a in assigned]
+        out += [("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False)) for s in pieces]
+        out.append(("w", window, None, None, None, base64.b64encode(state).decode("ascii")))
+        cols = list(zip(*out))
+        types = [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()]
+        yield pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)],
+                                         names=["kind", "window", "piece_id", "event_id", "article_id", "payload"])
 
-    parted = keyed.partitionBy(max(1, len(part_of)), lambda w: part_of[w])
-    schema = "kind string, window long, piece_id string, event_id string, article_id string, payload string"
-    return spark.createDataFrame(parted.mapPartitions(run), schema, verifySchema=False), keyed
+    schema = T.StructType([T.StructField(n, t) for n, t in (
+        ("kind", T.StringType()), ("window", T.LongType()), ("piece_id", T.StringType()), ("event_id", T.StringType()),
+        ("article_id", T.StringType()), ("payload", T.StringType()))])
+    return placed.mapInArrow(run, schema), tags
 
 
 def _piece_order(pid: str) -> tuple[int, str]:
@@ -943,17 +1002,20 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
     return out
 
 
-def link_pieces(states: dict[int, bytes], config: Config, embedder: Any = None) -> dict[str, str]:
+def link_pieces(states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, bytes]]], config: Config,
+                embedder: Any = None) -> dict[str, str]:
     """Join story pieces across windows with the online clusterer's own multi-signal scorer.
 
     ``states``: window -> that window's ``StoryClusterer.to_bytes()`` (its pieces' running sums of
-    term, entity and embedding vectors, and its own document frequencies). On the driver, one
-    clusterer (the linker) gets the whole corpus's document frequencies (the sum over the windows, as
-    the stream ends with) and absorbs the windows in time order (:func:`absorb`): a piece joins the
-    earlier story with the highest story-pair probability -- the stream's own test to merge two stories
-    -- if it clears the stream's story threshold; else it starts a story. A window's pieces are scored
-    against the earlier windows only, never against each other. Undated pieces (window -1) come last and
-    may join any story. Cost: one row per piece, not per article.
+    term, entity and embedding vectors, and its own document frequencies), or a function that returns
+    them as (window, state) pairs in time order (dated windows ascending, then the undated one, -1), read
+    twice, so that the driver holds one window's state at a time. On the driver, one clusterer (the
+    linker) gets the whole corpus's document frequencies (the sum over the windows, as the stream ends
+    with) and absorbs the windows in time order (:func:`absorb`): a piece joins the earlier story with
+    the highest story-pair probability -- the stream's own test to merge two stories -- if it clears the
+    stream's story threshold; else it starts a story. A window's pieces are scored against the earlier
+    windows only, never against each other. Undated pieces (window -1) come last and may join any story.
+    Cost: one row per piece, not per article.
     -> piece_id -> story id (the id of the story's first piece); piece ids as in :func:`cluster_window`.
     """
     from .cluster import StoryClusterer
@@ -962,17 +1024,23 @@ def link_pieces(states: dict[int, bytes], config: Config, embedder: Any = None) 
         from .embed import get_embedder
 
         embedder = get_embedder(config.embed)
+    if isinstance(states, Mapping):
+        table = states
+
+        def states() -> Iterator[tuple[int, bytes]]:
+            for w in sorted(table, key=lambda w: (w < 0, w)):
+                yield w, table[w]
+
     linker = StoryClusterer(config.cluster, embedder)
-    windows = sorted(states, key=lambda w: (w < 0, w))
     v = linker.vocab
-    for w in windows:  # global document frequencies: a sum of the windows' own counts
-        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
+    for _, blob in states():  # global document frequencies: a sum of the windows' own counts
+        c = StoryClusterer.from_bytes(blob, config.cluster, embedder)
         v.df += c.vocab.df
         v.n_docs += c.vocab.n_docs
         del c
     out: dict[str, str] = {}
-    for w in windows:
-        out.update(absorb(linker, StoryClusterer.from_bytes(states[w], config.cluster, embedder), f"w{w}-"))
+    for w, blob in states():
+        out.update(absorb(linker, StoryClusterer.from_bytes(blob, config.cluster, embedder), f"w{w}-"))
     return out
 
 
@@ -1107,9 +1175,9 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         )
         originals = first.where("_r = 1").select("group_id", F.col("id").alias("original"))
         copies = first.where("_r > 1").join(originals, "group_id").select("id", "original")
-        res, keyed = stories_per_window(arts, copies, config, options)
+        res, tags = stories_per_window(arts, copies, config, options)
         res.write.mode(mode).parquet(f"{out}/story_pieces")
-        keyed.unpersist()
+        tags.unpersist()
         res = spark.read.parquet(f"{out}/story_pieces")
         lap("stories-per-window")
         assign = res.where("kind = 'a'").select("window", "piece_id", "event_id", F.col("article_id").alias("id"))
@@ -1119,10 +1187,13 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         mapping = {p.id: p.id for p in pieces}
         n_windows = len(set(window_of_piece.values()))
         if n_windows > 1 and options.link == "scorer":
-            states = {int(r.window): base64.b64decode(r.payload)
-                      for r in res.where("kind = 'w'").select("window", "payload").collect()}
+            wstates = res.where("kind = 'w'").select("window", "payload").orderBy(F.col("window") < 0, "window")
+
+            def states() -> Iterator[tuple[int, bytes]]:  # one window's state at a time on the driver
+                for r in wstates.toLocalIterator():
+                    yield int(r.window), base64.b64decode(r.payload)
+
             mapping.update(link_pieces(states, config))
-            del states
             rep.backends["link"] = "clusterer scorer (story-pair probability >= story threshold)"
         elif n_windows > 1:
             rep.backends["link"] = f"centroid cosine >= {options.link_threshold}"
