@@ -77,6 +77,7 @@ class SparkOptions:
     window_df: bool = True
     max_cc_iterations: int = 60  # connected components: label propagation rounds at most
     max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
+    partition_articles: int = 10_000  # shuffles get at least articles / this many partitions
     stories: bool = True  # run story clustering
 
 
@@ -869,23 +870,26 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
         import pyarrow as pa
 
         cfg = Config.from_json(config_json)
-        by_w: dict[int, list[Article]] = defaultdict(list)
+        acc: dict[int, DF | None] = {}  # window -> document frequencies so far (one batch of articles in memory)
         sizes: Counter = Counter()
         names = ["kind", "id", "window", "ids", "counts", "n", "size"]
         for batch in batches:
             rows = batch.to_pylist()
             wins = [window_of(r["published"], window_days) for r in rows]
+            by_w: dict[int, list[Article]] = defaultdict(list)
             for r, w in zip(rows, wins):
                 sizes[w] += 1
                 if with_df and not r["copy_of"]:
                     by_w[w].append(row_article(r))
+            for w, items in by_w.items():
+                acc[w] = sum_df([acc.get(w), article_df(items, cfg)])
             k = len(rows)
             yield pa.RecordBatch.from_arrays(
                 [pa.array(["t"] * k), pa.array([r["id"] for r in rows]), pa.array(wins, pa.int64()),
                  pa.nulls(k, pa.binary()), pa.nulls(k, pa.binary()), pa.nulls(k, pa.int64()), pa.nulls(k, pa.int64())],
                 names=names)
         ws = sorted(sizes)
-        dfs = [article_df(by_w[w], cfg) if by_w.get(w) else None for w in ws]
+        dfs = [acc.get(w) for w in ws]
         yield pa.RecordBatch.from_arrays(
             [pa.array(["d"] * len(ws)), pa.nulls(len(ws), pa.string()), pa.array(ws, pa.int64()),
              pa.array([d[0].astype(np.int32).tobytes() if d else None for d in dfs], pa.binary()),
@@ -1118,6 +1122,12 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     arts, rejs, cleaned = clean_partitions(raw, config, furniture)
     arts = dedup_articles(arts).persist(StorageLevel.MEMORY_AND_DISK)
     rep.counts["articles"] = arts.count()
+    # later shuffles: at least one partition per ``partition_articles`` articles, so that what a Python
+    # worker holds at once (a batch, a window) stays small whatever the corpus size
+    want = max(parts, math.ceil(rep.counts["articles"] / max(1, options.partition_articles)))
+    shuffle_parts = spark.conf.get("spark.sql.shuffle.partitions")
+    if want > int(shuffle_parts or 0):
+        spark.conf.set("spark.sql.shuffle.partitions", str(want))
     raw.unpersist()
     rejs.write.mode(mode).parquet(f"{out}/rejections")
     rep.counts["rejected"] = spark.read.parquet(f"{out}/rejections").count()  # from the Parquet footers
@@ -1224,6 +1234,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         rep.counts["story_pieces"] = len(pieces)
         rep.counts["windows"] = n_windows
     arts.unpersist()
+    spark.conf.set("spark.sql.shuffle.partitions", shuffle_parts)
     lap("write")
     rep.seconds["total"] = round(time.perf_counter() - t0, 2)
     manifest = {
