@@ -201,6 +201,8 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict
     load0 = os.getloadavg()[0]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peak = 0
+    peak_kind: dict[str, int] = {}  # highest resident memory per kind of process (at different moments)
+    n_workers = 0  # most Python worker processes alive at once
     cpu: dict[int, tuple[float, str]] = {}
     lock = threading.Lock()
 
@@ -208,10 +210,16 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict
         return sum(c for c, _ in cpu.values())
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, n_workers
         tree = _tree(proc.pid)
         with lock:
             peak = max(peak, sum(r for r, _, _ in tree.values()))
+            by: dict[str, int] = {}
+            for r, _, kind in tree.values():
+                by[kind] = by.get(kind, 0) + r
+            for kind, r in by.items():
+                peak_kind[kind] = max(peak_kind.get(kind, 0), r)
+            n_workers = max(n_workers, sum(1 for _, _, kind in tree.values() if kind == "workers"))
             for p, (_, c, kind) in tree.items():
                 cpu[p] = (max(cpu.get(p, (0.0, kind))[0], c), kind)
 
@@ -237,6 +245,8 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict
         return {"error": f"exit {proc.returncode}"}
     res = json.loads(result[-1])
     res["peak_mb"] = peak / 2**20
+    res["peak_mb_by_kind"] = {k: round(v / 2**20) for k, v in sorted(peak_kind.items())}
+    res["python_processes"] = n_workers
     res["cpu_s"] = total()  # CPU time of the whole tree (driver, JVM, Python workers), as last sampled
     by_kind: dict[str, float] = {}
     for c, kind in cpu.values():
