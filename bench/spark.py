@@ -191,7 +191,7 @@ def _tree(pid: int) -> dict[int, tuple[int, float, str]]:
     return out
 
 
-def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict:
+def measure(input_path: Path, out: Path, cores: int, driver_memory: str, pin: bool = True) -> dict:
     """Run one configuration in a fresh process; sample its process tree every 0.2 s (peak resident memory,
     CPU time by kind of process, and the CPU time at the end of each step of the pipeline)."""
     import threading
@@ -199,7 +199,13 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict
     cmd = [sys.executable, __file__, "--worker", "--input", str(input_path), "--output", str(out), "--cores-one", str(cores),
            "--driver-memory", driver_memory]
     load0 = os.getloadavg()[0]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    cpus = sorted(os.sched_getaffinity(0))
+    pinned = pin and len(cpus) >= cores
+    # pinned: the whole process tree (driver, JVM, Python workers) may run on ``cores`` CPUs only, so that
+    # local[1] is one core (unpinned it also uses a second one: the JVM feeds the Python worker while it
+    # computes, plus GC, JIT and driver threads) and local[2] two
+    preexec = (lambda: os.sched_setaffinity(0, cpus[:cores])) if pinned else None
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=preexec)
     peak = 0
     peak_kind: dict[str, int] = {}  # highest resident memory per kind of process (at different moments)
     n_workers = 0  # most Python worker processes alive at once
@@ -258,6 +264,7 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str) -> dict
         res["cpu_by_step"][name] = round(c - prev, 1)
         prev = c
     res["load_before"] = load0
+    res["pinned_cpus"] = cores if pinned else None
     return res
 
 
@@ -269,6 +276,8 @@ def main() -> None:
     ap.add_argument("--driver-memory", default="3g")
     ap.add_argument("--json", default=None, help="also write the results to this file")
     ap.add_argument("--keep-output", action="store_true", help="keep each run's Parquet output (default: deleted)")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="do not restrict a local[N] run to N CPUs (by default its process tree gets CPUs 0..N-1)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--output", help=argparse.SUPPRESS)
@@ -288,7 +297,7 @@ def main() -> None:
             make_corpus(corpus, n)
             print(f"# corpus of {n:,} articles written in {time.perf_counter() - t:.0f} s ({corpus.stat().st_size / 2**20:.0f} MB)", flush=True)
         for c in [int(x) for x in args.cores.split(",") if x]:
-            res = measure(corpus, work / f"out-{n}-{c}", c, args.driver_memory)
+            res = measure(corpus, work / f"out-{n}-{c}", c, args.driver_memory, pin=not args.no_pin)
             if not args.keep_output:
                 shutil.rmtree(work / f"out-{n}-{c}", ignore_errors=True)
             res.update(size=n, cores=c)
@@ -297,12 +306,12 @@ def main() -> None:
             rows.append(res)
             print("# " + json.dumps(res), flush=True)
     print()
-    print(f"{'articles':>10} {'cores':>5} {'run s':>8} {'articles/s':>11} {'CPU s':>8} {'art/CPU s':>9} {'peak MB':>8} {'load':>5} {'stories':>8} {'dup groups':>10}")
+    print(f"{'articles':>10} {'cores':>5} {'pinned':>6} {'run s':>8} {'articles/s':>11} {'CPU s':>8} {'art/CPU s':>9} {'peak MB':>8} {'load':>5} {'stories':>8} {'dup groups':>10}")
     for r in rows:
         if "error" in r:
             print(f"{r['size']:>10,} {r['cores']:>5} failed: {r['error']}")
             continue
-        print(f"{r['size']:>10,} {r['cores']:>5} {r['run_s']:>8.1f} {r['articles_per_s']:>11.1f} {r['cpu_s']:>8.0f} "
+        print(f"{r['size']:>10,} {r['cores']:>5} {str(r.get('pinned_cpus') or '-'):>6} {r['run_s']:>8.1f} {r['articles_per_s']:>11.1f} {r['cpu_s']:>8.0f} "
               f"{r['size'] / max(r['cpu_s'], 1e-9):>9.1f} {r['peak_mb']:>8.0f} {r['load_before']:>5.1f} "
               f"{r['counts'].get('stories', 0):>8,} {r['counts'].get('duplicate_groups', 0):>10,}")
     by = {(r["size"], r["cores"]): r for r in rows if "run_s" in r}
