@@ -3,13 +3,15 @@
     read (JSONL | Parquet | folder of text/HTML)            -> raw documents (per partition)
     furniture: distributed count of short lines per outlet  -> FurnitureModel (broadcast)
     clean (per partition, the same Cleaner)                  -> articles (deduplicated by content id)
-    MinHash signatures (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs -> verified edges
+    MinHash signatures + LSH keys (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs
+       -> Jaccard pre-filter (on the JVM) -> ReuseDetector.compare -> reuse edges
     connected components (min-label propagation with DataFrame joins, on Spark) -> duplicate groups
-    embeddings (per partition, model loaded once per executor process)
-    stories: document frequencies counted per window (distributed count; prefix sums broadcast), the online
-             clusterer per time window (shuffle on the window, one clusterer each, seeded with the document
-             frequencies of the earlier windows), then the story pieces linked across windows on the driver
-             by the clusterer's own story-pair scorer (one row per piece, not per article)
+    stories: one pass tags each article with its time window and counts the clusterer's document
+             frequencies per window (broadcast); one partition per window (largest first), one online
+             clusterer each, seeded with the document frequencies of the earlier windows, windows in
+             parallel on the executors; then the story pieces linked across windows on the driver by the
+             clusterer's own story-pair scorer (one row per piece, one window's state at a time)
+    (rows cross between the JVM and the Python workers as Arrow batches)
     -> Parquet tables under OUTPUT: articles, rejections, signatures, reuse_edges, duplicate_groups,
        stories, events, story_articles, and ``_storyline.json`` (settings, counts, which back-ends ran)
 
