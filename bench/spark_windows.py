@@ -2,7 +2,7 @@
 (storyline.spark.cluster_window) and the same linking (link_pieces / link_windows) as spark-run,
 against the single-machine Pipeline's stories on the test corpus (tests/spark_corpus.py).
 
-    PYTHONPATH=src python bench/spark_windows.py [--days 0 30 14 7 3] [--link scorer|cosine] [--span 2]
+    PYTHONPATH=src python bench/spark_windows.py [--days 0 30 14 7 3] [--link scorer|cosine] [--span 2] [--df prefix|none]
 
 Prints, per window size: windows, pieces, linked stories, ARI vs the stream (linked / pieces), ARI vs
 the DUC gold clusters. Settings were chosen on this same corpus (DUC 2004 dev + seeds).
@@ -40,9 +40,8 @@ def main() -> None:
     ap.add_argument("--days", type=float, nargs="*", default=[0, 30, 14, 7, 3])
     ap.add_argument("--link", default="scorer", choices=["scorer", "cosine"])
     ap.add_argument("--df", default="prefix", choices=["prefix", "none"])
-    ap.add_argument("--overlap", type=float, default=0.0, help="days of the previous window each window also sees")
     ap.add_argument("--diag", action="store_true")
-    ap.add_argument("--span", type=int, default=sl.SparkOptions.link_span, help="0: any earlier window")
+    ap.add_argument("--span", type=int, default=sl.SparkOptions.link_span, help="--link cosine: windows back")
     args = ap.parse_args()
     cfg = Config()
     tmp = Path(tempfile.mkdtemp())
@@ -60,7 +59,6 @@ def main() -> None:
         copies.update({c: g[0] for c in g[1:]})
     emb = get_embedder(cfg.embed)
     vecs = dict(zip([a.id for a in arts], emb.encode([embed_text(a) for a in arts])))
-    factory = lambda: sl.default_clusterer(cfg.to_json())  # noqa: E731
     print(f"{len(arts)} articles; stream: {len(set(want.values()))} stories, ARI vs gold {ari(want, gold):.3f}")
     print("| window | windows | pieces | stories | ARI vs stream (linked) | ARI vs stream (pieces) | ARI vs DUC gold |")
     for days in args.days:
@@ -68,27 +66,17 @@ def main() -> None:
         groups = defaultdict(list)
         for a in arts:
             groups[sl.window_of(a.published.isoformat() if a.published else None, wd)].append(a)
-        pieces_of, states, cent, anchor_rows = {}, {}, {}, []
+        pieces_of, states, cent = {}, {}, {}
         wdf = {w: sl.article_df([a for a in items if a.id not in copies], cfg) for w, items in groups.items()}
         for w, items in groups.items():
-            st: list[bytes] = []
-            prior = None
-            if args.df == "prefix":
-                prior = sl.sum_df([wdf[v] for v in wdf if (v >= 0 and v < w) or (w < 0 and v >= 0)])
-            ctx = None
-            if args.overlap > 0 and w >= 0:
-                start = w * wd
-                ctx = [a for a in groups.get(w - 1, []) if sl.day_of(a.published.isoformat()) >= start - args.overlap]
-            anc: list = []
-            rows, _ = sl.cluster_window(w, items, seq, copies, factory, st, prior, ctx, anc)
-            anchor_rows += anc
-            states[w] = st[0]
+            prior = sl.prior_for(wdf, w) if args.df == "prefix" else None
+            rows, _, states[w] = sl.cluster_window(w, items, seq, copies, cfg, prior)
             for p, _, a in rows:
                 pieces_of[a] = p
                 c = cent.setdefault(p, [w, 0])
                 c[1] = c[1] + vecs[a]
         if args.link == "scorer":
-            mapping = sl.link_pieces(states, cfg, args.span, emb, sl.anchor_map(anchor_rows, pieces_of))
+            mapping = sl.link_pieces(states, cfg, emb)
         else:
             mapping = sl.link_windows({p: (w, v) for p, (w, v) in cent.items()}, sl.SparkOptions.link_threshold, args.span)
         got = {a: mapping[p] for a, p in pieces_of.items()}

@@ -7,7 +7,6 @@ DUC 2004 dev documents from ../shared when present, and planted exact and near-d
 from __future__ import annotations
 
 import json
-import random
 import shutil
 import sys
 from collections import defaultdict
@@ -23,31 +22,21 @@ if shutil.which("java") is None:
 pyspark = pytest.importorskip("pyspark")
 
 sys.path.insert(0, str(Path(__file__).parent))
-import spark_corpus  # noqa: E402
-from spark_corpus import DUC, SEEDS, StandInClusterer, build_corpus  # noqa: E402
+from spark_corpus import DUC, SEEDS, build_corpus  # noqa: E402
 
 from storyline import Config, Pipeline, open_store  # noqa: E402
 from storyline import spark as sl_spark  # noqa: E402
+from storyline.reuse import duplicate_groups  # noqa: E402
 from storyline.spark import (  # noqa: E402
     SparkOptions,
-    _FallbackSigner,
-    cluster_available,
     candidate_pairs,
     cluster_window,
     import_output,
-    jaccard_estimate,
     link_windows,
     make_session,
     read_raw,
-    reuse_available,
     run_pipeline,
 )
-
-# the stand-in clusterer is defined under tests/: ship it to the Python workers by value
-pyspark.cloudpickle.register_pickle_by_value(spark_corpus)
-
-REAL_CLUSTER = cluster_available()
-REAL_REUSE = reuse_available()
 
 
 def _ari(a: dict[str, str], b: dict[str, str]) -> float:
@@ -84,7 +73,7 @@ def single(corpus, tmp_path_factory):
     """The single-machine pipeline on the same stream (whole corpus in one chunk: furniture learnt from it all)."""
     path, _ = corpus
     store = open_store(tmp_path_factory.mktemp("single") / "single.db")
-    pipe = Pipeline(store, Config(), reuse=REAL_REUSE, cluster=REAL_CLUSTER, chunk_size=100_000)
+    pipe = Pipeline(store, Config(), chunk_size=100_000)
     report = pipe.ingest_paths([str(path)])
     yield store, report
     store.close()
@@ -94,44 +83,13 @@ def single(corpus, tmp_path_factory):
 def run(spark, corpus, tmp_path_factory):
     path, _ = corpus
     out = tmp_path_factory.mktemp("spark") / "out"
-    factory = None if REAL_CLUSTER else StandInClusterer  # STAND-IN while storyline.cluster is absent
-    report = run_pipeline(spark, str(path), str(out), Config(), SparkOptions(partitions=2, window_days=7.0),
-                          clusterer_factory=factory)
+    report = run_pipeline(spark, str(path), str(out), Config(), SparkOptions(partitions=2, window_days=7.0))
     return out, report
 
 
 def _reference_groups(store) -> set[frozenset[str]]:
-    """Duplicate groups of the single-machine run.
-
-    With storyline.reuse: its own duplicate_groups over the edges the Pipeline stored. Without it
-    (this branch before the merge): all pairs compared in memory with the same signatures and
-    threshold the Spark job's fallback uses, grouped by union-find -- so LSH recall, the
-    verification and the distributed connected components are all checked.
-    """
-    if REAL_REUSE:
-        from storyline.reuse import duplicate_groups
-
-        return {frozenset(g) for g in duplicate_groups(store.all_edges()) if len(g) > 1}
-    arts = list(store.iter_articles())
-    signer = _FallbackSigner(Config().reuse)
-    sigs = [signer.signature(a) for a in arts]
-    parent = {a.id: a.id for a in arts}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    thr = SparkOptions().near_duplicate_jaccard
-    for i in range(len(arts)):
-        for j in range(i + 1, len(arts)):
-            if jaccard_estimate(sigs[i], sigs[j]) >= thr:
-                parent[find(arts[i].id)] = find(arts[j].id)
-    groups = defaultdict(set)
-    for a in arts:
-        groups[find(a.id)].add(a.id)
-    return {frozenset(g) for g in groups.values() if len(g) > 1}
+    """Duplicate groups of the single-machine run: storyline.reuse's own over the edges the Pipeline stored."""
+    return {frozenset(g) for g in duplicate_groups(store.all_edges()) if len(g) > 1}
 
 
 # ----------------------------------------------------------------------------- cleaning
@@ -216,44 +174,48 @@ def test_story_tables_are_consistent(run):
     assert report.counts["windows"] > 2  # the corpus spans several 7-day windows
 
 
-def _single_stories(single, store_articles) -> dict[str, str]:
-    store, _ = single
-    if REAL_CLUSTER:
-        return {a.id: store.story_of(a.id) for a in store_articles}
-    c = StandInClusterer()  # the same STAND-IN, run as one stream over the whole corpus
-    c.partial_fit(sorted(store_articles, key=lambda a: (a.published is None, a.published or 0, a.seq)))
-    return {aid: s.id for s in c.stories() for aid in s.article_ids}
-
-
 def test_stories_agree_with_single_machine(run, single):
     out, _ = run
     store, _ = single
     arts = list(store.iter_articles())
-    want = _single_stories(single, arts)
+    want = {a.id: store.story_of(a.id) for a in arts}
     got = {m["article_id"]: m["story_id"] for m in _table(out, "story_articles")}
     pieces = {r["article_id"]: r["piece_id"] for r in _table(out, "story_pieces") if r["kind"] == "a"}
     ari_linked, ari_pieces = _ari(want, got), _ari(want, pieces)
     print(f"ARI vs single machine: linked windows {ari_linked:.3f}, unlinked pieces {ari_pieces:.3f}")
     assert len(set(got.values())) < len(set(pieces.values()))  # stories spanning windows were joined
     assert ari_linked > ari_pieces
-    if REAL_CLUSTER:
-        assert ari_linked >= 0.95
-    else:  # the stand-in is a crude clusterer (ARI ~0.66 with the DUC gold); see docs/spark.md
-        assert ari_linked >= 0.6
+    assert ari_linked >= 0.95
 
 
 def test_one_window_reproduces_the_stream(single):
     """The per-window function run over one window is exactly the single-machine stream."""
     store, _ = single
     arts = list(store.iter_articles())
-    factory = (lambda: sl_spark.default_clusterer(Config().to_json())) if REAL_CLUSTER else StandInClusterer
-    rows, pieces = cluster_window(0, arts, {a.id: a.seq for a in arts}, {}, factory)
+    rows, pieces, _ = cluster_window(0, arts, {a.id: a.seq for a in arts}, {}, Config())
     got = {a: p for p, _, a in rows}
-    c = factory()
+    c = sl_spark.default_clusterer(Config())
     c.partial_fit(sorted(arts, key=lambda a: (a.published is None, a.published or 0, a.seq)))
     want = {aid: s.id for s in c.stories() if not s.merged_into for aid in s.article_ids}
     assert _ari(want, got) == pytest.approx(1.0)
     assert all(p.startswith("w0-") for p, _, _ in rows)
+
+
+def test_windows_run_largest_first_one_partition_each():
+    sizes = {3: 10, -1: 2, 0: 500, 7: 40, 5: 40}
+    part = sl_spark.window_partitions(sizes)
+    assert sorted(part.values()) == list(range(len(sizes)))
+    assert [w for w, _ in sorted(part.items(), key=lambda kv: kv[1])] == [0, 5, 7, 3, -1]
+
+
+def test_prior_is_the_sum_of_the_earlier_windows():
+    per = {w: (np.array([w, 100], dtype=np.int32), np.array([1, 2], dtype=np.int64), 10 + w) for w in (0, 1, 2)}
+    per[-1] = (np.array([7], dtype=np.int32), np.array([5], dtype=np.int64), 1)
+    assert sl_spark.prior_for(per, 0) is None
+    ids, counts, n = sl_spark.prior_for(per, 2)
+    assert dict(zip(ids.tolist(), counts.tolist())) == {0: 1, 1: 1, 100: 4} and n == 21
+    ids, counts, n = sl_spark.prior_for(per, -1)  # undated: after every dated window, not itself
+    assert dict(zip(ids.tolist(), counts.tolist())) == {0: 1, 1: 1, 2: 1, 100: 6} and n == 33
 
 
 def test_link_windows_joins_neighbours_only():
@@ -272,7 +234,6 @@ def test_link_windows_joins_neighbours_only():
     assert m["w20-s0"] == "w20-s0"
 
 
-@pytest.mark.skipif(not REAL_CLUSTER, reason="needs storyline.cluster")
 def test_window_df_seeding_and_scorer_linking(single):
     """Two windows in one process: the second, seeded with the first's document frequencies, scores with
     the stream's statistics and returns only its own counts; the pieces linked by the clusterer's scorer
@@ -284,21 +245,18 @@ def test_window_df_seeding_and_scorer_linking(single):
     ords = {a.id: a.seq for a in arts}
     halves = {0: arts[: len(arts) // 2], 1: arts[len(arts) // 2 :]}
     cfg = Config()
-    factory = lambda: sl_spark.default_clusterer(cfg.to_json())  # noqa: E731
     prior = sl_spark.prior_frequencies({w: sl_spark.article_df(a, cfg) for w, a in halves.items()})
     assert prior[0] is None and prior[1][2] == len(halves[0])
     states, got = {}, {}
     for w, items in halves.items():
-        st: list[bytes] = []
-        rows, _ = cluster_window(w, items, ords, {}, factory, st, prior[w])
-        states[w] = st[0]
+        rows, _, states[w] = cluster_window(w, items, ords, {}, cfg, prior[w])
         got.update({a: p for p, _, a in rows})
-        own = StoryClusterer.from_bytes(st[0], cfg.cluster).vocab
+        own = StoryClusterer.from_bytes(states[w], cfg.cluster).vocab
         ids, counts, n = sl_spark.article_df(items, cfg)
         assert own.n_docs == n == len(items) and np.array_equal(own.df[ids], counts)  # the prior was taken out
     mapping = sl_spark.link_pieces(states, cfg)
     assert {mapping[p] for p in got.values() if p.startswith("w0-")} == {p for p in got.values() if p.startswith("w0-")}
-    c = factory()
+    c = sl_spark.default_clusterer(cfg)
     c.partial_fit(arts)
     want = {aid: s.id for s in c.stories() if not s.merged_into for aid in s.article_ids}
     linked = {a: mapping[p] for a, p in got.items()}

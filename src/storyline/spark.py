@@ -3,13 +3,15 @@
     read (JSONL | Parquet | folder of text/HTML)            -> raw documents (per partition)
     furniture: distributed count of short lines per outlet  -> FurnitureModel (broadcast)
     clean (per partition, the same Cleaner)                  -> articles (deduplicated by content id)
-    MinHash signatures (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs -> verified edges
+    MinHash signatures + LSH keys (per partition) -> LSH bands (shuffle on band keys) -> candidate pairs
+       -> Jaccard pre-filter (on the JVM) -> ReuseDetector.compare -> reuse edges
     connected components (min-label propagation with DataFrame joins, on Spark) -> duplicate groups
-    embeddings (per partition, model loaded once per executor process)
-    stories: document frequencies counted per window (distributed count; prefix sums broadcast), the online
-             clusterer per time window (shuffle on the window, one clusterer each, seeded with the document
-             frequencies of the earlier windows), then the story pieces linked across windows on the driver
-             by the clusterer's own story-pair scorer (one row per piece, not per article)
+    stories: one pass tags each article with its time window and counts the clusterer's document
+             frequencies per window (broadcast); one partition per window (largest first), one online
+             clusterer each, seeded with the document frequencies of the earlier windows, windows in
+             parallel on the executors; then the story pieces linked across windows on the driver by the
+             clusterer's own story-pair scorer (one row per piece, one window's state at a time)
+    (rows cross between the JVM and the Python workers as Arrow batches)
     -> Parquet tables under OUTPUT: articles, rejections, signatures, reuse_edges, duplicate_groups,
        stories, events, story_articles, and ``_storyline.json`` (settings, counts, which back-ends ran)
 
@@ -25,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import functools
 import hashlib
 import json
 import math
@@ -33,7 +34,7 @@ import os
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -68,20 +69,17 @@ class SparkOptions:
     input_format: str = "auto"  # auto | jsonl | parquet | files
     partitions: int = 0  # articles are repartitioned to this many partitions (0: 2 x default parallelism)
     window_days: float = 7.0  # stories are clustered per time window of this many days, in parallel
-    link_threshold: float = 0.9  # link="cosine" only: centroid cosine above which pieces in neighbouring windows join
-    # how many windows back a story piece may link to; 0: any earlier window, as the stream compares an
-    # article with every story (the scorer's time penalty decides); the cosine linking needs a span
-    link_span: int = 0
-    # how pieces of neighbouring windows are linked: "scorer" = the clusterer's own story-pair probability
-    # (needs storyline.cluster), "cosine" = embedding centroids only (link_threshold)
+    # how pieces of different windows are linked: "scorer" = the clusterer's own story-pair probability
+    # against any earlier window (as the stream compares an article with every story; the scorer's time
+    # penalty decides), "cosine" = embedding centroids only (link_threshold, link_span)
     link: str = "scorer"
+    link_threshold: float = 0.9  # link="cosine" only: centroid cosine above which pieces join
+    link_span: int = 2  # link="cosine" only: how many windows back a piece may link to
     # seed each window's clusterer with the document frequencies of the earlier windows (a distributed count)
     window_df: bool = True
     max_cc_iterations: int = 60  # connected components: label propagation rounds at most
     max_bucket: int = 2000  # an LSH bucket with more members is paired as a chain, not all pairs
-    # Only used while storyline.reuse is absent (see _FallbackSigner): Jaccard estimate for a near-duplicate.
-    near_duplicate_jaccard: float = 0.8
-    embeddings: bool = True  # compute article embeddings (needed to link windows with link="cosine")
+    partition_articles: int = 10_000  # shuffles get at least articles / this many partitions
     stories: bool = True  # run story clustering
 
 
@@ -121,7 +119,13 @@ def make_session(master: str | None = "local[2]", app_name: str = "storyline", c
         "spark.executorEnv.TOKENIZERS_PARALLELISM": "false",
     }
     if is_local:
-        defaults.update({"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "2g"})
+        defaults.update({
+            "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "2g",
+            # the JVM only moves data here (the work is in the Python workers): its C2 JIT compiler alone
+            # burnt ~30 CPU-seconds of a 10,000-article run, more than the JVM's own task threads; the
+            # C1 compiler only costs ~3 s and the tasks ran ~10 % slower
+            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+        })
     for k, v in {**defaults, **(conf or {})}.items():
         builder = builder.config(k, v)
     spark = builder.getOrCreate()
@@ -286,6 +290,10 @@ def article_row(a: Article, ord_: int) -> dict[str, Any]:
     return d
 
 
+ARTICLE_COLS = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
+                "language", "url", "removed", "ord"]
+
+
 def row_article(row: Any) -> Article:
     d = row.asDict(recursive=True) if hasattr(row, "asDict") else dict(row)
     keep = {k: d.get(k) for k in ("id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published",
@@ -336,8 +344,9 @@ def clean_partitions(raw_rdd, config: Config, furniture: FurnitureModel):
     cleaned = raw_rdd.mapPartitions(clean).persist()
     art_schema, rej_schema = _schemas()
     names = art_schema.names
-    arts = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "a").map(lambda kv: tuple(kv[1].get(n) for n in names)), art_schema)
-    rejs = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "r").map(lambda kv: kv[1]), rej_schema)
+    arts = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "a").map(lambda kv: tuple(kv[1].get(n) for n in names)),
+                                 art_schema, verifySchema=False)
+    rejs = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "r").map(lambda kv: kv[1]), rej_schema, verifySchema=False)
     return arts, rejs, cleaned
 
 
@@ -356,65 +365,22 @@ def dedup_articles(arts):
 # --------------------------------------------------------------------------- copies: MinHash, LSH, components
 
 
-class _FallbackSigner:
-    """MinHash signatures and LSH band keys with datasketch, using ReuseConfig's parameters.
-
-    Only used when ``storyline.reuse`` cannot be imported (``make_signer`` returns ``ReuseDetector``
-    otherwise, so signatures and band keys are exactly the store's and the single-machine stage's).
-    A stand-in from before the reuse stage existed; kept for now, to be removed.
-    """
-
-    def __init__(self, config):
-        from datasketch.lsh import _optimal_param
-
-        self.config = config
-        self.bands, self.rows = _optimal_param(config.lsh_threshold, config.num_perm, 0.5, 0.5)
-
-    def signature(self, article: Article) -> np.ndarray:
-        from datasketch import MinHash
-
-        from .text import shingles, words
-
-        m = MinHash(num_perm=self.config.num_perm, seed=1)
-        m.update_batch([s.encode("utf-8") for s in shingles(words(article.text), self.config.shingle_size)])
-        return np.asarray(m.hashvalues, dtype=np.uint64)
-
-    def band_keys(self, signature: np.ndarray) -> list[bytes]:
-        sig = np.asarray(signature, dtype=np.uint64)
-        out = []
-        for b in range(self.bands):
-            chunk = sig[b * self.rows : (b + 1) * self.rows]
-            out.append(b.to_bytes(2, "big") + hashlib.blake2b(chunk.tobytes(), digest_size=12).digest())
-        return out
-
-
-def reuse_available() -> bool:
-    try:
-        from .reuse import ReuseDetector  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 _SIGNERS: dict[str, Any] = {}
 
 
 def make_signer(config_json: str, embedder: bool = False) -> Any:
-    """ReuseDetector when storyline.reuse is installed, else the datasketch fallback (one per process)."""
+    """The single-machine ``ReuseDetector`` (one per Python worker process and settings)."""
     key = f"{config_json}|{embedder}"
     if key not in _SIGNERS:
+        from .reuse import ReuseDetector
+
         cfg = Config.from_json(config_json)
-        if reuse_available():
-            from .reuse import ReuseDetector
+        emb = None
+        if embedder:
+            from .embed import get_embedder
 
-            emb = None
-            if embedder:
-                from .embed import get_embedder
-
-                emb = get_embedder(cfg.embed)
-            _SIGNERS[key] = ReuseDetector(cfg.reuse, emb)
-        else:
-            _SIGNERS[key] = _FallbackSigner(cfg.reuse)
+            emb = get_embedder(cfg.embed)
+        _SIGNERS[key] = ReuseDetector(cfg.reuse, emb)
     return _SIGNERS[key]
 
 
@@ -425,27 +391,40 @@ def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def signatures(articles_df, config: Config):
-    """(id, signature: array<long> (uint64 bits), band_keys: array<binary>) per partition."""
-    from pyspark.sql import SparkSession
+    """Per partition, ``ReuseDetector.signature_and_keys`` (one pass over the text, as the single-machine
+    stage): (id, signature: array<long> (uint64 bits), band_keys: array<binary> (the LSH band keys and the
+    long-sentence fingerprints, what the store keeps), lsh_keys: array<binary> (the band keys only, which
+    the LSH shuffle pairs on)). Rows cross between the JVM and Python as Arrow batches."""
     from pyspark.sql import types as T
 
-    spark = SparkSession.builder.getOrCreate()
     config_json = config.to_json()
 
-    def sign(rows: Iterable[Any]) -> Iterator[tuple[str, list[int], list[bytes]]]:
+    def sign(batches: Iterable[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
         signer = make_signer(config_json)
-        for r in rows:
-            a = row_article(r)
-            sig = np.asarray(signer.signature(a), dtype=np.uint64)
-            keys = [bytes(k) for k in signer.band_keys(sig)]
-            yield a.id, sig.view(np.int64).tolist(), keys
+        for batch in batches:
+            ids, sigs, keys, lsh = [], [], [], []
+            for r in batch.to_pylist():
+                a = row_article(r)
+                sig, ks = signer.signature_and_keys(a)
+                ks = [bytes(k) for k in ks]
+                ids.append(a.id)
+                sigs.append(np.asarray(sig, dtype=np.uint64).view(np.int64))
+                keys.append(ks)
+                lsh.append([k for k in ks if k[:1] != b"\xfe"])
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(ids, pa.string()), pa.array(sigs, pa.list_(pa.int64())),
+                 pa.array(keys, pa.list_(pa.binary())), pa.array(lsh, pa.list_(pa.binary()))],
+                names=["id", "signature", "band_keys", "lsh_keys"])
 
     schema = T.StructType([
-        T.StructField("id", T.StringType(), False),
+        T.StructField("id", T.StringType()),
         T.StructField("signature", T.ArrayType(T.LongType())),
         T.StructField("band_keys", T.ArrayType(T.BinaryType())),
+        T.StructField("lsh_keys", T.ArrayType(T.BinaryType())),
     ])
-    return spark.createDataFrame(articles_df.rdd.mapPartitions(sign), schema)
+    return articles_df.select(*ARTICLE_COLS).mapInArrow(sign, schema)
 
 
 def candidate_pairs(sigs_df, max_bucket: int = 0):
@@ -458,7 +437,8 @@ def candidate_pairs(sigs_df, max_bucket: int = 0):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    bands = sigs_df.select("id", F.explode("band_keys").alias("band"))
+    col = "lsh_keys" if "lsh_keys" in sigs_df.columns else "band_keys"
+    bands = sigs_df.select("id", F.explode(col).alias("band"))
     big = None
     if max_bucket:
         sized = bands.withColumn("_n", F.count("*").over(Window.partitionBy("band")))
@@ -485,57 +465,46 @@ def _order_key(d: dict[str, Any]) -> tuple:
     return (d.get("published") is None, d.get("published") or "", d.get("ord") or 0, d["id"])
 
 
-def verify_pairs(pairs_df, sigs_df, articles_df, config: Config, options: SparkOptions):
-    """Candidate pairs -> reuse edges (non-independent ones), source = the earlier article.
-
-    With storyline.reuse: ``ReuseDetector.compare`` on both articles (after a Jaccard pre-filter from
-    the signatures at the LSH threshold). Without it: the Jaccard estimate from the signatures
-    decides near-duplicates (``options.near_duplicate_jaccard``).
-    """
-    from pyspark.sql import SparkSession
+def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
+    """Candidate pairs -> reuse edges (non-independent ones), source = the earlier article:
+    ``ReuseDetector.compare`` on both articles, after a Jaccard pre-filter from the signatures
+    (half the LSH threshold). Rows cross between the JVM and Python as Arrow batches."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    spark = SparkSession.builder.getOrCreate()
     config_json = config.to_json()
-    use_detector = reuse_available()
-    threshold = options.near_duplicate_jaccard
     s = sigs_df.select("id", "signature")
-    cols = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
-            "language", "url", "removed", "ord"]
-    art = articles_df.select(*cols) if use_detector else articles_df.select("id", "published", "ord")
+    art = articles_df.select(*ARTICLE_COLS)
     joined = (
         pairs_df.join(s.withColumnRenamed("id", "a").withColumnRenamed("signature", "sa"), "a")
         .join(s.withColumnRenamed("id", "b").withColumnRenamed("signature", "sb"), "b")
-        .join(art.select(F.col("id").alias("a"), F.struct(*[F.col(c) for c in art.columns]).alias("A")), "a")
-        .join(art.select(F.col("id").alias("b"), F.struct(*[F.col(c) for c in art.columns]).alias("B")), "b")
+        # the Jaccard estimate, before the article bodies are joined in (most LSH candidates stop here)
+        .where(F.expr(f"size(filter(arrays_zip(sa, sb), z -> z.sa = z.sb)) >= size(sa) * {config.reuse.lsh_threshold * 0.5!r}"))
+        .join(art.select(F.col("id").alias("a"), F.struct(*[F.col(c) for c in art.columns]).alias("art_a")), "a")
+        .join(art.select(F.col("id").alias("b"), F.struct(*[F.col(c) for c in art.columns]).alias("art_b")), "b")
     )
 
-    def verify(rows: Iterable[Any]) -> Iterator[tuple]:
-        det = make_signer(config_json, embedder=True) if use_detector else None
-        lsh_t = Config.from_json(config_json).reuse.lsh_threshold
-        for r in rows:
-            j = jaccard_estimate(np.asarray(r.sa), np.asarray(r.sb))
-            A, B = r.A.asDict(recursive=True), r.B.asDict(recursive=True)
-            first, second = (A, B) if _order_key(A) <= _order_key(B) else (B, A)
-            if det is not None:
-                if j < lsh_t * 0.5:
-                    continue
+    names = ["source_id", "target_id", "relation", "confidence", "source_coverage", "target_coverage",
+             "direction_rule", "direction_confidence", "passages", "jaccard"]
+
+    def verify(batches: Iterable[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        det = make_signer(config_json, embedder=True)
+        for batch in batches:
+            out: list[tuple] = []
+            for r in batch.to_pylist():
+                A, B = r["art_a"], r["art_b"]
+                first, second = (A, B) if _order_key(A) <= _order_key(B) else (B, A)
                 e = det.compare(row_article(first), row_article(second))
                 if e.relation == "independent":
                     continue
-            else:
-                if j < threshold:
-                    continue
-                e = ReuseEdge(
-                    source_id=first["id"], target_id=second["id"], relation="near-duplicate", confidence=round(j, 4),
-                    source_coverage=round(j, 4), target_coverage=round(j, 4),
-                    direction_rule="date" if first.get("published") != second.get("published") else "ingest-order",
-                    direction_confidence=0.5,
-                )
-            yield (e.source_id, e.target_id, e.relation, float(e.confidence), float(e.source_coverage),
-                   float(e.target_coverage), e.direction_rule, float(e.direction_confidence),
-                   json.dumps(to_dict(e.passages), ensure_ascii=False), round(j, 4))
+                out.append((e.source_id, e.target_id, e.relation, float(e.confidence), float(e.source_coverage),
+                            float(e.target_coverage), e.direction_rule, float(e.direction_confidence),
+                            json.dumps(to_dict(e.passages), ensure_ascii=False),
+                            round(jaccard_estimate(np.asarray(r["sa"]), np.asarray(r["sb"])), 4)))
+            cols = list(zip(*out)) if out else [[] for _ in names]
+            yield pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
 
     schema = T.StructType([
         T.StructField("source_id", T.StringType()), T.StructField("target_id", T.StringType()),
@@ -544,7 +513,11 @@ def verify_pairs(pairs_df, sigs_df, articles_df, config: Config, options: SparkO
         T.StructField("direction_rule", T.StringType()), T.StructField("direction_confidence", T.DoubleType()),
         T.StructField("passages", T.StringType()), T.StructField("jaccard", T.DoubleType()),
     ])
-    return spark.createDataFrame(joined.rdd.mapPartitions(verify), schema)
+    import pyarrow as pa
+
+    types = [pa.string(), pa.string(), pa.string(), pa.float64(), pa.float64(), pa.float64(), pa.string(), pa.float64(),
+             pa.string(), pa.float64()]
+    return joined.mapInArrow(verify, schema)
 
 
 def connected_components(edges_df, max_iterations: int = 60):
@@ -630,29 +603,112 @@ def embeddings(articles_df, config: Config):
             yield from flush()
 
     schema = T.StructType([T.StructField("id", T.StringType(), False), T.StructField("vector", T.ArrayType(T.FloatType()))])
-    return spark.createDataFrame(articles_df.rdd.mapPartitions(enc), schema)
+    return spark.createDataFrame(articles_df.rdd.mapPartitions(enc), schema, verifySchema=False)
 
 
 # --------------------------------------------------------------------------- stories per window
 
-
-ClustererFactory = Callable[[], Any]
-
-
-def cluster_available() -> bool:
-    try:
-        from .cluster import StoryClusterer  # noqa: F401
-    except ImportError:
-        return False
-    return True
+# Two small methods this module needs on StoryClusterer and that cluster.py does not have (yet) as public
+# API: ``count_documents`` and ``absorb``. When StoryClusterer has them they are called; until then the
+# ``_count_documents`` / ``_absorb`` functions below stand in -- written as those methods' bodies
+# (``self`` = the clusterer), the only place in this module that touches the clusterer's private members.
 
 
-def default_clusterer(config_json: str) -> Any:
+def count_documents(clusterer: Any, articles: Iterable[Article]) -> None:
+    """``clusterer.count_documents(articles)``: add the articles' terms and entities to its document
+    frequencies, counted exactly as placing them would count them, without placing them."""
+    method = getattr(clusterer, "count_documents", None)
+    if method is not None:
+        method(articles)
+    else:
+        _count_documents(clusterer, articles)
+
+
+def absorb(linker: Any, other: Any, prefix: str = "") -> dict[str, str]:
+    """``linker.absorb(other, prefix)``: see :func:`_absorb`."""
+    method = getattr(linker, "absorb", None)
+    if method is not None:
+        return method(other, prefix)
+    return _absorb(linker, other, prefix)
+
+
+def _count_documents(self: Any, articles: Iterable[Article]) -> None:
+    """Body of the requested ``StoryClusterer.count_documents(self, articles) -> None``."""
+    zero = np.zeros(self.dim, dtype=np.float32)
+    for a in articles:
+        self._doc(a, zero)
+
+
+def _absorb(self: Any, other: Any, prefix: str = "") -> dict[str, str]:
+    """Body of the requested ``StoryClusterer.absorb(self, other, prefix="") -> dict[str, str]``.
+
+    Links the live stories of ``other`` (a clusterer that ran over a later stretch of the stream) into
+    this one, oldest first, as the stream merges two stories: each is scored against this clusterer's
+    stories from before the call -- candidates found as the stream finds them (nearest centroids + the
+    stories posted under its rarest entities) -- with the story-pair probability (the learnt weights on
+    the tf-idf, entity and embedding cosines minus the time penalty), and merged into the most probable
+    one if that clears ``story_threshold``; else it is added as a new story with id ``prefix + its id``.
+    The document frequencies are this clusterer's (``other``'s are not added).
+    -> {prefix + other's story id: id of the story here that holds it}.
+    """
+    cfg = self.config
+
+    def rare(g: Any) -> list[int]:
+        if not len(g.e_ids):
+            return []
+        idf = self.vocab.idf(g.e_ids)
+        return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: cfg.posting_entities]]
+
+    incoming = sorted((g for g in other._groups if g.alive and g.article_ids), key=lambda g: g.order)
+    scored = []
+    for g in incoming:  # all scored against the stories from before the call
+        cand = self.index.search(g.centroid(), cfg.top_k)
+        for e in rare(g):
+            cand += self.postings.get(e, [])[-cfg.posting_per_entity :][::-1]
+        best, best_p = None, -1.0
+        for i in dict.fromkeys(cand):
+            t = self._groups[i]
+            if not t.alive:
+                continue
+            p = self._story_pair_prob(g, t)
+            if p > best_p or (p == best_p and best is not None and i < best):
+                best, best_p = i, p
+        scored.append((g, best, best_p))
+    out: dict[str, str] = {}
+    for g, best, p in scored:
+        ents = rare(g)
+        g.id = prefix + g.id
+        g.order = len(self._groups)
+        g._cache = None
+        self._groups.append(g)
+        self.by_id[g.id] = g
+        self.index.add(g.centroid())
+        for aid in g.article_ids:
+            self.article_story[aid] = g.order
+        for ev in g.events:
+            for aid in ev.article_ids:
+                self.article_event[aid] = ev.id
+        target = g
+        if best is not None and p >= self.story_threshold:
+            target = self._groups[best]
+            self._merge(target, g)
+        for e in ents:
+            lst = self.postings.setdefault(e, [])
+            if target.order in lst:
+                lst.remove(target.order)
+            lst.append(target.order)
+            if len(lst) > cfg.posting_cap:
+                del lst[0]
+        out[g.id] = target.id
+    return out
+
+
+def default_clusterer(config: Config | str) -> Any:
     """The single-machine online clusterer (storyline.cluster.StoryClusterer) with the shared embedder."""
     from .cluster import StoryClusterer
     from .embed import get_embedder
 
-    cfg = Config.from_json(config_json)
+    cfg = Config.from_json(config) if isinstance(config, str) else config
     return StoryClusterer(cfg.cluster, get_embedder(cfg.embed))
 
 
@@ -669,55 +725,46 @@ def window_of(published: str | None, window_days: float) -> int:
     return int(math.floor(day_of(published) / window_days))
 
 
-def anchor_map(anchor_rows: Iterable[tuple[str, str]], owner_piece: dict[str, str]) -> dict[str, str]:
-    """(piece_id, context article id) rows + article -> the piece that owns it  ->  piece -> the owner piece
-    it shares most articles with (ties: the earliest piece)."""
-    votes: dict[str, Counter] = defaultdict(Counter)
-    for pid, aid in anchor_rows:
-        if aid in owner_piece:
-            votes[pid][owner_piece[aid]] += 1
-    return {pid: min(c, key=lambda o: (-c[o], _piece_order(o))) for pid, c in votes.items()}
+DF = tuple[np.ndarray, np.ndarray, int]  # sparse document frequencies: (term/entity ids, counts, documents)
 
 
-def article_df(articles: Iterable[Article], config: Config) -> tuple[np.ndarray, np.ndarray, int]:
+def article_df(articles: Iterable[Article], config: Config) -> DF:
     """Document frequencies of the clusterer's hashed terms and entities over ``articles`` (copies excluded
     by the caller), counted exactly as the online clusterer counts them. -> (ids, counts, n_docs)."""
     from .cluster import StoryClusterer
 
     c = StoryClusterer(config.cluster, None)
-    zero = np.zeros(c.dim, dtype=np.float32)
-    for a in articles:
-        c._doc(a, zero)
+    count_documents(c, articles)
     v = c.vocab
     ids = np.flatnonzero(v.df).astype(np.int32)
     return ids, v.df[ids].astype(np.int64), int(v.n_docs)
 
 
-def sum_df(parts: Iterable[tuple[np.ndarray, np.ndarray, int]]) -> tuple[np.ndarray, np.ndarray, int] | None:
+def sum_df(parts: Iterable[DF | None]) -> DF | None:
     """Sum of sparse document-frequency counts (as :func:`article_df` returns them)."""
     parts = [p for p in parts if p is not None]
     if not parts:
         return None
+    if len(parts) == 1:
+        return parts[0]
     ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
     cnt = np.concatenate([p[1] for p in parts]).astype(np.int64)
     uniq, inv = np.unique(ids, return_inverse=True)
     return uniq.astype(np.int32), np.bincount(inv, weights=cnt).astype(np.int64), sum(p[2] for p in parts)
 
 
-def prior_frequencies(per_window: dict[int, tuple[np.ndarray, np.ndarray, int]]) -> dict[int, tuple[np.ndarray, np.ndarray, int] | None]:
-    """Window -> the document frequencies of all earlier windows (undated, -1: of all dated windows)."""
-    out: dict[int, Any] = {}
-    acc = None
-    for w in sorted(w for w in per_window if w >= 0):
-        out[w] = acc
-        acc = sum_df([acc, per_window[w]])
-    if -1 in per_window:
-        out[-1] = acc
-    return out
+def prior_for(per_window: dict[int, DF], window: int) -> DF | None:
+    """The document frequencies of all windows before ``window`` (undated, -1: of all dated windows)."""
+    return sum_df(per_window[w] for w in per_window if w >= 0 and (window < 0 or w < window))
 
 
-def _seed_df(clusterer: Any, seed: tuple[np.ndarray, np.ndarray, int] | None, sign: int) -> None:
-    if seed is None or not hasattr(clusterer, "vocab"):
+def prior_frequencies(per_window: dict[int, DF]) -> dict[int, DF | None]:
+    """Window -> :func:`prior_for` of every window."""
+    return {w: prior_for(per_window, w) for w in per_window}
+
+
+def _seed_df(clusterer: Any, seed: DF | None, sign: int) -> None:
+    if seed is None:
         return
     ids, counts, n = seed
     v = clusterer.vocab
@@ -729,34 +776,25 @@ def _seed_df(clusterer: Any, seed: tuple[np.ndarray, np.ndarray, int] | None, si
         v.n_docs -= n
 
 
-def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str],
-                   factory: ClustererFactory, state: list[bytes] | None = None,
-                   prior_df: tuple[np.ndarray, np.ndarray, int] | None = None,
-                   context: list[Article] | None = None, anchors: list[tuple[str, str]] | None = None,
-                   ) -> tuple[list[tuple[str, str | None, str]], list[Story]]:
-    """Run one online clusterer over one window's articles in stream order (date, then input order).
+def stream_order(articles: Iterable[Article], ords: dict[str, int]) -> list[Article]:
+    """Date, then input order (undated last)."""
+    return sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
 
-    -> (assignments (piece_id, event_id, article_id), story pieces). Piece and event ids are prefixed
-    with the window so that they are unique over the whole run. When ``state`` is a list and the
-    clusterer can serialise itself (``to_bytes``), its state (story sums + document frequencies) is
-    appended to it: the driver links the pieces with the clusterer's own scorer (:func:`link_pieces`).
-    ``prior_df``: document frequencies of the articles before this window (:func:`article_df` summed over
-    the earlier windows), so that the window's TF-IDF statistics are the ones the stream would have
-    when it reaches the window; they are taken out again before the state is returned.
-    ``context``: the tail of the previous window (overlapping windows). These articles are clustered first,
-    as the stream would have them, but are not assigned here (their owner window assigns them); each piece
-    that took some in is reported in ``anchors`` as (piece_id, context article id), which links it to the
-    piece that owns the article.
+
+def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str], config: Config,
+                   prior_df: DF | None = None) -> tuple[list[tuple[str, str | None, str]], list[Story], bytes]:
+    """Run one online clusterer (``StoryClusterer``) over one window's articles in stream order.
+
+    -> (assignments (piece_id, event_id, article_id), story pieces, the clusterer's state). Piece and
+    event ids are prefixed with the window (``w{window}-``) so that they are unique over the whole run.
+    ``prior_df``: document frequencies of the articles before this window (:func:`prior_for`), so that
+    the window's TF-IDF statistics are the ones the stream has when it reaches the window; they are taken
+    out again before the state (story sums + the window's own document frequencies) is returned, for
+    :func:`link_pieces`.
     """
-    clusterer = factory()
-    ctx_ids = {a.id for a in context or []}
-    seed = prior_df
-    if context and prior_df is not None and hasattr(clusterer, "vocab"):  # the context is counted in prior_df
-        cdf = article_df([a for a in context if a.id not in copies], Config(cluster=clusterer.config))
-        seed = sum_df([prior_df, (cdf[0], -cdf[1], -cdf[2])])
-    _seed_df(clusterer, seed, +1)
-    order = lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id)  # noqa: E731
-    articles = sorted(context or [], key=order) + sorted(articles, key=order)
+    clusterer = default_clusterer(config)
+    _seed_df(clusterer, prior_df, +1)
+    articles = stream_order(articles, ords)
     ids = {a.id for a in articles}
     copies = {c: o for c, o in copies.items() if c in ids and o in ids}
     clusterer.partial_fit(articles, copies)
@@ -764,87 +802,159 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
     rows: list[tuple[str, str | None, str]] = []
     pieces: list[Story] = []
     for s in clusterer.stories():
-        own = [a for a in s.article_ids if a not in ctx_ids]
-        if s.merged_into or not own:
+        if s.merged_into or not s.article_ids:
             continue
         sid = prefix + s.id
-        if anchors is not None:
-            anchors += [(sid, a) for a in s.article_ids if a in ctx_ids]
         ev_of = {}
         events = []
         for ev in s.events:
-            ev_own = [a for a in ev.article_ids if a not in ctx_ids]
-            if not ev_own:
-                continue
             eid = prefix + ev.id
-            events.append(Event(id=eid, story_id=sid, article_ids=ev_own, title=ev.title, start=ev.start,
+            events.append(Event(id=eid, story_id=sid, article_ids=list(ev.article_ids), title=ev.title, start=ev.start,
                                 end=ev.end, entities=list(ev.entities)))
-            for aid in ev_own:
+            for aid in ev.article_ids:
                 ev_of[aid] = eid
-        pieces.append(Story(id=sid, article_ids=own, events=events, title=s.title, entities=list(s.entities),
-                            outlets=list(s.outlets), first_date=s.first_date, last_date=s.last_date))
-        rows += [(sid, ev_of.get(aid), aid) for aid in own]
-    if state is not None and hasattr(clusterer, "to_bytes"):
-        _seed_df(clusterer, prior_df, -1)  # the window's own counts (the context's were added back)
-        state.append(clusterer.to_bytes())
-    return rows, pieces
+        pieces.append(Story(id=sid, article_ids=list(s.article_ids), events=events, title=s.title,
+                            entities=list(s.entities), outlets=list(s.outlets), first_date=s.first_date,
+                            last_date=s.last_date))
+        rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
+    _seed_df(clusterer, prior_df, -1)  # the state keeps the window's own counts
+    return rows, pieces, clusterer.to_bytes()
 
 
-def stories_per_window(articles_df, copies_df, config: Config, options: SparkOptions, factory: ClustererFactory):
-    """Group the articles by time window (a shuffle) and run one clusterer per window, windows in parallel.
+def window_partitions(sizes: dict[int, int]) -> dict[int, int]:
+    """Window -> partition: one partition per window, the largest first (Spark starts the tasks in
+    partition order, so the longest ones do not come last: longest-processing-time-first scheduling)."""
+    return {w: i for i, w in enumerate(sorted(sizes, key=lambda w: (-sizes[w], w)))}
 
-    -> DataFrame (kind, window, piece_id, event_id, article_id, payload): kind "a" = one article's
-    assignment, kind "s" = one story piece (payload = the Story as JSON).
-    """
-    from pyspark.sql import SparkSession
+
+def hash_keys(spark, n: int) -> list[int]:
+    """For each partition index i < n, a long whose Spark hash lands in partition i of an ``n``-way hash
+    partitioning (``pmod(hash(key), n)``, what ``repartition(n, col)`` computes): a column of these keys
+    puts each group of rows in the partition of our choice."""
     from pyspark.sql import functions as F
 
+    keys: dict[int, int] = {}
+    lo, size = 0, 64 * n + 64
+    while len(keys) < n:
+        for r in spark.range(lo, lo + size).select("id", F.expr(f"pmod(hash(id), {n})").alias("p")) \
+                .groupBy("p").agg(F.min("id").alias("k")).collect():
+            keys.setdefault(int(r.p), int(r.k))
+        lo += size
+    return [keys[i] for i in range(n)]
+
+
+def stories_per_window(articles_df, copies_df, config: Config, options: SparkOptions):
+    """Partition the articles by time window (a shuffle, one partition per window, largest first) and run
+    one clusterer per window, windows in parallel on the executors.
+
+    First one pass over the articles gives each one's window and a distributed count of the clusterer's
+    document frequencies per window (copies not counted, as in the stream); the per-window counts (sparse)
+    are broadcast and each window's task sums the earlier windows' into its prior. Rows cross between the
+    JVM and Python as Arrow batches. -> (DataFrame (kind, window, piece_id, event_id, article_id, payload):
+    kind "a" = one article's assignment, "s" = one story piece (payload = the Story as JSON), "w" = the
+    window clusterer's state (base64); the persisted tag table, to unpersist when done).
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
     spark = SparkSession.builder.getOrCreate()
+    sc = spark.sparkContext
     window_days = options.window_days
-    cols = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
-            "language", "url", "removed", "ord"]
-    df = articles_df.select(*cols).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
-    keyed = df.rdd.map(lambda r: (window_of(r.published, window_days), r))
-    b_prior = None
-    if options.window_df and cluster_available():
-        # the TF-IDF statistics the stream would have at each window: a distributed count of document
-        # frequencies per window (copies are not counted, as in the stream), prefix sums on the driver, broadcast
-        config_json = config.to_json()
+    with_df = options.window_df
+    config_json = config.to_json()
+    df = articles_df.select(*ARTICLE_COLS).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
 
-        def count(rows: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
-            cfg = Config.from_json(config_json)
+    def tag(batches: Iterable[Any]) -> Iterator[Any]:
+        """Each article's window (kind "t"); at the end, per window in this partition, its size and
+        document frequencies (kind "d")."""
+        import pyarrow as pa
+
+        cfg = Config.from_json(config_json)
+        acc: dict[int, DF | None] = {}  # window -> document frequencies so far (one batch of articles in memory)
+        sizes: Counter = Counter()
+        names = ["kind", "id", "window", "ids", "counts", "n", "size"]
+        for batch in batches:
+            rows = batch.to_pylist()
+            wins = [window_of(r["published"], window_days) for r in rows]
             by_w: dict[int, list[Article]] = defaultdict(list)
-            for w, r in rows:
-                if not r.copy_of:
+            for r, w in zip(rows, wins):
+                sizes[w] += 1
+                if with_df and not r["copy_of"]:
                     by_w[w].append(row_article(r))
-            for w, arts in by_w.items():
-                yield w, article_df(arts, cfg)
+            for w, items in by_w.items():
+                acc[w] = sum_df([acc.get(w), article_df(items, cfg)])
+            k = len(rows)
+            yield pa.RecordBatch.from_arrays(
+                [pa.array(["t"] * k), pa.array([r["id"] for r in rows]), pa.array(wins, pa.int64()),
+                 pa.nulls(k, pa.binary()), pa.nulls(k, pa.binary()), pa.nulls(k, pa.int64()), pa.nulls(k, pa.int64())],
+                names=names)
+        ws = sorted(sizes)
+        dfs = [acc.get(w) for w in ws]
+        yield pa.RecordBatch.from_arrays(
+            [pa.array(["d"] * len(ws)), pa.nulls(len(ws), pa.string()), pa.array(ws, pa.int64()),
+             pa.array([d[0].astype(np.int32).tobytes() if d else None for d in dfs], pa.binary()),
+             pa.array([d[1].astype(np.int64).tobytes() if d else None for d in dfs], pa.binary()),
+             pa.array([d[2] if d else 0 for d in dfs], pa.int64()), pa.array([sizes[w] for w in ws], pa.int64())],
+            names=names)
 
-        per_window = dict(keyed.mapPartitions(count).reduceByKey(lambda a, b: sum_df([a, b])).collect())
-        b_prior = spark.sparkContext.broadcast(prior_frequencies(per_window))
+    tag_schema = "kind string, id string, window long, ids binary, counts binary, n long, size long"
+    tags = df.mapInArrow(tag, tag_schema).persist(StorageLevel.MEMORY_AND_DISK)
 
-    def run(item: tuple[int, Iterable[Any]]) -> Iterator[tuple]:
-        window, rows = item
+    def parse(r: Any) -> tuple[int, tuple[DF | None, int]]:
+        d = (np.frombuffer(r.ids, dtype=np.int32), np.frombuffer(r.counts, dtype=np.int64), int(r.n)) if r.ids else None
+        return int(r.window), (d, int(r.size))
+
+    def add(x: tuple[Any, int], y: tuple[Any, int]) -> tuple[Any, int]:
+        return sum_df([x[0], y[0]]), x[1] + y[1]
+
+    counted = dict(tags.where("kind = 'd'").select("window", "ids", "counts", "n", "size").rdd.map(parse)
+                   .reduceByKey(add).collect())
+    per_window = {w: d for w, (d, _) in counted.items() if d is not None}
+    sizes = {w: n for w, (_, n) in counted.items()}
+    part_of = window_partitions(sizes)
+    n_parts = max(1, len(part_of))
+    keys = hash_keys(spark, n_parts)
+    b_df = sc.broadcast(per_window)
+    pkeys = spark.createDataFrame([(w, keys[i]) for w, i in part_of.items()], "window long, pkey long")
+    placed = (
+        df.join(tags.where("kind = 't'").select("id", "window"), "id")
+        .join(F.broadcast(pkeys), "window")
+        .repartition(n_parts, "pkey")
+        .drop("pkey")
+    )
+
+    def run(batches: Iterable[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+
+        cfg = Config.from_json(config_json)
         arts, ords, copies = [], {}, {}
-        for r in rows:
-            a = row_article(r)
-            arts.append(a)
-            ords[a.id] = r.ord or 0
-            if r.copy_of:
-                copies[a.id] = r.copy_of
-        state: list[bytes] = []
-        prior = b_prior.value.get(window) if b_prior is not None else None
-        assigned, pieces = cluster_window(window, arts, ords, copies, factory, state, prior)
-        for p, e, a in assigned:
-            yield ("a", window, p, e, a, None)
-        for s in pieces:
-            yield ("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False))
-        for blob in state:  # the window clusterer's state, for linking with its own scorer
-            yield ("w", window, None, None, None, base64.b64encode(blob).decode("ascii"))
+        window = None
+        for batch in batches:
+            for r in batch.to_pylist():
+                window = r["window"]
+                a = row_article(r)
+                arts.append(a)
+                ords[a.id] = r["ord"] or 0
+                if r["copy_of"]:
+                    copies[a.id] = r["copy_of"]
+        if window is None:
+            return
+        prior = prior_for(b_df.value, window) if with_df else None
+        assigned, pieces, state = cluster_window(window, arts, ords, copies, cfg, prior)
+        out = [("a", window, p, e, a, None) for p, e, a in assigned]
+        out += [("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False)) for s in pieces]
+        out.append(("w", window, None, None, None, base64.b64encode(state).decode("ascii")))
+        cols = list(zip(*out))
+        types = [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()]
+        yield pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)],
+                                         names=["kind", "window", "piece_id", "event_id", "article_id", "payload"])
 
-    grouped = keyed.groupByKey(numPartitions=max(1, options.partitions or 2 * spark.sparkContext.defaultParallelism))
-    schema = "kind string, window long, piece_id string, event_id string, article_id string, payload string"
-    return spark.createDataFrame(grouped.flatMap(run), schema)
+    schema = T.StructType([T.StructField(n, t) for n, t in (
+        ("kind", T.StringType()), ("window", T.LongType()), ("piece_id", T.StringType()), ("event_id", T.StringType()),
+        ("article_id", T.StringType()), ("payload", T.StringType()))])
+    return placed.mapInArrow(run, schema), tags
 
 
 def _piece_order(pid: str) -> tuple[int, str]:
@@ -898,107 +1008,45 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
     return out
 
 
-def link_pieces(states: dict[int, bytes], config: Config, span: int = 0, embedder: Any = None,
-                anchors: dict[str, str] | None = None) -> dict[str, str]:
+def link_pieces(states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, bytes]]], config: Config,
+                embedder: Any = None) -> dict[str, str]:
     """Join story pieces across windows with the online clusterer's own multi-signal scorer.
 
     ``states``: window -> that window's ``StoryClusterer.to_bytes()`` (its pieces' running sums of
-    term, entity and embedding vectors, and its document frequencies). On the driver, one
-    clusterer replays the windows in time order at the level of pieces: the document frequencies are
-    the sum over all windows (the whole corpus's, as the stream ends with), and a piece joins the
-    earlier story with the highest story-pair probability (candidates found as the stream finds them:
-    nearest centroids and the stories of the piece's rarest entities; ``span`` > 0 keeps only stories
-    last seen at most ``span`` windows before, 0 any earlier window, as in the stream)
-    -- the learnt logistic score of [tf-idf cosine, entity cosine, embedding cosine] minus the time
-    penalty, the test the stream uses to merge two stories -- if it clears the stream's story
-    threshold; else it starts a story. The story then absorbs the piece (the stream's merge).
-    Undated pieces (window -1) come last and may join any story.
-    ``anchors``: piece_id -> an earlier piece it shares articles with (overlapping windows: the window saw
-    the tail of the previous one and put some of its articles in this piece); such a piece joins that
-    piece's story without scoring.
+    term, entity and embedding vectors, and its own document frequencies), or a function that returns
+    them as (window, state) pairs in time order (dated windows ascending, then the undated one, -1), read
+    twice, so that the driver holds one window's state at a time. On the driver, one clusterer (the
+    linker) gets the whole corpus's document frequencies (the sum over the windows, as the stream ends
+    with) and absorbs the windows in time order (:func:`absorb`): a piece joins the earlier story with
+    the highest story-pair probability -- the stream's own test to merge two stories -- if it clears the
+    stream's story threshold; else it starts a story. A window's pieces are scored against the earlier
+    windows only, never against each other. Undated pieces (window -1) come last and may join any story.
+    Cost: one row per piece, not per article.
     -> piece_id -> story id (the id of the story's first piece); piece ids as in :func:`cluster_window`.
     """
-    anchors = anchors or {}
     from .cluster import StoryClusterer
 
     if embedder is None:
         from .embed import get_embedder
 
         embedder = get_embedder(config.embed)
+    if isinstance(states, Mapping):
+        table = states
+
+        def states() -> Iterator[tuple[int, bytes]]:
+            for w in sorted(table, key=lambda w: (w < 0, w)):
+                yield w, table[w]
+
     linker = StoryClusterer(config.cluster, embedder)
-    windows = sorted(states, key=lambda w: (w < 0, w))
     v = linker.vocab
-    for w in windows:  # global document frequencies: a sum of the windows' counts (one window in memory at a time)
-        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
+    for _, blob in states():  # global document frequencies: a sum of the windows' own counts
+        c = StoryClusterer.from_bytes(blob, config.cluster, embedder)
         v.df += c.vocab.df
         v.n_docs += c.vocab.n_docs
         del c
     out: dict[str, str] = {}
-    group_of: dict[str, str] = {}  # piece id -> its group id in the linker (resolve through merges)
-    root_of: dict[int, str] = {}  # linker group index -> story id
-    first_w: dict[int, int] = {}
-    last_w: dict[int, int] = {}
-    ccfg = linker.config
-    postings: dict[int, list[int]] = defaultdict(list)  # entity id -> stories (most recent last)
-
-    def rare_entities(g: Any) -> list[int]:
-        if not len(g.e_ids):
-            return []
-        idf = v.idf(g.e_ids)
-        return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: ccfg.posting_entities]]
-
-    def candidates(g: Any) -> list[int]:
-        """As the stream finds candidate stories: nearest centroids + the stories of the rarest entities."""
-        cand = linker.index.search(g.centroid(), ccfg.top_k)
-        for e in rare_entities(g):
-            cand += postings.get(e, [])[-ccfg.posting_per_entity :][::-1]
-        return list(dict.fromkeys(cand))
-
-    def post(i: int, g: Any) -> None:
-        for e in rare_entities(g):
-            lst = postings[e]
-            if i in lst:
-                lst.remove(i)
-            lst.append(i)
-
-    for w in windows:
-        c = StoryClusterer.from_bytes(states[w], config.cluster, embedder)
-        pieces = sorted((g for g in c._groups if g.alive and g.article_ids), key=lambda g: g.order)
-        scored = []
-        for g in pieces:
-            best, best_p = None, -1.0
-            for i in candidates(g):
-                t = linker._groups[i]
-                if not t.alive or not (w < 0 or (first_w[i] < w and (span <= 0 or last_w[i] >= w - span))):
-                    continue
-                p = linker._story_pair_prob(g, t)
-                if p > best_p or (p == best_p and best is not None and i < best):
-                    best, best_p = i, p
-            scored.append((g, best, best_p))
-        # the window's pieces are placed after all of them were scored against the earlier windows only
-        for g, best, best_p in scored:
-            pid = f"w{w}-{g.id}"
-            g.id = pid
-            g.order = len(linker._groups)
-            g._cache = None
-            linker._groups.append(g)
-            linker.by_id[pid] = g
-            linker.index.add(g.centroid())
-            anchor = anchors.get(pid)
-            if anchor in group_of:
-                best, best_p = linker.by_id[linker.resolve(group_of[anchor])].order, 1.0
-            group_of[pid] = pid
-            if best is not None and best_p >= linker.story_threshold:
-                keep = linker._groups[best]
-                linker._merge(keep, g)
-                last_w[best] = max(last_w[best], w)
-                out[pid] = root_of[best]
-                post(best, g)
-            else:
-                root_of[g.order] = pid
-                first_w[g.order] = last_w[g.order] = w
-                out[pid] = pid
-                post(g.order, g)
+    for w, blob in states():
+        out.update(absorb(linker, StoryClusterer.from_bytes(blob, config.cluster, embedder), f"w{w}-"))
     return out
 
 
@@ -1043,8 +1091,9 @@ class RunReport:
 
 
 def run_pipeline(spark, input_path: str, output: str, config: Config | None = None, options: SparkOptions | None = None,
-                 clusterer_factory: ClustererFactory | None = None, mode: str = "overwrite") -> RunReport:
-    """The whole batch pipeline; writes the Parquet tables and the manifest under ``output``."""
+                 mode: str = "overwrite", on_lap: Callable[[str], None] | None = None) -> RunReport:
+    """The whole batch pipeline; writes the Parquet tables and the manifest under ``output``.
+    ``on_lap(step)`` is called as each step ends (the benchmark samples CPU time there)."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -1060,6 +1109,8 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         now = time.perf_counter()
         rep.seconds[name] = round(now - clock[0], 2)
         clock[0] = now
+        if on_lap is not None:
+            on_lap(name)
 
     parts = options.partitions or 2 * spark.sparkContext.defaultParallelism
     out = output.rstrip("/")
@@ -1073,6 +1124,12 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     arts, rejs, cleaned = clean_partitions(raw, config, furniture)
     arts = dedup_articles(arts).persist(StorageLevel.MEMORY_AND_DISK)
     rep.counts["articles"] = arts.count()
+    # later shuffles: at least one partition per ``partition_articles`` articles, so that what a Python
+    # worker holds at once (a batch, a window) stays small whatever the corpus size
+    want = max(parts, math.ceil(rep.counts["articles"] / max(1, options.partition_articles)))
+    shuffle_parts = spark.conf.get("spark.sql.shuffle.partitions")
+    if want > int(shuffle_parts or 0):
+        spark.conf.set("spark.sql.shuffle.partitions", str(want))
     raw.unpersist()
     rejs.write.mode(mode).parquet(f"{out}/rejections")
     rep.counts["rejected"] = spark.read.parquet(f"{out}/rejections").count()  # from the Parquet footers
@@ -1081,9 +1138,9 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
 
     # 3. near-duplicates: signatures -> LSH shuffle -> verified edges -> components on Spark
     sigs = signatures(arts, config).persist(StorageLevel.MEMORY_AND_DISK)
-    sigs.write.mode(mode).parquet(f"{out}/signatures")
+    sigs.drop("lsh_keys").write.mode(mode).parquet(f"{out}/signatures")
     pairs = candidate_pairs(sigs, options.max_bucket)
-    edges = verify_pairs(pairs, sigs, arts, config, options)
+    edges = verify_pairs(pairs, sigs, arts, config)
     edges.write.mode(mode).parquet(f"{out}/reuse_edges")
     edges = spark.read.parquet(f"{out}/reuse_edges")
     rep.counts["reuse_edges"] = edges.count()
@@ -1092,17 +1149,14 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     groups = spark.read.parquet(f"{out}/duplicate_groups")
     rep.counts["duplicate_groups"] = groups.count()
     sigs.unpersist()
-    rep.backends["reuse"] = "storyline.reuse.ReuseDetector" if reuse_available() else "datasketch fallback (storyline.reuse absent)"
+    rep.backends["reuse"] = "storyline.reuse.ReuseDetector"
     lap("near-duplicates")
 
     # articles table, with the duplicate group of each member
     member = groups.select("group_id", F.explode("article_ids").alias("id"))
     arts.join(member, "id", "left").orderBy("ord").write.mode(mode).parquet(f"{out}/articles")
 
-    # 4. stories: per window in parallel, then windows linked by centroids
-    factory = clusterer_factory
-    if factory is None and options.stories and cluster_available():
-        factory = functools.partial(default_clusterer, config.to_json())
+    # 4. stories: per window in parallel, then the pieces linked across windows
     story_schema = T.StructType([
         T.StructField("id", T.StringType()), T.StructField("title", T.StringType()),
         T.StructField("article_ids", T.ArrayType(T.StringType())), T.StructField("event_ids", T.ArrayType(T.StringType())),
@@ -1117,14 +1171,14 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         T.StructField("entities", T.ArrayType(T.StringType())),
     ])
     sa_schema = "story_id string, event_id string, article_id string, window long"
-    if factory is None or not options.stories:
-        rep.backends["cluster"] = "skipped (storyline.cluster absent)" if options.stories else "skipped"
+    if not options.stories:
+        rep.backends["cluster"] = "skipped"
         spark.createDataFrame([], story_schema).write.mode(mode).parquet(f"{out}/stories")
         spark.createDataFrame([], event_schema).write.mode(mode).parquet(f"{out}/events")
         spark.createDataFrame([], sa_schema).write.mode(mode).parquet(f"{out}/story_articles")
         rep.counts["stories"] = 0
     else:
-        rep.backends["cluster"] = getattr(factory, "__qualname__", None) or getattr(getattr(factory, "func", None), "__qualname__", "") or repr(factory)
+        rep.backends["cluster"] = "storyline.cluster.StoryClusterer, one per window"
         # copies: a duplicate's original = the earliest member of its group (by date, then input order)
         first = (
             member.join(arts.select("id", "published", "ord"), "id")
@@ -1133,22 +1187,27 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         )
         originals = first.where("_r = 1").select("group_id", F.col("id").alias("original"))
         copies = first.where("_r > 1").join(originals, "group_id").select("id", "original")
-        res = stories_per_window(arts, copies, config, options, factory)
+        res, tags = stories_per_window(arts, copies, config, options)
         res.write.mode(mode).parquet(f"{out}/story_pieces")
+        tags.unpersist()
         res = spark.read.parquet(f"{out}/story_pieces")
         lap("stories-per-window")
         assign = res.where("kind = 'a'").select("window", "piece_id", "event_id", F.col("article_id").alias("id"))
         piece_rows = res.where("kind = 's'").select("piece_id", "window", "payload").collect()
-        window_states = {int(r.window): base64.b64decode(r.payload)
-                         for r in res.where("kind = 'w'").select("window", "payload").collect()}
         pieces = [_story_from_json(r.payload) for r in piece_rows]
         window_of_piece = {r.piece_id: int(r.window) for r in piece_rows}
         mapping = {p.id: p.id for p in pieces}
-        if len({w for w in window_of_piece.values()}) > 1 and options.link == "scorer" and \
-                set(window_states) >= set(window_of_piece.values()):
-            mapping.update(link_pieces(window_states, config, options.link_span))
+        n_windows = len(set(window_of_piece.values()))
+        if n_windows > 1 and options.link == "scorer":
+            wstates = res.where("kind = 'w'").select("window", "payload").orderBy(F.col("window") < 0, "window")
+
+            def states() -> Iterator[tuple[int, bytes]]:  # one window's state at a time on the driver
+                for r in wstates.toLocalIterator():
+                    yield int(r.window), base64.b64decode(r.payload)
+
+            mapping.update(link_pieces(states, config))
             rep.backends["link"] = "clusterer scorer (story-pair probability >= story threshold)"
-        elif options.embeddings and len({w for w in window_of_piece.values()}) > 1:
+        elif n_windows > 1:
             rep.backends["link"] = f"centroid cosine >= {options.link_threshold}"
             vecs = embeddings(arts, config)
             cent = (
@@ -1158,7 +1217,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
                 .collect()
             )
             centroids = {pid: (window_of_piece[pid], v) for pid, v in cent if pid in window_of_piece}
-            mapping.update(link_windows(centroids, options.link_threshold, options.link_span or 2))
+            mapping.update(link_windows(centroids, options.link_threshold, options.link_span))
         stories = merge_pieces(pieces, mapping)
         lap("link-windows")
         spark.createDataFrame(
@@ -1175,8 +1234,9 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
             .write.mode(mode).parquet(f"{out}/story_articles")
         rep.counts["stories"] = len(stories)
         rep.counts["story_pieces"] = len(pieces)
-        rep.counts["windows"] = len(set(window_of_piece.values()))
+        rep.counts["windows"] = n_windows
     arts.unpersist()
+    spark.conf.set("spark.sql.shuffle.partitions", shuffle_parts)
     lap("write")
     rep.seconds["total"] = round(time.perf_counter() - t0, 2)
     manifest = {
