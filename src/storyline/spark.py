@@ -608,101 +608,6 @@ def embeddings(articles_df, config: Config):
 
 # --------------------------------------------------------------------------- stories per window
 
-# Two small methods this module needs on StoryClusterer and that cluster.py does not have (yet) as public
-# API: ``count_documents`` and ``absorb``. When StoryClusterer has them they are called; until then the
-# ``_count_documents`` / ``_absorb`` functions below stand in -- written as those methods' bodies
-# (``self`` = the clusterer), the only place in this module that touches the clusterer's private members.
-
-
-def count_documents(clusterer: Any, articles: Iterable[Article]) -> None:
-    """``clusterer.count_documents(articles)``: add the articles' terms and entities to its document
-    frequencies, counted exactly as placing them would count them, without placing them."""
-    method = getattr(clusterer, "count_documents", None)
-    if method is not None:
-        method(articles)
-    else:
-        _count_documents(clusterer, articles)
-
-
-def absorb(linker: Any, other: Any, prefix: str = "") -> dict[str, str]:
-    """``linker.absorb(other, prefix)``: see :func:`_absorb`."""
-    method = getattr(linker, "absorb", None)
-    if method is not None:
-        return method(other, prefix)
-    return _absorb(linker, other, prefix)
-
-
-def _count_documents(self: Any, articles: Iterable[Article]) -> None:
-    """Body of the requested ``StoryClusterer.count_documents(self, articles) -> None``."""
-    zero = np.zeros(self.dim, dtype=np.float32)
-    for a in articles:
-        self._doc(a, zero)
-
-
-def _absorb(self: Any, other: Any, prefix: str = "") -> dict[str, str]:
-    """Body of the requested ``StoryClusterer.absorb(self, other, prefix="") -> dict[str, str]``.
-
-    Links the live stories of ``other`` (a clusterer that ran over a later stretch of the stream) into
-    this one, oldest first, as the stream merges two stories: each is scored against this clusterer's
-    stories from before the call -- candidates found as the stream finds them (nearest centroids + the
-    stories posted under its rarest entities) -- with the story-pair probability (the learnt weights on
-    the tf-idf, entity and embedding cosines minus the time penalty), and merged into the most probable
-    one if that clears ``story_threshold``; else it is added as a new story with id ``prefix + its id``.
-    The document frequencies are this clusterer's (``other``'s are not added).
-    -> {prefix + other's story id: id of the story here that holds it}.
-    """
-    cfg = self.config
-
-    def rare(g: Any) -> list[int]:
-        if not len(g.e_ids):
-            return []
-        idf = self.vocab.idf(g.e_ids)
-        return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: cfg.posting_entities]]
-
-    incoming = sorted((g for g in other._groups if g.alive and g.article_ids), key=lambda g: g.order)
-    scored = []
-    for g in incoming:  # all scored against the stories from before the call
-        cand = self.index.search(g.centroid(), cfg.top_k)
-        for e in rare(g):
-            cand += self.postings.get(e, [])[-cfg.posting_per_entity :][::-1]
-        best, best_p = None, -1.0
-        for i in dict.fromkeys(cand):
-            t = self._groups[i]
-            if not t.alive:
-                continue
-            p = self._story_pair_prob(g, t)
-            if p > best_p or (p == best_p and best is not None and i < best):
-                best, best_p = i, p
-        scored.append((g, best, best_p))
-    out: dict[str, str] = {}
-    for g, best, p in scored:
-        ents = rare(g)
-        g.id = prefix + g.id
-        g.order = len(self._groups)
-        g._cache = None
-        self._groups.append(g)
-        self.by_id[g.id] = g
-        self.index.add(g.centroid())
-        for aid in g.article_ids:
-            self.article_story[aid] = g.order
-        for ev in g.events:
-            for aid in ev.article_ids:
-                self.article_event[aid] = ev.id
-        target = g
-        if best is not None and p >= self.story_threshold:
-            target = self._groups[best]
-            self._merge(target, g)
-        for e in ents:
-            lst = self.postings.setdefault(e, [])
-            if target.order in lst:
-                lst.remove(target.order)
-            lst.append(target.order)
-            if len(lst) > cfg.posting_cap:
-                del lst[0]
-        out[g.id] = target.id
-    return out
-
-
 def default_clusterer(config: Config | str) -> Any:
     """The single-machine online clusterer (storyline.cluster.StoryClusterer) with the shared embedder."""
     from .cluster import StoryClusterer
@@ -734,7 +639,7 @@ def article_df(articles: Iterable[Article], config: Config) -> DF:
     from .cluster import StoryClusterer
 
     c = StoryClusterer(config.cluster, None)
-    count_documents(c, articles)
+    c.count_documents(articles)
     v = c.vocab
     ids = np.flatnonzero(v.df).astype(np.int32)
     return ids, v.df[ids].astype(np.int64), int(v.n_docs)
@@ -1017,7 +922,7 @@ def link_pieces(states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, b
     them as (window, state) pairs in time order (dated windows ascending, then the undated one, -1), read
     twice, so that the driver holds one window's state at a time. On the driver, one clusterer (the
     linker) gets the whole corpus's document frequencies (the sum over the windows, as the stream ends
-    with) and absorbs the windows in time order (:func:`absorb`): a piece joins the earlier story with
+    with) and absorbs the windows in time order (``StoryClusterer.absorb``): a piece joins the earlier story with
     the highest story-pair probability -- the stream's own test to merge two stories -- if it clears the
     stream's story threshold; else it starts a story. A window's pieces are scored against the earlier
     windows only, never against each other. Undated pieces (window -1) come last and may join any story.
@@ -1046,7 +951,7 @@ def link_pieces(states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, b
         del c
     out: dict[str, str] = {}
     for w, blob in states():
-        out.update(absorb(linker, StoryClusterer.from_bytes(blob, config.cluster, embedder), f"w{w}-"))
+        out.update(linker.absorb(StoryClusterer.from_bytes(blob, config.cluster, embedder), f"w{w}-"))
     return out
 
 
