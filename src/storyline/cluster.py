@@ -251,13 +251,25 @@ class _Vocab:
         self.df = np.zeros(1 << bits, dtype=np.uint32)
         self.surface: dict[int, str] = {}  # entity id -> display name (first seen)
         self.n_docs = 0
+        self._log1 = np.zeros(0, dtype=np.float32)  # log(k + 1) for k < len, grown on demand
 
     def ids(self, keys: Iterable[str], add: bool = True) -> list[int]:
         m = self.mask
         return [zlib.crc32(k.encode("utf-8")) & m for k in keys]
 
     def idf(self, ids: np.ndarray) -> np.ndarray:
-        return (np.log((self.n_docs + 1.0) / (self.df[ids] + 1.0)) + 1.0).astype(np.float32)
+        """log((n_docs + 1) / (df + 1)) + 1, with log(df + 1) read from a table of log(k + 1)
+        (df never exceeds n_docs): two gathers and a subtraction per call."""
+        n = self.n_docs
+        if len(self._log1) <= n:
+            self._log1 = np.log1p(np.arange(max(2 * n, 1024), dtype=np.float64)).astype(np.float32)
+        d = self.df[ids]
+        try:
+            logs = self._log1[d]
+        except IndexError:  # frequencies set from outside beyond n_docs (e.g. summed window counts)
+            self._log1 = np.log1p(np.arange(2 * int(d.max()) + 2, dtype=np.float64)).astype(np.float32)
+            logs = self._log1[d]
+        return np.float32(math.log(n + 1.0) + 1.0) - logs
 
 
 def _merge_ids(ids: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -491,7 +503,7 @@ class StoryClusterer:
         if len(ids) == 0:
             return _EMPTY_F, 0.0
         w = vals * self.vocab.idf(ids)
-        return w, float(np.linalg.norm(w))
+        return w, math.sqrt(float(np.dot(w, w)))
 
     def _group_vectors(self, g: _Group):
         """IDF-weighted term/entity vectors of a group, cached until it or the document frequencies change

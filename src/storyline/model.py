@@ -215,12 +215,21 @@ class StoryAnalysis:
 # --------------------------------------------------------------------------- serialisation
 
 
+_PLAIN = (str, int, float, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names (fields() is slow to call per object)
+
+
 def to_dict(obj: Any) -> Any:
     """Dataclass (nested) -> JSON-ready dict; datetimes/dates as ISO strings."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, _PLAIN):
+        return obj
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None and dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
+    if names is not None:
+        return {n: to_dict(getattr(obj, n)) for n in names}
     if isinstance(obj, (list, tuple)):
-        return [to_dict(x) for x in obj]
+        return [x if isinstance(x, _PLAIN) else to_dict(x) for x in obj]
     if isinstance(obj, dict):
         return {k: to_dict(v) for k, v in obj.items()}
     if isinstance(obj, (datetime, date)):
