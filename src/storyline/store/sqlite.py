@@ -462,14 +462,26 @@ class SQLiteStore(Store):
 
     # ------------------------------------------------------------------ stories
     def save_story(self, story: Story) -> None:
+        """Write a story and its membership. A story saved again as it grows writes only the membership
+        rows that changed (new articles, articles moved to another event), not all of them."""
         data = json.dumps(to_dict(story), ensure_ascii=False)
-        last_seq_row = None
-        if story.article_ids:
-            marks = ",".join("?" * len(story.article_ids))
-            last_seq_row = self._q(f"SELECT max(seq) FROM articles WHERE id IN ({marks})", story.article_ids)
-        last_seq = last_seq_row[0][0] if last_seq_row else None
         event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
         with self.transaction():
+            old = dict(self._q("SELECT article_id, event_id FROM story_articles WHERE story_id=?", (story.id,)))
+            prev = self._q("SELECT last_seq FROM stories WHERE id=?", (story.id,))
+            want = {aid: event_of.get(aid) for aid in story.article_ids}
+            gone = [aid for aid in old if aid not in want]
+            added = [aid for aid in want if aid not in old]
+            changed = [(aid, story.id, ev) for aid, ev in want.items() if aid not in old or old[aid] != ev]
+            # most recent activity: the newest article's ingest number (only the added ones are looked up
+            # unless some left the story)
+            look = list(want) if gone or not prev else added
+            last_seq = prev[0][0] if prev and not gone else None
+            for i in range(0, len(look), 500):
+                part = look[i : i + 500]
+                row = self._q(f"SELECT max(seq) FROM articles WHERE id IN ({','.join('?' * len(part))})", part)
+                if row and row[0][0] is not None and (last_seq is None or row[0][0] > last_seq):
+                    last_seq = row[0][0]
             self._db.execute(
                 "INSERT OR REPLACE INTO stories(id, title, article_count, first_date, last_date, last_seq, outlets, data, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
@@ -478,11 +490,13 @@ class SQLiteStore(Store):
                     json.dumps(story.outlets, ensure_ascii=False), data, _now(),
                 ),
             )
-            self._db.execute("DELETE FROM story_articles WHERE story_id=?", (story.id,))
-            self._db.executemany(
-                "INSERT OR REPLACE INTO story_articles(article_id, story_id, event_id) VALUES (?,?,?)",
-                [(aid, story.id, event_of.get(aid)) for aid in story.article_ids],
-            )
+            if gone:
+                self._db.executemany("DELETE FROM story_articles WHERE story_id=? AND article_id=?",
+                                     [(story.id, aid) for aid in gone])
+            if changed:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO story_articles(article_id, story_id, event_id) VALUES (?,?,?)", changed
+                )
 
     def _get_story_exact(self, story_id: str) -> Story | None:
         rows = self._q("SELECT data FROM stories WHERE id=?", (story_id,))
