@@ -431,6 +431,24 @@ def test_real_serve_subprocess(seeded, tmp_path):
         new_id = r.json()["results"][0]["id"]
         assert httpx.get(base + f"/articles/{new_id}", timeout=10).json()["outlet"] == "Port Wire"
         assert f"/article/{new_id}" in httpx.get(base + "/", timeout=10).text
+        # concurrent POSTs are ingested together (group commit) and each gets its own answers
+        from concurrent.futures import ThreadPoolExecutor
+
+        groups0 = httpx.get(base + "/stats", timeout=10).json()["write_groups"]
+        towns = ["Lagos", "Kumasi", "Tamale", "Cape Coast", "Ho", "Tema", "Wa", "Bolgatanga"]
+
+        def post(town: str) -> tuple[str, dict]:
+            body = {"text": f"{town.upper()}, May 6. The regional council of {town} voted on Friday to build "
+                            f"{len(town) + 3} new schools in {town} before the rains, its chairman said.", "outlet": f"{town} Daily"}
+            return town, httpx.post(base + "/articles", json=body, timeout=120).json()
+
+        with ThreadPoolExecutor(len(towns)) as pool:
+            answers = list(pool.map(post, towns))
+        for town, ans in answers:
+            (res,) = ans["results"]
+            assert res["index"] == 0 and res["status"] == "stored"
+            assert httpx.get(base + f"/articles/{res['id']}", timeout=10).json()["outlet"] == f"{town} Daily"
+        assert httpx.get(base + "/stats", timeout=10).json()["write_groups"] - groups0 < len(towns)
     finally:
         proc.terminate()
         try:

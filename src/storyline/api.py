@@ -522,6 +522,12 @@ class Service:
         # stay fast while articles are being ingested; one worker = writes serialised
         self.ingest_process = ingest_process and self.db_path != ":memory:"
         self._executor: Any = None
+        # group commit: POSTs waiting while the worker is busy go to it together, as one pipeline run
+        # (one transaction, and each changed story rebuilt once for the group instead of once per POST)
+        self._write_queue: list[tuple[list[Any], Any]] = []
+        self._write_task: Any = None
+        self.group_max_articles = DEFAULT_MAX_BATCH
+        self.write_groups = 0
         self._local = threading.local()
         self._readers: list[SQLiteStore] = []
         self._readers_lock = threading.Lock()
@@ -594,10 +600,39 @@ class Service:
     async def _ingest_items(self, items: list[ArticleIn]) -> list[dict[str, Any]]:
         if not self.ingest_process:
             return await run_in_threadpool(self._ingest_locked, items)
-        import asyncio
+        fut = asyncio.get_running_loop().create_future()
+        self._write_queue.append((items, fut))
+        if self._write_task is None or self._write_task.done():
+            self._write_task = asyncio.ensure_future(self._drain_writes())
+        return await fut
+
+    async def _drain_writes(self) -> None:
+        """Send the queued POSTs to the ingest worker, as many at once as have queued (up to
+        ``group_max_articles`` articles), and hand each its own answers (indexed as it sent them)."""
+        while self._write_queue:
+            group, n = [], 0
+            while self._write_queue and (not group or n + len(self._write_queue[0][0]) <= self.group_max_articles):
+                items, fut = self._write_queue.pop(0)
+                group.append((items, fut))
+                n += len(items)
+            self.write_groups += 1
+            try:
+                answers = await self._submit_ingest([it.model_dump() for items, _ in group for it in items])
+            except Exception as exc:  # noqa: BLE001 - every waiting request gets the failure
+                for _, fut in group:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            at = 0
+            for items, fut in group:
+                part = [{**a, "index": a["index"] - at} for a in answers[at : at + len(items)]]
+                at += len(items)
+                if not fut.done():
+                    fut.set_result(part)
+
+    async def _submit_ingest(self, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
         from concurrent.futures.process import BrokenProcessPool
 
-        payload = [it.model_dump() for it in items]
         with self.write_lock:
             if self._executor is None:
                 self._executor = self._make_executor()
@@ -699,11 +734,19 @@ class Service:
                                              inline=self.inline_stories))
         if not jobs:
             return
-        tasks = [asyncio.ensure_future(j) for j in jobs]
-        done, pending = await asyncio.wait(tasks, timeout=REFRESH_WAIT)
-        for t in done:
-            if t.exception() is not None:  # the write itself succeeded; the next read rebuilds
-                log.warning("could not refresh a story after a write: %r", t.exception())
+
+        async def one_by_one() -> None:
+            # one view at a time, letting the waiting reads through in between: builds run on the event
+            # loop, and a group of writes changes several stories (10 views in a row would stall reads)
+            for job in jobs:
+                try:
+                    await job
+                except Exception as exc:  # noqa: BLE001 - the write itself succeeded; the next read rebuilds
+                    log.warning("could not refresh a story after a write: %r", exc)
+                await asyncio.sleep(0)
+
+        runner = asyncio.ensure_future(one_by_one())
+        done, pending = await asyncio.wait([runner], timeout=REFRESH_WAIT)
         if pending:
             # slow to rebuild (busy cores): drop the versions from before this write instead of waiting,
             # so that no read from now on can get them; the builds go on and the next reads wait for them
@@ -1181,6 +1224,7 @@ def create_app(
     async def stats() -> JSONResponse:
         """Cache and write-queue counters (for load checks)."""
         return JSONResponse({"cache": service.cache.stats(), "fast_hits": service.fast_hits, "pending_writes": service.pending_writes,
+                             "write_groups": service.write_groups,
                              "max_pending_writes": service.max_pending_writes})
 
     # ---- web pages
