@@ -138,3 +138,16 @@ HOSTILE = {
     "author": "Robert'); DROP TABLE stories;--",
     "date": "2022-03-01",
 }
+
+
+def copy_store(src: Path, dst: Path) -> Path:
+    """A private copy of a store (SQLite's online backup), for tests that write."""
+    import sqlite3
+
+    a, b = sqlite3.connect(src), sqlite3.connect(dst)
+    try:
+        a.backup(b)
+    finally:
+        a.close()
+        b.close()
+    return dst

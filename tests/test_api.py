@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from _serve_data import HOSTILE, SEEDS, build_seed_store
+from _serve_data import HOSTILE, SEEDS, build_seed_store, copy_store
 from storyline.api import create_app, default_analysis, stored_analysis
 from storyline.model import Story
 from storyline.pipeline import Pipeline
@@ -36,13 +36,7 @@ def seeded(tmp_path_factory):
 @pytest.fixture()
 def fresh(tmp_path, seeded):
     """A private copy of the seeded store (for tests that write)."""
-    db = tmp_path / "copy.db"
-    src = sqlite3.connect(seeded[0])
-    dst = sqlite3.connect(db)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return db, seeded[1]
+    return copy_store(seeded[0], tmp_path / "copy.db"), seeded[1]
 
 
 @pytest.fixture(scope="module")

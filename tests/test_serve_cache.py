@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from _serve_data import build_seed_store
+from _serve_data import build_seed_store, copy_store
 from storyline import api as api_mod
 from storyline.api import create_app, stored_analysis
 from storyline.model import Event, RawDocument, ReuseEdge, Story, StoryAnalysis
@@ -28,12 +28,7 @@ def seeded(tmp_path_factory):
 
 @pytest.fixture()
 def fresh(tmp_path, seeded):
-    db = tmp_path / "copy.db"
-    src, dst = sqlite3.connect(seeded[0]), sqlite3.connect(db)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    return db, seeded[1]
+    return copy_store(seeded[0], tmp_path / "copy.db"), seeded[1]
 
 
 def _new_article(store) -> str:

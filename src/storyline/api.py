@@ -755,24 +755,25 @@ class Service:
             for t in pending:
                 t.add_done_callback(lambda f: f.cancelled() or f.exception())
 
+    def _story_page(self, store: Store, story_id: str, offset: int, limit: int) -> tuple[Story, list[Any]]:
+        """A story and the briefs of a page of its articles (inside the caller's snapshot); 404 if none."""
+        story = store.get_story(story_id)
+        if story is None:
+            raise HTTPException(404, f"no story {story_id!r}")
+        return story, self.briefs.get(store, story.article_ids[offset : offset + limit])
+
     def build_story(self, story_id: str, offset: int, limit: int) -> bytes:
         analysis = self.analysis(story_id)  # before the snapshot: computing one writes it to the store
         store = self.reader()
         with store.snapshot():
-            story = store.get_story(story_id)
-            if story is None:
-                raise HTTPException(404, f"no story {story_id!r}")
-            listed = self.briefs.get(store, story.article_ids[offset : offset + limit])
+            story, listed = self._story_page(store, story_id, offset, limit)
             n_links, links = store.edges_among([a.id for a in listed], GRAPH_EDGES)
         return dumps(story_view(story, listed, links, n_links, analysis, offset, limit))
 
     def build_story_articles(self, story_id: str, offset: int, limit: int) -> bytes:
         store = self.reader()
         with store.snapshot():
-            story = store.get_story(story_id)
-            if story is None:
-                raise HTTPException(404, f"no story {story_id!r}")
-            listed = self.briefs.get(store, story.article_ids[offset : offset + limit])
+            story, listed = self._story_page(store, story_id, offset, limit)
         event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
         more = offset + limit < len(story.article_ids)
         return dumps({"story_id": story.id, "items": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],

@@ -152,6 +152,26 @@ CREATE INDEX reuse_edges_light ON reuse_edges(source_id, target_id, relation, co
 """)
 SCHEMA_VERSION = len(MIGRATIONS)
 
+
+def _story_filters(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """WHERE terms and parameters of the story list filters (outlet, q, date_from, date_to)."""
+    where, params = [], []
+    if filters.get("outlet"):
+        where.append("outlets LIKE ? ESCAPE '\\'")
+        params.append('%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%')
+    if filters.get("q"):
+        where.append("(title LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
+        like = "%" + str(filters["q"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [like, like]
+    if filters.get("date_from"):
+        where.append("(last_date IS NULL OR last_date >= ?)")
+        params.append(str(filters["date_from"]))
+    if filters.get("date_to"):
+        where.append("(first_date IS NULL OR first_date <= ?)")
+        params.append(str(filters["date_to"]) + "T99")
+    return where, params
+
+
 _TOP = 1 << 63
 
 
@@ -525,20 +545,7 @@ class SQLiteStore(Store):
 
     def list_stories(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[Story]:
         """Newest activity first. Filters: outlet, q (title text), date_from, date_to (ISO dates)."""
-        where, params = [], []
-        if filters.get("outlet"):
-            where.append("outlets LIKE ? ESCAPE '\\'")
-            params.append('%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%')
-        if filters.get("q"):
-            where.append("(title LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
-            like = "%" + str(filters["q"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [like, like]
-        if filters.get("date_from"):
-            where.append("(last_date IS NULL OR last_date >= ?)")
-            params.append(str(filters["date_from"]))
-        if filters.get("date_to"):
-            where.append("(first_date IS NULL OR first_date <= ?)")
-            params.append(str(filters["date_to"]) + "T99")
+        where, params = _story_filters(filters)
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self._q(
             f"SELECT data FROM stories {clause} ORDER BY last_seq DESC, id LIMIT ? OFFSET ?", [*params, limit, offset]
@@ -654,20 +661,7 @@ class SQLiteStore(Store):
     def story_briefs(self, limit: int = 50, offset: int = 0, **filters: Any) -> list[dict[str, Any]]:
         """:meth:`list_stories` (same order and filters, plus ``ids``: only these stories) without decoding
         each story: dicts with id, title, article_count, event_count, outlets, first_date, last_date (ISO text or None)."""
-        where, params = [], []
-        if filters.get("outlet"):
-            where.append("outlets LIKE ? ESCAPE '\\'")
-            params.append('%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%')
-        if filters.get("q"):
-            where.append("(title LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
-            like = "%" + str(filters["q"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [like, like]
-        if filters.get("date_from"):
-            where.append("(last_date IS NULL OR last_date >= ?)")
-            params.append(str(filters["date_from"]))
-        if filters.get("date_to"):
-            where.append("(first_date IS NULL OR first_date <= ?)")
-            params.append(str(filters["date_to"]) + "T99")
+        where, params = _story_filters(filters)
         if filters.get("ids") is not None:
             where.append("id IN (SELECT value FROM json_each(?))")
             params.append(json.dumps(list(filters["ids"])))
