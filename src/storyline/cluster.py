@@ -337,7 +337,7 @@ class _Group:
     """A story or an event: running sums of its members' signals."""
 
     __slots__ = ("id", "order", "article_ids", "copy_ids", "n", "emb", "t_ids", "t_vals", "e_ids", "e_vals",
-                 "first", "last", "outlets", "labels", "events", "alive", "_cache")
+                 "first", "last", "outlets", "labels", "events", "alive", "_cache", "out")
 
     def __init__(self, gid: str, order: int, dim: int, dtype: Any = np.float32):
         self.id = gid
@@ -355,6 +355,8 @@ class _Group:
         self.events: list[_Group] = []
         self.alive = True
         self._cache: Any = None
+        # an event's title and key entities, worked out when it last changed (kept in the state); None = stale
+        self.out: tuple[str | None, list[str]] | None = None
 
     def centroid(self) -> np.ndarray:
         e = self.emb.astype(np.float32)
@@ -625,6 +627,7 @@ class StoryClusterer:
         if len(g.labels) > max_labels:
             g.labels.pop(self._least_central(g))
         g._cache = None
+        g.out = None
 
     def _label_score(self, g: _Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
         ids = lab[3]
@@ -958,6 +961,9 @@ class StoryClusterer:
             return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: cfg.posting_entities]]
 
         incoming = sorted((g for g in other._groups if g.alive and g.article_ids), key=lambda g: g.order)
+        for g in incoming:
+            for ev in g.events:
+                ev.out = None  # labelled anew with this clusterer's word statistics
         scored = []
         for g in incoming:  # all scored against the stories from before the call
             cand = self.index.search(g.centroid(), cfg.top_k)
@@ -1032,10 +1038,15 @@ class StoryClusterer:
             s.events,
             key=lambda e: (math.isnan(e.first), 0.0 if math.isnan(e.first) else e.first, e.order),
         )
+        for e in evs:
+            # an event keeps the title and entities worked out when it last changed: a story saved as it
+            # grows re-labels only its changed events (saved with the state, so a split stream agrees)
+            if e.out is None:
+                e.out = (self._best_label(e), self._entities_of(e, k))
         events = [
             Event(
-                id=e.id, story_id=s.id, article_ids=list(e.article_ids), title=self._best_label(e),
-                start=_from_days(e.first), end=_from_days(e.last), entities=self._entities_of(e, k),
+                id=e.id, story_id=s.id, article_ids=list(e.article_ids), title=e.out[0],  # type: ignore[index]
+                start=_from_days(e.first), end=_from_days(e.last), entities=list(e.out[1]),  # type: ignore[index]
             )
             for e in evs
         ]
@@ -1207,6 +1218,7 @@ def _pack_groups(stories: Sequence[_Group], dim: int) -> bytes:
             "id": g.id, "order": g.order, "a": g.article_ids, "c": g.copy_ids, "n": g.n,
             "first": None if math.isnan(g.first) else g.first, "last": None if math.isnan(g.last) else g.last,
             "outlets": g.outlets, "labels": [[lab[0], lab[1], lab[2]] for lab in g.labels],
+            **({"out": [g.out[0], g.out[1]]} if g.out is not None else {}),
         }
         for g in groups
     ]
@@ -1253,6 +1265,8 @@ def _unpack_groups(data: bytes, config: ClusterConfig | None = None) -> list[_Gr
             labs.append((aid, text, bool(is_title), parts["lab_ids"][li]))
             li += 1
         g.labels = labs
+        if "out" in gm:
+            g.out = (gm["out"][0], list(gm["out"][1]))
         groups.append(g)
     out = []
     for sm in meta["stories"]:
