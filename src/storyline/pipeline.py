@@ -79,7 +79,7 @@ def _worker_stages(config: Config, reuse: bool, cluster: bool) -> tuple[Any, Any
         from .embed import get_embedder
         from .reuse import ReuseStage
 
-        emb = get_embedder(config.embed)
+        emb = get_embedder(config.embed) if reuse or cluster else None
         _WORKER_STAGES.clear()
         _WORKER_STAGES[key] = (ReuseStage(config.reuse, emb) if reuse else None,
                                ClusterStage(config.cluster, emb) if cluster else None)
@@ -92,6 +92,8 @@ def _clean_prepare_part(config: Config, learnt: set[str], docs: list[RawDocument
     per-article parts (``Stage.prepare``: signatures, embeddings, text features), which depend on
     the article alone. The parent runs the order-dependent part (``Stage.process``)."""
     out = _clean_part(config.clean, learnt, docs)
+    if not (reuse or cluster):
+        return out, None, None
     articles = [a for a in out if isinstance(a, Article)]
     reuse_stage, cluster_stage = _worker_stages(config, reuse, cluster)
     return (out, reuse_stage.prepare(articles) if reuse_stage is not None else None,
