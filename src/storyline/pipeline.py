@@ -71,9 +71,7 @@ _WORKER_STAGES: dict[str, tuple[Any, Any]] = {}
 
 
 def _worker_stages(config: Config, reuse: bool, cluster: bool) -> tuple[Any, Any]:
-    import json
-
-    key = json.dumps([config.to_dict() if hasattr(config, "to_dict") else repr(config), reuse, cluster], sort_keys=True, default=str)
+    key = f"{config.to_json()}|{reuse}|{cluster}"
     if key not in _WORKER_STAGES:
         from .cluster import ClusterStage
         from .embed import get_embedder
@@ -201,25 +199,23 @@ class Pipeline:
         time: each chunk is cleaned with the furniture learnt up to and including it, and committed
         in order."""
         report = IngestReport()
+
+        def finish(job: _Started, furniture: bytes | None) -> None:
+            report.merge(self._finish_chunk(job, furniture))
+            if on_progress:
+                on_progress(len(job.chunk))
+
         try:
             pending: _Started | None = None
             for chunk in _chunks(inputs, self.chunk_size):
-                snapshot = None
-                if pending is not None and time.monotonic() - self._state_saved >= self.state_interval_s:
-                    snapshot = self.cleaner.furniture.to_bytes()  # learnt up to the pending chunk
+                # the furniture as learnt up to the pending chunk, taken before this one is learnt from
+                snapshot = self._furniture_if_due() if pending is not None else None
                 started = self._start_chunk(chunk)
                 if pending is not None:
-                    report.merge(self._finish_chunk(pending, snapshot))
-                    if on_progress:
-                        on_progress(len(pending.chunk))
+                    finish(pending, snapshot)
                 pending = started
             if pending is not None:
-                snapshot = None
-                if time.monotonic() - self._state_saved >= self.state_interval_s:
-                    snapshot = self.cleaner.furniture.to_bytes()
-                report.merge(self._finish_chunk(pending, snapshot))
-                if on_progress:
-                    on_progress(len(pending.chunk))
+                finish(pending, self._furniture_if_due())
             if self._state_dirty:
                 with self.store.transaction():
                     self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
@@ -229,6 +225,12 @@ class Pipeline:
                 self._pool.shutdown(cancel_futures=True)
                 self._pool = None
         return report
+
+    def _furniture_if_due(self) -> bytes | None:
+        """The cleaner's learnt furniture, when it is time to save it again (every few seconds)."""
+        if time.monotonic() - self._state_saved >= self.state_interval_s:
+            return self.cleaner.furniture.to_bytes()
+        return None
 
     def _get_pool(self) -> Any:
         if self._pool is None:

@@ -205,10 +205,8 @@ class PreparedReuse:
     article_id: str
     signature: np.ndarray
     keys: list[bytes]
-    texts: list[str] | None = None  # sentence texts (capped), when embedded
-    emb: np.ndarray | None = None  # their embeddings
+    profile: "Profile"  # what comparing needs (sentences, sets of stable hashes, their embeddings)
     vector: np.ndarray | None = None  # the article vector of the semantic route
-    profile: "Profile | None" = None  # what comparing needs (sets of stable hashes, embeddings)
 
 
 _KINDS = ["tok", "cw", "bi", "tri", "stem", "num", "ne"]
@@ -551,10 +549,7 @@ class ReuseDetector:
                 self._cache.move_to_end(article.id)
                 return p
         p = self._build_profile(article)
-        with self._lock:
-            self._cache[article.id] = p
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self.remember_profile(p)
         return p
 
     def forget(self, article_id: str) -> None:
@@ -678,22 +673,17 @@ class ReuseDetector:
         """The per-article part of the copy check (signature, LSH keys, sentence embeddings, article
         vector), which depends on nothing else: the pipeline computes it in a worker process while
         this one compares the previous chunk. Sentences of all the articles are embedded in one call."""
-        out: list[PreparedReuse] = []
-        for a in articles:
-            sig, keys = self.signature_and_keys(a)
-            out.append(PreparedReuse(a.id, sig, keys))
         texts = [[s.text for s in article_sentences(a)[: self.config.max_sentences]] for a in articles]
-        if self.embedder is not None:
-            flat = [t for ts in texts for t in ts]
-            emb = np.asarray(self.embedder.encode(flat), dtype=np.float32) if flat else None
-            at = 0
-            for prep, ts in zip(out, texts):
-                if ts and emb is not None:
-                    prep.texts, prep.emb = ts, emb[at : at + len(ts)]
-                    prep.vector = self.vector_of(prep.emb)
-                at += len(ts)
-        for prep, ts in zip(out, texts):
-            prep.profile = self.profile_from_texts(prep.article_id, ts, prep.emb)
+        flat = [t for ts in texts for t in ts]
+        emb = np.asarray(self.embedder.encode(flat), dtype=np.float32) if self.embedder is not None and flat else None
+        out: list[PreparedReuse] = []
+        at = 0
+        for a, ts in zip(articles, texts):
+            mine = emb[at : at + len(ts)] if emb is not None and ts else None
+            at += len(ts)
+            sig, keys = self.signature_and_keys(a)
+            out.append(PreparedReuse(a.id, sig, keys, self.profile_from_texts(a.id, ts, mine),
+                                     self.vector_of(mine) if mine is not None else None))
         return out
 
     def remember_profile(self, profile: Profile) -> None:
@@ -1065,10 +1055,7 @@ class ReuseStage:
             prep = ready.get(a.id)
             if prep is not None:
                 sig, ks = prep.signature, prep.keys
-                if prep.profile is not None:
-                    det.remember_profile(prep.profile)
-                elif prep.texts is not None and prep.emb is not None:
-                    det.remember_embeddings(a.id, prep.texts, prep.emb)
+                det.remember_profile(prep.profile)
             else:
                 sig, ks = det.signature_and_keys(a)
             sigs.append(sig)
@@ -1089,7 +1076,7 @@ class ReuseStage:
             self.stats["lsh_candidates"] += len(cands)
             if index is not None:
                 prep = ready.get(a.id)
-                vector = prep.vector if prep is not None and prep.emb is not None else det.article_vector(a)
+                vector = prep.vector if prep is not None else det.article_vector(a)
                 if vector is not None:
                     cands += self._semantic_candidates(a, sig, vector, store, index, cands, chunk_sigs)
                     index.add([a.id], vector[None, :])
