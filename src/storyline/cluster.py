@@ -693,26 +693,33 @@ class StoryClusterer:
             self.index.add(s.centroid())
         else:
             self.index.update(si, s.centroid())
-        if doc is not None and len(doc.e_ids):
-            # post the article's most specific entities
-            idf = self.vocab.idf(doc.e_ids)
-            for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]:
-                lst = self.postings.setdefault(int(doc.e_ids[j]), [])
-                if not lst or lst[-1] != si:
-                    self._changed_posts.add(int(doc.e_ids[j]))
-                    if si in lst:
-                        lst.remove(si)
-                    lst.append(si)
-                    if len(lst) > self.config.posting_cap:
-                        del lst[0]
+        if doc is not None:
+            for eid in self._rarest(doc.e_ids):  # post the article's most specific entities
+                self._post(eid, si)
+
+    def _rarest(self, e_ids: np.ndarray) -> list[int]:
+        """The ``posting_entities`` entities of highest IDF (the inverted index's keys for a document or story)."""
+        if not len(e_ids):
+            return []
+        idf = self.vocab.idf(e_ids)
+        return [int(e_ids[j]) for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]]
+
+    def _post(self, eid: int, si: int) -> None:
+        """Story ``si`` becomes the most recent under entity ``eid`` (lists capped at ``posting_cap``)."""
+        lst = self.postings.setdefault(eid, [])
+        if lst and lst[-1] == si:
+            return
+        self._changed_posts.add(eid)
+        if si in lst:
+            lst.remove(si)
+        lst.append(si)
+        if len(lst) > self.config.posting_cap:
+            del lst[0]
 
     def _candidates(self, doc: _Doc) -> list[int]:
         cand = self.index.search(doc.emb, self.config.top_k)
-        if len(doc.e_ids):
-            idf = self.vocab.idf(doc.e_ids)
-            for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]:
-                for si in reversed(self.postings.get(int(doc.e_ids[j]), [])[-self.config.posting_per_entity :]):
-                    cand.append(si)
+        for eid in self._rarest(doc.e_ids):
+            cand += reversed(self.postings.get(eid, [])[-self.config.posting_per_entity :])
         seen: set[int] = set()
         out = []
         for si in cand:
@@ -953,13 +960,6 @@ class StoryClusterer:
         frequencies stay this clusterer's (``other``'s are not added).
         Returns {prefix + other's story id: id of the story here that holds it}."""
         cfg = self.config
-
-        def rare(g: _Group) -> list[int]:
-            if not len(g.e_ids):
-                return []
-            idf = self.vocab.idf(g.e_ids)
-            return [int(g.e_ids[j]) for j in np.argsort(-idf, kind="stable")[: cfg.posting_entities]]
-
         incoming = sorted((g for g in other._groups if g.alive and g.article_ids), key=lambda g: g.order)
         for g in incoming:
             for ev in g.events:
@@ -967,7 +967,7 @@ class StoryClusterer:
         scored = []
         for g in incoming:  # all scored against the stories from before the call
             cand = self.index.search(g.centroid(), cfg.top_k)
-            for e in rare(g):
+            for e in self._rarest(g.e_ids):
                 cand += self.postings.get(e, [])[-cfg.posting_per_entity :][::-1]
             best, best_p = None, -1.0
             for i in dict.fromkeys(cand):
@@ -980,7 +980,7 @@ class StoryClusterer:
             scored.append((g, best, best_p))
         out: dict[str, str] = {}
         for g, best, p in scored:
-            ents = rare(g)
+            ents = self._rarest(g.e_ids)
             g.id = prefix + g.id
             g.order = len(self._groups)
             g._cache = None
@@ -997,13 +997,7 @@ class StoryClusterer:
                 target = self._groups[best]
                 self._merge(target, g)
             for e in ents:
-                lst = self.postings.setdefault(e, [])
-                if target.order in lst:
-                    lst.remove(target.order)
-                lst.append(target.order)
-                if len(lst) > cfg.posting_cap:
-                    del lst[0]
-                self._changed_posts.add(e)
+                self._post(e, target.order)
             out[g.id] = target.id
         return out
 
