@@ -356,3 +356,62 @@ def test_fast_path_sends_exactly_what_the_endpoints_send(fresh):
         assert c.get("/stories?limit=0").status_code == 422
         assert c.get("/stories?limit=5&bogus=1").status_code == 200
         assert svc.fast_hits - fast0 == len(paths)
+
+
+def test_ingest_worker_builds_the_changed_stories_views(fresh):
+    """With analyses read from the store, the ingest worker process builds the views of the stories a
+    write changed and hands them over with its answers: the serving process keeps them (no build of
+    its own) and they show the new article."""
+    from storyline.api import STORY_ARTICLES, ArticleIn, Service
+    from storyline.web import make_env
+
+    db, ids = fresh
+    svc = Service(db, analysis=stored_analysis, ingest_process=True)
+    svc.web_env = make_env()
+    assert svc.worker_views
+
+    async def go() -> tuple[dict, int, int]:
+        await svc.start()
+        builds = svc.cache.builds  # the start-up warming of the stored stories
+        text = "GENEVA, Feb 5 (Wire One) - " + _seed_text(db, ids["tass"])
+        (ans,) = await svc.ingest_items([ArticleIn(text=text, outlet="Wire One", date="2022-02-05")])
+        await svc.refresh_stories([ans["story_id"]])
+        return ans, builds, svc.cache.builds
+
+    try:
+        ans, builds_before, builds_after = asyncio.run(go())
+        assert ans["status"] == "stored" and ans["story_id"]
+        sid = ans["story_id"]
+        rev = svc.reader().story_revision(sid)
+        story = svc.cache.get(("story", sid, 0, STORY_ARTICLES), rev)
+        page = svc.cache.get(("page:story", sid, 1), rev)
+        assert story is not None and page is not None  # kept at the story's current revision
+        assert builds_after == builds_before  # nothing was built in this process
+        assert ans["id"] in {a["id"] for a in api_mod.loads(story)["articles"]}
+        assert ans["id"].encode() in page
+        assert story == svc.build_story(sid, 0, STORY_ARTICLES)  # what this process would have built
+    finally:
+        svc.close()
+
+
+def test_article_revision_ignores_other_articles_joining_its_story(fresh):
+    """An article's views stay cached while its story grows; they change when an edge touches the
+    article or its story's title (shown on its page) changes."""
+    db, ids = fresh
+    with open_store(db) as store:
+        sid = ids["story_id"]
+        story = store.get_story(sid)
+        member = story.article_ids[0]
+        r0 = store.article_revision(member)
+        assert r0 is not None and store.article_revision("no-such-article") is None
+        newcomer = _new_article(store)
+        story.article_ids.append(newcomer)
+        story.events[0].article_ids.append(newcomer)
+        store.save_story(story)
+        assert store.article_revision(member) == r0  # the story grew: the member's views are unchanged
+        store.put_edges([ReuseEdge(newcomer, member, "rewrite", 0.9, 0.5, 0.5, "date", 0.9)])
+        r1 = store.article_revision(member)
+        assert r1 != r0  # an edge touching it
+        story.title = "Renamed story"
+        store.save_story(story)
+        assert store.article_revision(member) != r1  # its story's title, shown on its page

@@ -32,16 +32,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import json
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -169,6 +171,9 @@ class ResponseCache:
         self.hits = 0
         self.builds = 0
         self.stale = 0
+        # time spent building on the event loop (every read waits meanwhile), by kind of view:
+        # kind -> [builds, seconds, longest]
+        self.loop_builds: dict[str, list[Any]] = {}
 
     def get(self, key: Any, rev: Any) -> bytes | None:
         with self._lock:
@@ -210,7 +215,9 @@ class ResponseCache:
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds,
-                    "stale": self.stale}
+                    "stale": self.stale,
+                    "loop_builds": {k: {"n": v[0], "ms": round(1000 * v[1], 1), "max_ms": round(1000 * v[2], 1)}
+                                    for k, v in sorted(self.loop_builds.items())}}
 
     def peek(self, key: Any) -> bytes | None:
         """The kept body for ``key`` whatever its revision."""
@@ -231,7 +238,14 @@ class ResponseCache:
             return body
         if inline and (rev is None or (key, rev) not in self._building):
             self.builds += 1
+            t = time.perf_counter()
             body = build()
+            took = time.perf_counter() - t
+            kind = str(key[0]) if isinstance(key, tuple) and key else str(key)
+            acc = self.loop_builds.setdefault(kind, [0, 0.0, 0.0])
+            acc[0] += 1
+            acc[1] += took
+            acc[2] = max(acc[2], took)
             self.put(key, rev, body)
             return body
         loop = asyncio.get_running_loop()
@@ -279,10 +293,42 @@ class ResponseCache:
                 fut.cancel()
 
 
-@dataclasses.dataclass(frozen=True)
-class ArticleBrief:
+class GcPauses:
+    """Pauses of this process's garbage collector (a full collection over a large heap stops every
+    request for tens of milliseconds): counted while installed, reported by ``/stats``."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.total_s = 0.0
+        self.max_s = 0.0
+        self._t = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+            return
+        took = time.perf_counter() - self._t
+        self.count[min(2, int(info.get("generation", 0)))] += 1
+        self.total_s += took
+        self.max_s = max(self.max_s, took)
+
+    def install(self) -> None:
+        if self not in gc.callbacks:
+            gc.callbacks.append(self)
+
+    def remove(self) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+    def stats(self) -> dict[str, Any]:
+        return {"collections": list(self.count), "total_ms": round(1000 * self.total_s, 1), "max_ms": round(1000 * self.max_s, 1)}
+
+
+class ArticleBrief(NamedTuple):
     """What lists, graphs and story pages show of an article (articles never change once stored, so
-    briefs are kept in memory); quacks like :class:`Article` for the page helpers."""
+    briefs are kept in memory); quacks like :class:`Article` for the page helpers. A tuple of plain
+    values, so the garbage collector stops tracking it: a cache of 100,000 briefs adds nothing to a
+    full collection's pause."""
 
     id: str
     title: str | None
@@ -499,17 +545,22 @@ class Service:
     def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None,
                  ingest_process: bool = False, max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
                  ingest_nice: int = DEFAULT_INGEST_NICE, cache_bytes: int = DEFAULT_CACHE_BYTES,
-                 warm_stories: int = DEFAULT_WARM_STORIES):
+                 warm_stories: int = DEFAULT_WARM_STORIES, freeze_gc: bool = False):
         self.db_path = str(db_path)
+        self.freeze_gc = freeze_gc
         self.cache = ResponseCache(cache_bytes)
         self.briefs = BriefCache()
         self.search_ids: dict[tuple[str, int], tuple[Any, list[str]]] = {}  # see the /search endpoint
         self.web_env: Any = None  # set by storyline.web.mount_web
         self.fast_hits = 0  # reads answered by CachedReadMiddleware
+        self.gc_pauses = GcPauses()
         # with analyses read from the store a story view takes ~10 ms to build: on the event loop, which
         # costs less than handing it to a thread that then fights the loop for the GIL; computing an
         # analysis (seconds) must not block the loop
         self.inline_stories = analysis is stored_analysis
+        # ... and the ingest worker then builds the views of the stories each write changes, so that
+        # rebuilding them (tens of ms for a big story's page) never holds up this process's reads
+        self.worker_views = analysis is stored_analysis
         self.warm_stories = int(warm_stories)
         self.max_pending_writes = max(1, int(max_pending_writes))
         self.pending_writes = 0
@@ -559,6 +610,7 @@ class Service:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
         self.cache.close()
+        self.gc_pauses.remove()
         self.writer.close()
 
     def _make_executor(self) -> Any:
@@ -566,7 +618,8 @@ class Service:
         from concurrent.futures import ProcessPoolExecutor
 
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(self.db_path, self.config.to_json(), self.ingest_nice))
+                                   initializer=_worker_init,
+                                   initargs=(self.db_path, self.config.to_json(), self.ingest_nice, self.worker_views))
 
     async def start(self) -> None:
         """Start the ingest worker before serving (its start-up must not delay the first POST), and
@@ -578,6 +631,12 @@ class Service:
             await asyncio.wrap_future(self._executor.submit(_worker_ping))
         if warm is not None:
             await warm
+        if self.freeze_gc:
+            # what exists now (modules, the app, the warmed views) lives as long as the process: keep it
+            # out of the collector's full passes, which otherwise walk it all (tens of ms, every request waits)
+            gc.collect()
+            gc.freeze()
+        self.gc_pauses.install()
 
     async def warm_up(self) -> None:
         try:
@@ -617,12 +676,15 @@ class Service:
                 n += len(items)
             self.write_groups += 1
             try:
-                answers = await self._submit_ingest([it.model_dump() for items, _ in group for it in items])
+                result = await self._submit_ingest([it.model_dump() for items, _ in group for it in items])
             except Exception as exc:  # noqa: BLE001 - every waiting request gets the failure
                 for _, fut in group:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
+            for key, rev, body in result["views"]:
+                self.cache.put(key, rev, body)
+            answers = result["answers"]
             at = 0
             for items, fut in group:
                 part = [{**a, "index": a["index"] - at} for a in answers[at : at + len(items)]]
@@ -630,7 +692,7 @@ class Service:
                 if not fut.done():
                     fut.set_result(part)
 
-    async def _submit_ingest(self, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def _submit_ingest(self, payload: list[dict[str, Any]]) -> dict[str, Any]:
         from concurrent.futures.process import BrokenProcessPool
 
         with self.write_lock:
@@ -714,24 +776,40 @@ class Service:
                      inline: bool = False, slow: bool = False, stale_ok: bool = False) -> Response:
         return Response(await self.cache.fetch(key, rev, build, inline, slow, stale_ok), media_type=media_type)
 
+    def story_view_builders(self, story_id: str) -> list[tuple[Any, Callable[[], bytes]]]:
+        """(cache key, build) of a story's default views: its JSON answer and, with the web pages
+        mounted, its page; what a write rebuilds for every story it changed."""
+        from .web import build_story_page
+
+        out: list[tuple[Any, Callable[[], bytes]]] = [
+            (("story", story_id, 0, STORY_ARTICLES), lambda: self.build_story(story_id, 0, STORY_ARTICLES))]
+        if self.web_env is not None:
+            out.append((("page:story", story_id, 1), lambda: build_story_page(self, self.web_env, story_id, 1)))
+        return out
+
+    def story_views(self, story_id: str) -> list[tuple[Any, Any, bytes]]:
+        """The default views of a story as (cache key, revision, body), built now (none for no story).
+        The revision is read before the views are built, so a view is never kept under a revision
+        newer than the data it shows."""
+        rev = self.reader().story_revision(story_id)
+        if rev is None:
+            return []
+        return [(key, rev, build()) for key, build in self.story_view_builders(story_id)]
+
     async def refresh_stories(self, story_ids: list[str]) -> None:
         """After a write: rebuild the changed stories' default views before the POST is answered, so
         that a read made after the answer never gets a version from before the write."""
-        from .web import build_story_page
-
         store = self.reader()
         jobs, keys = [], []
         for sid in dict.fromkeys(i for i in story_ids if i):
             rev = store.story_revision(sid)
             if rev is None:
                 continue
-            keys.append(("story", sid, 0, STORY_ARTICLES))
-            jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: self.build_story(sid, 0, STORY_ARTICLES),
-                                         inline=self.inline_stories))
-            if self.web_env is not None:
-                keys.append(("page:story", sid, 1))
-                jobs.append(self.cache.fetch(keys[-1], rev, lambda sid=sid: build_story_page(self, self.web_env, sid, 1),
-                                             inline=self.inline_stories))
+            for key, build in self.story_view_builders(sid):
+                if self.cache.get(key, rev) is not None:  # built by the ingest worker
+                    continue
+                keys.append(key)
+                jobs.append(self.cache.fetch(key, rev, build, inline=self.inline_stories))
         if not jobs:
             return
 
@@ -930,27 +1008,44 @@ def article_view(a: Article, story_id: str | None, edges: list[tuple[str, str, s
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(db_path: str, config_json: str, nice: int = 0) -> None:  # pragma: no cover - ingest process
+def _worker_init(db_path: str, config_json: str, nice: int = 0, views: bool = False) -> None:  # pragma: no cover - ingest process
     if nice > 0:
         try:  # reads are what people wait for: let the ingest worker yield the CPU to them
             os.nice(nice)
         except OSError:
             pass
-    store = SQLiteStore(db_path)
-    pipeline = Pipeline(store, Config.from_json(config_json))
+    # a read-only Service around the worker's pipeline: it builds the views of the stories a write
+    # changed (``views``), here, so that the serving process only has to keep them
+    service = Service(db_path, Config.from_json(config_json), stored_analysis, warm_stories=0, cache_bytes=0)
+    if views:
+        from .web import make_env
+
+        service.web_env = make_env()
     try:  # build the later stages (and load their models) now, not on the first POST
-        _ = (pipeline.reuse_stage, pipeline.cluster_stage)
+        _ = (service.pipeline.reuse_stage, service.pipeline.cluster_stage)
     except Exception:  # noqa: BLE001 - the first ingest will report it
         logging.getLogger("storyline.api").exception("could not build the pipeline stages")
-    _WORKER["pipeline"] = pipeline
+    _WORKER["service"] = service
+    _WORKER["views"] = views
 
 
 def _worker_ping() -> bool:  # pragma: no cover - ingest process
-    return "pipeline" in _WORKER
+    return "service" in _WORKER
 
 
-def _worker_ingest(payload: list[dict[str, Any]]) -> list[dict[str, Any]]:  # pragma: no cover - ingest process
-    return ingest_answers(_WORKER["pipeline"], [ArticleIn(**d) for d in payload])
+def _worker_ingest(payload: list[dict[str, Any]]) -> dict[str, Any]:  # pragma: no cover - ingest process
+    """Ingest, then (with ``views``) build the default views of every story the write changed:
+    ``{"answers": [...], "views": [(cache key, revision, body), ...]}``."""
+    service: Service = _WORKER["service"]
+    answers = ingest_answers(service.pipeline, [ArticleIn(**d) for d in payload])
+    views: list[tuple[Any, Any, bytes]] = []
+    if _WORKER["views"]:
+        for sid in dict.fromkeys(a["story_id"] for a in answers if a["status"] == "stored" and a["story_id"]):
+            try:
+                views += service.story_views(sid)
+            except Exception:  # noqa: BLE001 - the write succeeded; the serving process builds them instead
+                logging.getLogger("storyline.api").exception("could not build the views of story %s", sid)
+    return {"answers": answers, "views": views}
 
 
 def ingest_answers(pipeline: Pipeline, items: list[ArticleIn]) -> list[dict[str, Any]]:
@@ -1004,14 +1099,18 @@ def create_app(
     ingest_nice: int = DEFAULT_INGEST_NICE,
     cache_bytes: int = DEFAULT_CACHE_BYTES,
     warm_stories: int = DEFAULT_WARM_STORIES,
+    freeze_gc: bool = False,
 ) -> FastAPI:
     """The HTTP API and the web pages over the store at ``db_path``.
 
     ``analysis`` computes a story's analysis (default: :func:`default_analysis`).
     ``ingest_process``: ingest in a separate worker process (``storyline serve`` does) instead of a thread.
+    ``freeze_gc``: after start-up, move every object then alive out of the garbage collector's reach
+    (``gc.freeze``; process-wide, so for a server process, as ``storyline serve`` sets it, not a test run).
     """
     service = Service(db_path, config, analysis, ingest_process, max_pending_writes=max_pending_writes,
-                      ingest_nice=ingest_nice, cache_bytes=cache_bytes, warm_stories=warm_stories)
+                      ingest_nice=ingest_nice, cache_bytes=cache_bytes, warm_stories=warm_stories,
+                      freeze_gc=freeze_gc)
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -1225,7 +1324,7 @@ def create_app(
     async def stats() -> JSONResponse:
         """Cache and write-queue counters (for load checks)."""
         return JSONResponse({"cache": service.cache.stats(), "fast_hits": service.fast_hits, "pending_writes": service.pending_writes,
-                             "write_groups": service.write_groups,
+                             "write_groups": service.write_groups, "gc": service.gc_pauses.stats(),
                              "max_pending_writes": service.max_pending_writes})
 
     # ---- web pages
@@ -1275,6 +1374,7 @@ def app_from_env() -> FastAPI:
         ingest_nice=int(opts.get("ingest_nice", DEFAULT_INGEST_NICE)),
         cache_bytes=int(opts.get("cache_bytes", DEFAULT_CACHE_BYTES)),
         warm_stories=int(opts.get("warm_stories", DEFAULT_WARM_STORIES)),
+        freeze_gc=bool(opts.get("freeze_gc", True)),
     )
 
 

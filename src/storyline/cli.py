@@ -701,7 +701,7 @@ def serve(
         application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch,
                                  analysis=stored_analysis if analysis == "stored" else default_analysis,
                                  ingest_process=ingest_process, cache_bytes=cache_mb * 1024 * 1024,
-                                 max_pending_writes=max_pending_writes, ingest_nice=ingest_nice)
+                                 max_pending_writes=max_pending_writes, ingest_nice=ingest_nice, freeze_gc=True)
     except StoreError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

@@ -608,13 +608,16 @@ class SQLiteStore(Store):
         return int(rows[0][0]) if rows else None
 
     def article_revision(self, article_id: str) -> tuple[Any, ...] | None:
-        """Changes when an edge touching the article is stored or the article's story changes
-        (articles themselves never change once stored). None for no such article."""
+        """Changes when an edge touching the article is stored, or the article moves to another story,
+        or its story's title changes: what an article's views show of its story (articles themselves
+        never change once stored). Not when other articles join the story: the article's views stay
+        cached while its story grows. None for no such article."""
         rows = self._q(
             "SELECT (SELECT count(*) FROM reuse_edges WHERE source_id=?1), (SELECT max(rowid) FROM reuse_edges WHERE source_id=?1),"
             " (SELECT count(*) FROM reuse_edges WHERE target_id=?1), (SELECT max(rowid) FROM reuse_edges WHERE target_id=?1),"
-            " sa.story_id, (SELECT rev FROM story_rev WHERE story_id=sa.story_id)"
-            " FROM articles a LEFT JOIN story_articles sa ON sa.article_id=a.id WHERE a.id=?1",
+            " sa.story_id, s.title"
+            " FROM articles a LEFT JOIN story_articles sa ON sa.article_id=a.id LEFT JOIN stories s ON s.id=sa.story_id"
+            " WHERE a.id=?1",
             (article_id,),
         )
         return tuple(rows[0]) if rows else None
