@@ -415,3 +415,32 @@ def test_article_revision_ignores_other_articles_joining_its_story(fresh):
         story.title = "Renamed story"
         store.save_story(story)
         assert store.article_revision(member) != r1  # its story's title, shown on its page
+
+
+def test_story_read_during_a_write_group_answers_the_kept_version(fresh):
+    """While a write group is with the ingest worker (which brings the changed stories' new views),
+    a read of a changed story gets the version kept so far instead of building one; at any other
+    time a changed story is never answered from the cache."""
+    from storyline.api import STORY_ARTICLES, Service
+
+    db, ids = fresh
+    sid = ids["story_id"]
+    svc = Service(db, analysis=stored_analysis)
+    try:
+        store = svc.reader()
+        old_rev = store.story_revision(sid)
+        svc.cache.put(("story", sid, 0, STORY_ARTICLES), old_rev, b'{"old": true}')
+        assert svc.lookup(f"/stories/{sid}", b"") == (b'{"old": true}', b"application/json")
+        with open_store(db) as w:  # the story changes (as the worker's commit would change it)
+            story = w.get_story(sid)
+            story.title = "Changed while writing"
+            w.save_story(story)
+        assert store.story_revision(sid) != old_rev
+        assert svc.lookup(f"/stories/{sid}", b"") is None  # no write in flight: built afresh by the endpoint
+        svc.writing = True
+        assert svc.lookup(f"/stories/{sid}", b"") == (b'{"old": true}', b"application/json")
+        assert svc.stale_while_writing == 1
+        svc.writing = False
+        assert svc.lookup(f"/stories/{sid}", b"") is None
+    finally:
+        svc.close()

@@ -186,6 +186,7 @@ class ResponseCache:
 
     def put(self, key: Any, rev: Any, body: bytes) -> None:
         if rev is None or len(body) > self.max_bytes // 4:
+            self.drop(key)  # not kept: nor may an older version be (it would be peeked as current)
             return
         with self._lock:
             old = self._items.pop(key, None)
@@ -579,6 +580,8 @@ class Service:
         self._write_task: Any = None
         self.group_max_articles = DEFAULT_MAX_BATCH
         self.write_groups = 0
+        self.writing = False  # a write group is with the ingest worker (committed or not, views not yet here)
+        self.stale_while_writing = 0  # story reads answered from the kept version meanwhile
         self._local = threading.local()
         self._readers: list[SQLiteStore] = []
         self._readers_lock = threading.Lock()
@@ -675,6 +678,7 @@ class Service:
                 group.append((items, fut))
                 n += len(items)
             self.write_groups += 1
+            self.writing = self.worker_views
             try:
                 result = await self._submit_ingest([it.model_dump() for items, _ in group for it in items])
             except Exception as exc:  # noqa: BLE001 - every waiting request gets the failure
@@ -682,6 +686,8 @@ class Service:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
+            finally:
+                self.writing = False
             for key, rev, body in result["views"]:
                 self.cache.put(key, rev, body)
             answers = result["answers"]
@@ -759,11 +765,17 @@ class Service:
             rev = store.story_revision(sid) if sid else None
             if rev is None:
                 return None
-            if kind == "stories":
-                body = cache.get(("story", sid, 0, STORY_ARTICLES), rev)
-                return (body, _JSON_B) if body is not None else None
-            body = cache.get(("page:story", sid, 1), rev)
-            return (body, _HTML_B) if body is not None else None
+            key = ("story", sid, 0, STORY_ARTICLES) if kind == "stories" else ("page:story", sid, 1)
+            body = cache.get(key, rev)
+            if body is None and self.writing:
+                # the story changed in a write group the ingest worker has not finished: it builds the
+                # new views and hands them over with its answers, so until then (no POST of that group
+                # has been answered yet) the kept version is what the client would have read a moment
+                # earlier; building it here as well would stall every read for tens of ms
+                body = cache.peek(key)
+                if body is not None:
+                    self.stale_while_writing += 1
+            return (body, _JSON_B if kind == "stories" else _HTML_B) if body is not None else None
         if kind in ("articles", "article"):
             rev = store.article_revision(ident)
             if rev is None:
@@ -1324,7 +1336,8 @@ def create_app(
     async def stats() -> JSONResponse:
         """Cache and write-queue counters (for load checks)."""
         return JSONResponse({"cache": service.cache.stats(), "fast_hits": service.fast_hits, "pending_writes": service.pending_writes,
-                             "write_groups": service.write_groups, "gc": service.gc_pauses.stats(),
+                             "write_groups": service.write_groups, "stale_while_writing": service.stale_while_writing,
+                             "gc": service.gc_pauses.stats(),
                              "max_pending_writes": service.max_pending_writes})
 
     # ---- web pages
