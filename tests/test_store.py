@@ -113,36 +113,3 @@ def test_lsh_rows_keep_hex_ids_as_integers(tmp_path):
     kinds = dict(store._q("SELECT article_id, typeof(article_id) FROM lsh_bands WHERE typeof(article_id) = 'text'"))
     assert kinds == {other: "text"}
     store.close()
-
-
-def test_edge_json_with_passage_references(db_path):
-    """``edge_json_for`` gives edges as JSON; with ``refs_out`` / ``refs_in`` the passages of the
-    edges out of / into the article lose their texts (sentence numbers, kind, score stay), built in
-    SQL by the SQLite store exactly as the generic implementation builds them."""
-    import json
-
-    from storyline.model import AlignedPassage
-    from storyline.store.base import Store
-
-    s = SQLiteStore(db_path)
-    arts = [_article(t) for t in ("alpha beta gamma. delta.", "alpha beta gamma. epsilon.", "beta gamma alpha. zeta.")]
-    for x in arts:
-        s.put_article(x)
-    a, b, c = (x.id for x in arts)
-    p = [AlignedPassage(0, 0, "alpha beta gamma.", "alpha beta gamma.", 0.123456789, "identical"),
-         AlignedPassage(1, 1, "delta.", "epsilon <é>.", 0.5, "edited")]
-    s.put_edges([ReuseEdge(a, b, "rewrite", 0.9, 0.5, 0.5, "date", 0.8, p),
-                 ReuseEdge(c, a, "partial", 0.4, 0.2, 0.2, "citation", 0.6, p[:1])])
-    texts = {"alpha beta gamma.", "delta.", "epsilon <é>."}
-    for flags in [(False, False), (True, False), (False, True), (True, True)]:
-        got = sorted((x[0], x[1], x[2], json.loads(x[3])) for x in s.edge_json_for(a, *flags))
-        want = sorted((x[0], x[1], x[2], json.loads(x[3])) for x in Store.edge_json_for(s, a, *flags))
-        assert got == want
-        by = {(x[0], x[1]): x[3] for x in got}
-        out_p, in_p = by[(a, b)]["passages"], by[(c, a)]["passages"]
-        assert len(out_p) == 2 and len(in_p) == 1
-        assert all({"source_index", "target_index", "kind", "score"} <= set(q) for q in out_p + in_p)
-        assert out_p[0]["score"] == 0.123456789 and out_p[1]["kind"] == "edited"
-        assert ({q.get("target_text") for q in out_p} & texts) == (set() if flags[0] else {"alpha beta gamma.", "epsilon <é>."})
-        assert ({q.get("source_text") for q in in_p} & texts) == (set() if flags[1] else {"alpha beta gamma."})
-        assert by[(a, b)]["confidence"] == 0.9 and by[(c, a)]["direction_rule"] == "citation"

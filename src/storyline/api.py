@@ -883,7 +883,7 @@ class Service:
             a = store.get_article(article_id)
             if a is None:
                 raise HTTPException(404, f"no article {article_id!r}")
-            edges = store.edge_json_for(a.id, refs_out=True)
+            edges = store.edge_json_for(a.id)
             story_id = store.story_of(a.id)
         return dumps(article_view(a, story_id, edges))
 
@@ -994,18 +994,25 @@ def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None, off
     return story_view(story, listed, links, n_links, analysis, offset, limit)
 
 
-def article_view(a: Article, story_id: str | None, edges: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+def article_view(a: Article, story_id: str | None, edges: list[tuple[str, str, str, str]] | list[ReuseEdge]) -> dict[str, Any]:
     """One article: text, sentences, what it copies (edges with their passages) and who copies it
     (edges with passage references: sentence numbers, no texts). ``edges``: as
-    ``Store.edge_json_for(a.id, refs_out=True)`` gives them (kept as JSON text, never decoded)."""
+    :meth:`Store.edge_json_for` gives them (or edge objects)."""
     from .text import article_sentences
 
-    rows = [r for r in edges if r[2] != "independent"]
+    rows = [e if isinstance(e, tuple) else (e.source_id, e.target_id, e.relation, json.dumps(to_dict(e))) for e in edges]
+    rows = [r for r in rows if r[2] != "independent"]
+    copied_by = []
+    for src, _, _, data in rows:
+        if src == a.id:
+            e = loads(data)
+            e["passages"] = [{k: p[k] for k in ("source_index", "target_index", "kind", "score")} for p in e.get("passages") or []]
+            copied_by.append(e)
     return {
         **to_dict(a), "text": a.text, "words": a.word_count, "story_id": story_id,
         "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
         "copies_of": [raw_json(data) for _, tgt, _, data in rows if tgt == a.id],
-        "copied_by": [raw_json(data) for src, _, _, data in rows if src == a.id],
+        "copied_by": copied_by,
         "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
     }
 

@@ -13,9 +13,6 @@ from ..config import Config
 from ..model import Article, ReuseEdge, Story, StoryAnalysis
 
 
-PASSAGE_REFS = ("source_index", "target_index", "kind", "score")  # a passage without its texts
-
-
 class Store(abc.ABC):
     """Everything Storyline persists. Stages never see this; the pipeline and the edges do."""
 
@@ -232,21 +229,13 @@ class Store(abc.ABC):
         out.sort(key=lambda x: (-x[0].confidence, x[0].source_id, x[0].target_id))
         return len(out), (out if limit is None else out[: max(0, limit)])
 
-    def edge_json_for(self, article_id: str, refs_out: bool = False, refs_in: bool = False) -> list[tuple[str, str, str, str]]:
-        """:meth:`edges_for` undecoded: (source_id, target_id, relation, JSON text of ``to_dict(edge)``).
-        ``refs_out`` / ``refs_in``: the edges out of the article (those that copy it) / into it give
-        their passages as references only (``PASSAGE_REFS``: sentence numbers, kind and score, no texts)."""
+    def edge_json_for(self, article_id: str) -> list[tuple[str, str, str, str]]:
+        """:meth:`edges_for` undecoded: (source_id, target_id, relation, JSON text of ``to_dict(edge)``)."""
         import json
 
         from ..model import to_dict
 
-        out = []
-        for e in self.edges_for(article_id):
-            d = to_dict(e)
-            if (refs_out and e.source_id == article_id) or (refs_in and e.target_id == article_id):
-                d["passages"] = [{k: p[k] for k in PASSAGE_REFS} for p in d["passages"]]
-            out.append((e.source_id, e.target_id, e.relation, json.dumps(d, ensure_ascii=False)))
-        return out
+        return [(e.source_id, e.target_id, e.relation, json.dumps(to_dict(e), ensure_ascii=False)) for e in self.edges_for(article_id)]
 
     def story_title(self, story_id: str) -> tuple[str, str | None] | None:
         """(id, title) of a story; None for no such story."""

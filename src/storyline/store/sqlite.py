@@ -34,7 +34,7 @@ from ..model import (
     story_from_dict,
     to_dict,
 )
-from .base import PASSAGE_REFS, Store
+from .base import Store
 
 
 class StoreError(RuntimeError):
@@ -171,11 +171,6 @@ def _story_filters(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
         params.append(str(filters["date_to"]) + "T99")
     return where, params
 
-
-# an edge's JSON with its passages as references (PASSAGE_REFS: no texts), built by SQLite's JSON functions
-_EDGE_REFS = ("json_set(json_remove(data, '$.passages'), '$.passages', json((SELECT json_group_array(json_object("
-              + ", ".join(f"'{k}', json_extract(p.value, '$.{k}')" for k in PASSAGE_REFS)
-              + ")) FROM json_each(data, '$.passages') p)))")
 
 _TOP = 1 << 63
 
@@ -652,13 +647,11 @@ class SQLiteStore(Store):
         ]
         return total, out
 
-    def edge_json_for(self, article_id: str, refs_out: bool = False, refs_in: bool = False) -> list[tuple[str, str, str, str]]:
-        """:meth:`edges_for` undecoded: (source_id, target_id, relation, JSON text of ``to_dict(edge)``);
-        with ``refs_out`` / ``refs_in`` the passages become references in SQL (no texts read out, no
-        decoding in Python: a widely copied article has dozens of edges of a few KB each)."""
+    def edge_json_for(self, article_id: str) -> list[tuple[str, str, str, str]]:
+        """:meth:`edges_for` undecoded: (source_id, target_id, relation, JSON text of ``to_dict(edge)``)."""
         rows = self._q(
-            f"SELECT source_id, target_id, relation, {_EDGE_REFS if refs_out else 'data'} FROM reuse_edges WHERE source_id=?"
-            f" UNION ALL SELECT source_id, target_id, relation, {_EDGE_REFS if refs_in else 'data'} FROM reuse_edges WHERE target_id=?",
+            "SELECT source_id, target_id, relation, data FROM reuse_edges WHERE source_id=?"
+            " UNION ALL SELECT source_id, target_id, relation, data FROM reuse_edges WHERE target_id=?",
             (article_id, article_id),
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]

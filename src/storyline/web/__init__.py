@@ -403,9 +403,7 @@ def build_article_page(service: "Service", env: Environment, article_id: str) ->
         a = store.get_article(article_id)
         if a is None:
             return None
-        # the page links passages by sentence number: references only, no passage texts
-        edges = [loads(data) for _, _, rel, data in store.edge_json_for(a.id, refs_out=True, refs_in=True)
-                 if rel != "independent"]
+        edges = [loads(data) for _, _, rel, data in store.edge_json_for(a.id) if rel != "independent"]
         outlets = store.article_outlets({e["source_id"] for e in edges} | {e["target_id"] for e in edges})
         others = {i: _Labelled(i, o) for i, o in outlets.items()}  # only their names are shown
         story_id = store.story_of(a.id)
