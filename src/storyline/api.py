@@ -18,7 +18,13 @@ request has the endpoint's default parameters). A story that changed (an article
 analysis was stored, whoever wrote it: this server, ``storyline watch``, another worker) is rebuilt on
 its next read, once; concurrent readers get the previous version meanwhile (the reader that noticed
 waits up to ``STALE_WAIT``), and a POST rebuilds (or drops) the stories it changed before answering, so
-its client never reads a version older than its write. Big stories are paged: a story lists its
+its client never reads a version older than its write. With analyses read from the store (``storyline
+serve --analysis stored``) the ingest worker itself builds the changed stories' views after each write
+group and hands them over with its answers, so this process keeps them instead of building them (tens
+of ms each for a big story's page, during which every read would wait); until the group is back, reads
+of the stories it changed get the kept version (no POST of the group has been answered yet). Under
+``storyline serve`` the garbage collector's full passes skip what start-up created (``gc.freeze``), and
+``/stats`` reports the collector's pauses and the time spent building on the event loop. Big stories are paged: a story lists its
 first ``articles`` articles (default 100) and the reuse edges among them (strongest first, without the
 aligned passages); ``/stories/{id}/articles`` and ``/stories/{id}/edges`` page through the rest, and
 ``/articles/{id}`` gives an article's edges with their passages.
