@@ -305,7 +305,8 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
                 answer = json.loads(data) if data else {}
                 ok = status in (200, 201) and answer["results"][0]["status"] == "stored"
                 if not ok:
-                    detail = answer.get("results", [{}])[0].get("status", "") if status == 200 else answer.get("error", "")
+                    res = answer.get("results", [{}])[0]
+                    detail = f"{res.get('status', '')} ({res.get('reason')})" if status == 200 else answer.get("error", "")
                     errors[f"write HTTP {status} {detail}".strip()] += 1
             except HTTPError as exc:
                 errors[f"write {exc}"] += 1
