@@ -444,3 +444,27 @@ def test_story_read_during_a_write_group_answers_the_kept_version(fresh):
         assert svc.lookup(f"/stories/{sid}", b"") is None
     finally:
         svc.close()
+
+
+def test_serve_freezes_start_up_objects_out_of_the_collector(fresh):
+    """``freeze_gc`` (as ``storyline serve`` sets it) moves what start-up created out of the garbage
+    collector's passes, and ``/stats`` reports the collector's pauses while serving; without it the
+    process's collector is left alone."""
+    import gc
+
+    db, _ = fresh
+    gc.unfreeze()
+    try:
+        with _client(db) as c:
+            assert gc.get_freeze_count() == 0
+        with _client(db, freeze_gc=True) as c:
+            frozen = gc.get_freeze_count()
+            assert frozen > 10_000  # the modules, the app and the warmed views
+            c.get("/stories")
+            gc.collect()
+            stats = c.get("/stats").json()["gc"]
+            assert stats["collections"][2] >= 1 and stats["max_ms"] >= 0
+            assert stats["total_ms"] >= stats["max_ms"]
+        assert not any(isinstance(cb, api_mod.GcPauses) for cb in gc.callbacks)  # removed at shutdown
+    finally:
+        gc.unfreeze()
