@@ -248,7 +248,9 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
     reads: dict[str, list[float]] = defaultdict(list)
     writes: list[float] = []
     errors: dict[str, int] = defaultdict(int)
-    deadline = time.perf_counter() + args.duration
+    slow: list[tuple[float, str, float]] = []
+    t0 = time.perf_counter()
+    deadline = t0 + args.duration
     pool = paragraph_pool()
     clusters = sorted(pool)
     mix = [("stories", 30), ("story", 25), ("article", 25), ("story_page", 10), ("article_page", 5), ("index", 4), ("search", 1)]
@@ -280,7 +282,10 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
             try:
                 status, _ = await conn.request("GET", url_for(kind, r), None, args.timeout)
                 if status == 200:
-                    reads[kind].append(time.perf_counter() - t)
+                    took = time.perf_counter() - t
+                    reads[kind].append(took)
+                    if took > 0.25:  # when the slowest reads happened (seconds into the run), for the tail
+                        slow.append((round(t - t0, 2), kind, round(1000 * took, 1)))
                 else:
                     errors[f"read {kind} HTTP {status}"] += 1
             except HTTPError as exc:
@@ -316,11 +321,11 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
                 await asyncio.sleep(r.uniform(0, 2 * args.write_think))
         conn.close()
 
-    t0 = time.perf_counter()
     await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
     elapsed = time.perf_counter() - t0
     all_reads = [x for xs in reads.values() for x in xs]
-    return {"elapsed": elapsed, "reads": reads, "all_reads": all_reads, "writes": writes, "errors": dict(errors)}
+    return {"elapsed": elapsed, "reads": reads, "all_reads": all_reads, "writes": writes, "errors": dict(errors),
+            "slow_reads": sorted(slow, key=lambda x: -x[2])[:20]}
 
 
 def main() -> None:
@@ -423,11 +428,12 @@ def main() -> None:
         "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
         "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),
                     "max": ms(max(res["all_reads"], default=float("nan")))},
-        "read_ms_by_endpoint": {k: {"n": len(v), "p50": ms(pct(v, 50)), "p90": ms(pct(v, 90)), "p99": ms(pct(v, 99))}
+        "read_ms_by_endpoint": {k: {"n": len(v), "p50": ms(pct(v, 50)), "p90": ms(pct(v, 90)), "p99": ms(pct(v, 99)), "max": ms(max(v))}
                                 for k, v in sorted(res["reads"].items())},
         "write_ms": {"n": n_w, "p50": ms(pct(res["writes"], 50)), "p99": ms(pct(res["writes"], 99)),
                      "mean": ms(statistics.fmean(res["writes"])) if res["writes"] else None},
         "errors": n_err, "error_kinds": res["errors"],
+        "slowest_reads": [{"at_s": a, "kind": k, "ms": m} for a, k, m in res["slow_reads"]],
         # contention-independent: CPU the server (and its ingest worker) spent, per request
         "server_cpu_s": round(server_cpu, 2), "server_cpu_share": round(server_cpu / el, 2),
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, n_r + n_w), 2),

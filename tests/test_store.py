@@ -113,3 +113,23 @@ def test_lsh_rows_keep_hex_ids_as_integers(tmp_path):
     kinds = dict(store._q("SELECT article_id, typeof(article_id) FROM lsh_bands WHERE typeof(article_id) = 'text'"))
     assert kinds == {other: "text"}
     store.close()
+
+
+def test_stories_with_edges_since_a_mark(db_path):
+    """The stories whose articles a reuse edge stored after a mark touches (both ends' stories)."""
+    s = SQLiteStore(db_path)
+    arts = [_article(f"Article number {i} about the harbour plan and the council vote.") for i in range(5)]
+    for a in arts:
+        s.put_article(a)
+    a0, a1, a2, a3, a4 = (a.id for a in arts)
+    s.save_story(Story("s-a", [a0, a1], [Event("s-a-e1", "s-a", [a0, a1])], title="A"))
+    s.save_story(Story("s-b", [a2, a3], [Event("s-b-e1", "s-b", [a2, a3])], title="B"))
+    s.put_edges([ReuseEdge(a0, a1, "rewrite", 0.9, 0.5, 0.5, "date", 0.9)])
+    mark = s.edge_mark()
+    assert mark > 0 and s.stories_with_edges_since(mark) == []
+    s.put_edges([ReuseEdge(a1, a2, "partial", 0.5, 0.3, 0.3, "date", 0.9)])  # across stories: both moved
+    assert s.stories_with_edges_since(mark) == ["s-a", "s-b"]
+    mark = s.edge_mark()
+    s.put_edges([ReuseEdge(a3, a4, "partial", 0.5, 0.3, 0.3, "date", 0.9)])  # a4 is in no story
+    assert s.stories_with_edges_since(mark) == ["s-b"]
+    assert SQLiteStore(":memory:").edge_mark() == 0

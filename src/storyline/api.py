@@ -1055,10 +1055,14 @@ def _worker_ingest(payload: list[dict[str, Any]]) -> dict[str, Any]:  # pragma: 
     """Ingest, then (with ``views``) build the default views of every story the write changed:
     ``{"answers": [...], "views": [(cache key, revision, body), ...]}``."""
     service: Service = _WORKER["service"]
+    store = service.pipeline.store
+    mark = store.edge_mark() if _WORKER["views"] else 0
     answers = ingest_answers(service.pipeline, [ArticleIn(**d) for d in payload])
     views: list[tuple[Any, Any, bytes]] = []
     if _WORKER["views"]:
-        for sid in dict.fromkeys(a["story_id"] for a in answers if a["status"] == "stored" and a["story_id"]):
+        # the stories the new articles joined, and those whose articles the new edges touch
+        changed = [a["story_id"] for a in answers if a["status"] == "stored" and a["story_id"]]
+        for sid in dict.fromkeys(changed + store.stories_with_edges_since(mark)):
             try:
                 views += service.story_views(sid)
             except Exception:  # noqa: BLE001 - the write succeeded; the serving process builds them instead

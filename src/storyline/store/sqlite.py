@@ -602,6 +602,19 @@ class SQLiteStore(Store):
                        (story_id, story_id))
         return int(rows[0][0]) if rows else None
 
+    def edge_mark(self) -> int:
+        """Where the stored reuse edges end now, for :meth:`stories_with_edges_since`."""
+        return int(self._q("SELECT coalesce(max(rowid), 0) FROM reuse_edges")[0][0])
+
+    def stories_with_edges_since(self, mark: int) -> list[str]:
+        """Stories with an article that a reuse edge stored after ``mark`` touches: their revisions moved
+        (an edge from a new article in one story to an article of another changes both)."""
+        rows = self._q(
+            "SELECT sa.story_id FROM reuse_edges e JOIN story_articles sa ON sa.article_id = e.source_id WHERE e.rowid > ?1"
+            " UNION SELECT sa.story_id FROM reuse_edges e JOIN story_articles sa ON sa.article_id = e.target_id WHERE e.rowid > ?1",
+            (int(mark),))
+        return sorted(r[0] for r in rows)
+
     def stories_revision(self) -> int | None:
         """Grows whenever any story is written or deleted (the story list may have changed)."""
         rows = self._q("SELECT rev FROM story_rev WHERE story_id=''")
