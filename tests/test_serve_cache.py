@@ -468,3 +468,35 @@ def test_serve_freezes_start_up_objects_out_of_the_collector(fresh):
         assert not any(isinstance(cb, api_mod.GcPauses) for cb in gc.callbacks)  # removed at shutdown
     finally:
         gc.unfreeze()
+
+
+def test_start_up_warming_keeps_every_view_however_long_it_takes(fresh, monkeypatch):
+    """Warming at start-up builds every story view and keeps them all, even when building takes
+    longer than a POST waits for its stories (which once dropped the views already warmed)."""
+    import time as _time
+
+    from storyline.api import STORY_ARTICLES
+
+    monkeypatch.setattr(api_mod, "REFRESH_WAIT", 0.0)
+    real = api_mod.Service.build_story
+
+    def slow_build(self, story_id, offset, limit):
+        _time.sleep(0.05)
+        return real(self, story_id, offset, limit)
+
+    monkeypatch.setattr(api_mod.Service, "build_story", slow_build)
+    db, ids = fresh
+    with open_store(db) as w:  # a second story, so that one is warmed before the other
+        other = _new_article(w)
+        w.save_story(Story("s-second", [other], [Event("s-second-e1", "s-second", [other])], title="Second"))
+    with _client(db) as c:
+        svc = c.app.state.service
+        store = svc.reader()
+        for sid in (ids["story_id"], "s-second"):
+            rev = store.story_revision(sid)
+            assert svc.cache.has(("story", sid, 0, STORY_ARTICLES), rev)
+            assert svc.cache.has(("page:story", sid, 1), rev)
+        builds = svc.cache.builds
+        c.get(f"/stories/{ids['story_id']}")
+        c.get("/story/s-second")
+        assert svc.cache.builds == builds  # both answered from the warmed cache

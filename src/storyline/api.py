@@ -190,6 +190,12 @@ class ResponseCache:
             self.hits += 1
             return item[1]
 
+    def has(self, key: Any, rev: Any) -> bool:
+        """Whether the version of ``key`` at ``rev`` is kept (not counted as a hit)."""
+        with self._lock:
+            item = self._items.get(key)
+            return item is not None and item[0] == rev
+
     def put(self, key: Any, rev: Any, body: bytes) -> None:
         if rev is None or len(body) > self.max_bytes // 4:
             self.drop(key)  # not kept: nor may an older version be (it would be peeked as current)
@@ -650,7 +656,7 @@ class Service:
     async def warm_up(self) -> None:
         try:
             ids = [d["id"] for d in self.reader().story_briefs(limit=self.warm_stories)]
-            await self.refresh_stories(ids)
+            await self.refresh_stories(ids, warming=True)
         except Exception:  # noqa: BLE001 - a cold cache is slower, not wrong
             log.exception("warming the story views failed")
 
@@ -814,9 +820,10 @@ class Service:
             return []
         return [(key, rev, build()) for key, build in self.story_view_builders(story_id)]
 
-    async def refresh_stories(self, story_ids: list[str]) -> None:
+    async def refresh_stories(self, story_ids: list[str], warming: bool = False) -> None:
         """After a write: rebuild the changed stories' default views before the POST is answered, so
-        that a read made after the answer never gets a version from before the write."""
+        that a read made after the answer never gets a version from before the write. ``warming``
+        (start-up): build them all, however long it takes."""
         store = self.reader()
         jobs, keys = [], []
         for sid in dict.fromkeys(i for i in story_ids if i):
@@ -824,9 +831,9 @@ class Service:
             if rev is None:
                 continue
             for key, build in self.story_view_builders(sid):
-                if self.cache.get(key, rev) is not None:  # built by the ingest worker
+                if self.cache.has(key, rev):  # built by the ingest worker
                     continue
-                keys.append(key)
+                keys.append((key, rev))
                 jobs.append(self.cache.fetch(key, rev, build, inline=self.inline_stories))
         if not jobs:
             return
@@ -842,12 +849,17 @@ class Service:
                 await asyncio.sleep(0)
 
         runner = asyncio.ensure_future(one_by_one())
+        if warming:
+            await runner
+            return
         done, pending = await asyncio.wait([runner], timeout=REFRESH_WAIT)
         if pending:
             # slow to rebuild (busy cores): drop the versions from before this write instead of waiting,
-            # so that no read from now on can get them; the builds go on and the next reads wait for them
-            for key in keys:
-                self.cache.drop(key)
+            # so that no read from now on can get them (those already rebuilt stay); the builds go on
+            # and the next reads wait for them
+            for key, rev in keys:
+                if not self.cache.has(key, rev):
+                    self.cache.drop(key)
             for t in pending:
                 t.add_done_callback(lambda f: f.cancelled() or f.exception())
 
