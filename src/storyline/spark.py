@@ -341,7 +341,11 @@ def clean_partitions(raw_rdd, config: Config, furniture: FurnitureModel):
             else:
                 yield "a", article_row(out, ord_)
 
-    cleaned = raw_rdd.mapPartitions(clean).persist()
+    # read twice (the articles, then the rejections): spilled to disk when memory is short instead of
+    # cleaned again (the default MEMORY_ONLY drops partitions that do not fit and recomputes them)
+    from pyspark import StorageLevel
+
+    cleaned = raw_rdd.mapPartitions(clean).persist(StorageLevel.MEMORY_AND_DISK)
     art_schema, rej_schema = _schemas()
     names = art_schema.names
     arts = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "a").map(lambda kv: tuple(kv[1].get(n) for n in names)),
