@@ -716,9 +716,11 @@ class StoryClusterer:
         if len(lst) > self.config.posting_cap:
             del lst[0]
 
-    def _candidates(self, doc: _Doc) -> list[int]:
-        cand = self.index.search(doc.emb, self.config.top_k)
-        for eid in self._rarest(doc.e_ids):
+    def _candidates(self, emb: np.ndarray, e_ids: np.ndarray) -> list[int]:
+        """Live stories to score a document (or an incoming story) against, in order: the nearest
+        centroids to ``emb``, then the stories posted most recently under its rarest entities."""
+        cand = self.index.search(emb, self.config.top_k)
+        for eid in self._rarest(e_ids):
             cand += reversed(self.postings.get(eid, [])[-self.config.posting_per_entity :])
         seen: set[int] = set()
         out = []
@@ -817,7 +819,7 @@ class StoryClusterer:
     def _place_doc(self, doc: _Doc, doc_w) -> Assignment:
         cfg = self.config
         scored: list[tuple[float, int]] = []
-        for si in self._candidates(doc):
+        for si in self._candidates(doc.emb, doc.e_ids):
             p, _ = self.score(doc, self._groups[si], doc_w)
             scored.append((p, si))
         scored.sort(key=lambda x: (-x[0], self._groups[x[1]].order))
@@ -959,22 +961,15 @@ class StoryClusterer:
         threshold; else it is added as a new story with id ``prefix + its id``. The document
         frequencies stay this clusterer's (``other``'s are not added).
         Returns {prefix + other's story id: id of the story here that holds it}."""
-        cfg = self.config
         incoming = sorted((g for g in other._groups if g.alive and g.article_ids), key=lambda g: g.order)
         for g in incoming:
             for ev in g.events:
                 ev.out = None  # labelled anew with this clusterer's word statistics
         scored = []
         for g in incoming:  # all scored against the stories from before the call
-            cand = self.index.search(g.centroid(), cfg.top_k)
-            for e in self._rarest(g.e_ids):
-                cand += self.postings.get(e, [])[-cfg.posting_per_entity :][::-1]
             best, best_p = None, -1.0
-            for i in dict.fromkeys(cand):
-                t = self._groups[i]
-                if not t.alive:
-                    continue
-                p = self._story_pair_prob(g, t)
+            for i in self._candidates(g.centroid(), g.e_ids):
+                p = self._story_pair_prob(g, self._groups[i])
                 if p > best_p or (p == best_p and best is not None and i < best):
                     best, best_p = i, p
             scored.append((g, best, best_p))
