@@ -1130,22 +1130,16 @@ class StoryClusterer:
         if meta["bits"] != v.bits:
             raise ValueError(f"cluster state hashes terms into 2**{meta['bits']} buckets; config says 2**{v.bits}")
         v.df[z["df_ids"]] = z["df"]
-        sraw = z["surf"].tobytes().decode("utf-8")
-        v.surface = dict(zip((int(k) for k in z["surf_keys"]), sraw.split("\n") if sraw else []))
-        off = np.concatenate([[0], np.cumsum(z["post_len"])]).astype(np.int64)
-        post = z["post"]
-        postings = {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
+        v.surface = _surfaces(z)
+        postings = _postings(z)
         stories, alive_flags, aliases = list(meta["stories"]), list(meta["alive"]), dict(meta["aliases"])
         for dz in zs:  # every delta sets values: later ones win
             dm = json.loads(dz["meta"].tobytes().decode("utf-8"))
             if dm.get("version") != _STATE_VERSION or not dm.get("delta"):
                 raise ValueError("cluster state delta of another version")
             v.df[dz["df_ids"]] = dz["df"]
-            sraw = dz["surf"].tobytes().decode("utf-8")
-            v.surface.update(zip((int(k) for k in dz["surf_keys"]), sraw.split("\n") if sraw else []))
-            off = np.concatenate([[0], np.cumsum(dz["post_len"])]).astype(np.int64)
-            for i, k in enumerate(dz["post_keys"]):
-                postings[int(k)] = [int(x) for x in dz["post"][off[i] : off[i + 1]]]
+            v.surface.update(_surfaces(dz))
+            postings.update(_postings(dz))
             first = int(dm["first_story"])
             del stories[first:], alive_flags[first:]
             stories += dm["stories"]
@@ -1187,6 +1181,19 @@ def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
+
+
+def _surfaces(z: Any) -> dict[int, str]:
+    """Entity id -> display name, as a global part or a delta stores them."""
+    raw = z["surf"].tobytes().decode("utf-8")
+    return dict(zip((int(k) for k in z["surf_keys"]), raw.split("\n") if raw else []))
+
+
+def _postings(z: Any) -> dict[int, list[int]]:
+    """Entity id -> story orders, as a global part or a delta stores them."""
+    off = np.concatenate([[0], np.cumsum(z["post_len"])]).astype(np.int64)
+    post = z["post"]
+    return {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
 
 
 def _pack_groups(stories: Sequence[_Group], dim: int) -> bytes:
