@@ -469,6 +469,14 @@ def _order_key(d: dict[str, Any]) -> tuple:
     return (d.get("published") is None, d.get("published") or "", d.get("ord") or 0, d["id"])
 
 
+def _rows_batch(rows: list[tuple], names: list[str], types: list[Any]) -> Any:
+    """An Arrow record batch of these rows (tuples in the order of ``names``, of Arrow ``types``)."""
+    import pyarrow as pa
+
+    cols = list(zip(*rows)) if rows else [[] for _ in names]
+    return pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
+
+
 def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
     """Candidate pairs -> reuse edges (non-independent ones), source = the earlier article:
     ``ReuseDetector.compare`` on both articles, after a Jaccard pre-filter from the signatures
@@ -507,8 +515,7 @@ def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
                             float(e.target_coverage), e.direction_rule, float(e.direction_confidence),
                             json.dumps(to_dict(e.passages), ensure_ascii=False),
                             round(jaccard_estimate(np.asarray(r["sa"]), np.asarray(r["sb"])), 4)))
-            cols = list(zip(*out)) if out else [[] for _ in names]
-            yield pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
+            yield _rows_batch(out, names, types)
 
     schema = T.StructType([
         T.StructField("source_id", T.StringType()), T.StructField("target_id", T.StringType()),
@@ -855,10 +862,8 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
         out = [("a", window, p, e, a, None) for p, e, a in assigned]
         out += [("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False)) for s in pieces]
         out.append(("w", window, None, None, None, base64.b64encode(state).decode("ascii")))
-        cols = list(zip(*out))
-        types = [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()]
-        yield pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)],
-                                         names=["kind", "window", "piece_id", "event_id", "article_id", "payload"])
+        yield _rows_batch(out, ["kind", "window", "piece_id", "event_id", "article_id", "payload"],
+                          [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()])
 
     schema = T.StructType([T.StructField(n, t) for n, t in (
         ("kind", T.StringType()), ("window", T.LongType()), ("piece_id", T.StringType()), ("event_id", T.StringType()),
