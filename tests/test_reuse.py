@@ -269,6 +269,28 @@ def test_signature_estimates_jaccard(detector, seeded):
     assert mh.jaccard(detector.minhash(a)) == 1.0
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2**32 - 1), min_size=1, max_size=300))
+def test_vectorised_signature_is_datasketchs_affine32_minhash(values):
+    """signature_of_hashes (numpy, own MurmurHash3 finalizer) == datasketch's public MinHash fed the
+    same 32-bit values one by one: the band keys in every store stay comparable across versions."""
+    from datasketch import MinHash
+
+    det = ReuseDetector(ReuseConfig())
+    ref = MinHash(num_perm=det.config.num_perm, seed=1, scheme="affine32", hashfunc=lambda v: v)
+    ref.update_batch(values)
+    got = det.signature_of_hashes(np.array(values, dtype=np.uint32))
+    assert got.tolist() == [int(v) for v in ref.hashvalues]
+
+
+def test_band_layout_is_datasketchs():
+    from datasketch import MinHashLSH
+
+    det = ReuseDetector(ReuseConfig(lsh_threshold=0.4, num_perm=128))
+    lsh = MinHashLSH(threshold=0.4, num_perm=128)
+    assert (det.bands, det.rows) == (lsh.b, lsh.r) == (32, 4)
+
+
 # --------------------------------------------------------------------------- the stage and its indexes
 
 

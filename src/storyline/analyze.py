@@ -13,16 +13,14 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from datetime import datetime
 
 import numpy as np
 
 from .config import Config
-from .model import Article, ReuseEdge, Story, StoryAnalysis
+from .model import COPY_RELATIONS, Article, ReuseEdge, Story, StoryAnalysis
 
 log = logging.getLogger(__name__)
 
-COPY_RELATIONS = ("exact-duplicate", "near-duplicate", "rewrite")
 
 
 def copies_from_edges(edges: Iterable[ReuseEdge], article_ids: Iterable[str] | None = None) -> dict[str, str]:
@@ -72,10 +70,6 @@ class _MemoEmbedder:
         return np.stack([self.cache[t] for t in texts]).astype(np.float32)
 
 
-def _date_key(a: Article) -> tuple:
-    return (a.published is None, a.published or datetime.min, a.seq if a.seq is not None else 0, a.id)
-
-
 class StoryAnalyzer:
     """Runs the analyses of one story. Loads the embedder lazily (``config.embed``) when none is given."""
 
@@ -95,7 +89,7 @@ class StoryAnalyzer:
         from .compare import compare_claims
         from .summarize import summarize
 
-        arts = sorted(articles, key=_date_key)
+        arts = sorted(articles, key=Article.chronological_key)
         copy_of = copies_from_edges(edges, [a.id for a in arts])
         acfg = self.config.analysis
         analysis = StoryAnalysis(story_id=story.id)

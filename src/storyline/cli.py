@@ -520,10 +520,10 @@ def story(
 
 def _story_analysis(store, s, arts: dict[str, Article]):
     """(analysis, articles ordered by date) for a story; the analysis is cached in the store."""
-    from .analyze import _date_key, analysis_for
+    from .analyze import analysis_for
 
     analysis = analysis_for(store, s.id)
-    by_date = {a.id: a for a in sorted(arts.values(), key=_date_key)}
+    by_date = {a.id: a for a in sorted(arts.values(), key=Article.chronological_key)}
     return analysis, by_date
 
 

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from .config import ClusterConfig
-from .model import Article, Event, Story
+from .model import DUPLICATE_RELATIONS, Article, Event, Story
 from .text import content_words, split_sentences, stopwords
 
 STATE_KEY = "cluster.state"
@@ -57,7 +57,6 @@ DELTA_KEY = "cluster.state.delta/"  # + sequence number 1..n, applied in order a
 DELTAS_KEY = "cluster.state.deltas"  # n (ASCII), and the bytes of the deltas: "n size"
 STORY_KEY = "cluster.story/"
 GEN_KEY = "cluster.generation"
-COPY_RELATIONS = ("exact-duplicate", "near-duplicate")
 FEATURES = ("tfidf", "entity", "embedding")
 _STATE_VERSION = 1
 _EPOCH = datetime(1970, 1, 1)
@@ -1283,7 +1282,7 @@ def copies_from_results(results: dict[str, Any]) -> dict[str, str]:
     for aid, r in results.items():
         best = None
         for c in getattr(r, "copies_of", None) or []:
-            if c.get("relation") in COPY_RELATIONS and (best is None or c.get("confidence", 0) > best.get("confidence", 0)):
+            if c.get("relation") in DUPLICATE_RELATIONS and (best is None or c.get("confidence", 0) > best.get("confidence", 0)):
                 best = c
         if best is not None and best.get("source_id") and best["source_id"] != aid:
             out[aid] = best["source_id"]
@@ -1294,7 +1293,7 @@ def copies_from_edges(edges: Iterable[Any]) -> dict[str, str]:
     """copy id -> original id from stored reuse edges (for batch re-clustering)."""
     best: dict[str, Any] = {}
     for e in edges:
-        if e.relation in COPY_RELATIONS and (e.target_id not in best or e.confidence > best[e.target_id].confidence):
+        if e.relation in DUPLICATE_RELATIONS and (e.target_id not in best or e.confidence > best[e.target_id].confidence):
             best[e.target_id] = e
     return {t: e.source_id for t, e in best.items()}
 

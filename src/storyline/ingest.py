@@ -68,7 +68,7 @@ def looks_like_html(text: str) -> bool:
     return head.startswith("<!doctype html") or head.startswith("<html") or ("<body" in head and "</" in head)
 
 
-def _doc_from_text(source: str, text: str, is_html: bool | None = None) -> RawDocument:
+def doc_from_text(source: str, text: str, is_html: bool | None = None) -> RawDocument:
     if is_html is None:
         is_html = looks_like_html(text)
     return RawDocument(source=source, html=text) if is_html else RawDocument(source=source, text=text)
@@ -156,7 +156,7 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[RawDocument | Reject
     if not text.strip():
         yield Rejection(name, "empty file (only whitespace)")
         return
-    yield _doc_from_text(name, text, True if suffix in HTML_EXT else None)
+    yield doc_from_text(name, text, True if suffix in HTML_EXT else None)
 
 
 def iter_folder(folder: Path, config: IngestConfig) -> Iterator[Path]:
@@ -190,7 +190,7 @@ def read_stdin(config: IngestConfig, stream: BinaryIO | None = None) -> Iterator
     except DecodeError as exc:
         yield Rejection("<stdin>", str(exc))
         return
-    yield _doc_from_text("<stdin>", text)
+    yield doc_from_text("<stdin>", text)
 
 
 def read_inputs(paths: Iterable[str | os.PathLike[str]], config: IngestConfig | None = None) -> Iterator[RawDocument | Rejection]:

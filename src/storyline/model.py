@@ -89,6 +89,10 @@ class Article:
     def word_count(self) -> int:
         return sum(len(p.split()) for p in self.paragraphs)
 
+    def chronological_key(self) -> tuple:
+        """Sort key: dated articles first, by publication date, then ingest order, then id."""
+        return (self.published is None, self.published or datetime.min, self.seq if self.seq is not None else 0, self.id)
+
 
 @dataclass
 class Sentence:
@@ -113,6 +117,13 @@ class AlignedPassage:
 
 
 ReuseRelation = Literal["exact-duplicate", "near-duplicate", "rewrite", "partial-reuse", "independent"]
+
+# The one definition of which relations mean what, for every stage:
+# duplicates are the same text (one is kept per duplicate group; stories treat them as one article);
+# copies are articles whose text comes from another one as a whole (duplicates and rewrites): the
+# provenance of every claim, quote and summary sentence follows a copy back to its original.
+DUPLICATE_RELATIONS: tuple[str, ...] = ("exact-duplicate", "near-duplicate")
+COPY_RELATIONS: tuple[str, ...] = DUPLICATE_RELATIONS + ("rewrite",)
 
 
 @dataclass

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .config import ReuseConfig
-from .model import AlignedPassage, Article, ReuseEdge
+from .model import DUPLICATE_RELATIONS, AlignedPassage, Article, ReuseEdge
 from .text import article_sentences, split_sentences, stopwords
 
 __all__ = [
@@ -404,18 +404,29 @@ def _lis_length(seq: list[int]) -> int:
     return len(tails)
 
 
+def fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, element-wise (wrapping uint32 arithmetic): the pre-mix that
+    datasketch's affine32 MinHash applies to every hash value before its permutations."""
+    with np.errstate(over="ignore"):
+        hv = hv ^ (hv >> np.uint32(16))
+        hv = hv * np.uint32(0x85EBCA6B)
+        hv = hv ^ (hv >> np.uint32(13))
+        hv = hv * np.uint32(0xC2B2AE35)
+        return hv ^ (hv >> np.uint32(16))
+
+
 class ReuseDetector:
     """Signatures and pairwise comparison (pure: no store)."""
 
     def __init__(self, config: ReuseConfig | None = None, embedder: Any = None, cache_size: int = 4096):
-        from datasketch import MinHash
-        from datasketch.lsh import _optimal_param
+        from datasketch import MinHash, MinHashLSH
 
         self.config = config or ReuseConfig()
         self.embedder = embedder
         self._template = MinHash(num_perm=self.config.num_perm, seed=1, scheme="affine32")
         self._perm_a, self._perm_b = (np.asarray(p, dtype=np.uint32) for p in self._template.permutations)
-        self.bands, self.rows = _optimal_param(self.config.lsh_threshold, self.config.num_perm, 0.5, 0.5)
+        lsh = MinHashLSH(threshold=self.config.lsh_threshold, num_perm=self.config.num_perm)  # its band layout
+        self.bands, self.rows = lsh.b, lsh.r
         name = getattr(embedder, "name", None) if embedder is not None else None
         self.weights = load_weights(name, self.config.weights or None)
         self.uses_embeddings = embedder is not None and any(f.startswith("cos") for f in self.weights["features"])
@@ -498,12 +509,10 @@ class ReuseDetector:
         return self.signature_of_hashes(self.shingle_hashes(self._tokens(article), unique=False))
 
     def signature_of_hashes(self, hashes: np.ndarray) -> np.ndarray:
-        from datasketch.minhash import _fmix
-
         num_perm = self.config.num_perm
         if not len(hashes):
             return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint64)
-        hv = _fmix(hashes.astype(np.uint32), 32)  # datasketch's affine32 scheme, vectorised
+        hv = fmix32(hashes.astype(np.uint32))  # datasketch's affine32 scheme, vectorised
         out = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
         with np.errstate(over="ignore"):
             step = max(1, 65536 // num_perm)
@@ -785,7 +794,7 @@ class ReuseDetector:
         if self.uses_embeddings:
             # cheap first pass without embeddings: a copy is plain from the words alone
             lexical = self.align(pa, pb, self._lexical_weights, feats)
-            if self._relation(pa, pb, lexical)[0] in ("exact-duplicate", "near-duplicate"):
+            if self._relation(pa, pb, lexical)[0] in DUPLICATE_RELATIONS:
                 pairs = lexical
         if pairs is None:
             pairs = self.align(pa, pb, None, feats)  # the lexical features of the first pass are reused
@@ -919,7 +928,7 @@ class _VectorIndex:
             out.index.load(base)
             if len(out.index) != count:
                 return None
-        except Exception:  # a torn or foreign file: rebuild from the store
+        except (OSError, ValueError, RuntimeError):  # a torn or foreign file (usearch: RuntimeError): rebuild
             return None
         out.ids = ids
         out.key_of = {aid: i for i, aid in enumerate(ids)}
@@ -1129,7 +1138,7 @@ def duplicate_groups(edges: list[ReuseEdge]) -> list[list[str]]:
 
     incoming: dict[str, int] = {}
     for e in edges:
-        if e.relation not in ("exact-duplicate", "near-duplicate"):
+        if e.relation not in DUPLICATE_RELATIONS:
             continue
         ra, rb = find(e.source_id), find(e.target_id)
         if ra != rb:

@@ -45,6 +45,7 @@ import numpy as np
 from .clean import Cleaner, FurnitureModel
 from .config import Config
 from .model import (
+    DUPLICATE_RELATIONS,
     Article,
     Event,
     RawDocument,
@@ -59,7 +60,6 @@ from .model import (
 
 MANIFEST = "_storyline.json"
 TABLES = ("articles", "rejections", "signatures", "reuse_edges", "duplicate_groups", "stories", "events", "story_articles")
-DUPLICATE_RELATIONS = ("exact-duplicate", "near-duplicate")
 
 
 @dataclass
@@ -158,7 +158,7 @@ def _detect_format(path: str) -> str:
 
 def _raw_from_file(path: str, data: bytes, ingest_cfg) -> RawDocument | Rejection:
     """A whole file's bytes -> document, with the readers' decoding (storyline.ingest)."""
-    from .ingest import HTML_EXT, DecodeError, _doc_from_text, decode_bytes
+    from .ingest import HTML_EXT, DecodeError, doc_from_text, decode_bytes
 
     if not data:
         return Rejection(path, "empty file")
@@ -171,7 +171,7 @@ def _raw_from_file(path: str, data: bytes, ingest_cfg) -> RawDocument | Rejectio
     if not text.strip():
         return Rejection(path, "empty file (only whitespace)")
     suffix = os.path.splitext(path)[1].lower()
-    return _doc_from_text(path, text, True if suffix in HTML_EXT else None)
+    return doc_from_text(path, text, True if suffix in HTML_EXT else None)
 
 
 def read_raw(spark, path: str, config: Config, input_format: str = "auto"):
@@ -246,7 +246,7 @@ def learn_furniture(raw_rdd, config: Config) -> FurnitureModel:
         raw = item[1]
         if not isinstance(raw, RawDocument):
             return
-        cand = Cleaner(clean_cfg)._candidate_lines(raw)
+        cand = Cleaner(clean_cfg).candidate_lines(raw)
         if not cand:
             return
         yield ("", "\x00docs"), 1
