@@ -25,9 +25,25 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from lxml.etree import LxmlError
+
 from .config import CleanConfig
 from .model import Article, RawDocument, Rejection, RemovedLine, content_id, normalise_for_hash
 from .text import stopwords, words
+
+# Failures that belong to one document and are reported on it as a rejection: text no encoding explains,
+# markup the parser gives up on, markup nested too deep to walk. Every other exception (a missing dependency,
+# memory, a bug) is not the input's fault: it propagates and stops the command, which names it.
+DOCUMENT_ERRORS: tuple[type[BaseException], ...] = (UnicodeError, LxmlError, RecursionError)
+
+
+def _document_error_reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeError):
+        return "undecodable text"
+    if isinstance(exc, RecursionError):
+        return "markup nested too deeply"
+    return "unparsable markup"
+
 
 # ----------------------------------------------------------------------------- furniture rules
 
@@ -144,7 +160,7 @@ def _parse_date(text: str) -> tuple[datetime, str] | None:
             warnings.simplefilter("ignore")
             try:
                 dt = _date_parser().get_date_data(text).date_obj
-            except Exception:  # dateparser can raise on odd input; a date we cannot read is no date
+            except (ValueError, TypeError, OverflowError):  # dateparser's answers to odd input: no date
                 dt = None
     if dt is None or not (1900 <= dt.year <= 2100):
         return None
@@ -248,7 +264,7 @@ class Cleaner:
         self.learnt = learnt
 
     # -- learning -------------------------------------------------------------------------
-    def _candidate_lines(self, raw: RawDocument) -> set[str]:
+    def candidate_lines(self, raw: RawDocument) -> set[str]:
         if raw.text is None:
             return set()
         out = set()
@@ -264,7 +280,7 @@ class Cleaner:
     def partial_fit(self, raws: list[RawDocument]) -> "Cleaner":
         self._recent = {}  # candidate lines of this batch, reused by learnt_lines()
         for raw in raws:
-            lines = self._candidate_lines(raw)
+            lines = self.candidate_lines(raw)
             self._recent[id(raw)] = (raw, lines)
             if not lines:
                 continue
@@ -286,7 +302,7 @@ class Cleaner:
         for raw in raws:
             outlet = raw.meta.get("outlet")
             hit = recent.get(id(raw))
-            lines = hit[1] if hit is not None and hit[0] is raw else self._candidate_lines(raw)
+            lines = hit[1] if hit is not None and hit[0] is raw else self.candidate_lines(raw)
             out.update(n for n in lines if self._learnt(n, outlet))
         return out
 
@@ -307,8 +323,8 @@ class Cleaner:
                 article = self._from_html(raw)
             else:
                 article = self._from_text(raw)
-        except Exception as exc:  # a cleaner bug must not stop a batch; report it on the input
-            return Rejection(raw.source, f"could not clean: {type(exc).__name__}: {exc}")
+        except DOCUMENT_ERRORS as exc:  # this document's own bytes or markup; anything else is a bug and stops
+            return Rejection(raw.source, f"{_document_error_reason(exc)}: {type(exc).__name__}: {exc}")
         if article is None:
             return Rejection(raw.source, "no article text found (nothing left after removing page furniture)")
         if article.word_count < self.config.min_body_words:

@@ -38,18 +38,9 @@ from .text import article_sentences, stopwords, words
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    try:
-        from nltk.stem.porter import PorterStemmer
+    from nltk.stem.porter import PorterStemmer  # a dependency: missing, it is an install error, not a fallback
 
-        return PorterStemmer().stem
-    except Exception:  # pragma: no cover - nltk missing: a light suffix stripper
-        def light(w: str) -> str:
-            for suf in ("ing", "ed", "es", "s", "ly"):
-                if len(w) > len(suf) + 3 and w.endswith(suf):
-                    return w[: -len(suf)]
-            return w
-
-        return light
+    return PorterStemmer().stem
 
 
 @lru_cache(maxsize=200_000)

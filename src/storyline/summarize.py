@@ -105,7 +105,7 @@ def _solve(weights: np.ndarray, cover: list[list[int]], bonus: np.ndarray, lengt
         )
         if res.x is not None:
             return [i for i in range(n) if res.x[i] > 0.5]
-    except Exception:  # pragma: no cover - fall back to greedy
+    except ValueError:  # pragma: no cover - scipy's milp refuses an ill-posed problem: greedy instead
         pass
     return _greedy(weights, cover, bonus, lengths, budget, conflicts)
 

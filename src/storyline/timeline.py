@@ -125,7 +125,7 @@ def _dp(expr: str, base: date | None, prefer: str = "past") -> tuple[date, str] 
         settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day, 12, 0)
     try:
         data = _parser_cls()(languages=["en"], settings=settings).get_date_data(expr)
-    except Exception:  # dateparser raises on odd inputs (e.g. day out of range)
+    except (ValueError, TypeError, OverflowError):  # dateparser raises on odd inputs (e.g. day out of range)
         return None
     if data is None or data.date_obj is None:
         return None
