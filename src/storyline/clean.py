@@ -335,12 +335,17 @@ class Cleaner:
         return self.transform(raw)
 
     def _apply_meta(self, article: Article, meta: dict[str, Any]) -> None:
-        """Metadata given by the input (JSONL fields) wins over what the text suggests."""
+        """Metadata given by the input (JSONL fields) wins over what the text suggests; ``fallback_date``
+        (a WARC record's crawl date) is used only when neither the input nor the page gave a date."""
         for key in ("title", "outlet", "author", "url"):
             if meta.get(key):
                 setattr(article, key, meta[key].strip())
         if meta.get("date"):
             parsed = _parse_date(meta["date"]) or _parse_iso(meta["date"])
+            if parsed:
+                article.published, article.date_precision = parsed
+        if article.published is None and meta.get("fallback_date"):
+            parsed = _parse_iso(meta["fallback_date"]) or _parse_date(meta["fallback_date"])
             if parsed:
                 article.published, article.date_precision = parsed
 

@@ -14,8 +14,16 @@ from typing import Any
 
 @dataclass
 class IngestConfig:
-    max_bytes: int = 20_000_000  # a single input larger than this is rejected (not read whole)
-    extensions: tuple[str, ...] = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".md")
+    max_bytes: int = 20_000_000  # a single input, record or decompressed member larger than this is rejected
+    # files read from folders (besides these, every extension a registered reader declares)
+    extensions: tuple[str, ...] = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".md", ".json",
+                                   ".warc", ".csv", ".tsv", ".parquet", ".gz", ".zip")
+    # field -> column (CSV, Parquet) or key (JSON) of the input, for the fields text, html, title, date, url,
+    # outlet, author, language; a field not named here is read from a column of its own name (--map on the CLI)
+    columns: dict[str, str] = field(default_factory=dict)
+    max_decompressed_bytes: int = 8_000_000_000  # reading one .gz or zip member stops past this many bytes
+    batch_rows: int = 1024  # Parquet rows decoded at a time
+    charset_error_share: float = 0.001  # a page whose declared charset fails on more of its bytes is rejected
     workers: int = 0  # cleaning processes: 0 = one per CPU (at most 4), 1 = clean in the calling process
     parallel_min_docs: int = 64  # a chunk smaller than this is cleaned in the calling process (else by the workers,
     # which also compute the later stages' per-article parts while the calling process places the chunk before)

@@ -54,6 +54,13 @@ class Rejection:
 
 
 @dataclass
+class Skipped(Rejection):
+    """A record a reader passed over on purpose, and why: not an error (a WARC request or revisit record,
+    an image in a crawl, a file of an unsupported kind inside a zip). It is a :class:`Rejection` so that a
+    consumer that does not know it still counts it (never loses it silently); the pipeline reports it apart."""
+
+
+@dataclass
 class RemovedLine:
     """A line dropped as boilerplate, kept so a user can see what went and why."""
 
