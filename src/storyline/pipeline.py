@@ -248,8 +248,13 @@ class Pipeline:
             else:
                 method = "forkserver" if "forkserver" in methods else "spawn"
             ctx = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers - 1, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self._cleaning_processes(), mp_context=ctx)
         return self._pool
+
+    def _cleaning_processes(self) -> int:
+        """Worker processes that clean: one per core but this one, which stores and runs the later stages;
+        one per core when those are off (this process then only reads and stores)."""
+        return self.workers - 1 if self.reuse_enabled or self.cluster_enabled else self.workers
 
     def _start_chunk(self, chunk: list[RawDocument | Rejection]) -> _Started:
         """Learn furniture from the chunk, then clean it: in the workers, with the later stages'
@@ -265,7 +270,7 @@ class Pipeline:
         pool = self._get_pool()
         learnt = self.cleaner.learnt_lines(docs)
         reuse, cluster = self.reuse_stage is not None, self.cluster_stage is not None
-        n = self.workers - 1
+        n = self._cleaning_processes()
         size = -(-len(docs) // n)
         started.futures = [pool.submit(_clean_prepare_part, self.config, learnt, docs[i : i + size], reuse, cluster)
                            for i in range(0, len(docs), size)]
