@@ -10,6 +10,15 @@ folder and ingested through the real readers with ``Pipeline(store, reuse=False,
 
 Run: ``python bench/ingest.py [--articles 10000] [--chunk 256]``. Prints articles/s, per-chunk
 latency (p50/p99) and peak memory (tracemalloc peak of Python allocations, and max RSS).
+
+``python bench/ingest.py --format warc [--articles 10000]`` instead builds a WARC.gz crawl of that many
+HTML pages (a request and a response record each) from real pages: the article-extraction-benchmark HTML
+(../shared/data/aeb/html) and the example seeds wrapped as simple pages, repeated with varied URLs and
+one varied sentence in the body (so they are not all duplicates). It times, in the same run,
+``trafilatura.extract`` alone on the same pages (defaults, and with metadata as Storyline asks for it),
+then Storyline's ingest of the WARC file: read + clean + store (``Pipeline(reuse=False, cluster=False)``,
+as ``storyline ingest --no-stories``), and with ``--full N`` the whole pipeline on the first N pages.
+See bench/ingest_warc.py.
 """
 
 from __future__ import annotations
@@ -122,7 +131,14 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slows the run)")
+    ap.add_argument("--format", choices=["text", "warc"], default="text",
+                    help="text: plain-text files (default); warc: HTML pages in a WARC.gz, beside trafilatura")
+    ap.add_argument("--full", type=int, default=0, help="warc: also run the full pipeline on the first N pages")
     args = ap.parse_args()
+    if args.format == "warc":
+        from ingest_warc import run_warc
+
+        return run_warc(args.articles, args.chunk, args.full)
 
     from storyline.ingest import read_inputs
     from storyline.pipeline import Pipeline
