@@ -24,6 +24,7 @@ class IngestConfig:
     max_decompressed_bytes: int = 8_000_000_000  # reading one .gz or zip member stops past this many bytes
     batch_rows: int = 1024  # Parquet rows decoded at a time
     charset_error_share: float = 0.001  # a page whose declared charset fails on more of its bytes is rejected
+    warc_verify_digests: bool = True  # a WARC record whose bytes do not match its WARC-Block-Digest is rejected
     workers: int = 0  # cleaning processes: 0 = one per CPU (at most 4), 1 = clean in the calling process
     parallel_min_docs: int = 64  # a chunk smaller than this is cleaned in the calling process (else by the workers,
     # which also compute the later stages' per-article parts while the calling process places the chunk before)

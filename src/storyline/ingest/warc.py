@@ -168,6 +168,8 @@ def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool =
             if state.n > skip:
                 yield Rejection(loc, f"broken record: {framing}; reading on from the next record")
             raise _Broken(state.n, off if offsets else None, _Framing(framing), counted=True, reported=True)
+        damaged = [p for p in (rec.digest_checker.problems if config.warc_verify_digests else [])
+                   if p.startswith("block digest")]  # (payload digests: crawlers disagree on chunked bodies)
         if bad:
             pass
         elif missing > 0:
@@ -181,6 +183,8 @@ def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool =
                                          "reading on from the next record")
                 raise _Broken(state.n, off if offsets else None, _Framing("corrupt gzip member"), counted=True,
                               reported=True)
+        if damaged and (isinstance(out, RawDocument) or type(out) is Skipped):  # (not when already rejected)
+            out = Rejection(loc, "damaged record: its bytes do not match its WARC-Block-Digest")
         if state.n > skip:
             yield out
 
@@ -217,7 +221,8 @@ def read_warc(inp: Input, config: IngestConfig) -> Iterator[RawDocument | Reject
                 fh.seek(start)
             n0 = state.n
             try:
-                yield from _records(ArchiveIterator(fh), name, config, state, offsets=True)
+                it = ArchiveIterator(fh, check_digests=config.warc_verify_digests)
+                yield from _records(it, name, config, state)
                 return
             except _Broken as broken:
                 if "non-chunked gzip" in str(broken.exc) and not resyncing:
@@ -246,7 +251,8 @@ def _read_single_gzip(inp: Input, config: IngestConfig, done: int) -> Iterator[R
     state = _State()
     with gunzipped(inp, config.max_decompressed_bytes).open() as fh:
         try:
-            yield from _records(ArchiveIterator(fh), inp.name, config, state, offsets=False, skip=done)
+            yield from _records(ArchiveIterator(fh, check_digests=config.warc_verify_digests), inp.name, config,
+                                state, offsets=False, skip=done)
         except _Broken as broken:
             if not broken.reported:
                 yield Rejection(f"{inp.name}#{broken.number}",
