@@ -185,11 +185,34 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """Settings from a dict of sections; an unknown section or key is an error naming it (with the
+        nearest known name), never silently dropped. Missing keys take their defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"settings must be an object of sections, not {type(data).__name__}")
+        sections = {f.name: f.default_factory for f in dataclasses.fields(cls)}  # type: ignore[misc]
+        for name in data:
+            if name not in sections:
+                raise ConfigError(f"unknown settings section {name!r}{_did_you_mean(name, sections)}")
         kwargs = {}
-        for f in dataclasses.fields(cls):
-            section_cls = f.default_factory  # type: ignore[misc]
-            section = data.get(f.name) or {}
+        for name, section_cls in sections.items():
+            section = data.get(name) or {}
+            if not isinstance(section, dict):
+                raise ConfigError(f"settings section {name!r} must be an object, not {type(section).__name__}")
             known = {sf.name for sf in dataclasses.fields(section_cls)}
-            values = {k: (tuple(v) if isinstance(v, list) and k == "extensions" else v) for k, v in section.items() if k in known}
-            kwargs[f.name] = section_cls(**values)
+            for key in section:
+                if key not in known:
+                    raise ConfigError(f"unknown setting {name}.{key}{_did_you_mean(key, known)}")
+            values = {k: (tuple(v) if isinstance(v, list) and k == "extensions" else v) for k, v in section.items()}
+            kwargs[name] = section_cls(**values)
         return cls(**kwargs)
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be used: an unknown section or key, or a value of the wrong shape."""
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
