@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -72,13 +72,34 @@ def _run_ingest(pipeline: Pipeline, paths: list[str], quiet: bool = False) -> In
     from .ingest import count_inputs, read_inputs
 
     total = count_inputs(paths, pipeline.config.ingest)
-    with Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet or not err.is_terminal, transient=True,
-    ) as progress:
-        task = progress.add_task("ingest", total=total)
-        report = pipeline.ingest(read_inputs(paths, pipeline.config.ingest), on_progress=lambda n: progress.advance(task, n))
+    before = pipeline.store.count_articles()
+    try:
+        with Progress(
+            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, disable=quiet or not err.is_terminal, transient=True,
+        ) as progress:
+            task = progress.add_task("ingest", total=total)
+            report = pipeline.ingest(read_inputs(paths, pipeline.config.ingest),
+                                     on_progress=lambda n: progress.advance(task, n))
+    except Exception as exc:  # not the input's fault (those are rejections): stop, and say what is kept
+        kept = pipeline.store.count_articles()
+        _internal_error("ingest", exc, f"{kept - before} articles of this run were committed before it and are "
+                                       f"kept ({kept} stored in all); nothing half-written was stored")
     return report
+
+
+def _internal_error(what: str, exc: BaseException, kept: str | None = None) -> NoReturn:
+    """Stop a command on an error that is not a problem of its input: a clear message, exit code 3."""
+    err.print(f"[red]error:[/red] {what} stopped by an internal error (not a problem of the input):", highlight=False,
+              soft_wrap=True)
+    err.print(f"  {type(exc).__name__}: {exc}", markup=False, highlight=False, soft_wrap=True)
+    if kept:
+        err.print(f"  {kept}", markup=False, highlight=False, soft_wrap=True)
+    err.print("  `storyline doctor` checks the installation; STORYLINE_DEBUG=1 shows the trace", markup=False,
+              highlight=False, soft_wrap=True)
+    if os.environ.get("STORYLINE_DEBUG"):
+        err.print_exception()
+    raise typer.Exit(3) from exc
 
 
 def _print_ingest_summary(report: IngestReport) -> None:
@@ -800,9 +821,47 @@ def import_(
         err.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
 
 
-def main() -> None:  # pragma: no cover
-    app()
+@app.command()
+def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
+    """Check that the HTML path, dates, spaCy's model and the embedding model work; say how to fix what does not."""
+    from .config import Config
+    from .doctor import run_checks
+
+    path = db or default_db_path()
+    config = Config()
+    if Path(path).exists():
+        with _opened(db) as store:
+            config = store.load_config() or config
+    checks = run_checks(config)
+    if as_json:
+        _print_json([to_dict(c) for c in checks])
+    else:
+        for c in checks:
+            mark = "[green]ok[/green]  " if c.ok else "[red]FAIL[/red]"
+            err.print(f"{mark} {c.name:<11} {c.seconds:5.1f} s  ", end="")
+            err.print(c.detail, markup=False, highlight=False, soft_wrap=True)
+            if c.fix:
+                err.print(f"      fix: {c.fix}", markup=False, highlight=False, soft_wrap=True)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """The `storyline` command: an error that is not the input's (a bug, a missing dependency) ends it with
+    a message and exit code 3, never a bare trace; bad settings with exit code 2."""
+    from .config import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: report, exit non-zero
+        try:
+            _internal_error("storyline", exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -254,6 +254,12 @@ class Pipeline:
         per-article parts, when it is large enough (the result is collected by :meth:`_finish_chunk`),
         else here and now."""
         docs = [d for d in chunk if isinstance(d, RawDocument)]
+        if any(d.html is not None and d.text is None for d in docs):
+            # once per process: a broken HTML path (a missing dependency) stops the ingest with the fix,
+            # instead of every page being rejected as if it were bad input
+            from .doctor import ensure_html_path
+
+            ensure_html_path()
         # learn furniture from the corpus as it arrives, then clean with what was learnt
         self.cleaner.partial_fit(docs)
         started = _Started(chunk, docs)
