@@ -87,7 +87,9 @@ class StoryAnalyzer:
 
     def analyze(self, story: Story, articles: Sequence[Article], edges: Sequence[ReuseEdge] = ()) -> StoryAnalysis:
         from .compare import compare_claims
+        from .quotes import extract_quotes
         from .summarize import summarize
+        from .timeline import build_timeline
 
         arts = sorted(articles, key=Article.chronological_key)
         copy_of = copies_from_edges(edges, [a.id for a in arts])
@@ -95,19 +97,8 @@ class StoryAnalyzer:
         analysis = StoryAnalysis(story_id=story.id)
         if not arts:
             return analysis
-        # timeline and quotes live in their own modules (another branch); empty until they exist
-        try:
-            from . import timeline as _timeline  # type: ignore[attr-defined]
-        except ImportError:
-            _timeline = None
-        if _timeline is not None and hasattr(_timeline, "build_timeline"):
-            analysis.timeline = _timeline.build_timeline(arts, acfg)
-        try:
-            from . import quotes as _quotes  # type: ignore[attr-defined]
-        except ImportError:
-            _quotes = None
-        if _quotes is not None and hasattr(_quotes, "extract_quotes"):
-            analysis.quotes = _quotes.extract_quotes(arts)
+        analysis.timeline = build_timeline(arts, acfg)
+        analysis.quotes = extract_quotes(arts)
         embedder = _MemoEmbedder(self.embedder)
         analysis.claims = compare_claims(arts, embedder, acfg, copy_of)
         analysis.summary = summarize(arts, embedder, acfg, words=acfg.summary_words, copy_of=copy_of)

@@ -531,16 +531,10 @@ def _simple_query(query: bytes, allowed: dict[str, tuple[int, int, int]]) -> dic
 
 
 def default_analysis(store: Store, story_id: str, config: Config) -> StoryAnalysis | None:
-    """The analysis stage (``storyline.analyze.analysis_for``) when installed; else whatever analysis
-    the store already holds for the story; None when there is none ("analysis not available")."""
-    try:
-        from . import analyze  # noqa: PLC0415  (optional stage, imported lazily)
-    except ImportError:
-        analyze = None  # type: ignore[assignment]
-    if analyze is not None and hasattr(analyze, "analysis_for"):
-        return analyze.analysis_for(store, story_id, config)
-    cached = store.get_analysis(story_id)
-    return cached[1] if cached else None
+    """The story's analysis from the analysis stage (cached in the store, recomputed when the story changed)."""
+    from .analyze import analysis_for  # imported on first use: it loads the embedding and spaCy models
+
+    return analysis_for(store, story_id, config)
 
 
 def stored_analysis(store: Store, story_id: str, config: Config) -> StoryAnalysis | None:
@@ -730,14 +724,11 @@ class Service:
             return ingest_answers(self.pipeline, items)
 
     def analysis(self, story_id: str) -> StoryAnalysis | None:
-        """Analysis of a story; one computation per story at a time; failures -> None (logged)."""
+        """Analysis of a story (None: the provider has none); one computation per story at a time. A failure
+        is not hidden as "no analysis": it propagates, and the request answers 500 (the trace is logged)."""
         lock = self._analysis_locks.setdefault(story_id, threading.Lock())
         with lock:
-            try:
-                return self._analysis(self.reader(), story_id, self.config)
-            except Exception:
-                log.exception("analysis of story %s failed", story_id)
-                return None
+            return self._analysis(self.reader(), story_id, self.config)
 
     async def analysis_async(self, story_id: str) -> StoryAnalysis | None:
         """Reading a stored analysis is quick (done inline); computing one goes to the threadpool."""
