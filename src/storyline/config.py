@@ -189,7 +189,7 @@ class Config:
         nearest known name), never silently dropped. Missing keys take their defaults."""
         if not isinstance(data, dict):
             raise ConfigError(f"settings must be an object of sections, not {type(data).__name__}")
-        sections = {f.name: f.default_factory for f in dataclasses.fields(cls)}  # type: ignore[misc]
+        sections: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(cls)}
         for name in data:
             if name not in sections:
                 raise ConfigError(f"unknown settings section {name!r}{_did_you_mean(name, sections)}")

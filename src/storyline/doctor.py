@@ -56,7 +56,7 @@ def check_html() -> Check:
     import trafilatura
 
     doc = trafilatura.bare_extraction(_PAGE, with_metadata=True, favor_precision=True)
-    text = (doc.text if doc is not None else "") or ""
+    text = (getattr(doc, "text", None) if doc is not None else "") or ""
     if "reopened on Monday" not in text or "Back to top" in text:
         raise DependencyError(f"trafilatura extracted the wrong text from a test page: {text[:80]!r}")
     return Check("html", True, f"trafilatura {trafilatura.__version__} extracts a test page")

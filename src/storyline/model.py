@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+Date = date  # for fields named `date`, whose name hides the type inside their class
 from typing import Any, Literal
 
 DatePrecision = Literal["year", "month", "day", "minute"]
@@ -178,12 +180,12 @@ class Citation:
 
 @dataclass
 class TimelineEntry:
-    date: date
+    date: Date
     precision: Literal["day", "month", "year", "range"]
     text: str  # the sentence (or clause) describing what happened
     expression: str  # the temporal expression as written, e.g. "on Friday"
     sources: list[Citation] = field(default_factory=list)
-    end_date: date | None = None  # for ranges
+    end_date: Date | None = None  # for ranges
     resolved_from: Literal["article", "story"] = "article"  # which date anchored relative expressions
 
 

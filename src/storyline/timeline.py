@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Literal
 
 from .config import AnalysisConfig
-from .model import Article, Citation, TimelineEntry
+from .model import Article, Citation, Date, TimelineEntry
 from .text import article_sentences, content_words
 
 Precision = Literal["day", "month", "year", "range"]
@@ -81,6 +81,7 @@ _CONNECTOR = re.compile(r",?\s+(?:followed by|and then|and|while|whereas|but|the
 _LEADING_CONNECTOR = re.compile(r"^(?:followed by|and then|and|while|whereas|but|then)\s+", re.I)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
+Origin = Literal["article", "story"]  # which date anchored an article's relative expressions
 
 @dataclass
 class Mention:
@@ -89,17 +90,17 @@ class Mention:
     expression: str
     start: int
     end: int
-    date: date
+    date: Date
     precision: Precision
-    end_date: date | None = None
+    end_date: Date | None = None
     relative: bool = False  # needed an anchor date
 
 
 @dataclass
 class _Cand:
-    date: date
+    date: Date
     precision: Precision
-    end_date: date | None
+    end_date: Date | None
     text: str
     expression: str
     resolved_from: Literal["article", "story"]
@@ -361,10 +362,10 @@ def _most_similar(undated: list[Article], dated: list[Article], bags: dict[str, 
     return {a.id: (dated[int(best[i])], float(jac[i, best[i]])) for i, a in enumerate(undated)}
 
 
-def _anchor_dates(articles: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[date | None, str]]:
+def _anchor_dates(articles: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[date | None, Origin]]:
     """Anchor date of every article: its own, else the most similar dated article's, else the median."""
     dated = [a for a in articles if a.published is not None]
-    out: dict[str, tuple[date | None, str]] = {}
+    out: dict[str, tuple[date | None, Origin]] = {}
     days = sorted(a.published.date() for a in dated)  # type: ignore[union-attr]
     median = days[(len(days) - 1) // 2] if days else None
     sims = _most_similar([a for a in articles if a.published is None], dated, bags)
