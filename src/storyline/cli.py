@@ -84,12 +84,17 @@ def _run_ingest(pipeline: Pipeline, paths: list[str], quiet: bool = False) -> In
 def _print_ingest_summary(report: IngestReport) -> None:
     err.print(
         f"read {report.read} · stored [green]{len(report.stored)}[/green] · "
-        f"duplicates {len(report.duplicates)} · rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
+        f"duplicates {len(report.duplicates)} · "
+        + (f"skipped {len(report.skipped)} · " if report.skipped else "")
+        + f"rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
     )
     # one line per input, never wrapped (paths stay greppable); sources printed literally (no markup)
     for source, aid in report.duplicates:
         err.print("  [yellow]duplicate[/yellow] ", end="", soft_wrap=True)
         err.print(f"{source}: already stored as {aid}", markup=False, highlight=False, soft_wrap=True)
+    for r in report.skipped:
+        err.print("  [dim]skipped[/dim] ", end="", soft_wrap=True)
+        err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
     for r in report.rejected:
         err.print("  [red]rejected[/red] ", end="", soft_wrap=True)
         err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
@@ -101,6 +106,7 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
         "stored": [to_dict(r) for r in report.stored],
         "duplicates": [{"source": s, "article_id": a} for s, a in report.duplicates],
         "rejected": [to_dict(r) for r in report.rejected],
+        "skipped": [to_dict(r) for r in report.skipped],
     }
 
 
