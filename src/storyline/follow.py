@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -37,6 +37,7 @@ from .pipeline import IngestReport, Pipeline
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 RETRY_STATUS = {429, 500, 502, 503, 504}
+REDIRECT_STATUS = {301, 302, 303, 307, 308}
 TRACKING_PARAMS = {"fbclid", "gclid", "mc_cid", "mc_eid"}  # and every utm_* parameter
 PENDING_KEY = "follow:pending"
 
@@ -60,6 +61,10 @@ class FetchError(Exception):
     def __init__(self, url: str, reason: str, transient: bool = False, skip: bool = False):
         super().__init__(f"{url}: {reason}")
         self.url, self.reason, self.transient, self.skip = url, reason, transient, skip
+
+
+class AlreadyFetched(FetchError):
+    """A redirect to a page fetched before: not requested again."""
 
 
 @dataclass
@@ -91,11 +96,11 @@ class Fetcher:
     record it; the follower makes it wake up on stop)."""
 
     def __init__(self, config: FollowConfig, sleep: Callable[[float], Any] = time.sleep,
-                 transport: httpx.BaseTransport | None = None):
+                 clock: Callable[[], float] = time.monotonic, transport: httpx.BaseTransport | None = None):
         self.config = config
-        self.sleep = sleep
+        self.sleep, self.clock = sleep, clock
         self.client = httpx.Client(
-            timeout=httpx.Timeout(config.timeout_s), follow_redirects=True, max_redirects=config.max_redirects,
+            timeout=httpx.Timeout(config.timeout_s), follow_redirects=False,  # followed here, hop by hop
             headers={"User-Agent": config.user_agent}, transport=transport,
         )
         self._next_ok: dict[str, float] = {}  # host -> monotonic time of its next allowed request
@@ -105,41 +110,57 @@ class Fetcher:
         self.client.close()
 
     def _wait_for(self, host: str) -> None:
-        delay = self._next_ok.get(host, 0.0) - time.monotonic()
+        delay = self._next_ok.get(host, 0.0) - self.clock()
         if delay > 0:
             self.sleep(delay)
 
     def _hold(self, host: str, seconds: float) -> None:
-        self._next_ok[host] = max(self._next_ok.get(host, 0.0), time.monotonic() + seconds)
+        self._next_ok[host] = max(self._next_ok.get(host, 0.0), self.clock() + seconds)
 
     def get(self, url: str, *, max_bytes: int, validators: dict[str, str] | None = None,
-            html_only: bool = False) -> Response:
-        """The response to a GET (retried with back-off on passing errors); raises :class:`FetchError`."""
-        cfg = self.config
-        host = (urlsplit(url).hostname or "").lower()
+            html_only: bool = False, known: Callable[[str], bool] | None = None) -> Response:
+        """The response to a GET, redirects followed one hop at a time (at most ``max_redirects``; a hop to
+        a URL for which ``known`` says True is not requested: :class:`AlreadyFetched`). Passing errors
+        are retried with back-off. Raises :class:`FetchError` naming ``url``."""
         headers = {}
         if validators and validators.get("etag"):
             headers["If-None-Match"] = validators["etag"]
         if validators and validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
+        target = url
+        for _hop in range(self.config.max_redirects + 1):
+            out = self._get_one(url, target, headers, max_bytes, html_only)
+            if isinstance(out, Response):
+                return out
+            target = urljoin(target, out)
+            if urlsplit(target).scheme.lower() not in ("http", "https"):
+                raise FetchError(url, f"redirected to a non-http(s) URL ({target})")
+            if known is not None and known(target):
+                raise AlreadyFetched(url, f"redirected to {target}, already fetched")
+        raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})")
+
+    def _get_one(self, url: str, target: str, headers: dict[str, str], max_bytes: int,
+                 html_only: bool) -> Response | str:
+        """One URL (retried with back-off): the response, or the Location of a redirect."""
+        cfg = self.config
+        host = (urlsplit(target).hostname or "").lower()
         tries = cfg.retries + 1
         for attempt in range(tries):
             self._wait_for(host)
             wait = min(cfg.max_backoff_s, cfg.backoff_s * 2 ** attempt)
             try:
                 self.requests += 1
-                with self.client.stream("GET", url, headers=headers) as r:
+                with self.client.stream("GET", target, headers=headers) as r:
                     self._hold(host, cfg.host_delay_s)
-                    if r.status_code in RETRY_STATUS:
-                        reason = f"HTTP {r.status_code} {r.reason_phrase}".strip()
-                        after = _retry_after(r.headers.get("Retry-After"), time.time())
-                        wait = min(cfg.max_backoff_s, after) if after is not None else wait
-                    else:
+                    if r.status_code in REDIRECT_STATUS and r.headers.get("Location"):
+                        return r.headers["Location"]
+                    if r.status_code not in RETRY_STATUS:
                         return self._read(url, r, max_bytes, html_only)
-            except httpx.TooManyRedirects as exc:
-                raise FetchError(url, f"too many redirects (more than {cfg.max_redirects})") from exc
+                    reason = f"HTTP {r.status_code} {r.reason_phrase}".strip()
+                    after = _retry_after(r.headers.get("Retry-After"), time.time())
+                    wait = min(cfg.max_backoff_s, after) if after is not None else wait
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-                raise FetchError(url, f"cannot fetch: {exc}") from exc
+                raise FetchError(url, f"cannot fetch {target}: {exc}") from exc
             except httpx.TimeoutException:
                 reason = f"timed out (after {cfg.timeout_s:g} s)"
             except httpx.TransportError as exc:
@@ -178,7 +199,8 @@ class PollReport:
     feeds: int = 0  # feeds and sitemaps read
     not_modified: int = 0  # feeds that answered 304 Not Modified
     links: int = 0  # entry links found (and pending ones from earlier polls)
-    seen: int = 0  # links already fetched (by an earlier poll, or twice in this one): not fetched again
+    repeated: int = 0  # links found more than once in this poll (fetched once)
+    seen: int = 0  # links fetched on an earlier poll (or redirected to such a page): not fetched again
     fetched: int = 0  # pages fetched
     deferred: int = 0  # new links left for the next poll (over max_pages)
     ingest: IngestReport = field(default_factory=IngestReport)  # stored, duplicates, rejected by the cleaner
@@ -188,7 +210,8 @@ class PollReport:
     def to_dict(self) -> dict[str, Any]:
         ing = self.ingest
         return {
-            "feeds": self.feeds, "not_modified": self.not_modified, "links": self.links, "seen": self.seen,
+            "feeds": self.feeds, "not_modified": self.not_modified, "links": self.links,
+            "repeated": self.repeated, "seen": self.seen,
             "fetched": self.fetched, "deferred": self.deferred, "stored": [r.article_id for r in ing.stored],
             "duplicates": [{"source": s, "article_id": a} for s, a in ing.duplicates],
             "rejected": [{"source": r.source, "reason": r.reason} for r in ing.rejected],
@@ -199,7 +222,8 @@ class PollReport:
     def summary_lines(self) -> list[str]:
         """A one-line summary, then one line per duplicate, skip, rejection and error (plain text)."""
         ing = self.ingest
-        lines = [f"feeds {self.feeds} (not modified {self.not_modified}) · links {self.links} · "
+        lines = [f"feeds {self.feeds} (not modified {self.not_modified}) · links {self.links} "
+                 f"(repeated {self.repeated}) · "
                  f"already fetched {self.seen} · fetched {self.fetched} · stored {len(ing.stored)} · "
                  f"duplicates {len(ing.duplicates)} · skipped {len(self.skipped)} · "
                  f"rejected {len(ing.rejected)} · errors {len(self.errors)}"
@@ -244,6 +268,8 @@ class Follower:
 
     # -- feeds ------------------------------------------------------------------------------
     def _read_feed(self, source: str, report: PollReport, updates: dict[str, Any]) -> ParsedFeed | None:
+        """The feed, or None (an error, now in ``report``). A feed URL answering 304 comes back without
+        entries, but a sitemap index with the child sitemaps it listed last time (they may have changed)."""
         cfg = self.config
         is_url = urlsplit(source).scheme.lower() in ("http", "https")
         try:
@@ -258,13 +284,15 @@ class Follower:
                 feed = parse_feed(path.read_bytes(), source, max_bytes=cfg.max_feed_bytes)
             else:
                 key = f"follow:feed:{normalise_url(source)}"
-                resp = self.fetcher.get(source, max_bytes=cfg.max_feed_bytes, validators=self._state(key))
+                known = self._state(key) or {}
+                resp = self.fetcher.get(source, max_bytes=cfg.max_feed_bytes, validators=known)
                 if resp.status == 304:
                     report.not_modified += 1
                     self.on_progress(f"not modified {source}")
-                    return None
+                    return ParsedFeed(source, "sitemapindex", sitemaps=known["sitemaps"]) if known.get("sitemaps") else None
                 feed = parse_feed(resp.body, source, base_url=resp.url, max_bytes=cfg.max_feed_bytes)
-                updates[key] = resp.validators  # saved with the pending links, once their entries are safe
+                # saved with the pending links, once the entries are safe
+                updates[key] = {**resp.validators, **({"sitemaps": feed.sitemaps} if feed.sitemaps else {})}
         except FetchError as exc:
             report.errors.append((source, exc.reason))
             return None
@@ -317,7 +345,9 @@ class Follower:
             norm = normalise_url(entry.link)
             if urlsplit(norm).scheme not in ("http", "https"):
                 report.skipped.append((entry.link, "not an http(s) link"))
-            elif norm in this_poll or self.store.get_state(f"follow:page:{norm}") is not None:
+            elif norm in this_poll:
+                report.repeated += 1
+            elif self.store.get_state(f"follow:page:{norm}") is not None:
                 report.seen += 1
             else:
                 todo.append((norm, entry, tries))
@@ -344,16 +374,21 @@ class Follower:
         cfg = self.config
         docs, records, retry = [], {}, []
         finals: dict[str, list[str]] = {}  # final URL (the document's source) -> normalised links
+
+        def known(url: str) -> bool:  # a redirect target fetched before, or found in this poll
+            n = normalise_url(url)
+            return n in this_poll or self.store.get_state(f"follow:page:{n}") is not None
+
         for norm, entry, tries in batch:
             try:
-                resp = self.fetcher.get(entry.link, max_bytes=cfg.max_page_bytes, html_only=True)
+                resp = self.fetcher.get(entry.link, max_bytes=cfg.max_page_bytes, html_only=True, known=known)
                 final = normalise_url(resp.url)
-                if final != norm and (final in this_poll or self.store.get_state(f"follow:page:{final}")):
-                    report.seen += 1  # redirected to a page already fetched
-                    records[norm] = {"status": "seen", "final": final}
-                    continue
                 this_poll.add(final)
                 text = resp.body.decode(resp.charset, errors="replace") if resp.charset else decode_bytes(resp.body)
+            except AlreadyFetched as exc:
+                report.seen += 1
+                records[norm] = {"status": "seen", "reason": exc.reason}
+                continue
             except FetchError as exc:
                 if exc.transient and tries + 1 < cfg.retry_polls:
                     retry.append(_entry_json(entry, tries + 1))
