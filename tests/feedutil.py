@@ -53,7 +53,8 @@ def rss(items: list[dict], title: str = "Example News") -> str:
         parts.append(x + "</item>")
     return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
             'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
-            f"<title>{escape(title)}</title><link>http://example.org/</link>\n" + "\n".join(parts) + "\n</channel></rss>")
+            f"<title>{escape(title)}</title><link>http://example.org/</link>\n"
+            + "\n".join(parts) + "\n</channel></rss>")
 
 
 def atom(items: list[dict], title: str = "Example Wire") -> str:

@@ -749,10 +749,14 @@ def follow(
         help="RSS/Atom feeds, sitemaps or sitemap indexes (.xml or .xml.gz): URLs or files.")],
     db: Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).",
                                             show_default=False)] = None,
-    interval: Annotated[float | None, typer.Option(help="Seconds between polls (default: follow.interval_s, 600).")] = None,
-    once: Annotated[bool, typer.Option("--once", help="Poll once and exit (exit code 1 on errors or rejections).")] = False,
-    max_pages: Annotated[int | None, typer.Option("--max-pages", help="New pages fetched per poll (default 100).")] = None,
-    no_stories: Annotated[bool, typer.Option("--no-stories", help="Only clean and store (no copies, no stories).")] = False,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between polls (default: follow.interval_s, 600).")] = None,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Poll once and exit (exit code 1 on errors or rejections).")] = False,
+    max_pages: Annotated[int | None, typer.Option(
+        "--max-pages", help="New pages fetched per poll (default 100).")] = None,
+    no_stories: Annotated[bool, typer.Option(
+        "--no-stories", help="Only clean and store (no copies, no stories).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --once: the poll's report as JSON on stdout.")] = False,
 ) -> None:
     """Poll feeds and sitemaps; fetch their new pages and ingest them (what was fetched is remembered in the store)."""

@@ -104,7 +104,6 @@ class Fetcher:
             headers={"User-Agent": config.user_agent}, transport=transport,
         )
         self._next_ok: dict[str, float] = {}  # host -> monotonic time of its next allowed request
-        self.requests = 0
 
     def close(self) -> None:
         self.client.close()
@@ -149,7 +148,6 @@ class Fetcher:
             self._wait_for(host)
             wait = min(cfg.max_backoff_s, cfg.backoff_s * 2 ** attempt)
             try:
-                self.requests += 1
                 with self.client.stream("GET", target, headers=headers) as r:
                     self._hold(host, cfg.host_delay_s)
                     if r.status_code in REDIRECT_STATUS and r.headers.get("Location"):
@@ -289,7 +287,9 @@ class Follower:
                 if resp.status == 304:
                     report.not_modified += 1
                     self.on_progress(f"not modified {source}")
-                    return ParsedFeed(source, "sitemapindex", sitemaps=known["sitemaps"]) if known.get("sitemaps") else None
+                    if known.get("sitemaps"):  # an unchanged index: its sitemaps are still read
+                        return ParsedFeed(source, "sitemapindex", sitemaps=known["sitemaps"])
+                    return None
                 feed = parse_feed(resp.body, source, base_url=resp.url, max_bytes=cfg.max_feed_bytes)
                 # saved with the pending links, once the entries are safe
                 updates[key] = {**resp.validators, **({"sitemaps": feed.sitemaps} if feed.sitemaps else {})}
@@ -325,7 +325,8 @@ class Follower:
             for child in feed.sitemaps:
                 if children >= self.config.max_sitemaps:
                     limit = self.config.max_sitemaps
-                    report.errors.append((source, f"lists more than {limit} sitemaps (max_sitemaps); the rest not read"))
+                    reason = f"lists more than {limit} sitemaps (max_sitemaps); the rest were not read"
+                    report.errors.append((source, reason))
                     break
                 children += 1
                 queue.append(child)
@@ -380,6 +381,9 @@ class Follower:
             return n in this_poll or self.store.get_state(f"follow:page:{n}") is not None
 
         for norm, entry, tries in batch:
+            if self.stop.is_set():  # stopping: what is left waits for the next run
+                retry.append(_entry_json(entry, tries))
+                continue
             try:
                 resp = self.fetcher.get(entry.link, max_bytes=cfg.max_page_bytes, html_only=True, known=known)
                 final = normalise_url(resp.url)
