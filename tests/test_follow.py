@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 
 import pytest
 from feedutil import DATES, FeedServer, article_html, atom, gz, http_date, rss, seed_texts, sitemap, sitemap_index
@@ -143,6 +144,18 @@ def test_back_off_on_503_then_200_honours_retry_after(server, tmp_path):
     assert not report.errors and len(report.ingest.stored) == 2
     assert server.hits("/news.rss") == 2 and server.hits("/a/0") == 3 and server.hits("/a/1") == 1
     assert clock.sleeps == [0.01, 0.05, 0.05]
+
+
+def test_back_off_really_waits(server, tmp_path):
+    """The follower's own fetcher (no fake clock): the wait is real, and short with the test settings."""
+    server.add("/news.rss", rss(_pages(server, 1)), script=[503])
+    pipeline = Pipeline(SQLiteStore(tmp_path / "s.db"), reuse=False, cluster=False, workers=1)
+    cfg = dataclasses.replace(FAST, backoff_s=0.2, max_backoff_s=1.0)
+    follower = Follower(pipeline, [server.url("/news.rss")], config=cfg)
+    t0 = time.monotonic()
+    report = follower.poll()
+    assert time.monotonic() - t0 >= 0.2 and server.hits("/news.rss") == 2 and len(report.ingest.stored) == 1
+    follower.close()
 
 
 def test_retries_are_bounded_and_the_page_is_tried_again_next_poll(server, tmp_path):
