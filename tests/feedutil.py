@@ -102,6 +102,7 @@ class Route:
     location: str | None = None  # a redirect (status 302)
     send_length: bool = True  # False: no Content-Length (the body is streamed until the connection closes)
     repeat: int = 1  # the body is sent this many times (a huge page without building it in memory)
+    headers: dict[str, str] = field(default_factory=dict)  # more response headers
 
 
 class FeedServer:
@@ -136,7 +137,7 @@ class FeedServer:
                 date_hit = route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified
                 if etag_hit or (date_hit and not route.etag):
                     return self._send(304, b"", None, self._validators(route))
-                self._send(200, route.body, route.content_type, self._validators(route), route)
+                self._send(200, route.body, route.content_type, {**self._validators(route), **route.headers}, route)
 
             def _validators(self, route: Route) -> dict[str, str]:
                 out = {}

@@ -79,6 +79,8 @@ def test_normalise_url():
         "http://news.example/a/1?id=7"
     assert normalise_url("https://news.example:443") == "https://news.example/"
     assert normalise_url("https://news.example:8443/a?b=1&a=2") == "https://news.example:8443/a?b=1&a=2"
+    assert normalise_url("http://[::1]:8080/a#x") == "http://[::1]:8080/a"
+    assert normalise_url("http://news.example:port/a#x") == "http://news.example:port/a"  # no crash
 
 
 def _site(server: FeedServer) -> list[str]:
@@ -213,6 +215,16 @@ def test_over_size_pages_are_rejected_naming_the_url(server, tmp_path):
     assert errors[server.url("/endless")] == "too large: more than the limit of 200,000 bytes (stopped reading)"
     assert server.sent["/endless"] < len(chunk) * 1000 // 2  # the reader hung up long before the end
     assert len(report.ingest.stored) == 1
+
+
+def test_bad_content_encoding_is_an_error_not_a_crash(server, tmp_path):
+    items = _pages(server, 1)
+    server.add("/garbled", b"this is not gzip at all", headers={"Content-Encoding": "gzip"})
+    server.add("/news.rss", rss(items + [{"link": server.url("/garbled"), "title": "garbled"}]))
+    report = _follower(tmp_path / "s.db", [server.url("/news.rss")]).poll()
+    ((url, reason),) = report.errors
+    assert url == server.url("/garbled") and reason.startswith(f"bad response from {url} (DecodingError")
+    assert len(report.ingest.stored) == 1 and server.hits("/garbled") == 1
 
 
 def test_broken_feed_is_an_error_naming_it_and_earlier_entries_are_used(server, tmp_path):

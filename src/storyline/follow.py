@@ -45,9 +45,14 @@ PENDING_KEY = "follow:pending"
 def normalise_url(url: str) -> str:
     """The URL used to recognise a page already fetched: scheme and host lower-cased, default port and
     fragment dropped, tracking parameters (``utm_*``, fbclid, gclid) removed, an empty path made ``/``."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # e.g. a port that is not a number: left as it is (fetching it is an error)
+        return url.strip().split("#", 1)[0]
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    port = parts.port if parts.port and (scheme, parts.port) not in (("http", 80), ("https", 443)) else None
+    host = f"[{host}]" if ":" in host else host  # IPv6
+    port = port if port and (scheme, port) not in (("http", 80), ("https", 443)) else None
     netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{port}" if port else "")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
@@ -163,6 +168,8 @@ class Fetcher:
                 reason = f"timed out (after {cfg.timeout_s:g} s)"
             except httpx.TransportError as exc:
                 reason = f"connection failed ({type(exc).__name__}: {exc})"
+            except httpx.RequestError as exc:  # e.g. a body that does not match its Content-Encoding
+                raise FetchError(url, f"bad response from {target} ({type(exc).__name__}: {exc})") from exc
             if attempt + 1 < tries:
                 self._hold(host, wait)
         raise FetchError(url, f"{reason}, {tries} tries", transient=True)
