@@ -77,7 +77,8 @@ def feed_kind(data: bytes) -> str | None:
     """"rss", "atom", "rdf", "sitemap" or "sitemapindex" from the root element; None for anything else
     (an HTML or XHTML page, plain text). Gzipped data counts as a sitemap only once unpacked."""
     head = _unbom(data[:4096])
-    m = _ROOT.match(head, _PROLOG.match(head).end())
+    prolog = _PROLOG.match(head)  # always matches (maybe nothing)
+    m = _ROOT.match(head, prolog.end() if prolog else 0)
     if m is None:
         return None
     name = m.group(1).decode("ascii").lower()
