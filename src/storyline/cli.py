@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -105,12 +105,17 @@ def _internal_error(what: str, exc: BaseException, kept: str | None = None) -> N
 def _print_ingest_summary(report: IngestReport) -> None:
     err.print(
         f"read {report.read} · stored [green]{len(report.stored)}[/green] · "
-        f"duplicates {len(report.duplicates)} · rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
+        f"duplicates {len(report.duplicates)} · "
+        + (f"skipped {len(report.skipped)} · " if report.skipped else "")
+        + f"rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
     )
     # one line per input, never wrapped (paths stay greppable); sources printed literally (no markup)
     for source, aid in report.duplicates:
         err.print("  [yellow]duplicate[/yellow] ", end="", soft_wrap=True)
         err.print(f"{source}: already stored as {aid}", markup=False, highlight=False, soft_wrap=True)
+    for r in report.skipped:
+        err.print("  [dim]skipped[/dim] ", end="", soft_wrap=True)
+        err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
     for r in report.rejected:
         err.print("  [red]rejected[/red] ", end="", soft_wrap=True)
         err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
@@ -122,6 +127,7 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
         "stored": [to_dict(r) for r in report.stored],
         "duplicates": [{"source": s, "article_id": a} for s, a in report.duplicates],
         "rejected": [to_dict(r) for r in report.rejected],
+        "skipped": [to_dict(r) for r in report.skipped],
     }
 
 
@@ -756,6 +762,57 @@ def watch(
             watcher.run(interval, stop, on_report=_print_ingest_summary)
         except KeyboardInterrupt:
             stop.set()
+
+
+@app.command()
+def follow(
+    feeds: Annotated[list[str], typer.Argument(
+        help="RSS/Atom feeds, sitemaps or sitemap indexes (.xml or .xml.gz): URLs or files.")],
+    db: Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).",
+                                            show_default=False)] = None,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between polls (default: follow.interval_s, 600).")] = None,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Poll once and exit (exit code 1 on errors or rejections).")] = False,
+    max_pages: Annotated[int | None, typer.Option(
+        "--max-pages", help="New pages fetched per poll (default 100).")] = None,
+    no_stories: Annotated[bool, typer.Option(
+        "--no-stories", help="Only clean and store (no copies, no stories).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --once: the poll's report as JSON on stdout.")] = False,
+) -> None:
+    """Poll feeds and sitemaps; fetch their new pages and ingest them (what was fetched is remembered in the store)."""
+    import dataclasses
+
+    from .follow import Follower
+
+    with _opened(db) as store:
+        pipeline = Pipeline(store, reuse=not no_stories, cluster=not no_stories)
+        cfg = pipeline.config.follow
+        cfg = dataclasses.replace(cfg, max_pages=cfg.max_pages if max_pages is None else max_pages)
+        progress = None if as_json else (lambda m: err.print(f"  {m}", style="dim", markup=False, highlight=False))
+        follower = Follower(pipeline, feeds, config=cfg, on_progress=progress)
+
+        def show(report) -> None:
+            for line in report.summary_lines():
+                err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+        try:
+            if once:
+                report = follower.poll()
+                if as_json:
+                    _print_json(report.to_dict())
+                else:
+                    show(report)
+                if report.errors or report.ingest.rejected:
+                    raise typer.Exit(1)
+                return
+            err.print(f"following {len(feeds)} feed(s) every {cfg.interval_s if interval is None else interval:g}s "
+                      "(Ctrl-C to stop)")
+            follower.run(interval, on_report=show)
+        except KeyboardInterrupt:
+            follower.stop.set()
+        finally:
+            follower.close()
 
 # ---- spark commands ----
 

@@ -168,6 +168,26 @@ class AnalysisConfig:
 
 
 @dataclass
+class FollowConfig:
+    """``storyline follow``: polling feeds and sitemaps and fetching their pages (storyline.follow)."""
+
+    interval_s: float = 600.0  # between polls
+    max_pages: int = 100  # new pages fetched per poll (the rest wait for the next one)
+    timeout_s: float = 20.0  # connect / read timeout of one request
+    max_page_bytes: int = 5_000_000  # a page larger than this is rejected (reading stops at the cap)
+    max_feed_bytes: int = 20_000_000  # the same for a feed or sitemap (also once unpacked from .gz)
+    max_redirects: int = 5
+    max_sitemaps: int = 50  # child sitemaps of sitemap indexes read per poll
+    host_delay_s: float = 1.0  # at least this long between two requests to one host
+    retries: int = 3  # tries after the first on a timeout, connection error, 429 or 5xx
+    backoff_s: float = 2.0  # first wait before a retry; doubled each time (unless Retry-After says otherwise)
+    max_backoff_s: float = 120.0  # no wait is longer (also caps Retry-After)
+    retry_polls: int = 3  # a page failing with a passing error (after its retries) is tried on this many polls
+    batch_pages: int = 16  # fetched pages go through the pipeline (and are remembered) this many at a time
+    user_agent: str = "Storyline/0.1 (news story tracker; feed follower)"
+
+
+@dataclass
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
@@ -175,6 +195,7 @@ class Config:
     reuse: ReuseConfig = field(default_factory=ReuseConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    follow: FollowConfig = field(default_factory=FollowConfig)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)

@@ -148,6 +148,13 @@ def read_file(path: Path, config: IngestConfig) -> Iterator[RawDocument | Reject
     except OSError as exc:
         yield Rejection(name, f"cannot read: {exc.strerror or exc}")
         return
+    # --- feeds (RSS/Atom) and sitemaps: entries via storyline.feeds (minimal hook; see feeds.read_feed_file)
+    from . import feeds
+
+    if feeds.is_feed(data):
+        yield from feeds.read_feed_file(name, data, config)
+        return
+    # --- end of the feeds hook
     try:
         text = decode_bytes(data)
     except DecodeError as exc:

@@ -56,6 +56,12 @@ class Rejection:
 
 
 @dataclass
+class Skipped(Rejection):
+    """An input deliberately not turned into an article (e.g. a feed entry that only links to its page):
+    counted apart from rejections, not an error."""
+
+
+@dataclass
 class RemovedLine:
     """A line dropped as boilerplate, kept so a user can see what went and why."""
 

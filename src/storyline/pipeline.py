@@ -17,7 +17,7 @@ from typing import Any
 
 from .clean import Cleaner, FurnitureModel
 from .config import CleanConfig, Config
-from .model import Article, RawDocument, Rejection
+from .model import Article, RawDocument, Rejection, Skipped
 from .store import Store
 
 FURNITURE_STATE = "clean.furniture"
@@ -40,12 +40,14 @@ class IngestReport:
     stored: list[ArticleResult] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, id of the stored article)
     rejected: list[Rejection] = field(default_factory=list)
+    skipped: list[Rejection] = field(default_factory=list)  # inputs deliberately not articles (model.Skipped)
 
     def merge(self, other: "IngestReport") -> None:
         self.read += other.read
         self.stored += other.stored
         self.duplicates += other.duplicates
         self.rejected += other.rejected
+        self.skipped += other.skipped
 
 
 def _chunks(items: Iterable[RawDocument | Rejection], size: int) -> Iterator[list[RawDocument | Rejection]]:
@@ -279,7 +281,8 @@ class Pipeline:
         """Store the chunk's new articles and run the later stages on them, in one transaction.
         ``furniture``: the cleaner's state as of this chunk, to save with it (else saved later)."""
         report = IngestReport(read=len(started.chunk))
-        report.rejected += [d for d in started.chunk if isinstance(d, Rejection)]
+        report.rejected += [d for d in started.chunk if isinstance(d, Rejection) and not isinstance(d, Skipped)]
+        report.skipped += [d for d in started.chunk if isinstance(d, Skipped)]
         cleaned, prepared = started.result()
         new: list[Article] = []
         seen: dict[str, str] = {}
