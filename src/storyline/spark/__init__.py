@@ -42,9 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from .clean import Cleaner, FurnitureModel
-from .config import Config
-from .model import (
+from ..clean import Cleaner, FurnitureModel
+from ..config import Config
+from ..model import (
     DUPLICATE_RELATIONS,
     Article,
     Event,
@@ -87,7 +87,8 @@ class SparkOptions:
 
 
 def _package_root() -> str:
-    return str(Path(__file__).resolve().parents[1])
+    """The folder that holds the ``storyline`` package (``src/``, or site-packages when installed)."""
+    return str(Path(__file__).resolve().parents[2])
 
 
 def make_session(master: str | None = "local[2]", app_name: str = "storyline", conf: dict[str, str] | None = None):
@@ -158,7 +159,7 @@ def _detect_format(path: str) -> str:
 
 def _raw_from_file(path: str, data: bytes, ingest_cfg) -> RawDocument | Rejection:
     """A whole file's bytes -> document, with the readers' decoding (storyline.ingest)."""
-    from .ingest import HTML_EXT, DecodeError, doc_from_text, decode_bytes
+    from ..ingest import HTML_EXT, DecodeError, doc_from_text, decode_bytes
 
     if not data:
         return Rejection(path, "empty file")
@@ -178,7 +179,7 @@ def read_raw(spark, path: str, config: Config, input_format: str = "auto"):
     """RDD of ``(ord, RawDocument | Rejection)``; ``ord`` is the input order (the single-machine ingest order)."""
     from pyspark.sql import functions as F
 
-    from .ingest import parse_jsonl_record
+    from ..ingest import parse_jsonl_record
 
     fmt = _detect_format(path) if input_format == "auto" else input_format
     ingest_cfg = config.ingest
@@ -376,12 +377,12 @@ def make_signer(config_json: str, embedder: bool = False) -> Any:
     """The single-machine ``ReuseDetector`` (one per Python worker process and settings)."""
     key = f"{config_json}|{embedder}"
     if key not in _SIGNERS:
-        from .reuse import ReuseDetector
+        from ..reuse import ReuseDetector
 
         cfg = Config.from_json(config_json)
         emb = None
         if embedder:
-            from .embed import get_embedder
+            from ..embed import get_embedder
 
             emb = get_embedder(cfg.embed)
         _SIGNERS[key] = ReuseDetector(cfg.reuse, emb)
@@ -594,8 +595,8 @@ def embeddings(articles_df, config: Config):
     embed_json = json.dumps(asdict(config.embed))
 
     def enc(rows: Iterable[Any]) -> Iterator[tuple[str, list[float]]]:
-        from .config import EmbedConfig
-        from .embed import get_embedder
+        from ..config import EmbedConfig
+        from ..embed import get_embedder
 
         embedder = get_embedder(EmbedConfig(**json.loads(embed_json)))
         batch: list[Any] = []
@@ -621,8 +622,8 @@ def embeddings(articles_df, config: Config):
 
 def default_clusterer(config: Config | str) -> Any:
     """The single-machine online clusterer (storyline.cluster.StoryClusterer) with the shared embedder."""
-    from .cluster import StoryClusterer
-    from .embed import get_embedder
+    from ..cluster import StoryClusterer
+    from ..embed import get_embedder
 
     cfg = Config.from_json(config) if isinstance(config, str) else config
     return StoryClusterer(cfg.cluster, get_embedder(cfg.embed))
@@ -647,7 +648,7 @@ DF = tuple[np.ndarray, np.ndarray, int]  # sparse document frequencies: (term/en
 def article_df(articles: Iterable[Article], config: Config) -> DF:
     """Document frequencies of the clusterer's hashed terms and entities over ``articles`` (copies excluded
     by the caller), counted exactly as the online clusterer counts them. -> (ids, counts, n_docs)."""
-    from .cluster import StoryClusterer
+    from ..cluster import StoryClusterer
 
     c = StoryClusterer(config.cluster, None)
     c.count_documents(articles)
@@ -938,10 +939,10 @@ def link_pieces(states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, b
     Cost: one row per piece, not per article.
     -> piece_id -> story id (the id of the story's first piece); piece ids as in :func:`cluster_window`.
     """
-    from .cluster import StoryClusterer
+    from ..cluster import StoryClusterer
 
     if embedder is None:
-        from .embed import get_embedder
+        from ..embed import get_embedder
 
         embedder = get_embedder(config.embed)
     if isinstance(states, Mapping):
@@ -1163,7 +1164,7 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
 
 
 def _story_from_json(js: str) -> Story:
-    from .model import story_from_dict
+    from ..model import story_from_dict
 
     return story_from_dict(json.loads(js))
 
@@ -1282,6 +1283,3 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"output": rep.output, "counts": rep.counts, "seconds": rep.seconds, "backends": rep.backends}, indent=2))
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
