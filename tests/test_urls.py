@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storyline import urls
-from storyline.urls import canonical_link, canonical_url, choose_url, is_article_url, registered_domain
+from storyline.urls import (
+    canonical_link,
+    canonical_url,
+    choose_url,
+    is_article_url,
+    registered_domain,
+)
 
 EXAMPLES = [
     ("https://www.bbc.co.uk/news/world-1", "https://bbc.co.uk/news/world-1"),

@@ -24,7 +24,9 @@ _TO_639_1 = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh", "g
              "ltg": "lv", "fuv": "ff", "kik": "ki"}
 _NO_LANGUAGE = {"zxx", "und"}
 _LETTERS = re.compile(r"[^\W\d_]")
-SAMPLE_CHARS = 600  # enough for a confident answer on prose (all 220 DUC 2004 documents: en, p >= 0.90)
+# characters read (whitespace collapsed): at 300, all 220 DUC 2004 documents are "en" (p >= 0.94) and the 92 aeb
+# article bodies get the same labels as from 2,000 characters, for 0.2 ms an article (600: 0.3 ms, same labels)
+SAMPLE_CHARS = 300
 MIN_LETTERS = 20  # fewer letters than this: no answer
 
 
@@ -37,7 +39,7 @@ def _identifier() -> Any:
 
 def detect_language(text: str, sample_chars: int = SAMPLE_CHARS) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability) of ``text``'s language; (None, None) for text with too few letters."""
-    sample = text[:sample_chars]
+    sample = " ".join(text[: 2 * sample_chars].split())[:sample_chars]
     if len(_LETTERS.findall(sample)) < MIN_LETTERS:
         return None, None
     lang, prob = _identifier().classify(sample)
