@@ -135,8 +135,8 @@ def test_html_path_detects_language():
 def test_language_and_notes_are_stored_and_exported(tmp_path):
     db = tmp_path / "lang.db"
     feed = tmp_path / "feed.jsonl"
-    feed.write_text("\n".join(json.dumps({"text": t, "url": f"https://news.example.com/{c}/1"}) for c, t in SAMPLES.items()),
-                    encoding="utf-8")
+    rows = [json.dumps({"text": t, "url": f"https://news.example.com/{c}/1"}) for c, t in SAMPLES.items()]
+    feed.write_text("\n".join(rows), encoding="utf-8")
     r = CliRunner().invoke(app, ["ingest", str(feed), "--db", str(db), "--no-stories"])
     assert r.exit_code == 0, r.output
     with SQLiteStore(db) as store:

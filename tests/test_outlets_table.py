@@ -91,7 +91,8 @@ def test_outlet_given_with_the_input_or_by_the_page_names_a_new_row(store):
                      RawDocument(source="p.html", html=page, meta={"url": "https://amp.harbourgazette.example.com/x"}))
     a, p = _stored(store, report)
     assert (a.outlet, a.outlet_from) == ("Example Wire", "input")
-    assert (p.outlet, p.outlet_from, p.url) == ("Harbour Gazette", "page", "https://harbourgazette.example.com/news/water-reform")
+    assert (p.outlet, p.outlet_from) == ("Harbour Gazette", "page")
+    assert p.url == "https://harbourgazette.example.com/news/water-reform"
     assert p.source == "p.html"
     assert {o.name: o.domains for o in store.list_outlets()} == {"Example Wire": ["example.org"],
                                                                  "Harbour Gazette": ["example.com"]}
@@ -134,7 +135,8 @@ def test_cli_lists_and_edits_the_table(tmp_path):
     r = _cli("outlets", "--db", db, "--set", "example.com", "name=Example News", "country=gb", "language=EN", "--json")
     assert r.exit_code == 0, r.output
     row = json.loads(r.stdout)
-    assert (row["name"], row["country"], row["language"], row["domains"]) == ("Example News", "GB", "en", ["example.com"])
+    assert (row["name"], row["country"], row["language"]) == ("Example News", "GB", "en")
+    assert row["domains"] == ["example.com"]
     text = _cli("outlets", "--db", db)
     assert "Example News" in text.stdout and "GB" in text.stdout
 
@@ -146,7 +148,8 @@ def test_cli_lists_and_edits_the_table(tmp_path):
 
     # a second domain joins the outlet; a row left without domains goes
     assert _cli("outlets", "--db", db, "--set", "example.net", "name=Other").exit_code == 0
-    r = _cli("outlets", "--db", db, "--set", "https://www.example.com/x", "domains=example.com,www.example.net", "--json")
+    r = _cli("outlets", "--db", db, "--set", "https://www.example.com/x", "domains=example.com,www.example.net",
+             "--json")
     assert json.loads(r.stdout)["domains"] == ["example.com", "example.net"]
     assert [o["name"] for o in json.loads(_cli("outlets", "--db", db, "--json").stdout)] == ["Example News"]
 
@@ -170,8 +173,8 @@ def test_cli_bad_edits_are_refused_with_the_reason(tmp_path, args, message):
         assert s.list_outlets() == []  # nothing written
 
 
-@given(st.text(min_size=1, max_size=12).filter(lambda k: k.strip() and "=" not in k and k.strip().lower() not in FIELDS),
-       st.text(max_size=12))
+@given(st.text(min_size=1, max_size=12).filter(lambda k: k.strip() and "=" not in k
+                                               and k.strip().lower() not in FIELDS), st.text(max_size=12))
 def test_property_unknown_fields_always_refused(key, value):
     with pytest.raises(ValueError, match="unknown field"):
         parse_changes([f"{key}={value}"])
@@ -220,7 +223,8 @@ def test_html_pages_declaring_one_canonical_are_one_article(store):
                 "<link rel=canonical href='https://www.example.com/news/water-reform'></head><body><article>"
                 + "".join(f"<p>{p}</p>" for p in _text(1).split("\n\n")) + extra + "</article></body></html>")
 
-    report = _ingest(store, RawDocument(source="desktop.html", html=page(""), meta={"url": "https://www.example.com/n/1"}),
+    report = _ingest(store,
+                     RawDocument(source="desktop.html", html=page(""), meta={"url": "https://www.example.com/n/1"}),
                      RawDocument(source="amp.html", html=page(f"<p>{CAPTION.strip()}</p>"),
                                  meta={"url": "https://amp.example.com/n/1.amp"}))
     assert len(report.stored) == 1
@@ -262,7 +266,8 @@ def test_a_version_3_store_is_migrated_and_its_articles_load(tmp_path):
         db.executescript(step)
     db.execute("PRAGMA user_version=3")
     db.execute("INSERT INTO articles(id, source, url, outlet, language, paragraphs, removed, ingested_at)"
-               " VALUES ('0123456789abcdef', 'old.txt', 'https://www.example.com/news/x', 'Old Name', 'en', ?, '[]', ?)",
+               " VALUES ('0123456789abcdef', 'old.txt', 'https://www.example.com/news/x', 'Old Name', 'en', ?, '[]',"
+               " ?)",
                (json.dumps(["An old article body with enough words in it."]), "2024-01-01T00:00:00+00:00"))
     db.commit()
     db.close()

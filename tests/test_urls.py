@@ -95,7 +95,8 @@ def url_like(draw, valid: bool = False) -> str:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(url_like(), st.text(max_size=80), st.text(alphabet="htps:/?#&=.%[]@ amp", max_size=40).map(lambda s: "https://" + s)))
+@given(st.one_of(url_like(), st.text(max_size=80),
+                 st.text(alphabet="htps:/?#&=.%[]@ amp", max_size=40).map(lambda s: "https://" + s)))
 def test_property_canonical_url_is_idempotent_and_never_raises(raw):
     once = canonical_url(raw)
     assert isinstance(once, str)

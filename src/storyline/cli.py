@@ -244,7 +244,8 @@ def export(
 
 @app.command()
 def outlets(
-    changes: Optional[list[str]] = typer.Argument(None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
+    changes: Optional[list[str]] = typer.Argument(
+        None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
     set_domain: Optional[str] = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
@@ -278,13 +279,15 @@ def outlets(
     if as_json:
         _print_json(data[0] if set_domain else data)
         return
-    table = Table(title="Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(rows)})")
+    title = "Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(rows)})"
+    table = Table(title=title)
     for col in ("name", "domains", "language", "country", "articles"):
         table.add_column(col, overflow="fold")
     from rich.text import Text
 
     for d in data:  # names as plain text, never as markup
-        table.add_row(Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "", str(d["articles"]))
+        table.add_row(Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
+                      str(d["articles"]))
     console.print(table)
 
 

@@ -3,14 +3,14 @@
     readers -> clean -> store -> reuse (copies) -> cluster (stories, events)
 
 The CLI, the HTTP API, ``watch`` and the Spark job all call :class:`Pipeline`;
-none re-implements a stage.
+none re-implements a stage. Work is committed in chunks: a chunk's articles, their
+copy edges and their story assignments go into the store in one transaction, so an
+interrupted ingest leaves every committed article intact and no half-written one.
 
 Duplicates are not stored again: an article whose body is already stored (same content id: "same text"),
 or whose canonical URL is (the same page fetched twice, e.g. its AMP and its desktop address): "same
 canonical URL" when the bodies are near-copies, "same URL, updated text" when they are not (the first
-version is kept). Articles with a URL are named by the store's outlet table (:mod:`storyline.outlets`). Work is committed in chunks: a chunk's articles, their
-copy edges and their story assignments go into the store in one transaction, so an
-interrupted ingest leaves every committed article intact and no half-written one.
+version is kept). Articles with a URL are named by the store's outlet table (:mod:`storyline.outlets`).
 """
 
 from __future__ import annotations
@@ -338,7 +338,8 @@ class Pipeline:
             elif out.id in seen or self.store.has_article(out.id):
                 report.add_duplicate(doc.source, out.id, "same text")
             elif (first := by_url.first(out)) is not None:
-                reason = "same canonical URL" if near_copy(first.paragraphs, out.paragraphs) else "same URL, updated text"
+                same = near_copy(first.paragraphs, out.paragraphs)
+                reason = "same canonical URL" if same else "same URL, updated text"
                 report.add_duplicate(doc.source, first.id, reason)
             else:
                 seen[out.id] = doc.source

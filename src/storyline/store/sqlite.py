@@ -311,8 +311,8 @@ class SQLiteStore(SQLiteOutlets, Store):
         self._x("INSERT OR REPLACE INTO meta(key, value) VALUES ('config', ?)", (config.to_json(),))
 
     # ------------------------------------------------------------------ articles
-    _ART_COLS = ("seq, id, source, url, title, outlet, author, dateline, published, date_precision, language, paragraphs,"
-                 " removed, ingested_at, language_score, outlet_from, notes")
+    _ART_COLS = ("seq, id, source, url, title, outlet, author, dateline, published, date_precision, language,"
+                 " paragraphs, removed, ingested_at, language_score, outlet_from, notes")
 
     def _row_to_article(self, r: tuple[Any, ...]) -> Article:
         d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r))

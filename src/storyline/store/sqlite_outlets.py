@@ -93,12 +93,13 @@ class SQLiteOutlets:
                     self._x(f"UPDATE outlets SET {key} = ? WHERE id = ?", (changes[key], oid))
             if "domains" in changes:
                 keep = list(changes["domains"])
-                self._x("DELETE FROM outlet_domains WHERE outlet_id = ? AND domain NOT IN (SELECT value FROM json_each(?))",
-                        (oid, json.dumps(keep)))
+                self._x("DELETE FROM outlet_domains WHERE outlet_id = ?"
+                        " AND domain NOT IN (SELECT value FROM json_each(?))", (oid, json.dumps(keep)))
                 for d in keep:
                     self._x("INSERT INTO outlet_domains(domain, outlet_id) VALUES (?, ?)"
                             " ON CONFLICT(domain) DO UPDATE SET outlet_id = excluded.outlet_id", (d, oid))
-                self._x("DELETE FROM outlets WHERE id != ? AND id NOT IN (SELECT outlet_id FROM outlet_domains)", (oid,))
+                self._x("DELETE FROM outlets WHERE id != ? AND id NOT IN (SELECT outlet_id FROM outlet_domains)",
+                        (oid,))
             self._x("UPDATE outlets SET updated_at = ? WHERE id = ?", (_now(), oid))
         return self._outlets_where("WHERE o.id = ?", (oid,))[0]
 
