@@ -151,6 +151,24 @@ class _Started:
         return out, prepared
 
 
+def apply_outlet_table(store: Store, articles: list[Article]) -> None:
+    """Name each article with a URL by the store's outlet-table row for its registered domain, adding a row
+    for a domain seen for the first time (:mod:`storyline.outlets`). Call it, inside the transaction that
+    stores them, on articles about to be stored (the pipeline does; so should any other writer)."""
+    domains = {a.id: registered_domain(a.url) for a in articles}
+    known = store.outlets_for_domains({d for d in domains.values() if d})
+    for a in articles:
+        domain = domains[a.id]
+        if not domain:
+            continue
+        row = known.get(domain)
+        if row is None:
+            row = known[domain] = store.add_outlet(
+                Outlet(name=seed_name(a, domain), domains=[domain], language=seed_language(a)))
+        if a.outlet != row.name:
+            a.outlet, a.outlet_from = row.name, "table"
+
+
 class _UrlIndex:
     """The articles of a chunk with an article URL, looked up by it among the stored ones and those of the
     chunk kept so far (first come first served)."""
@@ -356,7 +374,7 @@ class Pipeline:
             else:
                 self._state_dirty = True
             results = {}
-            self._name_outlets(new)
+            apply_outlet_table(self.store, new)
             for a in new:
                 if self.store.put_article(a):
                     results[a.id] = ArticleResult(article_id=a.id, source=a.source)
@@ -367,22 +385,6 @@ class Pipeline:
                 self._process_stored(stored, results, prepared)
         report.stored += [results[a.id] for a in stored]
         return report
-
-    def _name_outlets(self, articles: list[Article]) -> None:
-        """Name each article with a URL by the outlet table's row for its registered domain, adding a row for
-        a domain seen for the first time (:mod:`storyline.outlets`)."""
-        domains = {a.id: registered_domain(a.url) for a in articles}
-        known = self.store.outlets_for_domains({d for d in domains.values() if d})
-        for a in articles:
-            domain = domains[a.id]
-            if not domain:
-                continue
-            row = known.get(domain)
-            if row is None:
-                row = known[domain] = self.store.add_outlet(
-                    Outlet(name=seed_name(a, domain), domains=[domain], language=seed_language(a)))
-            if a.outlet != row.name:
-                a.outlet, a.outlet_from = row.name, "table"
 
     def _process_stored(self, articles: list[Article], results: dict[str, ArticleResult],
                         prepared: dict[str, list[Any]] | None = None) -> None:
