@@ -110,9 +110,9 @@ def _print_ingest_summary(report: IngestReport) -> None:
         + f"rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
     )
     # one line per input, never wrapped (paths stay greppable); sources printed literally (no markup)
-    for source, aid in report.duplicates:
+    for source, aid, reason in report.duplicates_with_reasons():
         err.print("  [yellow]duplicate[/yellow] ", end="", soft_wrap=True)
-        err.print(f"{source}: already stored as {aid}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{source}: already stored as {aid} ({reason})", markup=False, highlight=False, soft_wrap=True)
     for r in report.skipped:
         err.print("  [dim]skipped[/dim] ", end="", soft_wrap=True)
         err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
@@ -125,7 +125,7 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
     return {
         "read": report.read,
         "stored": [to_dict(r) for r in report.stored],
-        "duplicates": [{"source": s, "article_id": a} for s, a in report.duplicates],
+        "duplicates": [{"source": s, "article_id": a, "reason": r} for s, a, r in report.duplicates_with_reasons()],
         "rejected": [to_dict(r) for r in report.rejected],
         "skipped": [to_dict(r) for r in report.skipped],
     }
@@ -206,11 +206,15 @@ def show(
         _print_json(to_dict(a))
         return
     console.rule(f"[bold]{a.title or '(no title)'}")
-    for key in ("id", "source", "outlet", "author", "dateline", "language", "url"):
+    for key in ("id", "source", "outlet", "author", "dateline", "language", "url", "notes"):
         value = getattr(a, key)
+        if key == "outlet" and value and a.outlet_from:
+            value = f"{value} (from the {a.outlet_from})"
+        if key == "language" and value and a.language_score is not None:
+            value = f"{value} (p = {a.language_score:.2f})"
         if value:
             console.print(f"[dim]{key:>9}[/dim] ", end="")
-            console.print(str(value), markup=False, highlight=False)
+            console.print("; ".join(value) if key == "notes" else str(value), markup=False, highlight=False)
     console.print(f"[dim]{'date':>9}[/dim] {_date(a) or '(none given)'}" + (f" ({a.date_precision})" if a.date_precision else ""))
     console.print()
     for p in a.paragraphs:
@@ -260,6 +264,58 @@ def export(
             pq.write_table(pa.Table.from_pylist(data), output)
             n = len(data)
     err.print(f"exported {n} articles" + (f" to {output}" if output else ""))
+
+
+# ----------------------------------------------------------------------------- outlets
+
+
+@app.command()
+def outlets(
+    changes: Optional[list[str]] = typer.Argument(
+        None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
+    set_domain: Optional[str] = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The outlet table: one row per outlet (name, domains, language, country), filled as articles arrive.
+
+    Edit a row: storyline outlets --set example.com name="Example News" country=GB language=en
+    (domains=a.com,b.com sets the row's whole domain list). Articles ingested afterwards from its domains
+    get the new name; articles already stored keep theirs."""
+    from .outlet_table import normalise_domain, parse_changes
+
+    if changes and not set_domain:
+        err.print("[red]error:[/red] FIELD=VALUE needs --set DOMAIN (e.g. --set example.com name=\"Example News\")")
+        raise typer.Exit(2)
+    with _opened(db) as store:
+        if set_domain:
+            try:
+                domain, fields = normalise_domain(set_domain), parse_changes(changes or [])
+                if not fields:
+                    raise ValueError("nothing to set: give FIELD=VALUE (name, language, country, domains)")
+                row = store.update_outlet(domain, fields)
+            except (ValueError, NotImplementedError) as exc:
+                err.print("[red]error:[/red] ", end="")
+                err.print(str(exc), markup=False, highlight=False)
+                raise typer.Exit(2) from exc
+            rows = [row]
+        else:
+            rows = store.list_outlets()
+        counts = store.count_articles_by_outlet(o.name for o in rows)
+    data = [to_dict(o) | {"articles": counts.get(o.name, 0)} for o in rows]
+    if as_json:
+        _print_json(data[0] if set_domain else data)
+        return
+    title = "Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(rows)})"
+    table = Table(title=title)
+    for col in ("name", "domains", "language", "country", "articles"):
+        table.add_column(col, overflow="fold")
+    from rich.text import Text
+
+    for d in data:  # names as plain text, never as markup
+        table.add_row(Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
+                      str(d["articles"]))
+    console.print(table)
 
 
 # ----------------------------------------------------------------------------- the main job

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config
-from ..model import Article, ReuseEdge, Story, StoryAnalysis
+from ..model import Article, Outlet, ReuseEdge, Story, StoryAnalysis
 
 
 class Store(abc.ABC):
@@ -54,6 +54,42 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def count_articles(self) -> int: ...
+
+    def article_ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
+        """url -> id of the first stored article with that (canonical) URL. Default: a scan; SQLite uses an index."""
+        wanted, out = {u for u in urls if u}, {}
+        if wanted:
+            for a in self.iter_articles():
+                if a.url in wanted and a.url not in out:
+                    out[a.url] = a.id
+        return out
+
+    # -- the outlet table (storyline.outlet_table). Defaults: a store without one (every article keeps the
+    # outlet it was cleaned with, nothing is listed, editing is refused); SQLite keeps it.
+    def list_outlets(self) -> list[Outlet]:
+        """Every row, by name."""
+        return []
+
+    def outlets_for_domains(self, domains: Iterable[str]) -> dict[str, Outlet]:
+        """registered domain -> its row, for the domains that have one."""
+        return {}
+
+    def add_outlet(self, outlet: Outlet) -> Outlet:
+        """A new row with these domains (a domain that already has a row stays there); returns it as stored."""
+        return outlet
+
+    def update_outlet(self, domain: str, changes: dict[str, Any]) -> Outlet:
+        """Edit the row of ``domain`` (name, language, country, domains; see :func:`storyline.outlet_table.parse_changes`),
+        made when there is none; returns it."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no outlet table")
+
+    def count_articles_by_outlet(self, names: Iterable[str]) -> dict[str, int]:
+        """outlet name -> number of stored articles with it (for the names that have any)."""
+        wanted, out = set(names), {}
+        for a in self.iter_articles():
+            if a.outlet in wanted:
+                out[a.outlet] = out.get(a.outlet, 0) + 1
+        return out
 
     # -- copy detection -------------------------------------------------------------------
     @abc.abstractmethod

@@ -35,6 +35,7 @@ from ..model import (
     to_dict,
 )
 from .base import Store
+from .sqlite_outlets import MIGRATION_OUTLETS, SQLiteOutlets
 
 
 class StoreError(RuntimeError):
@@ -150,6 +151,8 @@ CREATE TRIGGER story_rev_edge AFTER INSERT ON reuse_edges BEGIN
 END;
 CREATE INDEX reuse_edges_light ON reuse_edges(source_id, target_id, relation, confidence)
 """)
+# 3 -> 4: the outlet table, the article URL index and three article columns (store/sqlite_outlets.py)
+MIGRATIONS.append(MIGRATION_OUTLETS)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -220,7 +223,7 @@ def _dt(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteOutlets, Store):
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         if self.path.exists() and self.path.is_dir():
@@ -308,12 +311,14 @@ class SQLiteStore(Store):
         self._x("INSERT OR REPLACE INTO meta(key, value) VALUES ('config', ?)", (config.to_json(),))
 
     # ------------------------------------------------------------------ articles
-    _ART_COLS = "seq, id, source, url, title, outlet, author, dateline, published, date_precision, language, paragraphs, removed, ingested_at"
+    _ART_COLS = ("seq, id, source, url, title, outlet, author, dateline, published, date_precision, language,"
+                 " paragraphs, removed, ingested_at, language_score, outlet_from, notes")
 
     def _row_to_article(self, r: tuple[Any, ...]) -> Article:
         d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r))
         d["paragraphs"] = json.loads(d["paragraphs"])
         d["removed"] = json.loads(d["removed"])
+        d["notes"] = json.loads(d["notes"]) if d["notes"] else []
         return article_from_dict(d)
 
     def has_article(self, article_id: str) -> bool:
@@ -324,12 +329,15 @@ class SQLiteStore(Store):
         with self._lock:
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO articles(id, source, url, title, outlet, author, dateline, published, date_precision,"
-                " language, paragraphs, removed, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " language, paragraphs, removed, ingested_at, language_score, outlet_from, notes)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     article.id, article.source, article.url, article.title, article.outlet, article.author,
                     article.dateline, _dt(article.published), article.date_precision, article.language,
                     json.dumps(article.paragraphs, ensure_ascii=False),
                     json.dumps([{"text": r.text, "reason": r.reason, "position": r.position} for r in article.removed], ensure_ascii=False), _dt(ingested),
+                    article.language_score, article.outlet_from,
+                    json.dumps(article.notes, ensure_ascii=False) if article.notes else None,
                 ),
             )
             if cur.rowcount == 0:
