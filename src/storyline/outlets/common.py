@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..model import COPY_RELATIONS
@@ -68,9 +69,15 @@ class ArticleMeta(NamedTuple):
         return (self.when is None, self.when or datetime.min, self.seq, self.id)
 
 
+@lru_cache(maxsize=65536)
+def _names(outlet: str | None) -> tuple[str | None, str]:
+    name = clean_name(outlet)
+    return name, outlet_key(name)
+
+
 def meta_from_row(row: Sequence) -> ArticleMeta:
     """An :class:`ArticleMeta` from a store row (seq, id, outlet, published ISO text, date_precision)."""
-    seq, aid, outlet, published, precision = row[0], row[1], row[2], row[3], row[4]
+    seq, aid, outlet, published, precision = row
     when = day = hours = None
     if published:
         try:
@@ -78,18 +85,16 @@ def meta_from_row(row: Sequence) -> ArticleMeta:
         except ValueError:
             dt = None
         if dt is not None:
+            local_day = dt.toordinal()
             if dt.tzinfo is not None:
-                local_day = dt.date().toordinal()
                 dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
-            else:
-                local_day = dt.date().toordinal()
             when = dt
-            if precision in (None, "day", "minute"):
+            if precision is None or precision == "day" or precision == "minute":
                 day = local_day
             if precision == "minute":
                 hours = (dt - _EPOCH).total_seconds() / HOUR
-    name = clean_name(outlet)
-    return ArticleMeta(aid, int(seq or 0), name, outlet_key(name), when, day, hours)
+    name, key = _names(outlet)
+    return ArticleMeta(aid, seq or 0, name, key, when, day, hours)
 
 
 def lag_hours(source: ArticleMeta, target: ArticleMeta) -> float | None:

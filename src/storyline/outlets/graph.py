@@ -181,7 +181,6 @@ class OutletAggregator:
         self._pairs: dict[tuple[str, str], _PairAcc] = {}  # (source key, copier key) -> running sums
         self._by_target: dict[str, set[str]] = {}  # copier key -> source keys with a pair into it
         self._by_source: dict[str, set[str]] = {}
-        self._cites: dict[tuple[str, str], float] = {}  # (target id, source outlet key) -> citation strength
         self._pending: set[str] = set()  # targets with an edge from or to an article not read yet
         self.stories: dict[str, StoryRecord] = {}
         self._story_rev: dict[str, Any] = {}
@@ -239,6 +238,8 @@ class OutletAggregator:
             if e.relation in COPY_RANK or e.relation == PARTIAL:
                 self._in_edges.setdefault(e.target_id, {})[e.source_id] = e
                 dirty.add(e.target_id)
+                if e.relation == PARTIAL:
+                    self._partial_from.setdefault(e.source_id, set()).add(e.target_id)
             elif incoming is not None and e.source_id in incoming:  # stored again as independent
                 del incoming[e.source_id]
                 dirty.add(e.target_id)
@@ -273,76 +274,94 @@ class OutletAggregator:
                 self._copied[self.meta[t].key] += 1
             self._dirty_outlets.add(self.meta[t].key)
             moved.append(t)
-        # 2. partial reuses depend on the roots: redo the targets drawing on any article whose root moved
-        todo = set(targets)
-        stack, seen = list(moved), set(moved)
+        # 2. partial reuses depend on roots and on what their sources draw on (see _plan): redo the targets
+        # with new edges and the copies below a moved attribution, the targets drawing on those, and (roots
+        # having moved) the targets drawing on articles that draw on moved ones
+        below: set[str] = set()
+        stack = list(moved)
         while stack:
             x = stack.pop()
-            todo.add(x)
-            todo |= self._partial_from.get(x, set())
-            for c in self._children.get(x, ()):
-                if c not in seen:
-                    seen.add(c)
-                    stack.append(c)
-        # 3. plan every target's contributions, then read the texts their citation checks need
+            if x not in below:
+                below.add(x)
+                stack += self._children.get(x, ())
+        pf = self._partial_from
+        todo = set(targets) | below
+        todo |= {y for x in todo for y in pf.get(x, ())}
+        todo |= {z for x in below for y in pf.get(x, ()) for z in pf.get(y, ())}
+        # 3. plan every target's contributions, then read the texts their citation checks need (those of
+        # (target, source outlet) pairs it did not contribute before)
         plans = {t: self._plan(t) for t in todo}
-        self._fill_cites(store, {(t, s) for t, plan in plans.items() for s, _ in plan})
+        cites = {(t, c[0][0]): c[5] for t in plans for c in self._contrib.get(t, ())}
+        self._fill_cites(store, cites, {(t, self.meta[s].key) for t, plan in plans.items() for s, _ in plan})
         for t, plan in plans.items():
-            self._apply(t, plan)
+            self._apply(t, plan, cites)
+
+    def _partial_sources(self, t: str) -> list[tuple[str, LightEdge]]:
+        return [(s, e) for s, e in self._in_edges.get(t, {}).items() if e.relation == PARTIAL and s in self.meta]
 
     def _plan(self, t: str) -> list[tuple[str, LightEdge]]:
-        """[(source id, edge)] that target ``t`` contributes: its attributed copy, then one partial reuse per
-        copy chain it draws on (the chain's original when it is among the sources, else the strongest)."""
-        tm = self.meta.get(t)
-        if tm is None:
+        """[(source id, edge)] that target ``t`` contributes: its attributed copy, then its partial reuses,
+        one per copy chain (the chain's original when it is among the sources, else the strongest), leaving
+        out a chain ``t`` itself copies, and a source whose shared passages may come from a chain that ``t``
+        draws on too (the source itself carries passages of that chain: counted for the chain only)."""
+        if t not in self.meta:
             return []
         edges = self._in_edges.get(t, {})
         out: list[tuple[str, LightEdge]] = []
         src = self._copy_of.get(t)
         if src is not None:
             out.append((src, edges[src]))
-        own_root = self._root(t)
+        root = self._root
+        own_root = root(t)
+        partial = self._partial_sources(t)
+        roots = {s: root(s) for s, _ in partial}
+        draws = {own_root, *roots.values()}
         chains: dict[str, tuple[tuple, str, LightEdge]] = {}
-        for s, e in edges.items():
-            if e.relation != PARTIAL:
+        for s, e in partial:
+            r = roots[s]
+            if r == own_root or r == t:
                 continue
-            self._partial_from.setdefault(s, set()).add(t)
-            sm = self.meta.get(s)
-            if sm is None:
+            upstream = {root(p) for p, _ in self._partial_sources(s)} - {r}
+            if upstream & draws:
                 continue
-            root = self._root(s)
-            if root == own_root or root == t:
-                continue
-            rank = (s != root, -e.confidence, sm.sort_key())
-            if root not in chains or rank < chains[root][0]:
-                chains[root] = (rank, s, e)
+            rank = (s != r, -e.confidence, self.meta[s].sort_key())
+            if r not in chains or rank < chains[r][0]:
+                chains[r] = (rank, s, e)
         out += [(s, e) for _, s, e in sorted(chains.values(), key=lambda x: x[0])]
         return out
 
-    def _fill_cites(self, store: Any, wanted: set[tuple[str, str]]) -> None:
-        need = {(t, self.meta[s].key) for t, s in wanted if s in self.meta}
-        need = {k for k in need if k not in self._cites}
-        if not need:
-            return
-        texts = store.article_texts({t for t, _ in need})
-        for t, key in need:
-            text = texts.get(t, "")
+    def _fill_cites(self, store: Any, cites: dict[tuple[str, str], float], wanted: set[tuple[str, str]]) -> None:
+        """Citation strengths of the (target, source outlet key) pairs not in ``cites``, added to it. Per
+        source outlet only the texts containing its name's first word are read (every cue contains it)."""
+        by_outlet: dict[str, list[str]] = {}
+        for t, key in wanted:
+            if (t, key) not in cites:
+                by_outlet.setdefault(key, []).append(t)
+        for key, targets in by_outlet.items():
             name = self.names.get(key) if key else None
-            self._cites[(t, key)] = _citation(text, name)
+            word = _first_word(name)
+            texts = store.article_texts(targets, containing=word) if word else {}
+            for t in targets:
+                text = texts.get(t)
+                cites[(t, key)] = citation_strength(text, name) if text else 0.0
 
-    def _apply(self, t: str, plan: list[tuple[str, LightEdge]]) -> None:
-        for c in self._contrib.pop(t, []):
-            self._add_contribution(c, -1)
-        tm = self.meta[t] if plan else None
+    def _apply(self, t: str, plan: list[tuple[str, LightEdge]], cites: dict[tuple[str, str], float]) -> None:
+        old = self._contrib.pop(t, None)
+        if old:
+            for c in old:
+                self._add_contribution(c, -1)
+        if not plan:
+            return
+        meta = self.meta
+        tm = meta[t]
         new = []
         for s, e in plan:
-            sm = self.meta[s]
+            sm = meta[s]
             c = ((sm.key, tm.key), e.relation, lag_hours(sm, tm), e.source_coverage, 1.0 - e.target_coverage,
-                 self._cites.get((t, sm.key), 0.0))
+                 cites.get((t, sm.key), 0.0))
             self._add_contribution(c, +1)
             new.append(c)
-        if new:
-            self._contrib[t] = new
+        self._contrib[t] = new
 
     def _add_contribution(self, c: tuple, sign: int) -> None:
         pair, relation, lag, kept, added, cite = c
@@ -363,7 +382,6 @@ class OutletAggregator:
             else:
                 acc.lags.remove(lag)
         self._dirty_pairs.add(pair)
-        self._dirty_outlets.update(pair)
 
     # ------------------------------------------------------------------ stories
     def _update_stories(self, store: Any) -> None:
@@ -404,6 +422,8 @@ class OutletAggregator:
         if self._graph is not None and not self._dirty_pairs and not self._dirty_outlets \
                 and self._graph.revision == self.revision:
             return self._graph
+        for pair in self._dirty_pairs:  # an outlet's top sources / copiers follow its pairs
+            self._dirty_outlets.update(pair)
         # a pair's share depends on the copier's article count: outlets that grew refresh their pairs in
         for k in self._dirty_outlets:
             self._dirty_pairs.update((s, k) for s in self._by_target.get(k, ()))
@@ -466,17 +486,15 @@ class OutletAggregator:
         )
 
 
-def _citation(text: str, outlet: str | None) -> float:
-    """:func:`storyline.reuse.citation_strength` behind a quick test: every cue it accepts contains the
-    outlet's first word (after a leading "The"), so a text without it is not searched."""
-    if not outlet or not text:
-        return 0.0
+def _first_word(outlet: str | None) -> str | None:
+    """The word every citation cue for ``outlet`` contains (:func:`storyline.reuse.citation_strength` drops
+    a leading "The" and matches the rest of the name)."""
+    if not outlet:
+        return None
     words = outlet.split()
     if len(words) > 1 and words[0].casefold() == "the":
         words = words[1:]
-    if words and words[0].casefold() not in text.casefold():
-        return 0.0
-    return citation_strength(text, outlet)
+    return words[0] if words else None
 
 
 def _store_revision(store: Any) -> tuple | None:

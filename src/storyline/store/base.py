@@ -279,9 +279,11 @@ class Store(abc.ABC):
         return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
                 for a in self.get_articles(ids)]
 
-    def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
-        """Body text (``Article.text``) of these articles."""
-        return {a.id: a.text for a in self.get_articles(ids)}
+    def article_texts(self, ids: Iterable[str], containing: str | None = None) -> dict[str, str]:
+        """Body text (``Article.text``) of these articles; with ``containing``, only of those whose text
+        contains that word (ignoring case)."""
+        word = containing.casefold() if containing else None
+        return {a.id: a.text for a in self.get_articles(ids) if word is None or word in a.text.casefold()}
 
     def edges_revision(self) -> Any:
         """A value that changes whenever a reuse edge is stored; None: not known (no caching)."""

@@ -790,15 +790,24 @@ class SQLiteStore(Store):
                 f"SELECT seq, id, outlet, published, date_precision FROM articles WHERE id IN ({marks}) ORDER BY seq", chunk)]
         return out
 
-    def article_texts(self, ids: Iterable[str]) -> dict[str, str]:
-        """Body text (paragraphs joined as ``Article.text`` joins them) of these articles."""
+    def article_texts(self, ids: Iterable[str], containing: str | None = None) -> dict[str, str]:
+        """Body text (paragraphs joined as ``Article.text`` joins them) of these articles; with ``containing``,
+        only of those whose text contains that word, ignoring case (tested in SQL: the others are not read)."""
         ids = list(dict.fromkeys(ids))
+        where, extra = "", []
+        if containing and containing.isascii() and not any(c in containing for c in '"\\') and containing.isprintable():
+            # LIKE ignores ASCII case; the paragraphs are JSON text, where these characters are written as is
+            where = " AND paragraphs LIKE ? ESCAPE '\\'"
+            extra = ["%" + containing.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"]
         out: dict[str, str] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for aid, paras in self._q(f"SELECT id, paragraphs FROM articles WHERE id IN ({marks})", chunk):
-                out[aid] = "\n\n".join(json.loads(paras))
+            for aid, paras in self._q(f"SELECT id, paragraphs FROM articles WHERE id IN ({marks}){where}", [*chunk, *extra]):
+                text = "\n\n".join(json.loads(paras))
+                if not extra and containing and containing.casefold() not in text.casefold():
+                    continue
+                out[aid] = text
         return out
 
     def edges_revision(self) -> int:
@@ -808,11 +817,19 @@ class SQLiteStore(Store):
     def edge_rows_since(self, mark: Any = None) -> tuple[int, list[tuple[str, str, str, float, float, float, str]]]:
         """(new mark, [(source_id, target_id, relation, confidence, source_coverage, target_coverage,
         direction_rule)]) of the edge rows written after ``mark`` (an edge stored again is a new row), in the
-        order written. One JSON parse per row for the three scalars; independent edges' data is not read."""
+        order written. The scalars are read from the part of the edge's JSON before its passages (the last
+        field as ``to_dict`` writes it; the whole text when that part is not a whole object with them);
+        independent edges' data is not read."""
+        head = ("CASE WHEN instr(data, ', \"passages\": ') > 0"
+                " THEN substr(data, 1, instr(data, ', \"passages\": ') - 1) || '}' END")
         rows = self._q(
-            "SELECT rowid, source_id, target_id, relation, confidence, CASE WHEN relation = 'independent' THEN NULL"
+            "SELECT r, source_id, target_id, relation, confidence, CASE WHEN relation = 'independent' THEN NULL"
+            " WHEN json_valid(h) AND json_type(h, '$.direction_rule') IS NOT NULL"
+            " THEN json_array(json_extract(h, '$.source_coverage'), json_extract(h, '$.target_coverage'),"
+            " json_extract(h, '$.direction_rule'))"
             " ELSE json_extract(data, '$.source_coverage', '$.target_coverage', '$.direction_rule') END"
-            " FROM reuse_edges WHERE rowid > ? ORDER BY rowid", (int(mark or 0),))
+            f" FROM (SELECT rowid AS r, source_id, target_id, relation, confidence, data, {head} AS h"
+            " FROM reuse_edges WHERE rowid > ?) ORDER BY r", (int(mark or 0),))
         out = []
         for r in rows:
             sc, tc, rule = json.loads(r[5]) if r[5] else (0.0, 0.0, "")
