@@ -189,6 +189,7 @@ class OutletAggregator:
         self._delays: dict[str, dict[str, float]] = {}  # outlet key -> story id -> delay hours
         self._dirty_pairs: set[tuple[str, str]] = set()
         self._dirty_outlets: set[str] = set()
+        self._grown: set[str] = set()  # outlets with new articles: the shares of the pairs into them moved
         self._pair_stats: dict[tuple[str, str], PairStats] = {}
         self._outlet_stats: dict[str, OutletStats] = {}
         self._graph: OutletGraph | None = None
@@ -228,6 +229,7 @@ class OutletAggregator:
                 self.names[m.key] = m.outlet or self.config.unknown
             self._n_articles[m.key] += 1
             self._dirty_outlets.add(m.key)
+            self._grown.add(m.key)
 
     def _add_edges(self, store: Any, edges: list[LightEdge], new_articles: bool) -> None:
         dirty: set[str] = set(self._pending) if new_articles else set()
@@ -424,9 +426,9 @@ class OutletAggregator:
             return self._graph
         for pair in self._dirty_pairs:  # an outlet's top sources / copiers follow its pairs
             self._dirty_outlets.update(pair)
-        # a pair's share depends on the copier's article count: outlets that grew refresh their pairs in
-        for k in self._dirty_outlets:
+        for k in self._grown:  # a pair's share depends on the copier's article count
             self._dirty_pairs.update((s, k) for s in self._by_target.get(k, ()))
+        self._grown.clear()
         for pair in self._dirty_pairs:
             stats = self._pair(pair)
             name = (self.names.get(pair[0], self.config.unknown), self.names.get(pair[1], self.config.unknown))
