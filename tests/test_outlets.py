@@ -229,6 +229,7 @@ def test_seeds_tass_is_rewritten_by_tasnim_and_first(tmp_path):
     assert cov.first.outlet == "TASS" and cov.first_original.outlet == "TASS"
     assert [c.original.outlet for c in cov.chains] == ["TASS"] and cov.chains[0].outlets == ("Tasnim",)
     assert g.outlet("TASS").first == 1
+    assert g.outlet("(unknown)").articles == 1  # 004 names no outlet
     store.close()
 
 

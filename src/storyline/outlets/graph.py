@@ -21,6 +21,7 @@ the store's revisions are unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections import Counter
@@ -126,7 +127,12 @@ class OutletGraph:
 
     def name(self, outlet: str | None) -> str | None:
         """The name an outlet is shown under (matched ignoring case and spacing); None if unknown here."""
-        return self.names.get(outlet_key(outlet)) if outlet else None
+        if not outlet:
+            return None
+        key = outlet_key(outlet)
+        if key not in self.names and outlet == self.config.unknown:  # articles whose text names no outlet
+            key = ""
+        return self.names.get(key)
 
     def outlet(self, outlet: str) -> OutletStats | None:
         name = self.name(outlet)
@@ -426,16 +432,23 @@ class OutletAggregator:
             return self._graph
         for pair in self._dirty_pairs:  # an outlet's top sources / copiers follow its pairs
             self._dirty_outlets.update(pair)
-        for k in self._grown:  # a pair's share depends on the copier's article count
-            self._dirty_pairs.update((s, k) for s in self._by_target.get(k, ()))
-        self._grown.clear()
+        unk = self.config.unknown
         for pair in self._dirty_pairs:
+            name = (self.names.get(pair[0], unk), self.names.get(pair[1], unk))
             stats = self._pair(pair)
-            name = (self.names.get(pair[0], self.config.unknown), self.names.get(pair[1], self.config.unknown))
             if stats is None:
                 self._pair_stats.pop(name, None)
             else:
                 self._pair_stats[name] = stats
+        # a pair's share depends on the copier's article count: only that field moves for the other pairs
+        for k in self._grown:
+            n = self._n_articles[k]
+            copier = self.names.get(k, unk)
+            for s in self._by_target.get(k, ()):
+                old = self._pair_stats.get((self.names.get(s, unk), copier))
+                if old is not None and old.copier_articles != n and (s, k) not in self._dirty_pairs:
+                    self._pair_stats[(old.source, copier)] = dataclasses.replace(old, copier_articles=n)
+        self._grown.clear()
         for k in self._dirty_outlets:
             name = self.names.get(k, self.config.unknown)
             stats = self._outlet(k)
