@@ -22,6 +22,7 @@ with those the world was made with.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import multiprocessing
@@ -222,16 +223,18 @@ def main() -> None:
         arts = sorted((m[3], m[1], m[2]) for m in metas.values())
         world.stories.append({"id": sid, "t0": datetime.fromisoformat(arts[0][0]), "wire": arts[0][2],
                               "articles": [(a, o, datetime.fromisoformat(w), texts[a].split("\n\n")) for w, a, o in arts]})
-    times, cpus = [], []
+    times, cpus, gcs = [], [], []
     for _ in range(args.updates):
         world.write(store, *world.chunk(args.batch))
-        t0, c0 = time.perf_counter(), time.process_time()
+        g2, t0, c0 = gc.get_stats()[2]["collections"], time.perf_counter(), time.process_time()
         graph = outlet_graph(store)
         times.append(time.perf_counter() - t0)
         cpus.append(time.process_time() - c0)
+        gcs.append(gc.get_stats()[2]["collections"] - g2)
     upd = [1000 * t for t in times]
     print(f"updates after {args.batch} new articles: median {statistics.median(upd):.0f} ms, max {max(upd):.0f} ms"
-          f" ({', '.join(f'{t:.0f}' for t in upd)}; CPU ms {', '.join(f'{1000 * c:.0f}' for c in cpus)})")
+          f" ({', '.join(f'{t:.0f}' for t in upd)}; CPU ms {', '.join(f'{1000 * c:.0f}' for c in cpus)};"
+          f" full garbage collections during each: {gcs})")
     t0 = time.perf_counter()
     fresh = build_outlet_graph(store)
     rebuild_s = time.perf_counter() - t0
