@@ -299,3 +299,54 @@ class Store(abc.ABC):
     def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
         """Outlet of each of these articles."""
         return {a.id: a.outlet for a in self.get_articles(ids)}
+
+    # -- light reads for whole-store aggregates (storyline.outlets) ----------------------------
+    # Tuples, not model objects: an outlet graph over 100,000 articles reads every article's outlet and
+    # date and every edge's scalars, never a body or an edge's passages. These defaults work on any store
+    # (by decoding everything); SQLite answers them from its columns and indexes.
+    def article_meta_since(self, seq: int = 0) -> list[tuple[int, str, str | None, str | None, str | None]]:
+        """(seq, id, outlet, published as ISO text or None, date_precision) of the articles stored after
+        ingest number ``seq``, in ingest order."""
+        return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
+                for a in self.iter_articles() if (a.seq or 0) > seq]
+
+    def article_meta(self, ids: Iterable[str]) -> list[tuple[int, str, str | None, str | None, str | None]]:
+        """:meth:`article_meta_since`'s tuples for these articles (those stored)."""
+        return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
+                for a in self.get_articles(ids)]
+
+    def article_texts(self, ids: Iterable[str], containing: str | None = None) -> dict[str, str]:
+        """Body text (``Article.text``) of these articles; with ``containing``, only of those whose text
+        contains that word (ignoring case)."""
+        word = containing.casefold() if containing else None
+        return {a.id: a.text for a in self.get_articles(ids) if word is None or word in a.text.casefold()}
+
+    def edges_revision(self) -> Any:
+        """A value that changes whenever a reuse edge is stored; None: not known (no caching)."""
+        return None
+
+    def edge_rows_since(self, mark: Any = None) -> tuple[Any, list[tuple[str, str, str, float, float, float, str]]]:
+        """(new mark, [(source_id, target_id, relation, confidence, source_coverage, target_coverage,
+        direction_rule)]) of the edges stored after ``mark`` (None: all), in the order stored; an edge
+        stored again comes again. Default: every edge, every time (a reader keeping the last version of
+        each (source, target) pair stays right)."""
+        rows = [(e.source_id, e.target_id, e.relation, e.confidence, e.source_coverage, e.target_coverage,
+                 e.direction_rule) for e in self.all_edges()]
+        return None, rows
+
+    def story_revisions(self) -> dict[str, Any]:
+        """Story id -> a value that changes when the story's membership changes, for every live story."""
+        return {s.id: tuple(s.article_ids) for s in self._all_stories()}
+
+    def story_members(self, story_ids: Iterable[str] | None = None) -> dict[str, list[str]]:
+        """Story id -> its article ids, for these live stories (None: all)."""
+        want = None if story_ids is None else set(story_ids)
+        return {s.id: list(s.article_ids) for s in self._all_stories() if want is None or s.id in want}
+
+    def _all_stories(self) -> list[Story]:
+        out: list[Story] = []
+        while True:
+            page = self.list_stories(limit=1000, offset=len(out))
+            out += page
+            if len(page) < 1000:
+                return out
