@@ -85,7 +85,7 @@ class Store(abc.ABC):
 
     def count_articles_by_outlet(self, names: Iterable[str]) -> dict[str, int]:
         """outlet name -> number of stored articles with it (for the names that have any)."""
-        wanted, out = set(names), {}
+        wanted, out = set(names), dict[str, int]()
         for a in self.iter_articles():
             if a.outlet in wanted:
                 out[a.outlet] = out.get(a.outlet, 0) + 1
@@ -229,7 +229,7 @@ class Store(abc.ABC):
             return []
         members = set(story.article_ids)
         seen: set[tuple[str, str]] = set()
-        out = []
+        out: list[tuple[str, str, str, float]] = []
         for aid in story.article_ids:
             for e in self.edges_for(aid):
                 key = (e.source_id, e.target_id)
@@ -330,8 +330,9 @@ class Store(abc.ABC):
         direction_rule)]) of the edges stored after ``mark`` (None: all), in the order stored; an edge
         stored again comes again. Default: every edge, every time (a reader keeping the last version of
         each (source, target) pair stays right)."""
-        rows = [(e.source_id, e.target_id, e.relation, e.confidence, e.source_coverage, e.target_coverage,
-                 e.direction_rule) for e in self.all_edges()]
+        rows: list[tuple[str, str, str, float, float, float, str]] = [
+            (e.source_id, e.target_id, e.relation, e.confidence, e.source_coverage, e.target_coverage, e.direction_rule)
+            for e in self.all_edges()]
         return None, rows
 
     def story_revisions(self) -> dict[str, Any]:

@@ -141,7 +141,7 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
     _ART_COLS = ("seq, id, source, url, title, outlet, author, dateline, published, date_precision, language,"
                  " paragraphs, removed, ingested_at, language_score, outlet_from, notes")
 
-    def _row_to_article(self, r: tuple[Any, ...]) -> Article:
+    def _row_to_article(self, r: Any) -> Article:  # a row of _ARTICLE_COLS (sqlite3.Row or tuple)
         d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r))
         d["paragraphs"] = json.loads(d["paragraphs"])
         d["removed"] = json.loads(d["removed"])
@@ -230,7 +230,7 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
         data = json.dumps(to_dict(story), ensure_ascii=False)
         event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
         with self.transaction():
-            old = dict(self._q("SELECT article_id, event_id FROM story_articles WHERE story_id=?", (story.id,)))
+            old: dict[str, Any] = {r[0]: r[1] for r in self._q("SELECT article_id, event_id FROM story_articles WHERE story_id=?", (story.id,))}
             prev = self._q("SELECT last_seq FROM stories WHERE id=?", (story.id,))
             want = {aid: event_of.get(aid) for aid in story.article_ids}
             gone = [aid for aid in old if aid not in want]

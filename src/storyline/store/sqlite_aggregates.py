@@ -15,6 +15,7 @@ class SQLiteAggregates:
     _db: Any
     _lock: Any
     transaction: Any
+    edge_mark: Any
 
     # ------------------------------------------------------------------ light reads for whole-store aggregates
     # (storyline.outlets): columns and indexes only; no article body, no edge passages decoded.

@@ -20,6 +20,7 @@ class SQLiteViews:
     _x: Any
     _db: Any
     _lock: Any
+    _depth: int
     transaction: Any
 
     # ------------------------------------------------------------------ read-side revisions (for caches)
@@ -162,7 +163,7 @@ class SQLiteViews:
         read from an index alone."""
         ids = list(dict.fromkeys(article_ids))
         members = set(ids)
-        found: list[tuple[float, str, str, int]] = []
+        found: list[tuple[float, str, str, int, Any]] = []  # (-confidence, source, target, rowid, relation)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
@@ -173,16 +174,16 @@ class SQLiteViews:
         chosen = found if limit is None else found[: max(0, limit)]
         if light:
             return len(found), [(ReuseEdge(f[1], f[2], f[4], -f[0], 0.0, 0.0, "", 0.0), 0) for f in chosen]
-        keep = [f[3] for f in chosen]
+        rowids = [f[3] for f in chosen]
         out: list[tuple[ReuseEdge, int]] = []
-        for i in range(0, len(keep), 500):
-            chunk = keep[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for i in range(0, len(rowids), 500):
+            part = rowids[i : i + 500]
+            marks = ",".join("?" * len(part))
             # one JSON parse per row for the four scalars (json_extract with several paths gives an array)
             for r in self._q(
                 "SELECT source_id, target_id, relation, confidence, json_extract(data, '$.source_coverage',"
                 " '$.target_coverage', '$.direction_rule', '$.direction_confidence'), json_array_length(data, '$.passages')"
-                f" FROM reuse_edges WHERE rowid IN ({marks})", chunk):
+                f" FROM reuse_edges WHERE rowid IN ({marks})", part):
                 sc, tc, rule, dc = json.loads(r[4])
                 out.append((ReuseEdge(r[0], r[1], r[2], float(r[3]), float(sc or 0.0), float(tc or 0.0), rule or "", float(dc or 0.0)),
                             int(r[5] or 0)))
