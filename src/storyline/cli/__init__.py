@@ -19,9 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .model import Article, to_dict
-from .pipeline import IngestReport, Pipeline
-from .store import Store, StoreError, default_db_path, open_store
+from ..model import Article, to_dict
+from ..pipeline import IngestReport, Pipeline
+from ..store import Store, StoreError, default_db_path, open_store
 
 app = typer.Typer(
     help="Storyline: turn a stream of news articles from many outlets into stories.",
@@ -69,7 +69,7 @@ def _date(a: Article) -> str:
 
 
 def _run_ingest(pipeline: Pipeline, paths: list[str], quiet: bool = False) -> IngestReport:
-    from .ingest import count_inputs, read_inputs
+    from ..ingest import count_inputs, read_inputs
 
     total = count_inputs(paths, pipeline.config.ingest)
     before = pipeline.store.count_articles()
@@ -282,7 +282,7 @@ def outlets(
     Edit a row: storyline outlets --set example.com name="Example News" country=GB language=en
     (domains=a.com,b.com sets the row's whole domain list). Articles ingested afterwards from its domains
     get the new name; articles already stored keep theirs."""
-    from .outlet_table import normalise_domain, parse_changes
+    from ..outlet_table import normalise_domain, parse_changes
 
     if changes and not set_domain:
         err.print("[red]error:[/red] FIELD=VALUE needs --set DOMAIN (e.g. --set example.com name=\"Example News\")")
@@ -397,7 +397,7 @@ def reuse_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Show what an article shares with others: matched passages side by side with their sources."""
-    from .reuse import edges_of
+    from ..reuse import edges_of
 
     with _opened(db) as store:
         a, edges = edges_of(store, article_id)
@@ -439,7 +439,7 @@ def reuse_cmd(
 @app.command("duplicates")
 def duplicates_cmd(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
     """List groups of duplicate articles (exact and near-duplicates), the earliest first."""
-    from .reuse import duplicates
+    from ..reuse import duplicates
 
     with _opened(db) as store:
         groups = duplicates(store)
@@ -496,9 +496,9 @@ def cluster(
     """Re-cluster the whole store into stories and events (e.g. after changing settings)."""
     import time
 
-    from .cluster import ClusterStage
-    from .config import Config
-    from .embed import get_embedder
+    from ..cluster import ClusterStage
+    from ..config import Config
+    from ..embed import get_embedder
 
     with _opened(db) as store:
         config = store.load_config() or Config()
@@ -603,7 +603,7 @@ def story(
 
 def _story_analysis(store, s, arts: dict[str, Article]):
     """(analysis, articles ordered by date) for a story; the analysis is cached in the store."""
-    from .analyze import analysis_for
+    from ..analyze import analysis_for
 
     analysis = analysis_for(store, s.id)
     by_date = {a.id: a for a in sorted(arts.values(), key=Article.chronological_key)}
@@ -760,8 +760,8 @@ def serve(
 
     import uvicorn
 
-    from .api import SERVE_ENV, create_app, default_analysis, stored_analysis
-    from .store import SQLiteStore, StoreError
+    from ..api import SERVE_ENV, create_app, default_analysis, stored_analysis
+    from ..store import SQLiteStore, StoreError
 
     if analysis not in ("auto", "stored"):
         err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
@@ -802,7 +802,7 @@ def watch(
     """Ingest files as they appear in FOLDER (a running `storyline serve` shows them at once)."""
     import threading
 
-    from .watch import FolderWatcher
+    from ..watch import FolderWatcher
 
     if not folder.is_dir():
         err.print(f"[red]error:[/red] {folder}: not a folder")
@@ -839,7 +839,7 @@ def follow(
     """Poll feeds and sitemaps; fetch their new pages and ingest them (what was fetched is remembered in the store)."""
     import dataclasses
 
-    from .follow import Follower
+    from ..follow import Follower
 
     with _opened(db) as store:
         pipeline = Pipeline(store, reuse=not no_stories, cluster=not no_stories)
@@ -888,8 +888,8 @@ def spark_run(
     json_out: bool = JsonOption,
 ) -> None:
     """Run the whole batch pipeline on Spark and write Parquet tables (load them with `storyline import`)."""
-    from .config import Config
-    from .spark import SparkOptions, make_session, run_pipeline
+    from ..config import Config
+    from ..spark import SparkOptions, make_session, run_pipeline
 
     try:
         from pyspark.sql import SparkSession
@@ -921,7 +921,7 @@ def import_(
     json_out: bool = JsonOption,
 ) -> None:
     """Load a spark-run's Parquet tables into the store (then the CLI, HTTP API and web page serve them)."""
-    from .spark import import_output
+    from ..spark import import_output
 
     if not output.is_dir():
         err.print(f"[red]error:[/red] no such folder: {output}")
@@ -937,8 +937,8 @@ def import_(
 @app.command()
 def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
     """Check that the HTML path, dates, spaCy's model and the embedding model work; say how to fix what does not."""
-    from .config import Config
-    from .doctor import run_checks
+    from ..config import Config
+    from ..doctor import run_checks
 
     path = db or default_db_path()
     config = Config()
@@ -962,7 +962,7 @@ def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
 def main() -> None:
     """The `storyline` command: an error that is not the input's (a bug, a missing dependency) ends it with
     a message and exit code 3, never a bare trace; bad settings with exit code 2."""
-    from .config import ConfigError
+    from ..config import ConfigError
 
     try:
         app()
