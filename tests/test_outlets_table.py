@@ -130,7 +130,8 @@ def test_cli_lists_and_edits_the_table(tmp_path):
     feed.write_text(json.dumps({"text": _text(1), "url": "https://www.example.com/news/1"}) + "\n", encoding="utf-8")
     assert _cli("ingest", feed, "--db", db, "--no-stories").exit_code == 0
     listed = json.loads(_cli("outlets", "--db", db, "--json").stdout)
-    assert [(o["name"], o["domains"], o["articles"]) for o in listed] == [("example.com", ["example.com"], 1)]
+    assert [(o["name"], o["domains"], o["articles"], o["in_table"]) for o in listed] == [
+        ("example.com", ["example.com"], 1, True)]
 
     r = _cli("outlets", "--db", db, "--set", "example.com", "name=Example News", "country=gb", "language=EN", "--json")
     assert r.exit_code == 0, r.output
@@ -151,7 +152,10 @@ def test_cli_lists_and_edits_the_table(tmp_path):
     r = _cli("outlets", "--db", db, "--set", "https://www.example.com/x", "domains=example.com,www.example.net",
              "--json")
     assert json.loads(r.stdout)["domains"] == ["example.com", "example.net"]
-    assert [o["name"] for o in json.loads(_cli("outlets", "--db", db, "--json").stdout)] == ["Example News"]
+    listed = json.loads(_cli("outlets", "--db", db, "--json").stdout)
+    assert [o["name"] for o in listed if o["in_table"]] == ["Example News"]
+    # the article stored before the edit keeps its outlet: listed (from the network), not in the table
+    assert [o["name"] for o in listed if not o["in_table"]] == ["example.com"]
 
 
 @pytest.mark.parametrize("args,message", [

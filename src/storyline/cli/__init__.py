@@ -7,8 +7,6 @@ every listing or show command takes ``--json``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 import os
 import sys
 from pathlib import Path
@@ -21,49 +19,8 @@ from rich.table import Table
 
 from ..model import Article, to_dict
 from ..pipeline import IngestReport, Pipeline
-from ..store import Store, StoreError, default_db_path, open_store
-
-app = typer.Typer(
-    help="Storyline: turn a stream of news articles from many outlets into stories.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# Rich wraps at 80 columns when output is not a terminal; tables of ids and titles need more.
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
-err = Console(stderr=True)
-
-DbOption = typer.Option(None, "--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False)
-JsonOption = typer.Option(False, "--json", help="Machine-readable JSON on standard output.")
-
-
-def _open(db: Optional[Path]):
-    try:
-        return open_store(db or default_db_path())
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def _opened(db: Optional[Path]) -> Iterator[Store]:
-    """The store for a command, closed when the command is done (also on errors)."""
-    store = _open(db)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _date(a: Article) -> str:
-    if not a.published:
-        return ""
-    return a.published.strftime("%Y-%m-%d %H:%M") if a.date_precision == "minute" else a.published.strftime("%Y-%m-%d")
-
+from ..store import StoreError, default_db_path
+from .common import DbOption, JsonOption, _date, _opened, _print_json, app, console, err
 
 # ----------------------------------------------------------------------------- ingest
 
@@ -277,7 +234,9 @@ def outlets(
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """The outlet table: one row per outlet (name, domains, language, country), filled as articles arrive.
+    """Outlets: the outlet table (name, domains, language, country; filled as articles arrive from URLs) and
+    every outlet the articles name, with its place in the copy network (share original, stories it was first
+    in, its top source and top copier; `storyline outlet NAME` for the detail).
 
     Edit a row: storyline outlets --set example.com name="Example News" country=GB language=en
     (domains=a.com,b.com sets the row's whole domain list). Articles ingested afterwards from its domains
@@ -302,19 +261,43 @@ def outlets(
         else:
             rows = store.list_outlets()
         counts = store.count_articles_by_outlet(o.name for o in rows)
-    data = [to_dict(o) | {"articles": counts.get(o.name, 0)} for o in rows]
+        data = [to_dict(o) | {"articles": counts.get(o.name, 0), "in_table": True} for o in rows]
+        if not set_domain:  # every outlet of the store, with its place in the copy network
+            from ..outlets import outlet_graph, outlet_key
+            from .network import network_rows
+
+            by_key = {outlet_key(d["name"]): d for d in data}
+            for net in network_rows(outlet_graph(store)):
+                row = by_key.get(outlet_key(net["outlet"]))
+                if row is None:
+                    row = by_key[outlet_key(net["outlet"])] = {"name": net["outlet"], "domains": [], "language": None,
+                                                               "country": None, "articles": net["articles"],
+                                                               "in_table": False}
+                    data.append(row)
+                row["network"] = net
+            data.sort(key=lambda d: (-d["articles"], d["name"]))
     if as_json:
         _print_json(data[0] if set_domain else data)
         return
-    title = "Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(rows)})"
+    title = "Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(data)})"
     table = Table(title=title)
-    for col in ("name", "domains", "language", "country", "articles"):
+    cols = ["name", "domains", "language", "country", "articles"]
+    if not set_domain:
+        cols += ["original", "first in", "top source", "top copier"]
+    for col in cols:
         table.add_column(col, overflow="fold")
     from rich.text import Text
 
     for d in data:  # names as plain text, never as markup
-        table.add_row(Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
-                      str(d["articles"]))
+        cells = [Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
+                 str(d["articles"])]
+        if not set_domain:
+            net = d.get("network") or {}
+            top_s, top_c = net.get("top_sources") or [], net.get("top_copiers") or []
+            cells += [f"{net['original_share']:.0%}" if net else "", f"{net.get('first', '')}",
+                      Text(f"{top_s[0]['outlet']} ({top_s[0]['reuses']})" if top_s else ""),
+                      Text(f"{top_c[0]['outlet']} ({top_c[0]['reuses']})" if top_c else "")]
+        table.add_row(*cells)
     console.print(table)
 
 
@@ -761,7 +744,7 @@ def serve(
     import uvicorn
 
     from ..api import SERVE_ENV, create_app, default_analysis, stored_analysis
-    from ..store import SQLiteStore, StoreError
+    from ..store import SQLiteStore
 
     if analysis not in ("auto", "stored"):
         err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
@@ -932,6 +915,10 @@ def import_(
         _print_json(counts)
     else:
         err.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+# commands in files of their own register on the same app
+from . import network  # noqa: E402,F401
 
 
 @app.command()
