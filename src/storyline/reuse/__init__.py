@@ -41,9 +41,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import ReuseConfig
-from .model import DUPLICATE_RELATIONS, AlignedPassage, Article, ReuseEdge
-from .text import article_sentences, split_sentences, stopwords
+from ..config import ReuseConfig
+from ..model import DUPLICATE_RELATIONS, AlignedPassage, Article, ReuseEdge
+from ..text import article_sentences, split_sentences, stopwords
 
 __all__ = [
     "ReuseDetector",
