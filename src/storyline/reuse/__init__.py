@@ -31,7 +31,6 @@ import json
 import math
 import re
 import threading
-import unicodedata
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from ..model import DUPLICATE_RELATIONS, AlignedPassage, Article, ReuseEdge
 from ..text import article_sentences, split_sentences, stopwords
 from .direction import citation_strength, decide_direction  # noqa: F401 (citation_strength: re-exported)
 from .graph import duplicate_groups, duplicates, edges_of
+from .tokens import M64, WORD, norm_text
 from .vectors import VectorIndex
 
 __all__ = [
@@ -59,7 +59,6 @@ __all__ = [
     "duplicates",
 ]
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _CAP = re.compile(r"(?<!^)(?<![.!?]\s)\b([A-Z][\w'-]*)")
 _DIGIT = re.compile(r"\d")
 
@@ -71,7 +70,6 @@ FEATURES = [
 ]
 LEXICAL_FEATURES = [f for f in FEATURES if not f.startswith("cos")]
 
-_M64 = np.uint64(0x9E3779B97F4A7C15)
 _TOKEN_HASH: dict[str | bytes, int] = {}  # word (str, or bytes for ASCII) -> crc32 of its UTF-8 (stable), bounded
 _MASK32 = np.uint64(0xFFFFFFFF)
 _MISSING = itertools.repeat(-1)
@@ -117,10 +115,6 @@ def load_weights(embedder_name: str | None, override: dict[str, Any] | None = No
 # --------------------------------------------------------------------------- per-article profile
 
 
-def _norm(text: str) -> str:
-    return text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).lower()
-
-
 @dataclass
 class _Rows:
     """Per-sentence feature sets as (flat ids, row pointers, set sizes)."""
@@ -146,9 +140,9 @@ def _mix(h: np.ndarray) -> np.ndarray:
     """64-bit mix of combined word hashes, keeping the top 32 bits (every input bit reaches them)."""
     with np.errstate(over="ignore"):
         h = h ^ (h >> np.uint64(29))
-        h = h * _M64
+        h = h * M64
         h = h ^ (h >> np.uint64(32))
-        h = h * _M64
+        h = h * M64
     return h >> np.uint64(32)
 
 
@@ -378,7 +372,7 @@ class ReuseDetector:
         cap, n_keys, min_words, max_s = cfg.max_tokens, cfg.sentence_keys if keys else 0, cfg.sentence_key_min_words, cfg.max_sentences
         tokens: list[str] = []
         found: dict[bytes, None] = {}
-        findall, blake = _WORD.findall, hashlib.blake2b
+        findall, blake = WORD.findall, hashlib.blake2b
         si = 0
         for p in article.paragraphs:
             for sent in split_sentences(p):
@@ -391,7 +385,7 @@ class ReuseDetector:
                     if want and len(toks) >= min_words:
                         found[b"\xfe" + blake(b" ".join(toks), digest_size=8).digest()] = None
                 else:
-                    toks = findall(_norm(sent))
+                    toks = findall(norm_text(sent))
                     si += 1
                     if want and len(toks) >= min_words:
                         found[b"\xfe" + blake(" ".join(toks).encode("utf-8"), digest_size=8).digest()] = None
@@ -420,9 +414,9 @@ class ReuseDetector:
         h = np.zeros(n, dtype=np.uint64)
         with np.errstate(over="ignore"):
             for j in range(k):
-                h = h * _M64 + th[j : j + n] + np.uint64(j + 1)
+                h = h * M64 + th[j : j + n] + np.uint64(j + 1)
             h ^= h >> np.uint64(29)
-            h = h * _M64
+            h = h * M64
         out = (h >> np.uint64(32)).astype(np.uint32)
         return np.unique(out) if unique else out
 
@@ -528,7 +522,7 @@ class ReuseDetector:
         body = hashlib.blake2b(digest_size=8)
         blake, crc = hashlib.blake2b, zlib.crc32
         for i, t in enumerate(texts):
-            toks = _WORD.findall(_norm(t))
+            toks = WORD.findall(norm_text(t))
             got = list(map(info.get, toks))
             if None in got:
                 for k, w in enumerate(toks):
@@ -549,9 +543,9 @@ class ReuseDetector:
         th = np.asarray(words, dtype=np.uint64)
         fl = np.asarray(flags, dtype=np.int64)
         same1 = rows[:-1] == rows[1:]
-        bi = _mix(th[:-1] * _M64 + th[1:])
+        bi = _mix(th[:-1] * M64 + th[1:])
         same2 = rows[:-2] == rows[2:]
-        tri = _mix((th[:-2] * _M64 + th[1:-1]) * _M64 + th[2:])
+        tri = _mix((th[:-2] * M64 + th[1:-1]) * M64 + th[2:])
         return Profile(
             article_id=key,
             texts=texts,
