@@ -36,9 +36,10 @@ import numpy as np
 from ..config import ReuseConfig
 from ..model import DUPLICATE_RELATIONS, AlignedPassage, Article, ReuseEdge
 from ..text import article_sentences, stopwords
+from .align import Aligner
 from .direction import citation_strength, decide_direction  # noqa: F401 (citation_strength: re-exported)
 from .graph import duplicate_groups, duplicates, edges_of
-from .paraphrase import (  # noqa: F401 (LEXICAL_FEATURES: re-exported)
+from .paraphrase import (  # noqa: F401 (re-exported)
     FEATURES, LEXICAL_FEATURES, add_embedding_features, apply_weights, load_weights, pair_features)
 from .profile import Profile, profile_from_texts
 from .relation import relation_of
@@ -86,15 +87,21 @@ class ReuseDetector:
         self.embedder = embedder
         self.sketcher = Sketcher(self.config)
         self.bands, self.rows = self.sketcher.bands, self.sketcher.rows
-        name = getattr(embedder, "name", None) if embedder is not None else None
-        self.weights = load_weights(name, self.config.weights or None)
-        self.uses_embeddings = embedder is not None and any(f.startswith("cos") for f in self.weights["features"])
-        self._lexical_weights = load_weights(None, self.config.weights or None)
+        self.aligner = Aligner(self.config, embedder)
         self._cache: OrderedDict[str, Profile] = OrderedDict()
         self._emb_pending: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._stop = stopwords()
+
+    @property
+    def weights(self) -> dict[str, Any]:
+        """The paraphrase model for this embedder (see :func:`.paraphrase.load_weights`)."""
+        return self.aligner.weights
+
+    @property
+    def uses_embeddings(self) -> bool:
+        return self.aligner.uses_embeddings
 
     # ------------------------------------------------------------------ signatures (see :class:`.sketch.Sketcher`)
     def _tokens(self, article: Article) -> list[str]:
@@ -170,7 +177,7 @@ class ReuseDetector:
         if p is not None:
             if not p.texts:
                 return None
-            self._embed(p)
+            self.aligner.embed(p)
             emb = p.emb if p.emb is not None else np.asarray(self.embedder.encode(p.texts[:64]), dtype=np.float32)
         else:
             # embed the sentences only (the sets of a profile are built if the article is compared)
@@ -227,84 +234,17 @@ class ReuseDetector:
                 self._cache.popitem(last=False)
 
     # ------------------------------------------------------------------ comparing
-    def _embed(self, p: Profile) -> None:
-        if p.emb is None and self.uses_embeddings and p.texts:
-            p.emb = np.asarray(self.embedder.encode(p.texts), dtype=np.float32)
-
     def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
                    feats: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Paraphrase probability of every sentence pair, and the pair features. With the default
-        weights the embeddings are computed where missing. ``feats``: a dict to fill with the features,
-        or to reuse if already filled by an earlier call on the same pair (the lexical features are then
-        not computed again; the embedding ones are set anew)."""
-        if weights is None:
-            self._embed(pa)
-            self._embed(pb)
-        if not feats:
-            computed = pair_features(pa, pb)
-            if feats is None:
-                feats = computed
-            else:
-                feats.update(computed)
-        elif weights is None:
-            add_embedding_features(feats, pa, pb)
-        return apply_weights(feats, weights or self.weights), feats
+        """Paraphrase probability of every sentence pair, and the pair features (see
+        :meth:`.align.Aligner.similarity`)."""
+        return self.aligner.similarity(pa, pb, weights, feats)
 
     def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
               feats: dict[str, np.ndarray] | None = None) -> list[tuple[int, int, float, str]]:
-        """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order.
-        ``feats``: see :meth:`similarity`."""
-        if not pa.n or not pb.n:
-            return []
-        prob, feats = self.similarity(pa, pb, weights, feats)
-        same = pa.seq_hash[:, None] == pb.seq_hash[None, :]
-        prob = np.where(same, np.maximum(prob, 0.999), prob)
-        thr = self.config.match_threshold
-        ii, jj = np.nonzero(prob >= thr)
-        if not len(ii):
-            return []
-        scores = prob[ii, jj]
-        # best first; ties broken towards pairs near the diagonal (same position in both)
-        diag = np.abs(ii / max(pa.n, 1) - jj / max(pb.n, 1))
-        order = np.lexsort((diag, -scores))
-        used_a: set[int] = set()
-        used_b: set[int] = set()
-        out = []
-        bij = feats["bi_jacc"]
-        for k in order:
-            i, j = int(ii[k]), int(jj[k])
-            if i in used_a or j in used_b:
-                continue
-            used_a.add(i)
-            used_b.add(j)
-            if same[i, j]:
-                kind = "identical"
-            elif bij[i, j] >= self.config.edited_min_bigram_jaccard:
-                kind = "edited"
-            else:
-                kind = "paraphrase"
-            out.append((i, j, float(scores[k]), kind))
-        # second pass: between the anchors, weaker pairs that keep the order (a rewrite's
-        # harder sentences) are aligned too
-        fill = self.config.fill_threshold
-        if out and fill < thr:
-            fi, fj = np.nonzero((prob >= fill) & (prob < thr))
-            if len(fi):
-                fs = prob[fi, fj]
-                anchors = sorted((i, j) for i, j, _, _ in out)
-                for k in np.argsort(-fs, kind="stable"):
-                    i, j = int(fi[k]), int(fj[k])
-                    if i in used_a or j in used_b:
-                        continue
-                    if any((i2 < i and j2 > j) or (i2 > i and j2 < j) for i2, j2 in anchors):
-                        continue  # would cross an aligned pair
-                    used_a.add(i)
-                    used_b.add(j)
-                    anchors.append((i, j))
-                    kind = "edited" if bij[i, j] >= self.config.edited_min_bigram_jaccard else "paraphrase"
-                    out.append((i, j, float(fs[k]), kind))
-        out.sort()
-        return out
+        """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order
+        (see :meth:`.align.Aligner.align`)."""
+        return self.aligner.align(pa, pb, weights, feats)
 
     def compare(self, a: Article, b: Article) -> ReuseEdge:
         """How ``a`` and ``b`` share text; source_id is the one judged first."""
@@ -316,7 +256,7 @@ class ReuseDetector:
         feats: dict[str, np.ndarray] = {}
         if self.uses_embeddings:
             # cheap first pass without embeddings: a copy is plain from the words alone
-            lexical = self.align(pa, pb, self._lexical_weights, feats)
+            lexical = self.align(pa, pb, self.aligner.lexical_weights, feats)
             if relation_of(pa, pb, lexical, self.config)[0] in DUPLICATE_RELATIONS:
                 pairs = lexical
         if pairs is None:
