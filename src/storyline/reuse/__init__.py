@@ -34,7 +34,7 @@ module had is importable from here.
 from __future__ import annotations
 
 from .detector import PreparedReuse, ReuseDetector  # noqa: F401 (re-exported)
-from .direction import citation_strength, decide_direction  # noqa: F401 (re-exported)
+from .direction import citation_strength, cites, decide_direction  # noqa: F401 (re-exported)
 from .graph import duplicate_groups, duplicates, edges_of
 from .paraphrase import (  # noqa: F401 (re-exported)
     FEATURES, LEXICAL_FEATURES, add_embedding_features, apply_weights, load_weights, pair_features)

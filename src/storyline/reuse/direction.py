@@ -40,6 +40,12 @@ def citation_strength(text: str, outlet: str | None) -> float:
     return 0.0
 
 
+
+def cites(article: Article, outlet: str | None) -> bool:
+    """Whether ``article`` credits ``outlet`` as its source ("TASS reported", "according to TASS", "(TASS)"),
+    not merely names it: the cue the direction rule uses, public so that others (an outlet network) can too."""
+    return citation_strength(article.text, outlet) >= 0.85
+
 def _same_outlet(a: Article, b: Article) -> bool:
     return bool(a.outlet and b.outlet and a.outlet.strip().lower() == b.outlet.strip().lower())
 
