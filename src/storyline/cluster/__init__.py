@@ -48,9 +48,9 @@ from typing import Any
 
 import numpy as np
 
-from .config import ClusterConfig
-from .model import DUPLICATE_RELATIONS, Article, Event, Story
-from .text import content_words, split_sentences, stopwords
+from ..config import ClusterConfig
+from ..model import DUPLICATE_RELATIONS, Article, Event, Story
+from ..text import content_words, split_sentences, stopwords
 
 STATE_KEY = "cluster.state"
 DELTA_KEY = "cluster.state.delta/"  # + sequence number 1..n, applied in order after STATE_KEY
