@@ -25,6 +25,7 @@ surname ("Lavrov") to that form.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -118,6 +119,63 @@ class _Found:
     persons: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class QuoteStats:
+    """What one call worked on: articles, sentences fully parsed, sentences given NER only."""
+
+    articles: int
+    parsed: int
+    ner_only: int
+
+
+@dataclass
+class _ArticleContext:
+    """What one article of one call has named and quoted so far.
+
+    Made per article and per call, passed explicitly: the extractor holds only the model and its settings, so
+    threads that share one extractor (the HTTP API's story builders) never see each other's articles.
+    """
+
+    surnames: frozenset[str]  # of every PERSON the story's articles name
+    persons: list[tuple[int, int, str, str]] = field(default_factory=list)  # (sentence, char, name, "person")
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # PERSON entities outside quotes
+    roles: list[tuple[int, set[str], str]] = field(default_factory=list)  # (sentence, role words, name)
+    unnamed_seen: list[tuple[int, str]] = field(default_factory=list)  # anonymous sources quoted so far
+    said: list[tuple[int, int, str, str]] = field(default_factory=list)  # (sentence, char, speaker, kind) so far
+
+    def resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
+        """Nearest preceding speaker or person named as a subject (within a few sentences)."""
+        best = None
+        for si, ci, name, kind in sorted(self.persons + self.said):
+            if (si, ci) >= (sent_index, char):
+                break
+            if sent_index - si > 6 or kind not in kinds:
+                continue
+            best = (name, kind)
+        return best
+
+    def last_mention(self, sent_index: int, char: int) -> str | None:
+        """The person named last before (sentence, char), within two sentences."""
+        best = None
+        for si, ci, name in self.mentions:
+            if (si, ci) >= (sent_index, char):
+                break
+            if sent_index - si <= 2 and name:
+                best = name
+        return best
+
+    def resolve_role(self, phrase_words: list[str], sent_index: int) -> str | None:
+        keys = {w for w in phrase_words if w not in ROLE_STOP}
+        best, best_score = None, 0
+        for si, role, name in self.roles:
+            if si > sent_index:
+                break
+            score = len(keys & role)
+            if score >= best_score and score > 0:
+                best, best_score = name, score
+        return best
+
+
 def _quote_spans(paragraph: str) -> list[_Span]:
     spans: list[_Span] = []
     for m in _DQ.finditer(paragraph):
@@ -130,24 +188,49 @@ def _quote_spans(paragraph: str) -> list[_Span]:
     return spans
 
 
-@lru_cache(maxsize=2)
+_LOAD_LOCK = threading.Lock()
+
+
 def _load(model: str):
+    with _LOAD_LOCK:  # extractors constructed on two threads at once load the model once
+        return _load_unlocked(model)
+
+
+@lru_cache(maxsize=2)
+def _load_unlocked(model: str):
     import spacy
 
     return spacy.load(model, exclude=["lemmatizer"])
 
 
 class QuoteExtractor:
-    """Holds the spaCy model (loaded once) and extracts quotes from a story's articles."""
+    """Holds the spaCy model (loaded once) and extracts quotes from a story's articles.
+
+    Read-only after construction, so one instance can serve several threads at once: what a call works out
+    lives in that call's locals and in an _ArticleContext per article.
+    """
 
     def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4, n_process: int = 1):
         self.nlp = _load(model)
         self.batch_size = batch_size
         self.n_process = n_process  # spaCy worker processes for large stories (1: in-process)
         self.min_quote_words = min_quote_words
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"QuoteExtractor is read-only after construction (tried to set {name!r}): "
+                                 "per-call state belongs in the call, not on a shared extractor")
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ public
     def extract(self, articles: list[Article]) -> list[Quote]:
+        return self.extract_with_stats(articles)[0]
+
+    __call__ = extract
+
+    def extract_with_stats(self, articles: list[Article]) -> tuple[list[Quote], QuoteStats]:
+        """The quotes of a story's articles, and what the call parsed to find them."""
         per_article: list[tuple[Article, list[_Sent], list[list[_Span]]]] = []
         full: list[_Sent] = []
         ner_only: list[_Sent] = []
@@ -171,23 +254,21 @@ class QuoteExtractor:
                                                   disable=[n for n in self.nlp.pipe_names if n != "ner"])):
             s.doc = doc
         per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
-        self.last_stats = {"articles": len(articles),
-                           "parsed": len(full), "ner_only": len(ner_only)}
-        self._surnames = set()
+        stats = QuoteStats(articles=len(articles), parsed=len(full), ner_only=len(ner_only))
+        surnames: set[str] = set()
         for _, sents, _ in per_article:
             for s in sents:
                 for e in s.doc.ents:
                     if e.label_ == "PERSON":
                         n = _clean_name(e.text)
                         if n and n.split()[-1][:1].isupper():
-                            self._surnames.add(n.split()[-1])
+                            surnames.add(n.split()[-1])
         found: list[_Found] = []
+        story_surnames = frozenset(surnames)
         for a, sents, spans in per_article:
-            found.extend(self._article(a, sents, spans))
+            found.extend(self._article(a, sents, spans, story_surnames))
         _normalise(found, [s for _, ss, _ in per_article for s in ss], per_article)
-        return [f.quote for f in found]
-
-    __call__ = extract
+        return [f.quote for f in found], stats
 
     # ------------------------------------------------------------------ per article
     @staticmethod
@@ -203,14 +284,15 @@ class QuoteExtractor:
             out.append(_Sent(s.index, s.paragraph, off, s.text))
         return out
 
-    def _article(self, a: Article, sents: list[_Sent], spans: list[list[_Span]]) -> list[_Found]:
+    def _article(self, a: Article, sents: list[_Sent], spans: list[list[_Span]],
+                 surnames: frozenset[str]) -> list[_Found]:
         out: list[_Found] = []
-        self._persons = self._person_mentions(sents, spans)
-        self._mentions = [(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
-                          if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
-        self._roles = self._role_mentions(sents, spans)
-        self._unnamed_seen: list[tuple[int, str]] = []
-        self._said: list[tuple[int, int, str, str]] = []  # (sentence, char, speaker, kind) of quotes so far
+        ctx = _ArticleContext(
+            surnames,
+            persons=self._person_mentions(sents, spans, surnames),
+            mentions=[(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
+                      if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)],
+            roles=self._role_mentions(sents, spans))
         quoted_sents: set[int] = set()
         last: _Found | None = None
         by_para: dict[int, list[_Sent]] = defaultdict(list)
@@ -227,7 +309,7 @@ class QuoteExtractor:
                     continue
                 s_start = _sent_at(psents, sp.start)
                 s_end = _sent_at(psents, max(sp.start, sp.end - 1))
-                attr = self._attribution(a, s_start, s_end, sp)
+                attr = self._attribution(ctx, s_start, s_end, sp)
                 if attr is None:
                     # continuation of the previous quote of this (or the previous) paragraph
                     prefix = s_start.text[: max(0, sp.start - s_start.offset)]
@@ -236,7 +318,7 @@ class QuoteExtractor:
                         attr = (last.quote.speaker, last.name_kind, last.raw)
                     else:
                         continue
-                inner = self._inner_attribution(s_start, sp)
+                inner = self._inner_attribution(ctx, s_start, sp)
                 if inner is not None:
                     attr = inner
                 speaker, kind, raw = attr
@@ -246,26 +328,27 @@ class QuoteExtractor:
                 out.append(f)
                 last = f
                 if speaker and kind in ("person", "unnamed", "organization"):
-                    self._said.append((s_end.index, sp.end - s_end.offset, speaker, kind))
-                    self._said.sort()
+                    ctx.said.append((s_end.index, sp.end - s_end.offset, speaker, kind))
+                    ctx.said.sort()
                 for i in range(s_start.index, s_end.index + 1):
                     quoted_sents.add(i)
                 if kind == "unnamed" and raw:
-                    self._unnamed_seen.append((s_start.index, speaker or raw))
+                    ctx.unnamed_seen.append((s_start.index, speaker or raw))
 
         for s in sents:
             if s.index in quoted_sents or not s.parsed:
                 continue
-            f = self._indirect(a, s, spans[s.paragraph])
+            f = self._indirect(ctx, a, s)
             if f is not None:
                 out.append(f)
                 if f.name_kind == "unnamed" and f.raw:
-                    self._unnamed_seen.append((s.index, f.quote.speaker or f.raw))
+                    ctx.unnamed_seen.append((s.index, f.quote.speaker or f.raw))
         out.sort(key=lambda f: (f.quote.sentence_index or 0))
         return out
 
     # ------------------------------------------------------------------ mentions
-    def _person_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, int, str, str]]:
+    def _person_mentions(self, sents: list[_Sent], spans: list[list[_Span]],
+                         surnames: frozenset[str]) -> list[tuple[int, int, str, str]]:
         """People named as grammatical subjects outside quotes: (sentence, char, name, "person")."""
         out = []
         for s in sents:
@@ -279,7 +362,7 @@ class QuoteExtractor:
                     continue
                 if _in_quote(spans[s.paragraph], s.offset + t.idx):
                     continue
-                if t.ent_type_ == "PERSON" or t.text in self._surnames:
+                if t.ent_type_ == "PERSON" or t.text in surnames:
                     out.append((s.index, t.idx, self._propn_name(t), "person"))
             for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
                 if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN" and _main_subject(t):
@@ -338,40 +421,8 @@ class QuoteExtractor:
                     out.append((s.index, role, name))
         return out
 
-    def _resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
-        """Nearest preceding speaker or person named as a subject (within a few sentences)."""
-        best = None
-        for si, ci, name, kind in sorted(self._persons + self._said):
-            if (si, ci) >= (sent_index, char):
-                break
-            if sent_index - si > 6 or kind not in kinds:
-                continue
-            best = (name, kind)
-        return best
-
-    def _last_mention(self, sent_index: int, char: int) -> str | None:
-        """The person named last before (sentence, char), within two sentences."""
-        best = None
-        for si, ci, name in self._mentions:
-            if (si, ci) >= (sent_index, char):
-                break
-            if sent_index - si <= 2 and name:
-                best = name
-        return best
-
-    def _resolve_role(self, phrase_words: list[str], sent_index: int) -> str | None:
-        keys = {w for w in phrase_words if w not in ROLE_STOP}
-        best, best_score = None, 0
-        for si, role, name in self._roles:
-            if si > sent_index:
-                break
-            score = len(keys & role)
-            if score >= best_score and score > 0:
-                best, best_score = name, score
-        return best
-
     # ------------------------------------------------------------------ attribution
-    def _attribution(self, a: Article, s_start: _Sent, s_end: _Sent, sp: _Span):
+    def _attribution(self, ctx: _ArticleContext, s_start: _Sent, s_end: _Sent, sp: _Span):
         """Speaker of a direct quote from the frame after it, else before it."""
         # after the quote, in the sentence where it ends
         doc = s_end.doc
@@ -381,7 +432,7 @@ class QuoteExtractor:
         if verb is not None and not _words_between(doc.text[q_end:verb.idx], 8):
             verb = None
         if verb is not None:
-            r = self._speaker_of(verb, s_end, (None, q_end + 1))
+            r = self._speaker_of(ctx, verb, s_end, (None, q_end + 1))
             if r is not None:
                 return r
         # before the quote, in the sentence where it starts
@@ -395,16 +446,16 @@ class QuoteExtractor:
             if not verbs and prefix.endswith(":"):
                 verbs = [t for t in before if t.pos_ == "VERB"]
             if verbs:
-                r = self._speaker_of(verbs[-1], s_start, (q_start, None))
+                r = self._speaker_of(ctx, verbs[-1], s_start, (q_start, None))
                 if r is not None:
                     return r
             if acc:
-                r = self._according(acc[-1], s_start)
+                r = self._according(ctx, acc[-1], s_start)
                 if r is not None:
                     return r
         return None
 
-    def _inner_attribution(self, s: _Sent, sp: _Span):
+    def _inner_attribution(self, ctx: _ArticleContext, s: _Sent, sp: _Span):
         """A quote that itself opens with its attribution ("a senior official acknowledged that ...")."""
         doc = s.doc
         q0, q1 = sp.start - s.offset, sp.end - s.offset
@@ -413,10 +464,10 @@ class QuoteExtractor:
             if t.lower_ in SPEECH_VERBS and t.pos_ == "VERB" and any(c.dep_ == "ccomp" for c in t.children):
                 subj = next((c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")), None)
                 if subj is not None and subj.left_edge.idx == inside[0].idx and subj.lower_ not in PRONOUNS:
-                    return self._name_phrase(subj, s)
+                    return self._name_phrase(ctx, subj, s)
         return None
 
-    def _speaker_of(self, verb, s: _Sent, outside: tuple[int | None, int | None]):
+    def _speaker_of(self, ctx: _ArticleContext, verb, s: _Sent, outside: tuple[int | None, int | None]):
         """The speaker phrase governed by a speech verb -> (speaker, kind, as written)."""
         lo, hi = outside
 
@@ -452,16 +503,16 @@ class QuoteExtractor:
             return None
         if subj.pos_ in ("VERB", "AUX") and (subj.lower_.endswith("ing") or any(c.dep_ == "dobj" for c in subj.children)):
             return None  # a clause parsed as subject ("Citing his threats, ...")
-        return self._name_phrase(subj, s)
+        return self._name_phrase(ctx, subj, s)
 
-    def _according(self, tok, s: _Sent):
+    def _according(self, ctx: _ArticleContext, tok, s: _Sent):
         to = tok.doc[tok.i + 1]
         pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
         if pobj is None or pobj.lower_ in ("which", "whom", "this", "that", "it"):
             return None
-        return self._name_phrase(pobj, s)
+        return self._name_phrase(ctx, pobj, s)
 
-    def _name_phrase(self, head, s: _Sent):
+    def _name_phrase(self, ctx: _ArticleContext, head, s: _Sent):
         doc = head.doc
         low = head.lower_
         # "one of the officials of the State Department"
@@ -484,22 +535,22 @@ class QuoteExtractor:
         raw = _trim_raw(span.text)
         sent_char = span.start_char
         if low == "it":  # "it said": the organisation quoted last
-            r = self._resolve_pronoun(s.index, sent_char, ("organization",))
+            r = ctx.resolve_pronoun(s.index, sent_char, ("organization",))
             return (r[0], r[1], raw) if r else None
         if low in PRONOUNS:
             if low in ("we", "they", "i"):
                 return None
-            r = self._resolve_pronoun(s.index, sent_char)
+            r = ctx.resolve_pronoun(s.index, sent_char)
             return (r[0], r[1], raw) if r else (None, "unknown", raw)
         words = [t.lower_ for t in span]
         if head.ent_type_ != "PERSON" and low in UNNAMED_HEADS and head.pos_ != "PROPN":
             if words and words[0] == "the":
                 if low not in ("official", "officials", "source", "sources"):
-                    named = self._resolve_role(words, s.index)
+                    named = ctx.resolve_role(words, s.index)
                     if named:
                         return (named, "person", raw)
-                if self._unnamed_seen:
-                    return (self._unnamed_seen[-1][1], "unnamed", raw)
+                if ctx.unnamed_seen:
+                    return (ctx.unnamed_seen[-1][1], "unnamed", raw)
             return (raw, "unnamed", raw)
         if words and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three") and \
                 head.pos_ == "NOUN" and low in PERSON_ROLES and head.ent_type_ != "PERSON":
@@ -519,19 +570,19 @@ class QuoteExtractor:
             if not role_kids and not any(t.text in ORG_WORDS for t in span):
                 role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
                              and any(g.lower_ in ("a", "an") for g in c.children)]
-            if head.text in self._surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
+            if head.text in ctx.surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
                 return (self._propn_name(head), "person", raw)
         if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
                                                                      any(w in PERSON_ROLES for w in words))):
-            named = self._resolve_role(words, s.index)
+            named = ctx.resolve_role(words, s.index)
             if named is None and low in PERSON_ROLES:
-                named = self._last_mention(s.index, sent_char)
+                named = ctx.last_mention(s.index, sent_char)
             if named:
                 return (named, "person", raw)
             return (raw, "unknown", raw)
         if low in PERSON_ROLES and head.pos_ == "NOUN":
             # "Libya's justice minister": the person introduced with that role, else the role as written
-            named = self._resolve_role(words, s.index)
+            named = ctx.resolve_role(words, s.index)
             return (named, "person", raw) if named else (raw, "unknown", raw)
         orgs = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start >= start and e.end <= end]
         # appositive names ("The Spanish newspaper El Pais")
@@ -551,11 +602,11 @@ class QuoteExtractor:
         return (raw, "unknown", raw)
 
     # ------------------------------------------------------------------ indirect
-    def _indirect(self, a: Article, s: _Sent, pspans: list[_Span]) -> _Found | None:
+    def _indirect(self, ctx: _ArticleContext, a: Article, s: _Sent) -> _Found | None:
         doc = s.doc
         for t in doc:
             if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
-                r = self._according(t, s)
+                r = self._according(ctx, t, s)
                 if r is None:
                     continue
                 to = doc[t.i + 1]
@@ -577,7 +628,7 @@ class QuoteExtractor:
                 continue
             if any(c.dep_ == "neg" for c in t.children):  # "has not said if ..."
                 continue
-            r = self._speaker_of(t, s, (None, None))
+            r = self._speaker_of(ctx, t, s, (None, None))
             if r is None or r[0] is None and r[1] == "unknown":
                 continue
             content = doc[comp.left_edge.i : comp.right_edge.i + 1].text
@@ -731,11 +782,19 @@ def _normalise(found: list[_Found], sents: list[_Sent], per_article) -> None:
 
 
 _DEFAULT: QuoteExtractor | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_extractor() -> QuoteExtractor:
+    """The module-level extractor, built once even when several threads ask for it at the same time."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = QuoteExtractor()
+    return _DEFAULT
 
 
 def extract_quotes(articles: list[Article]) -> list[Quote]:
     """Quotes of a story's articles with normalised speakers (module-level extractor, loaded once)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = QuoteExtractor()
-    return _DEFAULT.extract(articles)
+    return default_extractor().extract(articles)
