@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -43,6 +43,7 @@ from .lexicon import (
     SPEECH_VERBS,
     UNNAMED_HEADS,
 )
+from .names import clean_name, clean_org, name_clusters, normalise, story_surnames, trim_raw
 from .spans import (
     CANDIDATE,
     NAMEISH,
@@ -193,20 +194,14 @@ class QuoteExtractor:
             s.doc = doc
         per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
         stats = QuoteStats(articles=len(articles), parsed=len(full), ner_only=len(ner_only))
-        surnames: set[str] = set()
-        for _, sents, _ in per_article:
-            for s in sents:
-                for e in s.doc.ents:
-                    if e.label_ == "PERSON":
-                        n = _clean_name(e.text)
-                        if n and n.split()[-1][:1].isupper():
-                            surnames.add(n.split()[-1])
+        story_sents = [s for _, ss, _ in per_article for s in ss]
+        surnames = story_surnames(story_sents)
         found: list[_Found] = []
-        story_surnames = frozenset(surnames)
         for a, sents, spans in per_article:
-            found.extend(self._article(a, sents, spans, story_surnames))
-        _normalise(found, [s for _, ss, _ in per_article for s in ss], per_article)
-        return [f.quote for f in found], stats
+            found.extend(self._article(a, sents, spans, surnames))
+        quotes = [f.quote for f in found]
+        normalise(quotes, story_sents)
+        return quotes, stats
 
     # ------------------------------------------------------------------ per article
     def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]],
@@ -215,7 +210,7 @@ class QuoteExtractor:
         ctx = _ArticleContext(
             surnames,
             persons=self._person_mentions(sents, spans, surnames),
-            mentions=[(s.index, e.start_char, _clean_name(e.text)) for s in sents for e in s.doc.ents
+            mentions=[(s.index, e.start_char, clean_name(e.text)) for s in sents for e in s.doc.ents
                       if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)],
             roles=self._role_mentions(sents, spans))
         quoted_sents: set[int] = set()
@@ -279,7 +274,7 @@ class QuoteExtractor:
         for s in sents:
             doc = s.doc
             if not s.parsed:
-                out += [(s.index, e.start_char, _clean_name(e.text), "person") for e in doc.ents
+                out += [(s.index, e.start_char, clean_name(e.text), "person") for e in doc.ents
                         if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)]
                 continue
             for t in doc:
@@ -302,7 +297,7 @@ class QuoteExtractor:
         if t.ent_type_ == "PERSON":
             for e in t.doc.ents:
                 if e.start <= t.i < e.end:
-                    return _clean_name(e.text)
+                    return clean_name(e.text)
         first = t.i
         while first - 1 >= 0 and t.doc[first - 1].pos_ == "PROPN" and t.doc[first - 1].dep_ in ("compound", "flat") \
                 and t.doc[first - 1].head.i in range(first, t.i + 1) and t.doc[first - 1].lower_ not in PERSON_ROLES:
@@ -311,7 +306,7 @@ class QuoteExtractor:
         while last + 2 < len(t.doc) and t.doc[last + 1].text == "-" and not t.doc[last].whitespace_ \
                 and not t.doc[last + 1].whitespace_ and t.doc[last + 2].pos_ == "PROPN":
             last += 2  # al-Zuwiy
-        return _clean_name(t.doc[first : last + 1].text)
+        return clean_name(t.doc[first : last + 1].text)
 
     def _role_mentions(self, sents: list[Sent], spans: list[list[Span]]) -> list[tuple[int, set[str], str]]:
         """People introduced with a role: "Russian Foreign Minister Sergei Lavrov" -> ({foreign, minister, ...}, name)."""
@@ -321,7 +316,7 @@ class QuoteExtractor:
             for e in doc.ents:
                 if e.label_ != "PERSON" or in_quote(spans[s.paragraph], s.offset + e.start_char):
                     continue
-                name = _clean_name(e.text)
+                name = clean_name(e.text)
                 if not name:
                     continue
                 role: set[str] = set()
@@ -445,7 +440,7 @@ class QuoteExtractor:
             of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
             pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
             if pobj is not None and pobj.lower_ in UNNAMED_HEADS:
-                raw = _trim_raw(doc[head.left_edge.i : pobj.right_edge.i + 1].text)
+                raw = trim_raw(doc[head.left_edge.i : pobj.right_edge.i + 1].text)
                 return (raw, "unnamed", raw)
         start = head.left_edge.i
         end = head.i + 1
@@ -457,7 +452,7 @@ class QuoteExtractor:
             if e.start <= head.i < e.end:
                 start, end = min(start, e.start), max(end, e.end)
         span = doc[start:end]
-        raw = _trim_raw(span.text)
+        raw = trim_raw(span.text)
         sent_char = span.start_char
         if low == "it":  # "it said": the organisation quoted last
             r = ctx.resolve_pronoun(s.index, sent_char, ("organization",))
@@ -488,7 +483,7 @@ class QuoteExtractor:
                 if c.dep_ == "appos" and c.ent_type_ == "PERSON":
                     return (self._propn_name(c), "person", raw)
         if persons:
-            return (_clean_name(persons[-1].text), "person", raw)
+            return (clean_name(persons[-1].text), "person", raw)
         if head.pos_ == "PROPN":
             role_kids = [c for c in head.children if c.dep_ in ("compound", "appos") and c.lower_ in PERSON_ROLES]
             # "Dino Frisullo, an Italian supporter, said": a name with a common-noun apposition is a person
@@ -517,11 +512,11 @@ class QuoteExtractor:
         rank = {"ORG": 0, "GPE": 1, "NORP": 2}
         orgs.sort(key=lambda e: (rank[e.label_], -e.start))
         if orgs and (head.ent_type_ in rank or low in DOCUMENT_HEADS | MEDIA_HEADS):
-            return (_clean_org(orgs[0].text), "organization", raw)
+            return (clean_org(orgs[0].text), "organization", raw)
         if orgs and head.pos_ == "NOUN":
-            return (_clean_org(raw), "organization", raw)
+            return (clean_org(raw), "organization", raw)
         if head.pos_ == "PROPN":
-            return (_clean_org(raw), "organization" if head.ent_type_ else "unknown", raw)
+            return (clean_org(raw), "organization" if head.ent_type_ else "unknown", raw)
         if low in MEDIA_HEADS or low in DOCUMENT_HEADS:
             return (raw, "organization", raw)
         return (raw, "unknown", raw)
@@ -577,111 +572,6 @@ class QuoteExtractor:
 def _main_subject(t) -> bool:
     """Subject of the main clause or of a speech verb (not of a clause reported inside another)."""
     return t.head.dep_ == "ROOT" or t.head.lower_ in SPEECH_VERBS
-
-
-def _clean_name(name: str) -> str:
-    name = re.sub(r"['’]s$", "", name.strip())
-    name = re.sub(r"^(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+", "", name)
-    name = re.sub(r"[^\w\s.\-']", "", name).strip()
-    return re.sub(r"\s+", " ", name)
-
-
-def _trim_raw(raw: str) -> str:
-    """Drop what a parse drags in from a dateline ("EIRNS)—United States ..." -> "United States ...")."""
-    raw = re.split(r"[)\]—–]\s*", raw)[-1]
-    return raw.strip(" ,:;\"“”‘’'")
-
-
-def _clean_org(name: str) -> str:
-    return re.sub(r"^the\s+", "", name.strip(), flags=re.I)
-
-
-def _compatible_first(a: str, b: str) -> bool:
-    a, b = a.lower().rstrip("."), b.lower().rstrip(".")
-    if a == b:
-        return True
-    if not a or not b or a[0] != b[0]:
-        return False
-    if len(a) == 1 or len(b) == 1 or a.startswith(b) or b.startswith(a):
-        return True
-    return _edit_distance(a, b) <= max(1, min(len(a), len(b)) // 4)
-
-
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
-def name_clusters(names: list[str]) -> dict[str, str]:
-    """Map every person name to its canonical form (see module doc)."""
-    counts = Counter(n for n in names if n)
-    by_surname: dict[str, list[str]] = defaultdict(list)
-    for n in counts:
-        parts = n.split()
-        by_surname[parts[-1].lower()].append(n)
-    out: dict[str, str] = {}
-    for surname, forms in by_surname.items():
-        full = [f for f in forms if len(f.split()) >= 2]
-        # cluster full forms by compatible first names
-        clusters: list[list[str]] = []
-        for f in sorted(full, key=lambda x: (-counts[x], x)):
-            first = f.split()[0]
-            for c in clusters:
-                if all(_compatible_first(first, g.split()[0]) for g in c):
-                    c.append(f)
-                    break
-            else:
-                clusters.append([f])
-        for c in clusters:
-            total = Counter({f: counts[f] for f in c})
-            # most frequent full form; ties -> the longer first name (Jennifer over Jen), then alphabetical
-            canon = sorted(c, key=lambda x: (-total[x], -len(x.split()[0]), x))[0]
-            for f in c:
-                out[f] = canon
-        for f in forms:
-            if len(f.split()) < 2:
-                out[f] = clusters[0][0] if len(clusters) == 1 else f
-                if len(clusters) == 1:
-                    c = clusters[0]
-                    out[f] = out[c[0]]
-    return out
-
-
-def _normalise(found: list[_Found], sents: list[Sent], per_article) -> None:
-    names: list[str] = []
-    for _, ss, spans in per_article:
-        for s in ss:
-            for e in s.doc.ents:
-                if e.label_ == "PERSON":
-                    n = _clean_name(e.text)
-                    if n:
-                        names.append(n)
-    for f in found:
-        if f.quote.speaker_kind == "person" and f.quote.speaker:
-            names.append(f.quote.speaker)
-    canon = name_clusters(names)
-    known = set(canon)
-    by_surname: dict[str, set[str]] = defaultdict(set)
-    for n, c in canon.items():
-        if len(c.split()) >= 2:
-            by_surname[n.split()[-1]].add(c)
-    for f in found:
-        q = f.quote
-        # NER calls a person an ORG/GPE now and then: a speaker the story names as a person is one
-        if q.speaker_kind in ("organization", "unknown") and q.speaker:
-            if q.speaker in known:
-                q.speaker_kind = "person"
-            elif " " not in q.speaker and len(by_surname.get(q.speaker, ())) == 1:
-                q.speaker_kind = "person"
-                q.speaker = next(iter(by_surname[q.speaker]))
-    for f in found:
-        if f.quote.speaker_kind == "person" and f.quote.speaker:
-            f.quote.speaker = canon.get(f.quote.speaker, f.quote.speaker)
 
 
 _DEFAULT: QuoteExtractor | None = None
