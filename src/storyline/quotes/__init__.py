@@ -39,11 +39,18 @@ from .lexicon import (
     PERSON_ROLES,
     PRONOUNS,
     QUOTING_VERBS,
-    ROLE_STOP,
     SPEECH_VERBS,
     UNNAMED_HEADS,
 )
-from .names import clean_name, clean_org, name_clusters, normalise, story_surnames, trim_raw
+from .mentions import ArticleContext, article_context, propn_name
+from .names import (
+    clean_name,
+    clean_org,
+    name_clusters,
+    normalise,
+    story_surnames,
+    trim_raw,
+)
 from .spans import (
     CANDIDATE,
     NAMEISH,
@@ -51,7 +58,6 @@ from .spans import (
     WORD,
     Sent,
     Span,
-    in_quote,
     quote_spans,
     sent_at,
     sentences,
@@ -79,54 +85,6 @@ class QuoteStats:
     ner_only: int
 
 
-@dataclass
-class _ArticleContext:
-    """What one article of one call has named and quoted so far.
-
-    Made per article and per call, passed explicitly: the extractor holds only the model and its settings, so
-    threads that share one extractor (the HTTP API's story builders) never see each other's articles.
-    """
-
-    surnames: frozenset[str]  # of every PERSON the story's articles name
-    persons: list[tuple[int, int, str, str]] = field(default_factory=list)  # (sentence, char, name, "person")
-    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # PERSON entities outside quotes
-    roles: list[tuple[int, set[str], str]] = field(default_factory=list)  # (sentence, role words, name)
-    unnamed_seen: list[tuple[int, str]] = field(default_factory=list)  # anonymous sources quoted so far
-    said: list[tuple[int, int, str, str]] = field(default_factory=list)  # (sentence, char, speaker, kind) so far
-
-    def resolve_pronoun(self, sent_index: int, char: int, kinds=("person", "unnamed")) -> tuple[str, str] | None:
-        """Nearest preceding speaker or person named as a subject (within a few sentences)."""
-        best = None
-        for si, ci, name, kind in sorted(self.persons + self.said):
-            if (si, ci) >= (sent_index, char):
-                break
-            if sent_index - si > 6 or kind not in kinds:
-                continue
-            best = (name, kind)
-        return best
-
-    def last_mention(self, sent_index: int, char: int) -> str | None:
-        """The person named last before (sentence, char), within two sentences."""
-        best = None
-        for si, ci, name in self.mentions:
-            if (si, ci) >= (sent_index, char):
-                break
-            if sent_index - si <= 2 and name:
-                best = name
-        return best
-
-    def resolve_role(self, phrase_words: list[str], sent_index: int) -> str | None:
-        keys = {w for w in phrase_words if w not in ROLE_STOP}
-        best, best_score = None, 0
-        for si, role, name in self.roles:
-            if si > sent_index:
-                break
-            score = len(keys & role)
-            if score >= best_score and score > 0:
-                best, best_score = name, score
-        return best
-
-
 _LOAD_LOCK = threading.Lock()
 
 
@@ -146,7 +104,7 @@ class QuoteExtractor:
     """Holds the spaCy model (loaded once) and extracts quotes from a story's articles.
 
     Read-only after construction, so one instance can serve several threads at once: what a call works out
-    lives in that call's locals and in an _ArticleContext per article.
+    lives in that call's locals and in an ArticleContext per article.
     """
 
     def __init__(self, model: str = MODEL, batch_size: int = 256, min_quote_words: int = 4, n_process: int = 1):
@@ -207,12 +165,7 @@ class QuoteExtractor:
     def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]],
                  surnames: frozenset[str]) -> list[_Found]:
         out: list[_Found] = []
-        ctx = _ArticleContext(
-            surnames,
-            persons=self._person_mentions(sents, spans, surnames),
-            mentions=[(s.index, e.start_char, clean_name(e.text)) for s in sents for e in s.doc.ents
-                      if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)],
-            roles=self._role_mentions(sents, spans))
+        ctx = article_context(sents, spans, surnames)
         quoted_sents: set[int] = set()
         last: _Found | None = None
         by_para: dict[int, list[Sent]] = defaultdict(list)
@@ -267,82 +220,8 @@ class QuoteExtractor:
         return out
 
     # ------------------------------------------------------------------ mentions
-    def _person_mentions(self, sents: list[Sent], spans: list[list[Span]],
-                         surnames: frozenset[str]) -> list[tuple[int, int, str, str]]:
-        """People named as grammatical subjects outside quotes: (sentence, char, name, "person")."""
-        out = []
-        for s in sents:
-            doc = s.doc
-            if not s.parsed:
-                out += [(s.index, e.start_char, clean_name(e.text), "person") for e in doc.ents
-                        if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)]
-                continue
-            for t in doc:
-                if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN" or not _main_subject(t):
-                    continue
-                if in_quote(spans[s.paragraph], s.offset + t.idx):
-                    continue
-                if t.ent_type_ == "PERSON" or t.text in surnames:
-                    out.append((s.index, t.idx, self._propn_name(t), "person"))
-            for t in doc:  # "The leader of the party, Husamettin Cindoruk, said ..."
-                if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN" and _main_subject(t):
-                    for c in t.children:
-                        if c.dep_ == "appos" and c.ent_type_ == "PERSON":
-                            out.append((s.index, t.idx, self._propn_name(c), "person"))
-        return out
-
-    @staticmethod
-    def _propn_name(t) -> str:
-        """The name a PROPN head stands for: its PERSON entity, else its PROPN compounds + itself."""
-        if t.ent_type_ == "PERSON":
-            for e in t.doc.ents:
-                if e.start <= t.i < e.end:
-                    return clean_name(e.text)
-        first = t.i
-        while first - 1 >= 0 and t.doc[first - 1].pos_ == "PROPN" and t.doc[first - 1].dep_ in ("compound", "flat") \
-                and t.doc[first - 1].head.i in range(first, t.i + 1) and t.doc[first - 1].lower_ not in PERSON_ROLES:
-            first -= 1
-        last = t.i
-        while last + 2 < len(t.doc) and t.doc[last + 1].text == "-" and not t.doc[last].whitespace_ \
-                and not t.doc[last + 1].whitespace_ and t.doc[last + 2].pos_ == "PROPN":
-            last += 2  # al-Zuwiy
-        return clean_name(t.doc[first : last + 1].text)
-
-    def _role_mentions(self, sents: list[Sent], spans: list[list[Span]]) -> list[tuple[int, set[str], str]]:
-        """People introduced with a role: "Russian Foreign Minister Sergei Lavrov" -> ({foreign, minister, ...}, name)."""
-        out = []
-        for s in sents:
-            doc = s.doc
-            for e in doc.ents:
-                if e.label_ != "PERSON" or in_quote(spans[s.paragraph], s.offset + e.start_char):
-                    continue
-                name = clean_name(e.text)
-                if not name:
-                    continue
-                role: set[str] = set()
-                # the words just before the name ("US Secretary of State", "political scientist")
-                i = e.start - 1
-                while i >= 0 and e.start - i <= 6:
-                    t = doc[i]
-                    if t.is_punct or t.ent_type_ == "PERSON" or t.pos_ in ("VERB", "AUX", "PRON", "SCONJ"):
-                        break
-                    if t.lower_ not in ROLE_STOP:
-                        role.add(t.lower_)
-                    i -= 1
-                # appositions after the name ("Dmitry Suslov, Deputy Director of ...")
-                j = e.end
-                if j < len(doc) and doc[j].text == ",":
-                    for t in doc[j + 1 : j + 8]:
-                        if t.is_punct or t.pos_ in ("VERB", "AUX"):
-                            break
-                        if t.lower_ not in ROLE_STOP:
-                            role.add(t.lower_)
-                if role:
-                    out.append((s.index, role, name))
-        return out
-
     # ------------------------------------------------------------------ attribution
-    def _attribution(self, ctx: _ArticleContext, s_start: Sent, s_end: Sent, sp: Span):
+    def _attribution(self, ctx: ArticleContext, s_start: Sent, s_end: Sent, sp: Span):
         """Speaker of a direct quote from the frame after it, else before it."""
         # after the quote, in the sentence where it ends
         doc = s_end.doc
@@ -375,7 +254,7 @@ class QuoteExtractor:
                     return r
         return None
 
-    def _inner_attribution(self, ctx: _ArticleContext, s: Sent, sp: Span):
+    def _inner_attribution(self, ctx: ArticleContext, s: Sent, sp: Span):
         """A quote that itself opens with its attribution ("a senior official acknowledged that ...")."""
         doc = s.doc
         q0, q1 = sp.start - s.offset, sp.end - s.offset
@@ -387,7 +266,7 @@ class QuoteExtractor:
                     return self._name_phrase(ctx, subj, s)
         return None
 
-    def _speaker_of(self, ctx: _ArticleContext, verb, s: Sent, outside: tuple[int | None, int | None]):
+    def _speaker_of(self, ctx: ArticleContext, verb, s: Sent, outside: tuple[int | None, int | None]):
         """The speaker phrase governed by a speech verb -> (speaker, kind, as written)."""
         lo, hi = outside
 
@@ -425,14 +304,14 @@ class QuoteExtractor:
             return None  # a clause parsed as subject ("Citing his threats, ...")
         return self._name_phrase(ctx, subj, s)
 
-    def _according(self, ctx: _ArticleContext, tok, s: Sent):
+    def _according(self, ctx: ArticleContext, tok, s: Sent):
         to = tok.doc[tok.i + 1]
         pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
         if pobj is None or pobj.lower_ in ("which", "whom", "this", "that", "it"):
             return None
         return self._name_phrase(ctx, pobj, s)
 
-    def _name_phrase(self, ctx: _ArticleContext, head, s: Sent):
+    def _name_phrase(self, ctx: ArticleContext, head, s: Sent):
         doc = head.doc
         low = head.lower_
         # "one of the officials of the State Department"
@@ -481,7 +360,7 @@ class QuoteExtractor:
         if not persons:  # "The leader of the party, Husamettin Cindoruk, said"
             for c in head.children:
                 if c.dep_ == "appos" and c.ent_type_ == "PERSON":
-                    return (self._propn_name(c), "person", raw)
+                    return (propn_name(c), "person", raw)
         if persons:
             return (clean_name(persons[-1].text), "person", raw)
         if head.pos_ == "PROPN":
@@ -491,7 +370,7 @@ class QuoteExtractor:
                 role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
                              and any(g.lower_ in ("a", "an") for g in c.children)]
             if head.text in ctx.surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
-                return (self._propn_name(head), "person", raw)
+                return (propn_name(head), "person", raw)
         if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
                                                                      any(w in PERSON_ROLES for w in words))):
             named = ctx.resolve_role(words, s.index)
@@ -522,7 +401,7 @@ class QuoteExtractor:
         return (raw, "unknown", raw)
 
     # ------------------------------------------------------------------ indirect
-    def _indirect(self, ctx: _ArticleContext, a: Article, s: Sent) -> _Found | None:
+    def _indirect(self, ctx: ArticleContext, a: Article, s: Sent) -> _Found | None:
         doc = s.doc
         for t in doc:
             if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
@@ -567,11 +446,6 @@ class QuoteExtractor:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _main_subject(t) -> bool:
-    """Subject of the main clause or of a speech verb (not of a clause reported inside another)."""
-    return t.head.dep_ == "ROOT" or t.head.lower_ in SPEECH_VERBS
 
 
 _DEFAULT: QuoteExtractor | None = None
