@@ -18,7 +18,7 @@ from dataclasses import astuple
 import pytest
 from seedutil import by_file
 
-import storyline.quotes as quotes_module
+import storyline.quotes.extractor as extractor_module
 from storyline.model import Article
 from storyline.quotes import QuoteExtractor, extract_quotes
 
@@ -156,13 +156,13 @@ def test_default_extractor_is_built_once_under_concurrent_first_calls(monkeypatc
             time.sleep(0.05)  # a model load: long enough for every thread to find no extractor yet
             built.append(self)
 
-    monkeypatch.setattr(quotes_module, "QuoteExtractor", Slow)
-    monkeypatch.setattr(quotes_module, "_DEFAULT", None)
+    monkeypatch.setattr(extractor_module, "QuoteExtractor", Slow)
+    monkeypatch.setattr(extractor_module, "_DEFAULT", None)
     go = threading.Barrier(8)
 
     def first_call():
         go.wait(timeout=10)
-        return quotes_module.default_extractor()
+        return extractor_module.default_extractor()
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda _: first_call(), range(8)))
