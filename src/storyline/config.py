@@ -137,7 +137,8 @@ class AnalysisConfig:
     consensus_share: float = 0.5  # a claim reported by at least this share of outlets is consensus
     # timeline (analysis1)
     timeline_merge_similarity: float = 0.5  # content-word overlap (of the smaller bag) to merge same-date entries
-    timeline_publication_leads: bool = True  # a dated article's lead is an entry on its publication date
+    # a dated article's undated lead is a kind="report" entry on its publication date (never an event date)
+    timeline_publication_leads: bool = True
     timeline_min_words: int = 4  # fewer words besides the date: a dateline, not an event
 
     # -- claims (compare.py): combined similarity = w * cos(story-centred embeddings) + (1-w) * idf lexical cosine
