@@ -254,6 +254,7 @@ _STAMP_BEFORE = re.compile(
     rf"(?:{_CLOCK}(?:\s*{_ZONE})?|\b(?:updated|posted|published|aired)(?:\s+(?:at|on))?)\s*:?(?:{_GAP_TOKEN})*$", re.I)
 # a dateline: the date opens the sentence (after a place name) and a dash, maybe after "(Agency)", follows
 _RUNNING = re.compile(r"(?:on|by|since|until|till|last|next|this|early|late|in|from|before|after|during)\s", re.I)
+_AGENCY_DATELINE = re.compile(r"\s*\([A-Z][A-Za-z .&-]{1,24}\)\s*(?:—|–|--|-\s)")
 _DATELINE_AFTER = re.compile(r"\s*(?:\([A-Z][A-Za-z .&-]{1,24}\))?\s*(?:—|–|--|-\s)")
 
 
@@ -271,6 +272,8 @@ def is_report_stamp(sentence: str, start: int, end: int) -> bool:
     if gap and _CLOCK_AFTER.match(sentence, gap.end()):
         return True
     if _STAMP_BEFORE.search(sentence, max(0, start - 60), start):
+        return True
+    if _AGENCY_DATELINE.match(sentence, end):  # "HONG KONG, May 2 (Reuters) - ", wherever it stands
         return True
     if start <= 40 and _DATELINE_AFTER.match(sentence, end):
         head = sentence[:start]
@@ -298,6 +301,25 @@ def _stamped(sentence: str, found: list[tuple[str, int, int, str]]) -> set[int]:
                         grew = True
                         break
     return out
+
+
+_AFTER_STAMP = re.compile(rf"(?:{_GAP_TOKEN})*{_CLOCK}(?:\s*{_ZONE})?", re.I)
+_LEADING_DATELINE = re.compile(r"^(?:[A-Z][A-Z.'’/\\-]*(?:[ ,]+[A-Z][A-Z.'’/\\-]*)*,?\s*)?(?:\([A-Za-z .&]{1,24}\))?\s*(?:—|–|--|-)\s*")
+
+
+def strip_report_stamp(sentence: str) -> str:
+    """The sentence without what precedes the report's time stamp (headline, byline) and without the
+    stamp itself and a dateline after it: "Flu spreads By J. Doe | Mon Mar 2, 2009 4:23 pm EST
+    WASHINGTON (Reuters) - Cases rose." -> "Cases rose."; a sentence with no stamp is returned as is."""
+    found = find_expressions(sentence)
+    stamped = _stamped(sentence, found) if found else set()
+    if not stamped:
+        return sentence
+    last = found[max(stamped)]
+    m = _AFTER_STAMP.match(sentence, last[2])
+    rest = sentence[m.end() if m else last[2]:].lstrip(" ,;|-–—")
+    rest = _LEADING_DATELINE.sub("", rest, count=1)
+    return rest if len(rest.split()) >= 3 else sentence
 
 
 def sentence_mentions(sentence: str, base: date | None, stamps: bool = False) -> list[Mention]:
