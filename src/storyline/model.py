@@ -83,11 +83,16 @@ class Article:
     dateline: str | None = None  # place named in the dateline, e.g. "WASHINGTON"
     published: datetime | None = None
     date_precision: DatePrecision | None = None
-    language: str | None = None
-    url: str | None = None
+    language: str | None = None  # ISO 639-1 code detected from the body (storyline.language)
+    url: str | None = None  # canonical URL (storyline.urls); the address it was fetched from stays in ``source``
     removed: list[RemovedLine] = field(default_factory=list)
     seq: int | None = None  # ingest order, set by the store
     ingested_at: datetime | None = None
+    language_score: float | None = None  # the language detector's probability for ``language``
+    # where ``outlet`` came from: "input" (given with the document), "page" (the page's site name), "text" (a
+    # dateline or byline credit), "domain" (the URL's registered domain), "table" (the store's outlet table)
+    outlet_from: str | None = None
+    notes: list[str] = field(default_factory=list)  # what a stage could not do for this article, and why
 
     @property
     def text(self) -> str:
@@ -100,6 +105,17 @@ class Article:
     def chronological_key(self) -> tuple:
         """Sort key: dated articles first, by publication date, then ingest order, then id."""
         return (self.published is None, self.published or datetime.min, self.seq if self.seq is not None else 0, self.id)
+
+
+@dataclass
+class Outlet:
+    """A row of the store's outlet table: one publisher and the registered domains it publishes under."""
+
+    name: str
+    domains: list[str] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1
+    country: str | None = None  # ISO 3166-1 alpha-2
+    id: int | None = None  # set by the store
 
 
 @dataclass
@@ -245,6 +261,7 @@ class StoryAnalysis:
     quotes: list[Quote] = field(default_factory=list)
     claims: list[ClaimGroup] = field(default_factory=list)
     summary: list[SummarySentence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # analyses skipped for some articles, and why
 
 
 # --------------------------------------------------------------------------- serialisation
@@ -291,6 +308,7 @@ def article_from_dict(d: dict[str, Any]) -> Article:
     d["removed"] = [RemovedLine(**r) for r in d.get("removed") or []]
     d["published"] = _parse_dt(d.get("published"))
     d["ingested_at"] = _parse_dt(d.get("ingested_at"))
+    d["notes"] = list(d.get("notes") or [])
     return Article(**d)
 
 
@@ -341,4 +359,5 @@ def analysis_from_dict(d: dict[str, Any]) -> StoryAnalysis:
         quotes=[Quote(**q) for q in d.get("quotes") or []],
         claims=claims,
         summary=summary,
+        notes=list(d.get("notes") or []),
     )

@@ -74,6 +74,8 @@ def _schemas():
         T.StructField("outlet", T.StringType()), T.StructField("author", T.StringType()),
         T.StructField("dateline", T.StringType()), T.StructField("published", T.StringType()),
         T.StructField("date_precision", T.StringType()), T.StructField("language", T.StringType()),
+        T.StructField("language_score", T.DoubleType()), T.StructField("outlet_from", T.StringType()),
+        T.StructField("notes", T.ArrayType(T.StringType())),
         T.StructField("url", T.StringType()), T.StructField("removed", removed),
         T.StructField("word_count", T.IntegerType()), T.StructField("ord", T.LongType()),
     ])
@@ -112,13 +114,21 @@ def clean_partitions(raw_rdd, config: Config, furniture: FurnitureModel):
     return arts, rejs, cleaned
 
 
+# an http(s) address with a path below the site's root (storyline.urls.is_article_url, as a Java regex)
+_ARTICLE_URL = r"(?i)^https?://[^/?#]+/[^?#]*[^/?#]"
+
+
 def dedup_articles(arts):
     """One row per content id (the first in input order wins, as in the single-machine ingest);
-    the other sources of the same body are kept in ``also_sources``."""
+    the other sources of the same body are kept in ``also_sources``. Then one row per canonical article
+    URL (the same page fetched twice is one article, the first kept), as the single-machine ingest does."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     w = Window.partitionBy("id").orderBy("ord")
     ranked = arts.withColumn("_rank", F.row_number().over(w))
     others = ranked.where("_rank > 1").groupBy("id").agg(F.sort_array(F.collect_list("source")).alias("also_sources"))
-    return ranked.where("_rank = 1").drop("_rank").join(others, "id", "left")
+    by_id = ranked.where("_rank = 1").drop("_rank").join(others, "id", "left")
+    is_article = F.col("url").isNotNull() & F.col("url").rlike(_ARTICLE_URL)
+    by_url = Window.partitionBy(F.when(is_article, F.col("url")).otherwise(F.col("id"))).orderBy("ord")
+    return by_id.withColumn("_rank", F.row_number().over(by_url)).where("_rank = 1").drop("_rank")

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config import Config
 from ..model import Event, Story, event_from_dict, reuse_edge_from_dict
+from ..pipeline import apply_outlet_table
 from .rows import _order_key, row_article
 
 MANIFEST = "_storyline.json"
@@ -57,8 +58,10 @@ def import_output(output: str | os.PathLike[str], store, batch: int = 1000) -> d
     rows.sort(key=_order_key)
     for i in range(0, len(rows), batch):
         with store.transaction():
-            for r in rows[i : i + batch]:
-                if store.put_article(row_article(r)):
+            arts = [row_article(r) for r in rows[i : i + batch]]
+            apply_outlet_table(store, arts)  # named by the store's outlet table, as ingest names them
+            for a in arts:
+                if store.put_article(a):
                     counts["articles"] += 1
     if str(manifest.get("backends", {}).get("reuse", "")).startswith("storyline.reuse"):
         sig_rows = _read_table(output, "signatures") or []

@@ -36,21 +36,21 @@ import io
 import itertools
 import json
 import math
-import re
 import uuid
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
-from .config import ClusterConfig
-from .model import DUPLICATE_RELATIONS, Article, Event, Story
-from .text import content_words, split_sentences, stopwords
+from ..config import ClusterConfig
+from ..model import DUPLICATE_RELATIONS, Article, Event, Story
+from ..text import content_words
+from .entities import extract_entities
+from .labels import LabelsMixin, _label_text
+from .vectors import _EMPTY_F, _EMPTY_I, _Doc, _Group, _merge_ids, _sparse_add, _sparse_dot, _Vocab
 
 STATE_KEY = "cluster.state"
 DELTA_KEY = "cluster.state.delta/"  # + sequence number 1..n, applied in order after STATE_KEY
@@ -91,85 +91,6 @@ def default_weights(embedder_name: str | None = None) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- article features
 
-_CONNECT = {"of", "de", "la", "al", "bin", "von", "van", "der", "du", "del", "da", "le", "el", "for"}
-_NOT_ENTITY = {
-    "mr", "mrs", "ms", "dr", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "i", "a", "an", "the", "he", "she", "it", "we", "they", "his", "her", "their", "our", "this", "that", "these",
-    "those", "there", "here", "but", "and", "or", "if", "in", "on", "at", "as", "after", "before", "when", "while",
-    "however", "meanwhile", "also", "according", "earlier", "later", "last", "next", "today", "yesterday",
-}
-
-
-def _norm_entity(s: str) -> str:
-    s = s.replace("’", "'")
-    s = re.sub(r"'s$", "", s)
-    s = s.strip(".-'")
-    return re.sub(r"\s+", " ", s).lower()
-
-
-_CAP_RUN = re.compile(
-    r"(?<![\w'’])[A-Z][\w'’.\-]*(?:[ \t]+(?:(?:of|de|la|al|bin|von|van|der|du|del|da|le|el|for)[ \t]+)?[A-Z][\w'’.\-]*)*"
-)
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'’\-]+\b")
-_SENT_START = re.compile(r"(?:^|[.!?:;…]['\"”’»)\]]*|[\n(\"“‘«\[—–-])\s*$")
-
-
-def extract_entities(text: str) -> list[tuple[str, str]]:
-    """Cheap named-entity candidates: runs of capitalised words (with 'of', 'de', ... inside).
-
-    Returns ``(key, surface)`` pairs with repeats (counts matter): each multi-word name and each
-    of its capitalised words, so "Vladimir Putin" and a later "Putin" overlap. A run never crosses
-    punctuation; a sentence-initial word that the text also uses in lower case ("Following") or a
-    function word ("The", "However") is not a name. ~100x faster than spaCy NER (eval/cluster.py).
-    """
-    sw = stopwords()
-    lower_words = set(_LOWER_WORD.findall(text))
-    out: list[tuple[str, str]] = []
-    for m in _CAP_RUN.finditer(text):
-        words_ = m.group(0).split()
-        start = m.start() == 0 or _SENT_START.search(text, max(0, m.start() - 3), m.start()) is not None
-        # a word ending with a period inside the run ends a sentence ("Post. The"): split there
-        runs, cur = [], []
-        for w in words_:
-            if w.endswith(".") and len(w) > 3 and "." not in w[:-1]:
-                cur.append(w[:-1])
-                runs.append(cur)
-                cur = []
-            else:
-                cur.append(w)
-        if cur:
-            runs.append(cur)
-        for k, run in enumerate(runs):
-            _entity_run(run, start or k > 0, lower_words, sw, out)
-    return out
-
-
-@lru_cache(maxsize=4096)
-def _norm_entity_c(s: str) -> str:
-    return _norm_entity(s)
-
-
-def _entity_run(run: list[str], start: bool, lower_words: set[str], sw: frozenset[str], out: list[tuple[str, str]]) -> None:
-    if start and run and (run[0].lower() in lower_words or run[0].lower() in sw):
-        run = run[1:]
-    while run and (_norm_entity_c(run[0]) in _NOT_ENTITY or run[0].lower() in sw):
-        run = run[1:]
-    while run and (_norm_entity_c(run[-1]) in _NOT_ENTITY or run[-1].lower() in _CONNECT):
-        run = run[:-1]
-    if not run:
-        return
-    if len(run) > 1:
-        surface = " ".join(run)
-        out.append((_norm_entity_c(surface), surface))
-    for w in run:
-        if not w[0].isupper():
-            continue
-        key = _norm_entity_c(w)
-        if len(key) > 1 and key not in sw and key not in _NOT_ENTITY:
-            out.append((key, w[:-2] if w.endswith(("'s", "’s")) else w))
-
 
 def embed_text(article: Article, max_words: int = 200) -> str:
     """What is embedded for clustering: the headline and the lead (first ``max_words`` words)."""
@@ -187,18 +108,6 @@ def embed_text(article: Article, max_words: int = 200) -> str:
     return "\n".join(x for x in parts if x)
 
 
-def _label_text(article: Article) -> tuple[str, bool]:
-    """(headline, True) or (first sentence, False)."""
-    if article.title and article.title.strip():
-        return article.title.strip(), True
-    for p in article.paragraphs:
-        sents = split_sentences(p)
-        if sents:
-            s = sents[0]
-            return (s if len(s) <= 200 else s[:197].rsplit(" ", 1)[0] + "…"), False
-    return article.id, False
-
-
 def _days(dt: datetime | None) -> float:
     if dt is None:
         return math.nan
@@ -213,88 +122,6 @@ def _from_days(d: float) -> datetime | None:
     from datetime import timedelta
 
     return _EPOCH + timedelta(days=d)
-
-
-# --------------------------------------------------------------------------- sparse vectors
-
-_EMPTY_I = np.zeros(0, dtype=np.int32)
-_EMPTY_F = np.zeros(0, dtype=np.float32)
-
-
-def _sparse_add(a_ids: np.ndarray, a_vals: np.ndarray, b_ids: np.ndarray, b_vals: np.ndarray, scale: float = 1.0):
-    if len(a_ids) == 0:
-        return b_ids.copy(), (b_vals * scale).astype(np.float32)
-    ids = np.concatenate([a_ids, b_ids])
-    vals = np.concatenate([a_vals, b_vals * scale])
-    uniq, inv = np.unique(ids, return_inverse=True)
-    return uniq.astype(np.int32), np.bincount(inv, weights=vals).astype(np.float32)
-
-
-def _sparse_dot(a_ids: np.ndarray, a_w: np.ndarray, b_ids: np.ndarray, b_w: np.ndarray) -> float:
-    if len(a_ids) == 0 or len(b_ids) == 0:
-        return 0.0
-    _, ia, ib = np.intersect1d(a_ids, b_ids, assume_unique=True, return_indices=True)
-    if len(ia) == 0:
-        return 0.0
-    return float(np.dot(a_w[ia], b_w[ib]))
-
-
-class _Vocab:
-    """Hashed term ids (words and "@entities" share one space of 2**bits buckets, CRC32) and
-    incrementally updated document frequencies. No per-term dictionary: memory is fixed
-    (the df array), whatever the vocabulary grows to; only entity display names are kept."""
-
-    def __init__(self, bits: int = 21) -> None:
-        self.bits = bits
-        self.mask = (1 << bits) - 1
-        self.df = np.zeros(1 << bits, dtype=np.uint32)
-        self.surface: dict[int, str] = {}  # entity id -> display name (first seen)
-        self.n_docs = 0
-        self._log1 = np.zeros(0, dtype=np.float32)  # log(k + 1) for k < len, grown on demand
-
-    def ids(self, keys: Iterable[str], add: bool = True) -> list[int]:
-        m = self.mask
-        return [zlib.crc32(k.encode("utf-8")) & m for k in keys]
-
-    def idf(self, ids: np.ndarray) -> np.ndarray:
-        """log((n_docs + 1) / (df + 1)) + 1, with log(df + 1) read from a table of log(k + 1)
-        (df never exceeds n_docs): two gathers and a subtraction per call."""
-        n = self.n_docs
-        if len(self._log1) <= n:
-            self._log1 = np.log1p(np.arange(max(2 * n, 1024), dtype=np.float64)).astype(np.float32)
-        d = self.df[ids]
-        try:
-            logs = self._log1[d]
-        except IndexError:  # frequencies set from outside beyond n_docs (e.g. summed window counts)
-            self._log1 = np.log1p(np.arange(2 * int(d.max()) + 2, dtype=np.float64)).astype(np.float32)
-            logs = self._log1[d]
-        return np.float32(math.log(n + 1.0) + 1.0) - logs
-
-
-def _merge_ids(ids: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Sum counts of keys that hashed to the same id."""
-    if not ids:
-        return _EMPTY_I, _EMPTY_F
-    arr = np.asarray(ids, dtype=np.int64)
-    uniq, inv = np.unique(arr, return_inverse=True)
-    return uniq.astype(np.int32), np.bincount(inv, weights=np.asarray(counts, dtype=np.float64)).astype(np.float32)
-
-
-@dataclass
-class _Doc:
-    """One article's signals while it is being placed (not kept afterwards)."""
-
-    id: str
-    t_ids: np.ndarray
-    t_vals: np.ndarray  # log-tf, L2-normalised (IDF applied at comparison time)
-    e_ids: np.ndarray
-    e_vals: np.ndarray
-    emb: np.ndarray
-    day: float
-    outlet: str | None
-    label: str
-    label_is_title: bool
-    label_ids: np.ndarray  # content-word ids of the label (for lexical centrality)
 
 
 @dataclass
@@ -330,37 +157,6 @@ def featurize(article: Article, config: "ClusterConfig") -> DocFeatures:
         surf.setdefault(key, s_)
     label, is_title = _label_text(article)
     return DocFeatures(article.id, counts, ents, surf, label, is_title, content_words(label))
-
-
-class _Group:
-    """A story or an event: running sums of its members' signals."""
-
-    __slots__ = ("id", "order", "article_ids", "copy_ids", "n", "emb", "t_ids", "t_vals", "e_ids", "e_vals",
-                 "first", "last", "outlets", "labels", "events", "alive", "_cache", "out")
-
-    def __init__(self, gid: str, order: int, dim: int, dtype: Any = np.float32):
-        self.id = gid
-        self.order = order
-        self.article_ids: list[str] = []
-        self.copy_ids: list[str] = []
-        self.n = 0
-        self.emb = np.zeros(dim, dtype=dtype)  # sum of member embeddings (events: float16)
-        self.t_ids, self.t_vals = _EMPTY_I, _EMPTY_F
-        self.e_ids, self.e_vals = _EMPTY_I, _EMPTY_F
-        self.first = math.nan
-        self.last = math.nan
-        self.outlets: dict[str, int] = {}
-        self.labels: list[tuple[str, str, bool, np.ndarray]] = []  # (article_id, text, is_title, term ids)
-        self.events: list[_Group] = []
-        self.alive = True
-        self._cache: Any = None
-        # an event's title and key entities, worked out when it last changed (kept in the state); None = stale
-        self.out: tuple[str | None, list[str]] | None = None
-
-    def centroid(self) -> np.ndarray:
-        e = self.emb.astype(np.float32)
-        nrm = float(np.linalg.norm(e))
-        return e / nrm if nrm > 0 else e
 
 
 # --------------------------------------------------------------------------- the centroid index
@@ -433,7 +229,7 @@ class _CentroidIndex:
 # --------------------------------------------------------------------------- the clusterer
 
 
-class StoryClusterer:
+class StoryClusterer(LabelsMixin):
     """In-memory online story and event clustering. See the module docstring."""
 
     def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
@@ -627,55 +423,6 @@ class StoryClusterer:
             g.labels.pop(self._least_central(g))
         g._cache = None
         g.out = None
-
-    def _label_score(self, g: _Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
-        ids = lab[3]
-        if len(ids) == 0 or len(g.t_ids) == 0:
-            return 0.0
-        _, ia, ib = np.intersect1d(ids, g.t_ids, assume_unique=True, return_indices=True)
-        if len(ib) == 0:
-            return 0.0
-        _, w, wn, _, _, _ = self._group_vectors(g)
-        lw = self.vocab.idf(ids)
-        # cosine between the label's words (idf-weighted) and the group's term vector
-        return float(np.dot(lw[ia], w[ib]) / (np.linalg.norm(lw) * wn + 1e-9)) + (0.02 if lab[2] else 0.0)
-
-    def _least_central(self, g: _Group) -> int:
-        scores = [self._label_score(g, lab) for lab in g.labels]
-        return int(np.argmin(scores))
-
-    def _best_label(self, g: _Group) -> str | None:
-        if not g.labels:
-            return None
-        scores = [self._label_score(g, lab) for lab in g.labels]
-        titled = [i for i, lab in enumerate(g.labels) if lab[2]]
-        pool = titled or list(range(len(g.labels)))
-        best = max(pool, key=lambda i: (scores[i], -i))
-        return g.labels[best][1]
-
-    def _entities_of(self, g: _Group, k: int) -> list[str]:
-        if len(g.e_ids) == 0:
-            return []
-        w = g.e_vals * self.vocab.idf(g.e_ids)
-        order = np.lexsort((g.e_ids, -w))
-        out: list[str] = []
-        seen_words: set[str] = set()
-        for i in order:
-            eid = int(g.e_ids[i])
-            name = self.vocab.surface.get(eid)
-            if not name:
-                continue
-            low = name.lower()
-            if low in seen_words:
-                continue
-            # skip a single word already part of a chosen multi-word name
-            if " " not in low and any(low in s.split() for s in seen_words):
-                continue
-            seen_words.add(low)
-            out.append(name)
-            if len(out) >= k:
-                break
-        return out
 
     def _new_story(self, doc: _Doc) -> _Group:
         sid = "s-" + doc.id

@@ -7,8 +7,6 @@ every listing or show command takes ``--json``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 import os
 import sys
 from pathlib import Path
@@ -19,57 +17,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .model import Article, to_dict
-from .pipeline import IngestReport, Pipeline
-from .store import Store, StoreError, default_db_path, open_store
-
-app = typer.Typer(
-    help="Storyline: turn a stream of news articles from many outlets into stories.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# Rich wraps at 80 columns when output is not a terminal; tables of ids and titles need more.
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
-err = Console(stderr=True)
-
-DbOption = typer.Option(None, "--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False)
-JsonOption = typer.Option(False, "--json", help="Machine-readable JSON on standard output.")
-
-
-def _open(db: Optional[Path]):
-    try:
-        return open_store(db or default_db_path())
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def _opened(db: Optional[Path]) -> Iterator[Store]:
-    """The store for a command, closed when the command is done (also on errors)."""
-    store = _open(db)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _date(a: Article) -> str:
-    if not a.published:
-        return ""
-    return a.published.strftime("%Y-%m-%d %H:%M") if a.date_precision == "minute" else a.published.strftime("%Y-%m-%d")
-
+from ..model import Article, to_dict
+from ..pipeline import IngestReport, Pipeline
+from ..store import StoreError, default_db_path
+from .common import DbOption, JsonOption, _date, _opened, _print_json, app, console, err
 
 # ----------------------------------------------------------------------------- ingest
 
 
 def _run_ingest(pipeline: Pipeline, paths: list[str], quiet: bool = False) -> IngestReport:
-    from .ingest import count_inputs, read_inputs
+    from ..ingest import count_inputs, read_inputs
 
     total = count_inputs(paths, pipeline.config.ingest)
     before = pipeline.store.count_articles()
@@ -110,9 +67,9 @@ def _print_ingest_summary(report: IngestReport) -> None:
         + f"rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
     )
     # one line per input, never wrapped (paths stay greppable); sources printed literally (no markup)
-    for source, aid in report.duplicates:
+    for source, aid, reason in report.duplicates_with_reasons():
         err.print("  [yellow]duplicate[/yellow] ", end="", soft_wrap=True)
-        err.print(f"{source}: already stored as {aid}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{source}: already stored as {aid} ({reason})", markup=False, highlight=False, soft_wrap=True)
     for r in report.skipped:
         err.print("  [dim]skipped[/dim] ", end="", soft_wrap=True)
         err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
@@ -125,7 +82,7 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
     return {
         "read": report.read,
         "stored": [to_dict(r) for r in report.stored],
-        "duplicates": [{"source": s, "article_id": a} for s, a in report.duplicates],
+        "duplicates": [{"source": s, "article_id": a, "reason": r} for s, a, r in report.duplicates_with_reasons()],
         "rejected": [to_dict(r) for r in report.rejected],
         "skipped": [to_dict(r) for r in report.skipped],
     }
@@ -206,11 +163,15 @@ def show(
         _print_json(to_dict(a))
         return
     console.rule(f"[bold]{a.title or '(no title)'}")
-    for key in ("id", "source", "outlet", "author", "dateline", "language", "url"):
+    for key in ("id", "source", "outlet", "author", "dateline", "language", "url", "notes"):
         value = getattr(a, key)
+        if key == "outlet" and value and a.outlet_from:
+            value = f"{value} (from the {a.outlet_from})"
+        if key == "language" and value and a.language_score is not None:
+            value = f"{value} (p = {a.language_score:.2f})"
         if value:
             console.print(f"[dim]{key:>9}[/dim] ", end="")
-            console.print(str(value), markup=False, highlight=False)
+            console.print("; ".join(value) if key == "notes" else str(value), markup=False, highlight=False)
     console.print(f"[dim]{'date':>9}[/dim] {_date(a) or '(none given)'}" + (f" ({a.date_precision})" if a.date_precision else ""))
     console.print()
     for p in a.paragraphs:
@@ -260,6 +221,84 @@ def export(
             pq.write_table(pa.Table.from_pylist(data), output)
             n = len(data)
     err.print(f"exported {n} articles" + (f" to {output}" if output else ""))
+
+
+# ----------------------------------------------------------------------------- outlets
+
+
+@app.command()
+def outlets(
+    changes: Optional[list[str]] = typer.Argument(
+        None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
+    set_domain: Optional[str] = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Outlets: the outlet table (name, domains, language, country; filled as articles arrive from URLs) and
+    every outlet the articles name, with its place in the copy network (share original, stories it was first
+    in, its top source and top copier; `storyline outlet NAME` for the detail).
+
+    Edit a row: storyline outlets --set example.com name="Example News" country=GB language=en
+    (domains=a.com,b.com sets the row's whole domain list). Articles ingested afterwards from its domains
+    get the new name; articles already stored keep theirs."""
+    from ..outlet_table import normalise_domain, parse_changes
+
+    if changes and not set_domain:
+        err.print("[red]error:[/red] FIELD=VALUE needs --set DOMAIN (e.g. --set example.com name=\"Example News\")")
+        raise typer.Exit(2)
+    with _opened(db) as store:
+        if set_domain:
+            try:
+                domain, fields = normalise_domain(set_domain), parse_changes(changes or [])
+                if not fields:
+                    raise ValueError("nothing to set: give FIELD=VALUE (name, language, country, domains)")
+                row = store.update_outlet(domain, fields)
+            except (ValueError, NotImplementedError) as exc:
+                err.print("[red]error:[/red] ", end="")
+                err.print(str(exc), markup=False, highlight=False)
+                raise typer.Exit(2) from exc
+            rows = [row]
+        else:
+            rows = store.list_outlets()
+        counts = store.count_articles_by_outlet(o.name for o in rows)
+        data = [to_dict(o) | {"articles": counts.get(o.name, 0), "in_table": True} for o in rows]
+        if not set_domain:  # every outlet of the store, with its place in the copy network
+            from ..outlets import outlet_graph, outlet_key
+            from .network import network_rows
+
+            by_key = {outlet_key(d["name"]): d for d in data}
+            for net in network_rows(outlet_graph(store)):
+                row = by_key.get(outlet_key(net["outlet"]))
+                if row is None:
+                    row = by_key[outlet_key(net["outlet"])] = {"name": net["outlet"], "domains": [], "language": None,
+                                                               "country": None, "articles": net["articles"],
+                                                               "in_table": False}
+                    data.append(row)
+                row["network"] = net
+            data.sort(key=lambda d: (-d["articles"], d["name"]))
+    if as_json:
+        _print_json(data[0] if set_domain else data)
+        return
+    title = "Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(data)})"
+    table = Table(title=title)
+    cols = ["name", "domains", "language", "country", "articles"]
+    if not set_domain:
+        cols += ["original", "first in", "top source", "top copier"]
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    from rich.text import Text
+
+    for d in data:  # names as plain text, never as markup
+        cells = [Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
+                 str(d["articles"])]
+        if not set_domain:
+            net = d.get("network") or {}
+            top_s, top_c = net.get("top_sources") or [], net.get("top_copiers") or []
+            cells += [f"{net['original_share']:.0%}" if net else "", f"{net.get('first', '')}",
+                      Text(f"{top_s[0]['outlet']} ({top_s[0]['reuses']})" if top_s else ""),
+                      Text(f"{top_c[0]['outlet']} ({top_c[0]['reuses']})" if top_c else "")]
+        table.add_row(*cells)
+    console.print(table)
 
 
 # ----------------------------------------------------------------------------- the main job
@@ -341,7 +380,7 @@ def reuse_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Show what an article shares with others: matched passages side by side with their sources."""
-    from .reuse import edges_of
+    from ..reuse import edges_of
 
     with _opened(db) as store:
         a, edges = edges_of(store, article_id)
@@ -383,7 +422,7 @@ def reuse_cmd(
 @app.command("duplicates")
 def duplicates_cmd(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
     """List groups of duplicate articles (exact and near-duplicates), the earliest first."""
-    from .reuse import duplicates
+    from ..reuse import duplicates
 
     with _opened(db) as store:
         groups = duplicates(store)
@@ -440,9 +479,9 @@ def cluster(
     """Re-cluster the whole store into stories and events (e.g. after changing settings)."""
     import time
 
-    from .cluster import ClusterStage
-    from .config import Config
-    from .embed import get_embedder
+    from ..cluster import ClusterStage
+    from ..config import Config
+    from ..embed import get_embedder
 
     with _opened(db) as store:
         config = store.load_config() or Config()
@@ -547,7 +586,7 @@ def story(
 
 def _story_analysis(store, s, arts: dict[str, Article]):
     """(analysis, articles ordered by date) for a story; the analysis is cached in the store."""
-    from .analyze import analysis_for
+    from ..analyze import analysis_for
 
     analysis = analysis_for(store, s.id)
     by_date = {a.id: a for a in sorted(arts.values(), key=Article.chronological_key)}
@@ -704,8 +743,8 @@ def serve(
 
     import uvicorn
 
-    from .api import SERVE_ENV, create_app, default_analysis, stored_analysis
-    from .store import SQLiteStore, StoreError
+    from ..api import SERVE_ENV, create_app, default_analysis, stored_analysis
+    from ..store import SQLiteStore
 
     if analysis not in ("auto", "stored"):
         err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
@@ -746,7 +785,7 @@ def watch(
     """Ingest files as they appear in FOLDER (a running `storyline serve` shows them at once)."""
     import threading
 
-    from .watch import FolderWatcher
+    from ..watch import FolderWatcher
 
     if not folder.is_dir():
         err.print(f"[red]error:[/red] {folder}: not a folder")
@@ -783,7 +822,7 @@ def follow(
     """Poll feeds and sitemaps; fetch their new pages and ingest them (what was fetched is remembered in the store)."""
     import dataclasses
 
-    from .follow import Follower
+    from ..follow import Follower
 
     with _opened(db) as store:
         pipeline = Pipeline(store, reuse=not no_stories, cluster=not no_stories)
@@ -832,8 +871,8 @@ def spark_run(
     json_out: bool = JsonOption,
 ) -> None:
     """Run the whole batch pipeline on Spark and write Parquet tables (load them with `storyline import`)."""
-    from .config import Config
-    from .spark import SparkOptions, make_session, run_pipeline
+    from ..config import Config
+    from ..spark import SparkOptions, make_session, run_pipeline
 
     try:
         from pyspark.sql import SparkSession
@@ -865,7 +904,7 @@ def import_(
     json_out: bool = JsonOption,
 ) -> None:
     """Load a spark-run's Parquet tables into the store (then the CLI, HTTP API and web page serve them)."""
-    from .spark import import_output
+    from ..spark import import_output
 
     if not output.is_dir():
         err.print(f"[red]error:[/red] no such folder: {output}")
@@ -878,11 +917,15 @@ def import_(
         err.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+# commands in files of their own register on the same app
+from . import network  # noqa: E402,F401
+
+
 @app.command()
 def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
     """Check that the HTML path, dates, spaCy's model and the embedding model work; say how to fix what does not."""
-    from .config import Config
-    from .doctor import run_checks
+    from ..config import Config
+    from ..doctor import run_checks
 
     path = db or default_db_path()
     config = Config()
@@ -906,7 +949,7 @@ def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
 def main() -> None:
     """The `storyline` command: an error that is not the input's (a bug, a missing dependency) ends it with
     a message and exit code 3, never a bare trace; bad settings with exit code 2."""
-    from .config import ConfigError
+    from ..config import ConfigError
 
     try:
         app()
