@@ -184,3 +184,28 @@ def test_baselines_on_a_made_up_task(ev):
     assert list(ev.pubcount_lead(task)) == [DIVERS, date(2023, 5, 6)]  # five reports on 8 May, then ties by date
     assert set(ev.mentioncount(task, {})) == {COLLAPSE, MAYOR}
     assert set(ev.storyline_system(task, AnalysisConfig(), {})) == {COLLAPSE, MAYOR}
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_dates_and_sentences(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    runner = CliRunner()
+    db = str(tmp_path / "s.db")
+    assert runner.invoke(app, ["ingest", str(ROOT / "examples" / "seeds"), "--db", db]).exit_code == 0
+    (story,) = json.loads(runner.invoke(app, ["stories", "--db", db, "--json"]).stdout)
+    r = runner.invoke(app, ["analyze", story["id"], "--db", db, "--dates", "3", "--sentences", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    tl = json.loads(r.stdout)["timeline"]
+    assert [e["rank"] for e in tl] == [1, 2, 3] and all(len(e["sentences"]) == 1 for e in tl)
+    assert tl[0]["date"] == "2022-01-21"  # Lavrov and Blinken in Geneva: named by the most sources
+    r = runner.invoke(app, ["story", story["id"], "--db", db, "--dates", "2"])
+    assert r.exit_code == 0 and "#1 2022-01-21" in r.stdout and "#3" not in r.stdout
+    full = json.loads(runner.invoke(app, ["analyze", story["id"], "--db", db, "--json"]).stdout)["timeline"]
+    assert len(full) > 3 and all(e["rank"] is None for e in full)  # without --dates: every dated event

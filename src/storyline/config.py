@@ -141,11 +141,12 @@ class AnalysisConfig:
     timeline_publication_leads: bool = True
     timeline_min_words: int = 4  # fewer words besides the date: a dateline, not an event
     # ranked timeline (timeline/rank.py): N dates, K sentences each; date importance =
-    # sources naming the date + later_weight * those published after it + published_weight * sources
-    # published that day + next_day_weight * those published the day after
+    # sources naming the date + later_weight * those published after it + sentence_weight * sentences naming
+    # it + published_weight * sources published that day + next_day_weight * those published the day after
     timeline_dates: int = 10
     timeline_sentences: int = 1
     timeline_later_weight: float = 1.0
+    timeline_sentence_weight: float = 0.0  # per sentence naming the date (beyond the sources naming it)
     timeline_published_weight: float = 0.5
     timeline_next_day_weight: float = 0.5
     timeline_report_sentences: int = 5  # first sentences (naming no date) of a report that may tell its day's event

@@ -8,9 +8,10 @@ State-of-the-Art in News Timeline Summarization": DATEWISE and its MENTIONCOUNT 
    against that article's publication date (:mod:`.resolve`; report stamps and datelines are left out).
    A publication date is never a candidate of its own (see :mod:`.build`).
 2. **Importance** of a date d, counting sources once (the copies of one original are one source):
-   ``mentions(d) + w_later * later(d) + w_pub * published(d) + w_next * published(d + 1)``, where
-   ``mentions`` are the sources whose text names d, ``later`` those of them published after d (a date
-   still referred to afterwards is a key date), and ``published`` the sources published that day.
+   ``mentions(d) + w_later * later(d) + w_sent * sentences(d) + w_pub * published(d) + w_next *
+   published(d + 1)``, where ``mentions`` are the sources whose text names d, ``later`` those of them
+   published after d (a date still referred to afterwards is a key date), ``sentences`` the sentences
+   naming d, and ``published`` the sources published that day (weights: ``AnalysisConfig.timeline_*``).
 3. **Candidate sentences** of d: the sentences naming d, and the first few sentences that name no date
    of sources published on d or the day after (reports of d; news-tls's PM-MEAN): a report sentence
    stays only when it shares the date's vocabulary — its TF-IDF cosine to the date vector (the terms
@@ -87,6 +88,66 @@ class _Cand:
     from_story: bool = False
 
 
+def _resolve_all(articles: list[Article], config: AnalysisConfig, cache: dict | None) -> dict[str, ArticleDates]:
+    """Every article's dates, resolved against its own date (or the story's, for an undated article)."""
+    anchors = {}
+    if any(a.published is None for a in articles):
+        bags = {a.id: _bag(" ".join(s.text for s in article_sentences(a)[:40])) for a in articles}
+        anchors = _anchor_dates(articles, bags)
+    info: dict[str, ArticleDates] = {}
+    for a in articles:
+        base, origin = (a.published.date(), "article") if a.published else anchors.get(a.id, (None, "story"))
+        key = (a.id, base, origin, config.timeline_min_words, config.timeline_report_sentences)
+        got = cache.get(key) if cache is not None else None
+        if got is None:
+            got = article_dates(a, base, origin, config.timeline_min_words, config.timeline_report_sentences)
+            if cache is not None:
+                cache[key] = got
+        info[a.id] = got
+    return info
+
+
+def _rank(articles: list[Article], info: dict[str, ArticleDates], config: AnalysisConfig,
+          copy_of: dict[str, str], start: date | None, end: date | None):
+    """(dates best first, their scores, the first report naming each)."""
+    by_id = {a.id: a for a in articles}
+    mentioning: dict[date, set[str]] = defaultdict(set)
+    later: dict[date, set[str]] = defaultdict(set)
+    n_sents: dict[date, int] = defaultdict(int)
+    published: dict[date, set[str]] = defaultdict(set)
+    first_report: dict[date, date] = {}
+    for a in articles:
+        ad = info[a.id]
+        src = copy_of[a.id] if copy_of.get(a.id) in by_id else a.id  # copies of one original: one source
+        if ad.published is not None:
+            published[ad.published].add(src)
+        for _, days in ad.dated:
+            for d in days:
+                mentioning[d].add(src)
+                n_sents[d] += 1
+                if ad.published is not None:
+                    if ad.published > d:
+                        later[d].add(src)
+                    if d not in first_report or ad.published < first_report[d]:
+                        first_report[d] = ad.published
+    one_day = timedelta(days=1)
+    c = config
+    scores = {d: (len(ms) + c.timeline_later_weight * len(later[d]) + c.timeline_sentence_weight * n_sents[d]
+                  + c.timeline_published_weight * len(published.get(d, ()))
+                  + c.timeline_next_day_weight * len(published.get(d + one_day, ())))
+              for d, ms in mentioning.items() if (start is None or d >= start) and (end is None or d <= end)}
+    ranked = sorted(scores, key=lambda d: (-scores[d], -n_sents[d], d))
+    return ranked, scores, first_report
+
+
+def rank_dates(articles: list[Article], config: AnalysisConfig | None = None, copy_of: dict[str, str] | None = None,
+               start: date | None = None, end: date | None = None, cache: dict | None = None) -> list[tuple[date, float]]:
+    """Every day-precision event date the story's text names, with its importance, the most important first."""
+    config = config or AnalysisConfig()
+    ranked, scores, _ = _rank(articles, _resolve_all(articles, config, cache), config, copy_of or {}, start, end)
+    return [(d, scores[d]) for d in ranked]
+
+
 def rank_timeline(articles: list[Article], dates: int | None = None, sentences: int | None = None,
                   config: AnalysisConfig | None = None, copy_of: dict[str, str] | None = None,
                   start: date | None = None, end: date | None = None,
@@ -104,57 +165,9 @@ def rank_timeline(articles: list[Article], dates: int | None = None, sentences: 
     if n_dates <= 0 or k <= 0 or not articles:
         return []
     copy_of = copy_of or {}
-    by_id = {a.id: a for a in articles}
-
-    def source(a: Article) -> str:
-        return copy_of.get(a.id, a.id) if copy_of.get(a.id) in by_id else a.id
-
-    # -- 1. every article's dates (resolved against its own date, or the story's for undated articles)
-    need_anchor = [a for a in articles if a.published is None]
-    anchors = {}
-    if need_anchor:
-        bags = {a.id: _bag(" ".join(s.text for s in article_sentences(a)[:40])) for a in articles}
-        anchors = _anchor_dates(articles, bags)
-    info: dict[str, ArticleDates] = {}
-    for a in articles:
-        base, origin = (a.published.date(), "article") if a.published else anchors.get(a.id, (None, "story"))
-        key = (a.id, base, origin, config.timeline_min_words, config.timeline_report_sentences)
-        got = cache.get(key) if cache is not None else None
-        if got is None:
-            got = article_dates(a, base, origin, config.timeline_min_words, config.timeline_report_sentences)
-            if cache is not None:
-                cache[key] = got
-        info[a.id] = got
-
-    # -- 2. date importance
-    mentioning: dict[date, set[str]] = defaultdict(set)
-    later: dict[date, set[str]] = defaultdict(set)
-    n_sents: dict[date, int] = defaultdict(int)
-    published: dict[date, set[str]] = defaultdict(set)
-    first_report: dict[date, date] = {}
-    for a in articles:
-        ad, src = info[a.id], source(a)
-        if ad.published is not None:
-            published[ad.published].add(src)
-        for _, days in ad.dated:
-            for d in days:
-                mentioning[d].add(src)
-                n_sents[d] += 1
-                if ad.published is not None:
-                    if ad.published > d:
-                        later[d].add(src)
-                    if d not in first_report or ad.published < first_report[d]:
-                        first_report[d] = ad.published
+    info = _resolve_all(articles, config, cache)
+    ranked, scores, first_report = _rank(articles, info, config, copy_of, start, end)
     one_day = timedelta(days=1)
-
-    def score(d: date) -> float:
-        return (len(mentioning[d]) + config.timeline_later_weight * len(later[d])
-                + config.timeline_published_weight * len(published.get(d, ()))
-                + config.timeline_next_day_weight * len(published.get(d + one_day, ())))
-
-    candidates = [d for d in mentioning if (start is None or d >= start) and (end is None or d <= end)]
-    scores = {d: score(d) for d in candidates}
-    ranked = sorted(candidates, key=lambda d: (-scores[d], -n_sents[d], d))
 
     # -- 3./4. sentences for the best dates, until N dates have some
     by_day: dict[date, list[_Cand]] = defaultdict(list)

@@ -22,7 +22,8 @@ from ..model import Date
 Precision = Literal["day", "month", "year", "range"]
 
 _MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
+# "Mar", "Jun", "Jul" without a dot only before a number ("Mar 2, 2009"): "mar" and "jun" are words too
+_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Mar(?=\s+\d)|Apr\.?|Jun\.|Jun(?=\s+\d)|Jul\.|Jul(?=\s+\d)|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
 _MONTH = rf"(?:{_MONTH_FULL}|{_MONTH_ABBR})"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _ORD = r"(?:st|nd|rd|th)?"
