@@ -277,3 +277,20 @@ def test_hundred_article_story_is_fast(seed_articles):
     tl = build_timeline(many)
     assert time.perf_counter() - t < 5.0
     assert tl
+
+
+def test_month_abbreviations_without_a_dot_only_before_a_number():
+    assert _one("Talks resumed on Mar 2, 2009 in Geneva.").date == date(2009, 3, 2)
+    assert _one("Talks resumed on Jun 3 in Geneva.").date == date(2022, 6, 3)
+    assert sentence_mentions("Rain may mar the Jun festival and the jul fair.", SAT) == []
+
+
+def test_report_stamp_cut_from_the_sentence():
+    from storyline.timeline.resolve import strip_report_stamp
+
+    assert strip_report_stamp("Mine closes | Sat Mar 6, 2021 4:23 pm EST TULLOW (Wire) - The mine closed.") == \
+        "The mine closed."
+    assert strip_report_stamp("Saturday 6 March 2021 09.15 GMT The council voted to close the mine.") == \
+        "The council voted to close the mine."
+    plain = "The mine closed on 6 March 2021 at 10:00 after a vote."
+    assert strip_report_stamp(plain) == plain
