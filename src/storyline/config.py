@@ -137,8 +137,22 @@ class AnalysisConfig:
     consensus_share: float = 0.5  # a claim reported by at least this share of outlets is consensus
     # timeline (analysis1)
     timeline_merge_similarity: float = 0.5  # content-word overlap (of the smaller bag) to merge same-date entries
-    timeline_publication_leads: bool = True  # a dated article's lead is an entry on its publication date
+    # a dated article's undated lead is a kind="report" entry on its publication date (never an event date)
+    timeline_publication_leads: bool = True
     timeline_min_words: int = 4  # fewer words besides the date: a dateline, not an event
+    # ranked timeline (timeline/rank.py): N dates, K sentences each; date importance =
+    # sources naming the date + later_weight * those published after it + sentence_weight * sentences naming
+    # it + published_weight * sources published that day + next_day_weight * those published the day after
+    timeline_dates: int = 10
+    timeline_sentences: int = 1
+    timeline_later_weight: float = 1.0
+    timeline_sentence_weight: float = 0.0  # per sentence naming the date (beyond the sources naming it)
+    timeline_published_weight: float = 0.5
+    timeline_next_day_weight: float = 0.5
+    timeline_report_sentences: int = 5  # first sentences (naming no date) of a report that may tell its day's event
+    timeline_min_sentence_words: int = 6
+    timeline_max_sentence_words: int = 60
+    timeline_redundancy: float = 0.7  # TF-IDF cosine above which a sentence repeats one already chosen
 
     # -- claims (compare.py): combined similarity = w * cos(story-centred embeddings) + (1-w) * idf lexical cosine
     claim_min_words: int = 6  # shorter sentences are not compared as claims

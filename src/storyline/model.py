@@ -202,6 +202,17 @@ class Citation:
 
 @dataclass
 class TimelineEntry:
+    """One date of a story's timeline.
+
+    ``date`` is the date of the event, resolved from the text ("on Friday" against the article's
+    publication date); ``reported`` is the date of the report (the earliest publication date among the
+    sources), kept apart. An article's publication date is an event date only when its text says the
+    event happened that day ("today", "this morning", a weekday or date naming that day); an undated lead
+    may stand as ``kind="report"``, dated by its report (``date == reported``), never as an event.
+    A ranked timeline (:func:`storyline.timeline.rank_timeline`) also sets ``rank`` (1 = the most
+    important date), ``score`` and ``sentences`` (the K sentences chosen for the date; ``text`` joins them).
+    """
+
     date: Date
     precision: Literal["day", "month", "year", "range"]
     text: str  # the sentence (or clause) describing what happened
@@ -209,6 +220,11 @@ class TimelineEntry:
     sources: list[Citation] = field(default_factory=list)
     end_date: Date | None = None  # for ranges
     resolved_from: Literal["article", "story"] = "article"  # which date anchored relative expressions
+    kind: Literal["event", "report"] = "event"  # report: an undated lead, dated by its publication only
+    reported: Date | None = None  # the report's date: the earliest publication date of the sources
+    sentences: list[str] = field(default_factory=list)  # ranked timelines: the sentences chosen for the date
+    rank: int | None = None  # ranked timelines: 1 = the most important date
+    score: float | None = None  # ranked timelines: the date's importance
 
 
 @dataclass
@@ -326,6 +342,7 @@ def analysis_from_dict(d: dict[str, Any]) -> StoryAnalysis:
         t = dict(t)
         t["date"] = _parse_date(t["date"])
         t["end_date"] = _parse_date(t.get("end_date"))
+        t["reported"] = _parse_date(t.get("reported"))
         t["sources"] = cits(t.get("sources") or [])
         timeline.append(TimelineEntry(**t))
     claims = []

@@ -554,6 +554,11 @@ def _story_json(s, articles: dict[str, Article] | None) -> dict[str, Any]:
     return data
 
 
+DatesOption = typer.Option(0, "--dates", min=0, help="A ranked timeline: the story's N key dates, most important "
+                           "first (0: every dated event, in date order).")
+SentencesOption = typer.Option(1, "--sentences", min=1, help="With --dates: K sentences for each date.")
+
+
 @app.command()
 def story(
     story_id: str = typer.Argument(..., help="Story id (a unique prefix, or an old id of a merged story)."),
@@ -563,6 +568,8 @@ def story(
     with_analysis: bool = typer.Option(
         True, "--analysis/--no-analysis", help="Timeline, quotes by speaker, agreement/difference and cited summary."
     ),
+    dates: int = DatesOption,
+    sentences: int = SentencesOption,
 ) -> None:
     """Show a story: its events (and articles), timeline, quotes by speaker, consensus/unique claims, cited summary."""
     with _opened(db) as store:
@@ -572,6 +579,8 @@ def story(
             raise typer.Exit(2)
         arts = {a.id: a for a in store.get_articles(s.article_ids)}
         analysis, by_date = _story_analysis(store, s, arts) if with_analysis else (None, arts)
+        if analysis is not None and dates > 0:
+            analysis = _ranked(store, analysis, by_date, dates, sentences)
     if as_json:
         data = _story_json(s, arts if show_articles else None)
         if analysis is not None:
@@ -582,6 +591,21 @@ def story(
     _print_story_events(s, arts if show_articles else None)
     if analysis is not None:
         print_analysis(console, analysis, by_date)
+
+
+def _ranked(store, analysis, by_date: dict[str, Article], dates: int, sentences: int):
+    """The analysis with its timeline replaced by the ranked one (N dates, K sentences each; not cached)."""
+    from dataclasses import replace
+
+    from ..analyze import copies_from_edges, story_edges
+    from ..config import Config
+    from ..timeline import rank_timeline
+
+    config = store.load_config() or Config()
+    ids = list(by_date)
+    copy_of = copies_from_edges(story_edges(store, ids), ids)
+    timeline = rank_timeline(list(by_date.values()), dates, sentences, config.analysis, copy_of=copy_of)
+    return replace(analysis, timeline=timeline)
 
 
 def _story_analysis(store, s, arts: dict[str, Article]):
@@ -632,6 +656,10 @@ def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article
                 when += f" ({t.precision})"
             if t.resolved_from == "story":
                 when += " *"
+            if t.kind == "report":
+                when += " (report)"
+            if t.rank:
+                when = f"#{t.rank} {when}"
             table.add_row(when, escape(t.text), _cite(t.sources, numbers))
         console.print(table)
         if any(t.resolved_from == "story" for t in analysis.timeline):
@@ -704,6 +732,8 @@ def analyze(
     story_id: str = typer.Argument(..., help="Story id (or a unique prefix)."),
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
+    dates: int = DatesOption,
+    sentences: int = SentencesOption,
 ) -> None:
     """A story's timeline, quotes by speaker, agreement/difference between outlets and cited summary."""
     with _opened(db) as store:
@@ -712,6 +742,8 @@ def analyze(
             err.print(f"[red]error:[/red] no story {story_id!r}")
             raise typer.Exit(2)
         analysis, by_id = _story_analysis(store, story, {a.id: a for a in store.get_articles(story.article_ids)})
+        if analysis is not None and dates > 0:
+            analysis = _ranked(store, analysis, by_id, dates, sentences)
     if as_json:
         _print_json(analysis_json(analysis, by_id))
         return

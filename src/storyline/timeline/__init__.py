@@ -9,7 +9,8 @@
 """
 
 from .build import build_timeline
+from .rank import rank_dates, rank_timeline
 from .resolve import Mention, _dp, clause_for, find_expressions, resolve_expression, resolve_weekday, sentence_mentions
 
 __all__ = ["Mention", "build_timeline", "clause_for", "find_expressions", "resolve_expression", "resolve_weekday",
-           "sentence_mentions", "_dp"]
+           "rank_dates", "rank_timeline", "sentence_mentions", "_dp"]

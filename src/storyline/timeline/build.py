@@ -6,7 +6,14 @@ Articles without a date borrow one from the story: the date of the most similar 
 (the copy it was rewritten from, usually), else the median date of the story; their entries say
 ``resolved_from="story"``. Absolute dates with a year need no anchor.
 
-The lead of each dated article stands for what it reports on its publication day.
+Event dates come from the text only. An article's publication date is an event date when its text
+says the event happened that day ("today", "this morning", a weekday or a date naming that day); the
+report's own time stamp or dateline ("Tuesday 12 May 2009 16.36 BST", "WASHINGTON, Jan. 26 (Reuters) -")
+is not (:func:`.resolve.is_report_stamp`). With ``timeline_publication_leads`` the first substantive
+sentence of a dated article that names no date of its own stands for what the article reports: an
+entry of ``kind="report"`` dated by the report (``date == reported``, expression "(publication date)"),
+which becomes an event entry only when it merges with an event the text dates. Every entry keeps the
+report's date apart in ``reported`` (the earliest publication date of its sources).
 
 Entries on the same date whose texts share most of their content words are merged into
 one entry that cites every source; entries are ordered by event date.
@@ -35,6 +42,7 @@ class _Cand:
     resolved_from: Literal["article", "story"]
     sources: list[Citation] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
+    kind: Literal["event", "report"] = "event"
 
 # --------------------------------------------------------------------------- merging
 
@@ -148,7 +156,7 @@ def build_timeline(articles: list[Article], config: AnalysisConfig | None = None
                 pub = a.published.date() if a.published is not None else None
                 cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
                 c = _Cand(pub or date.min, "day", None, s.text.strip(), "(publication date)", "article", [cit],
-                          _bag(s.text))
+                          _bag(s.text), kind="report")
                 (cands if pub is not None else floating).append(c)
 
     # merge: same date key + similar text (greedy single-link within each date)
@@ -164,17 +172,20 @@ def build_timeline(articles: list[Article], config: AnalysisConfig | None = None
             bucket.append(c)
     for f in floating:
         for bucket in groups.values():
-            hit = next((g for g in bucket if g.expression == "(publication date)" and _similar(f.words, g.words, threshold)), None)
+            hit = next((g for g in bucket if g.kind == "report" and _similar(f.words, g.words, threshold)), None)
             if hit is not None:
                 _absorb(hit, f)
                 break
 
+    published = {a.id: a.published.date() for a in articles if a.published is not None}
     entries: list[TimelineEntry] = []
     for bucket in groups.values():
         for g in bucket:
             g.sources.sort(key=lambda c: (c.article_id, c.sentence_index or 0))
+            reported = min((published[c.article_id] for c in g.sources if c.article_id in published), default=None)
             entries.append(TimelineEntry(date=g.date, precision=g.precision, text=g.text, expression=g.expression,
-                                         sources=g.sources, end_date=g.end_date, resolved_from=g.resolved_from))
+                                         sources=g.sources, end_date=g.end_date, resolved_from=g.resolved_from,
+                                         kind=g.kind, reported=reported))
     prec_order = {"year": 0, "month": 1, "range": 2, "day": 3}
     entries.sort(key=lambda e: (e.date, prec_order[e.precision], e.end_date or e.date, -len(e.sources), e.text))
     return entries
@@ -189,6 +200,8 @@ def _absorb(g: _Cand, c: _Cand) -> None:
     have = {(x.article_id, x.sentence_index) for x in g.sources}
     g.sources.extend(x for x in c.sources if (x.article_id, x.sentence_index) not in have)
     g.words |= c.words
-    if g.resolved_from == "story" and c.resolved_from == "article":
+    if g.kind == "report" and c.kind == "event":  # the report's lead is one more source of the event
+        g.kind, g.text, g.expression, g.resolved_from = "event", c.text, c.expression, c.resolved_from
+    elif g.resolved_from == "story" and c.resolved_from == "article" and g.kind == c.kind:
         g.resolved_from = "article"
         g.text, g.expression = c.text, c.expression

@@ -22,7 +22,8 @@ from ..model import Date
 Precision = Literal["day", "month", "year", "range"]
 
 _MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
+# "Mar", "Jun", "Jul" without a dot only before a number ("Mar 2, 2009"): "mar" and "jun" are words too
+_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Mar(?=\s+\d)|Apr\.?|Jun\.|Jun(?=\s+\d)|Jul\.|Jul(?=\s+\d)|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
 _MONTH = rf"(?:{_MONTH_FULL}|{_MONTH_ABBR})"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _ORD = r"(?:st|nd|rd|th)?"
@@ -236,10 +237,103 @@ def _clause_future(sentence: str, start: int, end: int) -> bool:
     return bool(_FUTURE.search(sentence[lo:start]) or _FUTURE.search(sentence[end : end + 40]))
 
 
-def sentence_mentions(sentence: str, base: date | None) -> list[Mention]:
-    """All resolvable temporal expressions of a sentence, resolved against ``base``."""
+# --------------------------------------------------------------------------- report stamps
+
+# A clock time: "16:00", "4:23 pm", "23.24" (with a dot only when a zone or am/pm follows: "$ 5.60" is no time)
+_CLOCK = (r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?m\.?)?"
+          r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?=\s*(?:[ap]\.?m\b|[A-Z]{2,4}\b)))")
+_ZONE = r"(?:GMT|BST|UTC|CET|CEST|EST|EDT|ET|PST|PDT|PT|CST|CDT|MST|MDT|IST|HKT|AEST|local(?:\s+time)?|UK\s+time)"
+_WEEKDAY_ANY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|sday|urday|rsday)?\.?"
+# what may stand between a date and the clock time of a stamp ("Mon Mar 2, 2009 4:23 pm EST",
+# "18:00 UK time, Saturday, 25 April", "24 April 2011 Last updated at 17:55 GMT"): separators, zones,
+# weekdays and the words of a stamp. Not a bare "at": "on Monday at 10:30" is the time of an event.
+_GAP_TOKEN = (rf"[\s,;|/()\-–—]|{_ZONE}\b|{_WEEKDAY_ANY}(?![a-z])|(?:last\s+)?updated(?:\s+at)?\b|posted(?:\s+at)?\b"
+              r"|published(?:\s+at)?\b|aired\b")
+_STAMP_GAP = re.compile(rf"(?:{_GAP_TOKEN})*", re.I)
+_CLOCK_AFTER = re.compile(_CLOCK, re.I)
+_STAMP_BEFORE = re.compile(
+    rf"(?:{_CLOCK}(?:\s*{_ZONE})?|\b(?:updated|posted|published|aired)(?:\s+(?:at|on))?)\s*:?(?:{_GAP_TOKEN})*$", re.I)
+# a dateline: the date opens the sentence (after a place name) and a dash, maybe after "(Agency)", follows
+_RUNNING = re.compile(r"(?:on|by|since|until|till|last|next|this|early|late|in|from|before|after|during)\s", re.I)
+_AGENCY_DATELINE = re.compile(r"\s*\([A-Z][A-Za-z .&-]{1,24}\)\s*(?:—|–|--|-\s)")
+_DATELINE_AFTER = re.compile(r"\s*(?:\([A-Z][A-Za-z .&-]{1,24}\))?\s*(?:—|–|--|-\s)")
+
+
+def is_report_stamp(sentence: str, start: int, end: int) -> bool:
+    """True when the expression at ``sentence[start:end]`` is the report's own time stamp or dateline.
+
+    A stamp dates the report, not an event the text tells of: a date next to a clock time with only
+    separators, a zone or a weekday between ("Tuesday 12 May 2009 16.36 BST", "Mon Mar 2, 2009 4:23 pm
+    EST", "Last updated at 08:58 GMT, Thursday, 24 June 2010"), one after "Updated"/"Posted"/"Published",
+    or a dateline opening the text ("Jan. 26, 2022 (EIRNS)—", "WASHINGTON, Jan. 26 (Reuters) - ").
+    An expression of running text ("on Friday, 10:00 GMT") is never a stamp."""
+    if _RUNNING.match(sentence, start):
+        return False
+    gap = _STAMP_GAP.match(sentence, end)
+    if gap and _CLOCK_AFTER.match(sentence, gap.end()):
+        return True
+    if _STAMP_BEFORE.search(sentence, max(0, start - 60), start):
+        return True
+    if _AGENCY_DATELINE.match(sentence, end):  # "HONG KONG, May 2 (Reuters) - ", wherever it stands
+        return True
+    if start <= 40 and _DATELINE_AFTER.match(sentence, end):
+        head = sentence[:start]
+        if not re.search(r"[a-z]{3,}", head.replace("on ", "")):  # only a place name (capitals) before it
+            return True
+    return False
+
+
+def _stamped(sentence: str, found: list[tuple[str, int, int, str]]) -> set[int]:
+    """Indices (into ``found``, in text order) of the expressions that are part of a report stamp: those
+    :func:`is_report_stamp` says so of, and their neighbours joined to them by stamp material only
+    ("Tuesday" in "Tuesday 12 May 2009 16.36 BST")."""
+    out = {i for i, (_, s, e, _) in enumerate(found) if is_report_stamp(sentence, s, e)}
+    grew = bool(out)
+    while grew:
+        grew = False
+        for i in range(len(found)):
+            if i in out or _RUNNING.match(sentence, found[i][1]):
+                continue
+            for j in (i - 1, i + 1):
+                if j in out and 0 <= j < len(found):
+                    lo, hi = (found[j][2], found[i][1]) if j < i else (found[i][2], found[j][1])
+                    if lo <= hi and _STAMP_GAP.fullmatch(sentence, lo, hi):
+                        out.add(i)
+                        grew = True
+                        break
+    return out
+
+
+_AFTER_STAMP = re.compile(rf"(?:{_GAP_TOKEN})*{_CLOCK}(?:\s*{_ZONE})?", re.I)
+_LEADING_DATELINE = re.compile(r"^(?:[A-Z][A-Z.'’/\\-]*(?:[ ,]+[A-Z][A-Z.'’/\\-]*)*,?\s*)?(?:\([A-Za-z .&]{1,24}\))?\s*(?:—|–|--|-)\s*")
+
+
+def strip_report_stamp(sentence: str) -> str:
+    """The sentence without what precedes the report's time stamp (headline, byline) and without the
+    stamp itself and a dateline after it: "Flu spreads By J. Doe | Mon Mar 2, 2009 4:23 pm EST
+    WASHINGTON (Reuters) - Cases rose." -> "Cases rose."; a sentence with no stamp is returned as is."""
+    found = find_expressions(sentence)
+    stamped = _stamped(sentence, found) if found else set()
+    if not stamped:
+        return sentence
+    last = found[max(stamped)]
+    m = _AFTER_STAMP.match(sentence, last[2])
+    rest = sentence[m.end() if m else last[2]:].lstrip(" ,;|-–—")
+    rest = _LEADING_DATELINE.sub("", rest, count=1)
+    return rest if len(rest.split()) >= 3 else sentence
+
+
+def sentence_mentions(sentence: str, base: date | None, stamps: bool = False) -> list[Mention]:
+    """All resolvable temporal expressions of a sentence, resolved against ``base``.
+
+    The report's own time stamps and datelines (:func:`is_report_stamp`) are left out unless ``stamps``:
+    they date the report, not an event."""
     out: list[Mention] = []
-    for kind, s, e, expr in find_expressions(sentence):
+    found = find_expressions(sentence)
+    skip = _stamped(sentence, found) if found and not stamps else set()
+    for i, (kind, s, e, expr) in enumerate(found):
+        if i in skip:
+            continue
         future = kind == "weekday" and _clause_future(sentence, s, e)
         m = resolve_expression(kind, expr, base, future=future)
         if m is None:
