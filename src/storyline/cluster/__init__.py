@@ -39,7 +39,6 @@ import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 
@@ -47,9 +46,9 @@ import numpy as np
 
 from ..config import ClusterConfig
 from ..model import DUPLICATE_RELATIONS, Article, Event, Story
-from ..text import content_words
 from .entities import extract_entities
-from .labels import LabelsMixin, _label_text
+from .features import DocFeatures, _days, _from_days, embed_text, featurize
+from .labels import LabelsMixin
 from .vectors import _EMPTY_F, _EMPTY_I, _Doc, _Group, _merge_ids, _sparse_add, _sparse_dot, _Vocab
 
 STATE_KEY = "cluster.state"
@@ -59,7 +58,6 @@ STORY_KEY = "cluster.story/"
 GEN_KEY = "cluster.generation"
 FEATURES = ("tfidf", "entity", "embedding")
 _STATE_VERSION = 1
-_EPOCH = datetime(1970, 1, 1)
 
 
 # --------------------------------------------------------------------------- public records
@@ -87,76 +85,6 @@ def default_weights(embedder_name: str | None = None) -> dict[str, float]:
     models = data["models"]
     key = embedder_name if embedder_name in models else data["default"]
     return dict(models[key])
-
-
-# --------------------------------------------------------------------------- article features
-
-
-def embed_text(article: Article, max_words: int = 200) -> str:
-    """What is embedded for clustering: the headline and the lead (first ``max_words`` words)."""
-    parts: list[str] = []
-    n = 0
-    if article.title:
-        parts.append(article.title)
-    for p in article.paragraphs:
-        w = p.split()
-        if n + len(w) > max_words:
-            parts.append(" ".join(w[: max(0, max_words - n)]))
-            break
-        parts.append(p)
-        n += len(w)
-    return "\n".join(x for x in parts if x)
-
-
-def _days(dt: datetime | None) -> float:
-    if dt is None:
-        return math.nan
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
-    return (dt - _EPOCH).total_seconds() / 86400.0
-
-
-def _from_days(d: float) -> datetime | None:
-    if d is None or math.isnan(d):
-        return None
-    from datetime import timedelta
-
-    return _EPOCH + timedelta(days=d)
-
-
-@dataclass
-class DocFeatures:
-    """What placing an article needs of its text alone (see :meth:`StoryClusterer.featurize`): pure,
-    picklable, computable in another process. Term and entity keys are strings here; the clusterer
-    maps them to its vocabulary ids when it places the article."""
-
-    article_id: str
-    terms: dict[str, int]  # content word -> count (the title counted twice)
-    entities: dict[str, int]  # "@" + normalised entity -> count
-    surfaces: dict[str, str]  # "@" + entity -> first surface form
-    label: str
-    label_is_title: bool
-    label_words: list[str]
-    embedding: np.ndarray | None = None  # of embed_text(article), when computed ahead
-
-
-def featurize(article: Article, config: "ClusterConfig") -> DocFeatures:
-    """The per-article signals of :meth:`StoryClusterer._doc` that depend on nothing else."""
-    toks = content_words(article.text)
-    if article.title:
-        toks += content_words(article.title) * 2
-    counts: dict[str, int] = {}
-    for t in toks:
-        counts[t] = counts.get(t, 0) + 1
-    ents: dict[str, int] = {}
-    surf: dict[str, str] = {}
-    etext = (article.title + "\n" if article.title else "") + article.text[: config.entity_chars]
-    for k, s_ in extract_entities(etext):
-        key = "@" + k
-        ents[key] = ents.get(key, 0) + 1
-        surf.setdefault(key, s_)
-    label, is_title = _label_text(article)
-    return DocFeatures(article.id, counts, ents, surf, label, is_title, content_words(label))
 
 
 # --------------------------------------------------------------------------- the centroid index
