@@ -39,7 +39,6 @@ import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -49,14 +48,14 @@ from ..model import DUPLICATE_RELATIONS, Article, Event, Story
 from .entities import extract_entities
 from .features import DocFeatures, _days, _from_days, embed_text, featurize
 from .labels import LabelsMixin
-from .vectors import _EMPTY_F, _EMPTY_I, _Doc, _Group, _merge_ids, _sparse_add, _sparse_dot, _Vocab
+from .scorer import FEATURES, ScoringMixin, default_weights
+from .vectors import _EMPTY_F, _EMPTY_I, _Doc, _Group, _merge_ids, _sparse_add, _Vocab
 
 STATE_KEY = "cluster.state"
 DELTA_KEY = "cluster.state.delta/"  # + sequence number 1..n, applied in order after STATE_KEY
 DELTAS_KEY = "cluster.state.deltas"  # n (ASCII), and the bytes of the deltas: "n size"
 STORY_KEY = "cluster.story/"
 GEN_KEY = "cluster.generation"
-FEATURES = ("tfidf", "entity", "embedding")
 _STATE_VERSION = 1
 
 
@@ -74,17 +73,6 @@ class Assignment:
     merged: list[tuple[str, str]] = field(default_factory=list)  # (old_id, new_id) merges this article caused
     score: float | None = None  # probability of the chosen story (None for a new story or a copy)
     copy_of: str | None = None
-
-
-# --------------------------------------------------------------------------- learnt weights
-
-
-def default_weights(embedder_name: str | None = None) -> dict[str, float]:
-    """The shipped scorer weights for this embedding model (package data)."""
-    data = json.loads(resources.files("storyline").joinpath("data/cluster_weights.json").read_text("utf-8"))
-    models = data["models"]
-    key = embedder_name if embedder_name in models else data["default"]
-    return dict(models[key])
 
 
 # --------------------------------------------------------------------------- the centroid index
@@ -157,7 +145,7 @@ class _CentroidIndex:
 # --------------------------------------------------------------------------- the clusterer
 
 
-class StoryClusterer(LabelsMixin):
+class StoryClusterer(ScoringMixin, LabelsMixin):
     """In-memory online story and event clustering. See the module docstring."""
 
     def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
@@ -169,17 +157,6 @@ class StoryClusterer(LabelsMixin):
         self.weights = learnt
         self.dim = int(getattr(embedder, "dim", 0) or learnt.get("dim", 256))
         self.reset()
-
-    # -- settings derived from config + learnt weights ------------------------------------
-    @property
-    def story_threshold(self) -> float:
-        t = self.config.story_threshold
-        return float(self.weights["threshold"] if t is None else t)
-
-    @property
-    def event_threshold(self) -> float:
-        t = self.config.event_threshold
-        return float(self.weights.get("event_threshold", 0.9) if t is None else t)
 
     def reset(self) -> None:
         self.vocab = _Vocab(self.config.hash_bits)
@@ -205,84 +182,6 @@ class StoryClusterer(LabelsMixin):
         self._changed_posts: set[int] = set()
         self._changed_alive: set[int] = set()
         self._changed_aliases: set[str] = set()
-
-    # -- scoring ---------------------------------------------------------------------------
-    def _logit(self, f: Sequence[float]) -> float:
-        w = self.weights
-        return w["bias"] + sum(w[name] * x for name, x in zip(FEATURES, f))
-
-    @staticmethod
-    def _prob(z: float) -> float:
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
-
-    def _gap_days(self, day: float, g: _Group) -> float:
-        if math.isnan(day) or math.isnan(g.first):
-            return 0.0
-        if day < g.first:
-            return g.first - day
-        if day > g.last:
-            return day - g.last
-        return 0.0
-
-    def _weighted(self, ids: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, float]:
-        if len(ids) == 0:
-            return _EMPTY_F, 0.0
-        w = vals * self.vocab.idf(ids)
-        return w, math.sqrt(float(np.dot(w, w)))
-
-    def _group_vectors(self, g: _Group):
-        """IDF-weighted term/entity vectors of a group, cached until it or the document frequencies change
-        (exact, so results never depend on when a cache was filled, e.g. by a save between chunks)."""
-        n = self.vocab.n_docs
-        key = id(g)
-        c = self._vcache.get(key)
-        if c is None or n != c[0] or g._cache is not True:
-            tw, tn = self._weighted(g.t_ids, g.t_vals)
-            ew, en = self._weighted(g.e_ids, g.e_vals)
-            c = (n, tw, tn, ew, en, g.centroid())
-            self._vcache[key] = c
-            g._cache = True  # "valid" flag only: the vectors live in _vcache, emptied per article
-        return c
-
-    def _load_doc(self, doc: _Doc, doc_w) -> None:
-        """Scatter the document's weights into a dense buffer: a candidate's dot product is then one gather."""
-        if len(self._buf) != len(self.vocab.df):
-            self._buf = np.zeros(len(self.vocab.df), dtype=np.float32)
-        if self._buf_doc is not None:
-            self._unload_doc()
-        self._buf[doc.t_ids] = doc_w[0]
-        self._buf[doc.e_ids] = doc_w[2]
-        self._buf_doc = doc
-
-    def _unload_doc(self) -> None:
-        d = self._buf_doc
-        if d is not None:
-            self._buf[d.t_ids] = 0.0
-            self._buf[d.e_ids] = 0.0
-        self._buf_doc = None
-
-    def features(self, doc: _Doc, g: _Group, doc_w=None) -> list[float]:
-        dtw, dtn, dew, den = doc_w if doc_w is not None else (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
-        _, tw, tn, ew, en, cen = self._group_vectors(g)
-        if self._buf_doc is doc:
-            buf = self._buf
-            tf = float(buf[g.t_ids] @ tw) / (dtn * tn) if dtn > 0 and tn > 0 else 0.0
-            ef = float(buf[g.e_ids] @ ew) / (den * en) if den > 0 and en > 0 else 0.0
-        else:
-            tf = _sparse_dot(doc.t_ids, dtw, g.t_ids, tw) / (dtn * tn) if dtn > 0 and tn > 0 else 0.0
-            ef = _sparse_dot(doc.e_ids, dew, g.e_ids, ew) / (den * en) if den > 0 and en > 0 else 0.0
-        em = float(np.dot(doc.emb, cen))
-        return [tf, ef, em]
-
-    def _time_penalty(self, gap: float) -> float:
-        if gap <= 0:
-            return 0.0
-        return self.config.time_weight * math.log1p(gap / self.config.time_decay_days)
-
-    def score(self, doc: _Doc, g: _Group, doc_w=None) -> tuple[float, list[float]]:
-        f = self.features(doc, g, doc_w)
-        z = self._logit(f) - self._time_penalty(self._gap_days(doc.day, g))
-        return self._prob(z), f
 
     # -- building a document -----------------------------------------------------------------
     def _doc(self, article: Article, emb: np.ndarray, update_df: bool = True,
@@ -525,22 +424,6 @@ class StoryClusterer(LabelsMixin):
                     merged.append((gone.id, keep.id))
                     story = keep
         return Assignment(doc.id, story.id, ev.id, new, merged, p)
-
-    @property
-    def merge_threshold(self) -> float:
-        t = self.config.merge_threshold
-        return float(self.weights.get("merge_threshold", max(self.story_threshold, 0.8)) if t is None else t)
-
-    def _story_pair_prob(self, s: _Group, t: _Group) -> float:
-        _, stw, stn, sew, sen, sc = self._group_vectors(s)
-        _, ttw, ttn, tew, ten, tc = self._group_vectors(t)
-        tf = _sparse_dot(s.t_ids, stw, t.t_ids, ttw) / (stn * ttn) if stn > 0 and ttn > 0 else 0.0
-        ef = _sparse_dot(s.e_ids, sew, t.e_ids, tew) / (sen * ten) if sen > 0 and ten > 0 else 0.0
-        em = float(np.dot(sc, tc))
-        gap = 0.0
-        if not (math.isnan(s.first) or math.isnan(t.first)):
-            gap = max(0.0, max(s.first, t.first) - min(s.last, t.last))
-        return self._prob(self._logit([tf, ef, em]) - self._time_penalty(gap))
 
     def _merge(self, keep: _Group, gone: _Group) -> None:
         cfg = self.config
