@@ -47,6 +47,7 @@ from ..config import ClusterConfig
 from ..model import DUPLICATE_RELATIONS, Article, Event, Story
 from .entities import extract_entities
 from .features import DocFeatures, _days, _from_days, embed_text, featurize
+from .index import CandidatesMixin, _CentroidIndex
 from .labels import LabelsMixin
 from .scorer import FEATURES, ScoringMixin, default_weights
 from .vectors import _EMPTY_F, _EMPTY_I, _Doc, _Group, _merge_ids, _sparse_add, _Vocab
@@ -75,77 +76,10 @@ class Assignment:
     copy_of: str | None = None
 
 
-# --------------------------------------------------------------------------- the centroid index
-
-
-class _CentroidIndex:
-    """Unit story centroids for top-k candidate search.
-
-    Exact search on a numpy matrix while small (deterministic, ~1 ms at 20k stories); above
-    ``exact_max`` rows an HNSW index (usearch) is kept beside it so a query costs ~log(n).
-    """
-
-    def __init__(self, dim: int, exact_max: int = 20_000):
-        self.dim = dim
-        self.exact_max = exact_max
-        self.mat = np.zeros((256, dim), dtype=np.float32)
-        self.alive = np.zeros(256, dtype=bool)
-        self.size = 0
-        self._hnsw: Any = None
-
-    def add(self, vec: np.ndarray) -> int:
-        if self.size >= len(self.mat):
-            self.mat = np.concatenate([self.mat, np.zeros_like(self.mat)])
-            self.alive = np.concatenate([self.alive, np.zeros_like(self.alive)])
-        i = self.size
-        self.size += 1
-        self.mat[i] = vec
-        self.alive[i] = True
-        if self._hnsw is not None:
-            self._hnsw.add(i, vec)
-        elif self.size > self.exact_max:
-            self._build_hnsw()
-        return i
-
-    def update(self, i: int, vec: np.ndarray) -> None:
-        self.mat[i] = vec
-        if self._hnsw is not None:
-            self._hnsw.remove(i)
-            self._hnsw.add(i, vec)
-
-    def remove(self, i: int) -> None:
-        self.alive[i] = False
-        self.mat[i] = 0.0
-        if self._hnsw is not None:
-            self._hnsw.remove(i)
-
-    def _build_hnsw(self) -> None:
-        from usearch.index import Index
-
-        idx = Index(ndim=self.dim, metric="ip", dtype="f16")
-        keys = np.nonzero(self.alive[: self.size])[0]
-        if len(keys):
-            idx.add(keys.astype(np.uint64), self.mat[keys], threads=1)
-        self._hnsw = idx
-
-    def search(self, vec: np.ndarray, k: int) -> list[int]:
-        if self.size == 0:
-            return []
-        if self._hnsw is not None:
-            m = self._hnsw.search(vec, k)
-            return [int(x) for x in m.keys]
-        sims = self.mat[: self.size] @ vec
-        sims[~self.alive[: self.size]] = -2.0
-        k = min(k, self.size)
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.lexsort((top, -sims[top]))]  # best first, ties by age: deterministic
-        return [int(i) for i in top if self.alive[i]]
-
-
 # --------------------------------------------------------------------------- the clusterer
 
 
-class StoryClusterer(ScoringMixin, LabelsMixin):
+class StoryClusterer(ScoringMixin, CandidatesMixin, LabelsMixin):
     """In-memory online story and event clustering. See the module docstring."""
 
     def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
@@ -259,49 +193,6 @@ class StoryClusterer(ScoringMixin, LabelsMixin):
         self._groups.append(s)
         self.by_id[sid] = s
         return s
-
-    def _index_story(self, si: int, doc: _Doc | None, new: bool) -> None:
-        s = self._groups[si]
-        if new:
-            self.index.add(s.centroid())
-        else:
-            self.index.update(si, s.centroid())
-        if doc is not None:
-            for eid in self._rarest(doc.e_ids):  # post the article's most specific entities
-                self._post(eid, si)
-
-    def _rarest(self, e_ids: np.ndarray) -> list[int]:
-        """The ``posting_entities`` entities of highest IDF (the inverted index's keys for a document or story)."""
-        if not len(e_ids):
-            return []
-        idf = self.vocab.idf(e_ids)
-        return [int(e_ids[j]) for j in np.argsort(-idf, kind="stable")[: self.config.posting_entities]]
-
-    def _post(self, eid: int, si: int) -> None:
-        """Story ``si`` becomes the most recent under entity ``eid`` (lists capped at ``posting_cap``)."""
-        lst = self.postings.setdefault(eid, [])
-        if lst and lst[-1] == si:
-            return
-        self._changed_posts.add(eid)
-        if si in lst:
-            lst.remove(si)
-        lst.append(si)
-        if len(lst) > self.config.posting_cap:
-            del lst[0]
-
-    def _candidates(self, emb: np.ndarray, e_ids: np.ndarray) -> list[int]:
-        """Live stories to score a document (or an incoming story) against, in order: the nearest
-        centroids to ``emb``, then the stories posted most recently under its rarest entities."""
-        cand = self.index.search(emb, self.config.top_k)
-        for eid in self._rarest(e_ids):
-            cand += reversed(self.postings.get(eid, [])[-self.config.posting_per_entity :])
-        seen: set[int] = set()
-        out = []
-        for si in cand:
-            if si not in seen and 0 <= si < len(self._groups) and self._groups[si].alive:
-                seen.add(si)
-                out.append(si)
-        return out
 
     # -- events ------------------------------------------------------------------------------------
     def _assign_event(self, story: _Group, doc: _Doc, doc_w) -> _Group:
