@@ -46,6 +46,7 @@ import numpy as np
 from ..config import ClusterConfig
 from ..model import DUPLICATE_RELATIONS, Article, Event, Story
 from .entities import extract_entities
+from .events import EventsMixin
 from .features import DocFeatures, _days, _from_days, embed_text, featurize
 from .index import CandidatesMixin, _CentroidIndex
 from .labels import LabelsMixin
@@ -79,7 +80,7 @@ class Assignment:
 # --------------------------------------------------------------------------- the clusterer
 
 
-class StoryClusterer(ScoringMixin, CandidatesMixin, LabelsMixin):
+class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, LabelsMixin):
     """In-memory online story and event clustering. See the module docstring."""
 
     def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
@@ -193,28 +194,6 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, LabelsMixin):
         self._groups.append(s)
         self.by_id[sid] = s
         return s
-
-    # -- events ------------------------------------------------------------------------------------
-    def _assign_event(self, story: _Group, doc: _Doc, doc_w) -> _Group:
-        cfg = self.config
-        best, best_p = None, -1.0
-        for ev in story.events[-cfg.event_candidates :]:  # the most recent events only: bounded cost
-            gap = self._gap_days(doc.day, ev)
-            if gap > cfg.event_window_days:
-                continue  # a new development days later is a new event
-            p, _ = self.score(doc, ev, doc_w)
-            if p > best_p or (p == best_p and best is not None and ev.order < best.order):
-                best, best_p = ev, p
-        if best is not None and best_p >= self.event_threshold:
-            ev = best
-        else:
-            self.n_events += 1
-            eid = "e-" + doc.id
-            ev = _Group(eid, self.n_events, self.dim, np.float16)
-            story.events.append(ev)
-        self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 2)
-        self.article_event[doc.id] = ev.id
-        return ev
 
     # -- the online step ---------------------------------------------------------------------------
     def _embed(self, articles: Sequence[Article]) -> np.ndarray:
