@@ -14,7 +14,7 @@ from ..model import Article
 from .vectors import _EMPTY_F, _EMPTY_I, _Group, _sparse_add
 
 if TYPE_CHECKING:
-    from . import StoryClusterer
+    from .clusterer import StoryClusterer
 
 
 class MergesMixin:

@@ -18,7 +18,7 @@ from ..config import ClusterConfig
 from .vectors import _Group
 
 if TYPE_CHECKING:
-    from . import StoryClusterer
+    from .clusterer import StoryClusterer
 
 _STATE_VERSION = 1
 
