@@ -38,10 +38,10 @@ from .features import DocFeatures, embed_text, featurize
 from .scorer import FEATURES, default_weights
 from .stage import (DELTA_KEY, DELTAS_KEY, GEN_KEY, STATE_KEY, STORY_KEY, ClusterStage, copies_from_edges,
                     copies_from_results)
-from .vectors import _Group
+from .vectors import Group
 
 __all__ = [
     "DELTAS_KEY", "DELTA_KEY", "FEATURES", "GEN_KEY", "STATE_KEY", "STORY_KEY", "Assignment", "ClusterStage",
-    "DocFeatures", "StoryClusterer", "_Group", "copies_from_edges", "copies_from_results", "default_weights",
+    "DocFeatures", "Group", "StoryClusterer", "copies_from_edges", "copies_from_results", "default_weights",
     "embed_text", "extract_entities", "featurize",
 ]

@@ -22,7 +22,7 @@ from .merges import MergesMixin
 from .output import OutputMixin
 from .scorer import ScoringMixin, default_weights
 from .state import StateMixin
-from .vectors import _EMPTY_F, _Doc, _Group, _merge_ids, _sparse_add, _Vocab
+from .vectors import _EMPTY_F, _Doc, Group, _merge_ids, _sparse_add, _Vocab
 
 
 @dataclass
@@ -54,8 +54,8 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
 
     def reset(self) -> None:
         self.vocab = _Vocab(self.config.hash_bits)
-        self._groups: list[_Group] = []
-        self.by_id: dict[str, _Group] = {}
+        self._groups: list[Group] = []
+        self.by_id: dict[str, Group] = {}
         self.article_story: dict[str, int] = {}  # article id -> story index
         self.article_event: dict[str, str] = {}  # article id -> event id
         self.postings: dict[int, list[int]] = {}  # entity id -> story indices (most recent last)
@@ -117,7 +117,7 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         return ids[order].astype(np.int32), vals[order].astype(np.float32)
 
     # -- group updates ---------------------------------------------------------------------------
-    def _add_to_group(self, g: _Group, doc: _Doc, max_terms: int, max_ents: int, max_labels: int) -> None:
+    def _add_to_group(self, g: Group, doc: _Doc, max_terms: int, max_ents: int, max_labels: int) -> None:
         g.article_ids.append(doc.id)
         g.n += 1
         g.emb += doc.emb.astype(g.emb.dtype)
@@ -135,11 +135,11 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         g._cache = None
         g.out = None
 
-    def _new_story(self, doc: _Doc) -> _Group:
+    def _new_story(self, doc: _Doc) -> Group:
         sid = "s-" + doc.id
         while sid in self.by_id or sid in self.aliases:  # re-clustering can reuse a first article
             sid += "x"
-        s = _Group(sid, len(self._groups), self.dim)
+        s = Group(sid, len(self._groups), self.dim)
         self._groups.append(s)
         self.by_id[sid] = s
         return s

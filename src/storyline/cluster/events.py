@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .vectors import _Doc, _Group
+from .vectors import _Doc, Group
 
 
 class EventsMixin:
@@ -13,7 +13,7 @@ class EventsMixin:
     ``article_event``."""
 
     # -- events ------------------------------------------------------------------------------------
-    def _assign_event(self, story: _Group, doc: _Doc, doc_w) -> _Group:
+    def _assign_event(self, story: Group, doc: _Doc, doc_w) -> Group:
         cfg = self.config
         best, best_p = None, -1.0
         for ev in story.events[-cfg.event_candidates :]:  # the most recent events only: bounded cost
@@ -28,7 +28,7 @@ class EventsMixin:
         else:
             self.n_events += 1
             eid = "e-" + doc.id
-            ev = _Group(eid, self.n_events, self.dim, np.float16)
+            ev = Group(eid, self.n_events, self.dim, np.float16)
             story.events.append(ev)
         self._add_to_group(ev, doc, cfg.event_terms, cfg.event_entities, 2)
         self.article_event[doc.id] = ev.id

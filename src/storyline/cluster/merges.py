@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..model import Article
-from .vectors import _EMPTY_F, _EMPTY_I, _Group, _sparse_add
+from .vectors import _EMPTY_F, _EMPTY_I, Group, _sparse_add
 
 if TYPE_CHECKING:
     from .clusterer import StoryClusterer
@@ -21,7 +21,7 @@ class MergesMixin:
     """:class:`StoryClusterer`'s merges: its groups, index, postings and aliases change together (and are recorded
     for the next state delta)."""
 
-    def _merge(self, keep: _Group, gone: _Group) -> None:
+    def _merge(self, keep: Group, gone: Group) -> None:
         cfg = self.config
         keep_i, gone_i = keep.order, gone.order
         gone_eids = gone.e_ids.copy()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from ..model import Event, Story
 from .features import _from_days
-from .vectors import _Group
+from .vectors import Group
 
 
 class OutputMixin:
@@ -39,7 +39,7 @@ class OutputMixin:
         """Every live story as a :class:`Story` (events ordered by date)."""
         return self.stories_out()
 
-    def _to_story(self, s: _Group) -> Story:
+    def _to_story(self, s: Group) -> Story:
         k = self.config.label_entities
         evs = sorted(
             s.events,

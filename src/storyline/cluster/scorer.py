@@ -11,7 +11,7 @@ from importlib import resources
 
 import numpy as np
 
-from .vectors import _EMPTY_F, _Doc, _Group, _sparse_dot
+from .vectors import _EMPTY_F, _Doc, Group, _sparse_dot
 
 FEATURES = ("tfidf", "entity", "embedding")
 
@@ -48,7 +48,7 @@ class ScoringMixin:
     def _prob(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def _gap_days(self, day: float, g: _Group) -> float:
+    def _gap_days(self, day: float, g: Group) -> float:
         if math.isnan(day) or math.isnan(g.first):
             return 0.0
         if day < g.first:
@@ -63,7 +63,7 @@ class ScoringMixin:
         w = vals * self.vocab.idf(ids)
         return w, math.sqrt(float(np.dot(w, w)))
 
-    def _group_vectors(self, g: _Group):
+    def _group_vectors(self, g: Group):
         """IDF-weighted term/entity vectors of a group, cached until it or the document frequencies change
         (exact, so results never depend on when a cache was filled, e.g. by a save between chunks)."""
         n = self.vocab.n_docs
@@ -94,7 +94,7 @@ class ScoringMixin:
             self._buf[d.e_ids] = 0.0
         self._buf_doc = None
 
-    def features(self, doc: _Doc, g: _Group, doc_w=None) -> list[float]:
+    def features(self, doc: _Doc, g: Group, doc_w=None) -> list[float]:
         dtw, dtn, dew, den = doc_w if doc_w is not None else (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
         _, tw, tn, ew, en, cen = self._group_vectors(g)
         if self._buf_doc is doc:
@@ -112,7 +112,7 @@ class ScoringMixin:
             return 0.0
         return self.config.time_weight * math.log1p(gap / self.config.time_decay_days)
 
-    def score(self, doc: _Doc, g: _Group, doc_w=None) -> tuple[float, list[float]]:
+    def score(self, doc: _Doc, g: Group, doc_w=None) -> tuple[float, list[float]]:
         f = self.features(doc, g, doc_w)
         z = self._logit(f) - self._time_penalty(self._gap_days(doc.day, g))
         return self._prob(z), f
@@ -122,7 +122,7 @@ class ScoringMixin:
         t = self.config.merge_threshold
         return float(self.weights.get("merge_threshold", max(self.story_threshold, 0.8)) if t is None else t)
 
-    def _story_pair_prob(self, s: _Group, t: _Group) -> float:
+    def _story_pair_prob(self, s: Group, t: Group) -> float:
         _, stw, stn, sew, sen, sc = self._group_vectors(s)
         _, ttw, ttn, tew, ten, tc = self._group_vectors(t)
         tf = _sparse_dot(s.t_ids, stw, t.t_ids, ttw) / (stn * ttn) if stn > 0 and ttn > 0 else 0.0

@@ -15,7 +15,7 @@ from ..model import DUPLICATE_RELATIONS, Article
 from .clusterer import Assignment, StoryClusterer
 from .features import DocFeatures, embed_text, featurize
 from .state import _unpack_groups
-from .vectors import _Group
+from .vectors import Group
 
 STATE_KEY = "cluster.state"
 DELTA_KEY = "cluster.state.delta/"  # + sequence number 1..n, applied in order after STATE_KEY
@@ -66,7 +66,7 @@ class ClusterStage:
             blob = store.get_state(STATE_KEY)
             if blob:
 
-                def part(sid: str) -> _Group | None:
+                def part(sid: str) -> Group | None:
                     data = store.get_state(STORY_KEY + sid)
                     return _unpack_groups(data)[0] if data else None
 

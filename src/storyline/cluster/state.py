@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config import ClusterConfig
-from .vectors import _Group
+from .vectors import Group
 
 if TYPE_CHECKING:
     from .clusterer import StoryClusterer
@@ -109,7 +109,7 @@ class StateMixin:
     def from_parts(cls, global_blob: bytes, story_part: Any, config: ClusterConfig | None = None, embedder: Any = None,
                    deltas: Sequence[bytes] = ()) -> "StoryClusterer":
         """Rebuild from the global part, the deltas saved after it (:meth:`global_delta_bytes`, in
-        order) and ``story_part(story_id) -> _Group | None`` for live stories."""
+        order) and ``story_part(story_id) -> Group | None`` for live stories."""
         self = cls(config, embedder)
         z = np.load(io.BytesIO(global_blob), allow_pickle=False)
         meta = json.loads(z["meta"].tobytes().decode("utf-8"))
@@ -144,7 +144,7 @@ class StateMixin:
         for order, (sid, alive) in enumerate(zip(stories, alive_flags)):
             g = story_part(sid) if alive else None
             if g is None:
-                g = _Group(sid, order, self.dim)
+                g = Group(sid, order, self.dim)
                 g.alive = False
             g.order = order
             self._groups.append(g)
@@ -188,9 +188,9 @@ def _postings(z: Any) -> dict[int, list[int]]:
     return {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
 
 
-def _pack_groups(stories: Sequence[_Group], dim: int) -> bytes:
+def _pack_groups(stories: Sequence[Group], dim: int) -> bytes:
     """Stories (live ones, with their events) -> bytes."""
-    groups: list[_Group] = []
+    groups: list[Group] = []
     smeta = []
     for s in stories:
         if not s.alive:
@@ -225,7 +225,7 @@ def _pack_groups(stories: Sequence[_Group], dim: int) -> bytes:
     return _npz(arrays)
 
 
-def _unpack_groups(data: bytes, config: ClusterConfig | None = None) -> list[_Group]:
+def _unpack_groups(data: bytes, config: ClusterConfig | None = None) -> list[Group]:
     z = np.load(io.BytesIO(data), allow_pickle=False)
     meta = json.loads(z["meta"].tobytes().decode("utf-8"))
 
@@ -237,10 +237,10 @@ def _unpack_groups(data: bytes, config: ClusterConfig | None = None) -> list[_Gr
     parts = {n: split(n) for n in ("t_ids", "t_vals", "e_ids", "e_vals", "lab_ids")}
     emb = z["emb"]
     dim = emb.shape[1] if emb.ndim == 2 else 0
-    groups: list[_Group] = []
+    groups: list[Group] = []
     li = 0
     for gi, gm in enumerate(meta["groups"]):
-        g = _Group(gm["id"], gm["order"], dim)
+        g = Group(gm["id"], gm["order"], dim)
         g.article_ids, g.copy_ids, g.n = list(gm["a"]), list(gm["c"]), gm["n"]
         g.emb = emb[gi].astype(np.float32)
         for n in ("t_ids", "t_vals", "e_ids", "e_vals"):
