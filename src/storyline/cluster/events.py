@@ -3,14 +3,27 @@ threshold, and a date gap beyond ``event_window_days`` opens a new event)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ..config import ClusterConfig
 from .vectors import _Doc, Group
 
 
 class EventsMixin:
     """:class:`StoryClusterer`'s events: scored with its ``score``, numbered by its ``n_events``, recorded in its
     ``article_event``."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    config: ClusterConfig
+    dim: int
+    n_events: int
+    article_event: dict[str, str]
+    event_threshold: Any
+    score: Any
+    _gap_days: Any
+    _add_to_group: Any
 
     # -- events ------------------------------------------------------------------------------------
     def _assign_event(self, story: Group, doc: _Doc, doc_w) -> Group:

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .vectors import _Doc
+from ..config import ClusterConfig
+from .vectors import _Doc, _Vocab, Group
 
 
 class _CentroidIndex:
@@ -78,6 +79,14 @@ class _CentroidIndex:
 class CandidatesMixin:
     """:class:`StoryClusterer`'s candidate stories: its ``index`` (:class:`_CentroidIndex`, one row per story in
     ``_groups`` order) and its entity ``postings``."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    config: ClusterConfig
+    vocab: _Vocab
+    _groups: list[Group]
+    index: _CentroidIndex
+    postings: dict[int, list[int]]
+    _changed_posts: set[int]
 
     def _index_story(self, si: int, doc: _Doc | None, new: bool) -> None:
         s = self._groups[si]

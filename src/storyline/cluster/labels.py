@@ -3,11 +3,13 @@ label most central to a group's words, and a group's key entities."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..model import Article
 from ..text import split_sentences
-from .vectors import Group
+from .vectors import _Vocab, Group
 
 
 def _label_text(article: Article) -> tuple[str, bool]:
@@ -25,6 +27,10 @@ def _label_text(article: Article) -> tuple[str, bool]:
 class LabelsMixin:
     """Labels of :class:`StoryClusterer`'s groups, scored against the group's IDF-weighted terms (uses the
     clusterer's ``vocab`` and ``_group_vectors``)."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    vocab: _Vocab
+    _group_vectors: Any
 
     def _label_score(self, g: Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
         ids = lab[3]

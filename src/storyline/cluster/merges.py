@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..config import ClusterConfig
 from ..model import Article
+from .index import _CentroidIndex
 from .vectors import _EMPTY_F, _EMPTY_I, Group, _sparse_add
 
 if TYPE_CHECKING:
@@ -20,6 +22,28 @@ if TYPE_CHECKING:
 class MergesMixin:
     """:class:`StoryClusterer`'s merges: its groups, index, postings and aliases change together (and are recorded
     for the next state delta)."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    config: ClusterConfig
+    dim: int
+    _groups: list[Group]
+    by_id: dict[str, Group]
+    article_story: dict[str, int]
+    article_event: dict[str, str]
+    postings: dict[int, list[int]]
+    index: _CentroidIndex
+    aliases: dict[str, str]
+    _changed_posts: set[int]
+    _changed_alive: set[int]
+    _changed_aliases: set[str]
+    story_threshold: Any
+    _doc: Any
+    _top: Any
+    _least_central: Any
+    _story_pair_prob: Any
+    _candidates: Any
+    _rarest: Any
+    _post: Any
 
     def _merge(self, keep: Group, gone: Group) -> None:
         cfg = self.config

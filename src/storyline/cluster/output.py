@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
+from ..config import ClusterConfig
 from ..model import Event, Story
 from .features import _from_days
 from .vectors import Group
@@ -13,6 +15,15 @@ from .vectors import Group
 
 class OutputMixin:
     """:class:`StoryClusterer`'s stories as model records (labelled with its ``LabelsMixin``)."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    config: ClusterConfig
+    _groups: list[Group]
+    by_id: dict[str, Group]
+    article_story: dict[str, int]
+    aliases: dict[str, str]
+    _best_label: Any
+    _entities_of: Any
 
     # -- output --------------------------------------------------------------------------------
     def story_ids(self) -> list[str]:

@@ -8,10 +8,12 @@ import json
 import math
 from collections.abc import Sequence
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
-from .vectors import _EMPTY_F, _Doc, Group, _sparse_dot
+from ..config import ClusterConfig
+from .vectors import _EMPTY_F, _Doc, _sparse_dot, _Vocab, Group
 
 FEATURES = ("tfidf", "entity", "embedding")
 
@@ -27,6 +29,14 @@ def default_weights(embedder_name: str | None = None) -> dict[str, float]:
 class ScoringMixin:
     """How :class:`StoryClusterer` scores: its ``weights`` and ``config``, its ``vocab`` (IDF at comparison time), a
     cache of each group's weighted vectors (``_vcache``) and a dense buffer holding the article being placed."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    config: ClusterConfig
+    vocab: _Vocab
+    weights: dict[str, float]
+    _vcache: dict[int, Any]
+    _buf: np.ndarray
+    _buf_doc: _Doc | None
 
     # -- settings derived from config + learnt weights ------------------------------------
     @property

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config import ClusterConfig
-from .vectors import Group
+from .index import _CentroidIndex
+from .vectors import _Vocab, Group
 
 if TYPE_CHECKING:
     from .clusterer import StoryClusterer
@@ -26,6 +27,18 @@ _STATE_VERSION = 1
 class StateMixin:
     """Saving and loading :class:`StoryClusterer`: what changed since the last save (``_changed_*``, recorded as
     articles are placed and stories merge) and the parts of the state."""
+
+    # what this part uses of StoryClusterer (declared for the type checker)
+    dim: int
+    vocab: _Vocab
+    _groups: list[Group]
+    by_id: dict[str, Group]
+    article_story: dict[str, int]
+    article_event: dict[str, str]
+    postings: dict[int, list[int]]
+    index: _CentroidIndex
+    aliases: dict[str, str]
+    n_events: int
 
     def mark_saved(self, n_groups: int | None = None) -> None:
         """Forget the changes since the last save (the global part was just written in full or as a
