@@ -28,6 +28,14 @@ the outlet list).
 
 :class:`StoryClusterer` is in-memory and store-free (the Spark job reuses it per window);
 :class:`ClusterStage` is the pipeline stage that loads/saves it through a :class:`Store`.
+
+The parts, one file each (this module only re-exports the names imported from ``storyline.cluster``):
+``entities`` (named-entity candidates), ``features`` (what an article alone gives: embedded text, day,
+:class:`DocFeatures`), ``vectors`` (sparse vectors, the hashed vocabulary, :class:`Group`), ``scorer`` (learnt
+weights, thresholds, probabilities), ``index`` (candidate stories: centroids and entity postings), ``events``,
+``labels``, ``merges`` (and combining clusterers), ``output`` (stories as model records), ``state`` (the state as
+bytes: global part, deltas, story parts), ``clusterer`` (:class:`StoryClusterer`, built from the parts above as
+its bases) and ``stage`` (:class:`ClusterStage` and the store keys of the state).
 """
 
 from __future__ import annotations
