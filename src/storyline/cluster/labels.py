@@ -3,11 +3,13 @@ label most central to a group's words, and a group's key entities."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..model import Article
 from ..text import split_sentences
-from .vectors import _Group
+from .vectors import _Vocab, Group
 
 
 def _label_text(article: Article) -> tuple[str, bool]:
@@ -26,7 +28,11 @@ class LabelsMixin:
     """Labels of :class:`StoryClusterer`'s groups, scored against the group's IDF-weighted terms (uses the
     clusterer's ``vocab`` and ``_group_vectors``)."""
 
-    def _label_score(self, g: _Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
+    # what this part uses of StoryClusterer (declared for the type checker)
+    vocab: _Vocab
+    _group_vectors: Any
+
+    def _label_score(self, g: Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
         ids = lab[3]
         if len(ids) == 0 or len(g.t_ids) == 0:
             return 0.0
@@ -38,11 +44,11 @@ class LabelsMixin:
         # cosine between the label's words (idf-weighted) and the group's term vector
         return float(np.dot(lw[ia], w[ib]) / (np.linalg.norm(lw) * wn + 1e-9)) + (0.02 if lab[2] else 0.0)
 
-    def _least_central(self, g: _Group) -> int:
+    def _least_central(self, g: Group) -> int:
         scores = [self._label_score(g, lab) for lab in g.labels]
         return int(np.argmin(scores))
 
-    def _best_label(self, g: _Group) -> str | None:
+    def _best_label(self, g: Group) -> str | None:
         if not g.labels:
             return None
         scores = [self._label_score(g, lab) for lab in g.labels]
@@ -51,7 +57,7 @@ class LabelsMixin:
         best = max(pool, key=lambda i: (scores[i], -i))
         return g.labels[best][1]
 
-    def _entities_of(self, g: _Group, k: int) -> list[str]:
+    def _entities_of(self, g: Group, k: int) -> list[str]:
         if len(g.e_ids) == 0:
             return []
         w = g.e_vals * self.vocab.idf(g.e_ids)

@@ -1,5 +1,5 @@
 """What the clusterer compares: sparse term vectors (ids sorted, float32 weights), the hashed vocabulary with its
-running document frequencies, one article's signals (``_Doc``) and a story's or event's running sums (``_Group``)."""
+running document frequencies, one article's signals (``_Doc``) and a story's or event's running sums (``Group``)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ class _Doc:
     label_ids: np.ndarray  # content-word ids of the label (for lexical centrality)
 
 
-class _Group:
+class Group:
     """A story or an event: running sums of its members' signals."""
 
     __slots__ = ("id", "order", "article_ids", "copy_ids", "n", "emb", "t_ids", "t_vals", "e_ids", "e_vals",
@@ -110,7 +110,7 @@ class _Group:
         self.last = math.nan
         self.outlets: dict[str, int] = {}
         self.labels: list[tuple[str, str, bool, np.ndarray]] = []  # (article_id, text, is_title, term ids)
-        self.events: list[_Group] = []
+        self.events: list[Group] = []
         self.alive = True
         self._cache: Any = None
         # an event's title and key entities, worked out when it last changed (kept in the state); None = stale
