@@ -134,7 +134,6 @@ def test_the_cycle_finder_finds_cycles():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="#13 open: storyline.api and storyline.web still import each other")
 def test_no_import_cycle_in_src():
     cycles = _cycles(_graph())
     assert not cycles, "import cycles in src/: " + "; ".join(" <-> ".join(c) for c in cycles)

@@ -60,6 +60,7 @@ from starlette.concurrency import run_in_threadpool
 from .config import Config
 from .model import Article, RawDocument, ReuseEdge, Story, StoryAnalysis, to_dict
 from .pipeline import Pipeline
+from .serve.encoding import HTML_TYPE, JSON_TYPE, dumps, loads, raw_json
 from .store import SQLiteStore, Store
 
 log = logging.getLogger("storyline.api")
@@ -118,39 +119,6 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal",
           503: "busy"}
-
-
-try:
-    import orjson
-except ImportError:  # pragma: no cover - orjson is a dependency; plain json works, slower
-    orjson = None  # type: ignore[assignment]
-
-
-def dumps(data: Any) -> bytes:
-    """Compact UTF-8 JSON bytes (orjson: several times faster than the json module on big views)."""
-    if orjson is not None:
-        return orjson.dumps(data)
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"),
-                      default=_raw_default).encode("utf-8")
-
-
-def raw_json(text: str) -> Any:
-    """Already-encoded JSON placed as is into what :func:`dumps` writes (no decode, no re-encode)."""
-    if orjson is not None:
-        return orjson.Fragment(text)
-    return json.loads(text)
-
-
-def _raw_default(obj: Any) -> Any:  # pragma: no cover - only without orjson
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def loads(text: str | bytes) -> Any:
-    return orjson.loads(text) if orjson is not None else json.loads(text)
-
-
-JSON_TYPE = "application/json"
-HTML_TYPE = "text/html; charset=utf-8"
 
 
 class ResponseCache:
