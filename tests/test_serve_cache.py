@@ -16,6 +16,7 @@ from storyline import api as api_mod
 from storyline.api import create_app, stored_analysis
 from storyline.model import Event, RawDocument, ReuseEdge, Story, StoryAnalysis
 from storyline.pipeline import Pipeline
+from storyline.serve import cache as cache_mod
 from storyline.store import SQLiteStore, open_store
 
 
@@ -72,7 +73,7 @@ def test_story_revision_moves_only_when_the_story_changes(fresh):
 
 def test_cached_story_follows_writes_from_another_process(fresh, monkeypatch):
     """A story read is cached (the second read is not rebuilt) and rebuilt after any writer changes it."""
-    monkeypatch.setattr(api_mod, "STALE_WAIT", 30.0)  # a slow CI machine still waits for the rebuild
+    monkeypatch.setattr(cache_mod, "STALE_WAIT", 30.0)  # a slow CI machine still waits for the rebuild
     db, ids = fresh
     sid = ids["story_id"]
     with _client(db) as c:
@@ -282,7 +283,7 @@ def test_response_cache_single_flight_and_stale_while_rebuilding():
 def test_a_slow_rebuild_answers_the_previous_version_after_a_bounded_wait(monkeypatch):
     from storyline.api import ResponseCache
 
-    monkeypatch.setattr(api_mod, "STALE_WAIT", 0.05)
+    monkeypatch.setattr(cache_mod, "STALE_WAIT", 0.05)
     cache = ResponseCache(max_bytes=1 << 20)
     gate = threading.Event()
 
@@ -313,7 +314,7 @@ def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkey
     import time as _time
 
     monkeypatch.setattr(api_mod, "REFRESH_WAIT", 0.0)
-    monkeypatch.setattr(api_mod, "STALE_WAIT", 0.0)
+    monkeypatch.setattr(cache_mod, "STALE_WAIT", 0.0)
     real = api_mod.Service.build_story
 
     def slow_build(self, story_id, offset, limit):
