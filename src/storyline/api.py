@@ -43,7 +43,6 @@ import json
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
@@ -61,6 +60,7 @@ from .model import Article, RawDocument, ReuseEdge, Story, StoryAnalysis, to_dic
 from .pipeline import Pipeline
 from .serve.cache import DEFAULT_BUILDERS, DEFAULT_CACHE_BYTES, STALE_WAIT, ResponseCache  # noqa: F401 - moved
 from .serve.encoding import HTML_TYPE, JSON_TYPE, dumps, loads, raw_json
+from .serve.gc_pauses import GcPauses
 from .store import SQLiteStore, Store
 
 log = logging.getLogger("storyline.api")
@@ -116,37 +116,6 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal",
           503: "busy"}
-
-
-class GcPauses:
-    """Pauses of this process's garbage collector (a full collection over a large heap stops every
-    request for tens of milliseconds): counted while installed, reported by ``/stats``."""
-
-    def __init__(self) -> None:
-        self.count = [0, 0, 0]
-        self.total_s = 0.0
-        self.max_s = 0.0
-        self._t = 0.0
-
-    def __call__(self, phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            self._t = time.perf_counter()
-            return
-        took = time.perf_counter() - self._t
-        self.count[min(2, int(info.get("generation", 0)))] += 1
-        self.total_s += took
-        self.max_s = max(self.max_s, took)
-
-    def install(self) -> None:
-        if self not in gc.callbacks:
-            gc.callbacks.append(self)
-
-    def remove(self) -> None:
-        if self in gc.callbacks:
-            gc.callbacks.remove(self)
-
-    def stats(self) -> dict[str, Any]:
-        return {"collections": list(self.count), "total_ms": round(1000 * self.total_s, 1), "max_ms": round(1000 * self.max_s, 1)}
 
 
 class ArticleBrief(NamedTuple):
