@@ -47,7 +47,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -58,6 +58,7 @@ from starlette.concurrency import run_in_threadpool
 from .config import Config
 from .model import Article, RawDocument, ReuseEdge, Story, StoryAnalysis, to_dict
 from .pipeline import Pipeline
+from .serve.briefs import ArticleBrief, BriefCache  # noqa: F401 - moved
 from .serve.cache import DEFAULT_BUILDERS, DEFAULT_CACHE_BYTES, STALE_WAIT, ResponseCache  # noqa: F401 - moved
 from .serve.encoding import HTML_TYPE, JSON_TYPE, dumps, loads, raw_json
 from .serve.gc_pauses import GcPauses
@@ -116,51 +117,6 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 _CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal",
           503: "busy"}
-
-
-class ArticleBrief(NamedTuple):
-    """What lists, graphs and story pages show of an article (articles never change once stored, so
-    briefs are kept in memory); quacks like :class:`Article` for the page helpers. A tuple of plain
-    values, so the garbage collector stops tracking it: a cache of 100,000 briefs adds nothing to a
-    full collection's pause."""
-
-    id: str
-    title: str | None
-    outlet: str | None
-    author: str | None
-    url: str | None
-    published: Any
-    date_precision: str | None
-    seq: int | None
-    word_count: int
-    paragraphs: tuple[str, ...]  # the first paragraph only (for a display title)
-
-    @classmethod
-    def of(cls, a: Article) -> "ArticleBrief":
-        return cls(a.id, a.title, a.outlet, a.author, a.url, a.published, a.date_precision, a.seq, a.word_count,
-                   tuple(a.paragraphs[:1]))
-
-
-class BriefCache:
-    """Article briefs by id (bounded; articles are immutable, so entries never go stale)."""
-
-    def __init__(self, max_items: int = 200_000):
-        self.max_items = max_items
-        self._items: dict[str, ArticleBrief] = {}
-        self._lock = threading.Lock()
-
-    def get(self, store: Store, ids: list[str]) -> list[ArticleBrief]:
-        with self._lock:
-            have = {i: self._items[i] for i in ids if i in self._items}
-        missing = [i for i in ids if i not in have]
-        if missing:
-            fresh = {a.id: ArticleBrief.of(a) for a in store.get_articles(missing)}
-            have.update(fresh)
-            with self._lock:
-                if len(self._items) + len(fresh) > self.max_items:
-                    self._items.clear()
-                self._items.update(fresh)
-        return [have[i] for i in ids if i in have]
 
 
 class _BodyTooLarge(Exception):
