@@ -57,6 +57,7 @@ from starlette.concurrency import run_in_threadpool
 from .config import Config
 from .model import RawDocument, Story, StoryAnalysis
 from .pipeline import Pipeline
+from .serve.analysis import AnalysisProvider, default_analysis, stored_analysis
 from .serve.briefs import ArticleBrief, BriefCache  # noqa: F401 - moved
 from .serve.cache import DEFAULT_BUILDERS, DEFAULT_CACHE_BYTES, STALE_WAIT, ResponseCache  # noqa: F401 - moved
 from .serve.encoding import HTML_TYPE, JSON_TYPE, dumps, loads, raw_json  # noqa: F401 - moved
@@ -90,8 +91,6 @@ DEFAULT_INGEST_NICE = 0  # raise (e.g. 5) to favour reads over writes when the c
 DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)
 REFRESH_WAIT = 0.5  # seconds a POST waits for the stories it changed to be rebuilt (then: their old versions are dropped)
 MAX_TEXT_CHARS = 2_000_000
-
-AnalysisProvider = Callable[[Store, str, Config], Optional[StoryAnalysis]]
 
 
 # --------------------------------------------------------------------------- request models
@@ -274,22 +273,6 @@ def _simple_query(query: bytes, allowed: dict[str, tuple[int, int, int]]) -> dic
             return None
         out[name.decode("latin-1")] = v
     return out
-
-
-# --------------------------------------------------------------------------- analysis
-
-
-def default_analysis(store: Store, story_id: str, config: Config) -> StoryAnalysis | None:
-    """The story's analysis from the analysis stage (cached in the store, recomputed when the story changed)."""
-    from .analyze import analysis_for  # imported on first use: it loads the embedding and spaCy models
-
-    return analysis_for(store, story_id, config)
-
-
-def stored_analysis(store: Store, story_id: str, config: Config) -> StoryAnalysis | None:
-    """Only what the store holds (never computes): for tests and read-only deployments."""
-    cached = store.get_analysis(story_id)
-    return cached[1] if cached else None
 
 
 # --------------------------------------------------------------------------- the service
