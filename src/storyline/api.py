@@ -51,11 +51,11 @@ from typing import Any, Optional
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from .config import Config
-from .model import RawDocument, Story, StoryAnalysis
+from .model import Story, StoryAnalysis
 from .pipeline import Pipeline
 from .serve.analysis import AnalysisProvider, default_analysis, stored_analysis
 from .serve.briefs import ArticleBrief, BriefCache  # noqa: F401 - moved
@@ -86,34 +86,25 @@ from .serve.views import (  # noqa: F401 - moved
     story_edges,
     story_view,
 )
+from .serve.writes import (  # noqa: F401 - moved
+    DEFAULT_MAX_BATCH,
+    DEFAULT_MAX_BODY_BYTES,
+    MAX_TEXT_CHARS,
+    ArticleIn,
+    WriteQueueFull,
+    ingest_answers,
+)
 from .store import SQLiteStore, Store
 
 log = logging.getLogger("storyline.api")
 
-DEFAULT_MAX_BODY_BYTES = 5_000_000
-DEFAULT_MAX_BATCH = 100
 DEFAULT_MAX_PENDING_WRITES = 64
 DEFAULT_INGEST_NICE = 0  # raise (e.g. 5) to favour reads over writes when the cores are contended
 DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)
 REFRESH_WAIT = 0.5  # seconds a POST waits for the stories it changed to be rebuilt (then: their old versions are dropped)
-MAX_TEXT_CHARS = 2_000_000
 
 
 # --------------------------------------------------------------------------- request models
-
-
-class ArticleIn(BaseModel):
-    """One article to ingest: ``text`` (plain, as scraped) or ``html``; metadata optional."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    text: Optional[str] = Field(None, max_length=MAX_TEXT_CHARS, description="Plain text as scraped.")
-    html: Optional[str] = Field(None, max_length=MAX_TEXT_CHARS, description="Raw HTML (used when no text).")
-    url: Optional[str] = Field(None, max_length=2048)
-    title: Optional[str] = Field(None, max_length=1000)
-    date: Optional[str] = Field(None, max_length=100, description="Publication date (ISO or as written).")
-    outlet: Optional[str] = Field(None, max_length=300)
-    author: Optional[str] = Field(None, max_length=300)
 
 
 _ONE_OR_MANY = TypeAdapter(ArticleIn | list[ArticleIn])
@@ -511,12 +502,6 @@ class Service:
         return dumps(article_view(a, story_id, edges))
 
 
-class WriteQueueFull(Exception):
-    def __init__(self, pending: int):
-        super().__init__(f"{pending} writes pending")
-        self.pending = pending
-
-
 _WORKER: dict[str, Any] = {}
 
 
@@ -562,43 +547,6 @@ def _worker_ingest(payload: list[dict[str, Any]]) -> dict[str, Any]:  # pragma: 
             except Exception:  # noqa: BLE001 - the write succeeded; the serving process builds them instead
                 logging.getLogger("storyline.api").exception("could not build the views of story %s", sid)
     return {"answers": answers, "views": views}
-
-
-def ingest_answers(pipeline: Pipeline, items: list[ArticleIn]) -> list[dict[str, Any]]:
-    """Run the pipeline on the posted articles; one answer per input, in input order."""
-    docs: list[RawDocument] = []
-    used: set[str] = set()
-    for i, it in enumerate(items):
-        base = it.url or "http-post"
-        source = base if (it.url and base not in used) else f"{base}#{i}"
-        used.add(source)
-        meta = {k: getattr(it, k) for k in ("url", "title", "date", "outlet", "author") if getattr(it, k)}
-        if it.text is not None:
-            docs.append(RawDocument(source=source, text=it.text, meta=meta))
-        else:
-            docs.append(RawDocument(source=source, html=it.html, meta=meta))
-    report = pipeline.ingest(docs)
-    stored = {r.source: r for r in report.stored}
-    dups = dict(report.duplicates)
-    rejected = {r.source: r.reason for r in report.rejected}
-    store = pipeline.store
-    answers = []
-    for i, doc in enumerate(docs):
-        src = doc.source
-        if src in stored:
-            r = stored[src]
-            answers.append({"index": i, "id": r.article_id, "status": "stored", "reason": None, "story_id": r.story_id,
-                            "event_id": r.event_id, "copies_of": r.copies_of})
-        elif src in dups:
-            aid = dups[src]
-            copies = [{"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
-                      for e in store.edges_for(aid) if e.target_id == aid and e.relation != "independent"]
-            answers.append({"index": i, "id": aid, "status": "duplicate", "reason": "already stored",
-                            "story_id": store.story_of(aid), "event_id": None, "copies_of": copies})
-        else:
-            answers.append({"index": i, "id": None, "status": "rejected", "reason": rejected.get(src, "not stored"),
-                            "story_id": None, "event_id": None, "copies_of": []})
-    return answers
 
 
 # --------------------------------------------------------------------------- the app
