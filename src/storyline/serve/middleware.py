@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..api import Service
+    from .service import Service
 
 
 class _BodyTooLarge(Exception):

@@ -24,7 +24,7 @@ from ..serve.encoding import loads
 from ..text import article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..api import Service
+    from ..serve.service import Service
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 25
