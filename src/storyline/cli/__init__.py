@@ -775,7 +775,8 @@ def serve(
 
     import uvicorn
 
-    from ..api import SERVE_ENV, create_app, default_analysis, stored_analysis
+    from ..serve.analysis import default_analysis, stored_analysis
+    from ..serve.app import SERVE_ENV, create_app
     from ..store import SQLiteStore
 
     if analysis not in ("auto", "stored"):
@@ -793,7 +794,8 @@ def serve(
                                             "analysis": analysis, "ingest_process": ingest_process,
                                             "cache_bytes": cache_mb * 1024 * 1024, "max_pending_writes": max_pending_writes,
                                             "ingest_nice": ingest_nice})
-        uvicorn.run("storyline.api:app_from_env", factory=True, host=host, port=port, log_level=log_level, workers=workers)
+        uvicorn.run("storyline.serve.app:app_from_env", factory=True, host=host, port=port, log_level=log_level,
+                    workers=workers)
         return
     try:
         application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch,
