@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from storyline.cluster import FEATURES, StoryClusterer, _Group, embed_text, extract_entities  # noqa: E402
+from storyline.cluster import FEATURES, Group, StoryClusterer, embed_text, extract_entities  # noqa: E402
 from storyline.config import ClusterConfig, EmbedConfig  # noqa: E402
 from storyline.embed import get_embedder  # noqa: E402
 from storyline.model import Article, content_id  # noqa: E402
@@ -165,7 +165,7 @@ def training_pairs(arts, emb, gold, seeds=SEEDS):
         c = StoryClusterer(ClusterConfig(), None)
         c.dim = emb.shape[1]
         c.reset()
-        groups: dict[str, _Group] = {}
+        groups: dict[str, Group] = {}
         for i in order:
             a = arts[i]
             doc = c._doc(a, emb[i])
@@ -174,7 +174,7 @@ def training_pairs(arts, emb, gold, seeds=SEEDS):
                 y.append(int(g_name == gold[a.id]))
             g = groups.get(gold[a.id])
             if g is None:
-                g = groups[gold[a.id]] = _Group(gold[a.id], len(groups), c.dim)
+                g = groups[gold[a.id]] = Group(gold[a.id], len(groups), c.dim)
             c._add_to_group(g, doc, c.config.story_terms, c.config.story_entities, 6)
     return np.asarray(X), np.asarray(y)
 

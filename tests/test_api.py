@@ -224,8 +224,16 @@ def test_post_single_batch_duplicate_rejected(fresh):
     # a duplicate of a story member reports its story
     seed_text = c.get(f"/articles/{ids['eirns']}").json()["text"]
     r = c.post("/articles", json={"text": seed_text})
-    assert r.status_code == 200 and r.json()["results"][0] | {} == r.json()["results"][0]
-    assert r.json()["results"][0]["status"] == "duplicate" and r.json()["results"][0]["story_id"] == ids["story_id"]
+    assert r.status_code == 200
+    dup = r.json()["results"][0]
+    assert set(dup) == set(res[2])  # a duplicate answers with the same fields as a stored article
+    assert dup["status"] == "duplicate" and dup["id"] == ids["eirns"] and dup["story_id"] == ids["story_id"]
+    assert dup["reason"] == "already stored" and dup["event_id"] is None
+    # the duplicate reports what the stored article copies, as the store's edges say
+    with open_store(db) as store:
+        want = sorted((e.source_id, e.relation) for e in store.edges_for(ids["eirns"])
+                      if e.target_id == ids["eirns"] and e.relation != "independent")
+    assert sorted((x["source_id"], x["relation"]) for x in dup["copies_of"]) == want
     # the new article shows on the front page at once (no restart)
     assert "Market to close" in c.get("/").text
 
@@ -309,18 +317,25 @@ def test_no_stack_traces_on_internal_errors(fresh, monkeypatch):
     assert "secret" not in r.text
 
 
-def test_analysis_failure_and_missing_module(fresh, monkeypatch):
+def test_analysis_failure_is_an_error(fresh):
     db, ids = fresh
 
     def failing(store, story_id, config):
         raise ValueError("analysis broke")
 
     c = TestClient(create_app(db, analysis=failing), raise_server_exceptions=False)
+    # a failing analysis is an error, not "no analysis": 500 with a JSON error and no trace
+    r = c.get(f"/stories/{ids['story_id']}")
+    assert r.status_code == 500 and r.json() == {"error": "internal", "message": "internal server error"}
+    assert "analysis broke" not in r.text and "Traceback" not in r.text
+    page = c.get(f"/story/{ids['story_id']}")
+    assert page.status_code == 500 and "analysis broke" not in page.text
+    # a provider that has no analysis (None) is shown as not available
+    c = TestClient(create_app(db, analysis=lambda store, sid, cfg: None), raise_server_exceptions=False)
     d = c.get(f"/stories/{ids['story_id']}").json()
     assert d["analysis_available"] is False and d["summary"] == [] and len(d["graph"]["edges"]) == 2
     assert "Analysis not available" in c.get(f"/story/{ids['story_id']}").text
-    # without the analysis stage installed, the default falls back to the stored analysis
-    monkeypatch.setitem(sys.modules, "storyline.analyze", None)
+    # the default provider is the analysis stage: it computes (and caches) the story's analysis
     with open_store(db) as store:
         got = default_analysis(store, ids["story_id"], None)
     assert got is not None and got.summary and got.summary[0].citations[0].article_id == ids["tass"]

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storyline import Pipeline, open_store
-from storyline.cluster import ClusterStage, StoryClusterer, _Group, default_weights, embed_text, extract_entities
+from storyline.cluster import ClusterStage, StoryClusterer, default_weights, embed_text, extract_entities
+from storyline.cluster import Group as _Group
 from storyline.config import ClusterConfig, EmbedConfig
 from storyline.embed import get_embedder
 from storyline.model import Article, content_id

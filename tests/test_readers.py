@@ -4,9 +4,9 @@ mapping, gzip and zip, and what each does with bad records (named, and everythin
 from __future__ import annotations
 
 import gzip
-import html
 import io
 import json
+import sys
 import zipfile
 from collections import Counter
 from datetime import datetime
@@ -31,21 +31,14 @@ from storyline.model import RawDocument, Rejection, Skipped
 from storyline.pipeline import Pipeline
 from storyline.store import SQLiteStore
 
+sys.path.insert(0, str(Path(__file__).parent))
+from warcutil import WARC_DATE, Warc, _seed_html  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "examples" / "seeds").glob("*.txt"))
 AEB = ROOT.parent / "shared" / "data" / "aeb" / "html"
-WARC_DATE = "2023-05-06T07:08:09Z"
 BODY = ("The regional parliament approved the water reform on Thursday after a debate that lasted most of the "
         "night, ending a dispute that had divided the governing coalition for more than a year. ")
-
-
-def _seed_html(text: str) -> str:
-    """A seed (plain text: title line, then paragraphs) as a simple web page."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    paras = "".join(f"<p>{html.escape(p)}</p>" for p in lines[1:])
-    title = html.escape(lines[0])
-    return (f"<!DOCTYPE html><html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
-            f"<article><h1>{title}</h1>{paras}</article><footer>Contact us</footer></body></html>")
 
 
 def _page(i: int, date: str | None = None) -> str:
@@ -58,47 +51,6 @@ def _all(kind, outs):
     return [o for o in outs if type(o) is kind]
 
 
-class Warc:
-    """Builds a WARC in memory with warcio's writer; ``offsets`` are where each record starts."""
-
-    def __init__(self, gz: bool = True):
-        from warcio.warcwriter import WARCWriter
-
-        self.buf, self.gz = io.BytesIO(), gz
-        self.w = WARCWriter(self.buf, gzip=gz)
-        self.offsets: list[int] = []
-
-    def _write(self, rec) -> int:
-        self.offsets.append(self.buf.tell())
-        self.w.write_record(rec)
-        return len(self.offsets)
-
-    def response(self, url: str, body: bytes | str, ctype: str = "text/html; charset=utf-8", status: str = "200 OK",
-                 request: bool = True) -> int:
-        from warcio.statusandheaders import StatusAndHeaders
-
-        if request:
-            req = StatusAndHeaders(f"GET {url} HTTP/1.1", [("Host", "x")], is_http_request=True)
-            self._write(self.w.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=req))
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        hh = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-        rec = self.w.create_warc_record(url, "response", payload=io.BytesIO(data), http_headers=hh,
-                                        warc_headers_dict={"WARC-Date": WARC_DATE})
-        return self._write(rec)
-
-    def warcinfo(self) -> int:
-        return self._write(self.w.create_warcinfo_record("test.warc", {"software": "tests"}))
-
-    def revisit(self, url: str) -> int:
-        return self._write(self.w.create_revisit_record(url, digest="sha1:AAAA", refers_to_uri=url,
-                                                        refers_to_date=WARC_DATE))
-
-    def metadata(self, url: str) -> int:
-        return self._write(self.w.create_warc_record(url, "metadata", payload=io.BytesIO(b"outlinks: none"),
-                                                     warc_content_type="application/warc-fields"))
-
-    def data(self) -> bytes:
-        return self.buf.getvalue()
 
 
 def _ingest(tmp_path: Path, inputs, name: str = "db.sqlite"):
@@ -149,8 +101,13 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
     jpeg_no = 2 * n_pages + 3  # warcinfo, a request + response per page, the revisit, then the jpeg
     assert by_reason["not HTML (image/jpeg)"] == f"{path}#{jpeg_no}@{w.offsets[jpeg_no - 1]}"
     articles = {a.url: a for a in (store.get_article(r.article_id) for r in report.stored)}
-    assert set(articles) == set(urls) | {"https://news.example.org/dated", "https://news.example.org/undated"}
-    assert all(a.source == a.url for a in articles.values())
+    from storyline.urls import canonical_url
+
+    # the URL is the target URI's canonical form (www. folded); the source is the target URI as crawled
+    assert set(articles) == {canonical_url(u) for u in urls} | {"https://news.example.org/dated",
+                                                               "https://news.example.org/undated"}
+    assert all(a.url == canonical_url(a.source) for a in articles.values())
+    assert {a.source for a in articles.values()} >= set(urls)
     assert articles["https://news.example.org/seed/0"].outlet == "news.example.org"
     # the page's own date wins; the crawl date only when the page gives none
     assert articles["https://news.example.org/dated"].published == datetime(2021, 3, 4)
@@ -163,7 +120,7 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
         own = cleaner.transform(RawDocument(url, html=raw if isinstance(raw, str) else raw.decode("utf-8", "replace"),
                                             meta={"url": url}))
         expected = own.published or datetime(2023, 5, 6, 7, 8, 9)
-        assert articles[url].published == expected, url
+        assert articles[canonical_url(url)].published == expected, url
     if aeb:
         assert any(a.outlet and a.outlet != "www.example-outlet.com" for u, a in articles.items() if "outlet" in u)
 
@@ -398,7 +355,8 @@ def test_news_please_json_object_array_and_lines(tmp_path):
     arr = [dict(NEWS_PLEASE, url=f"https://www.example-news.com/{i}", maintext=BODY + str(i)) for i in range(3)]
     arr[1]["maintext"] = None  # news-please found no text
     (tmp_path / "many.json").write_text(json.dumps(arr, indent=1))
-    (tmp_path / "lines.jsonl").write_text("\n".join(json.dumps(dict(r, maintext=BODY + "L" + str(i)))
+    (tmp_path / "lines.jsonl").write_text("\n".join(json.dumps(dict(r, maintext=BODY + "L" + str(i),
+                                                                   url=f"https://www.example-news.com/line/{i}"))
                                                     for i, r in enumerate(arr)))
     report, store = _ingest(tmp_path, read_inputs([tmp_path / "one.json", tmp_path / "many.json",
                                                    tmp_path / "lines.jsonl"]))
@@ -407,7 +365,7 @@ def test_news_please_json_object_array_and_lines(tmp_path):
     assert r.source == f"{tmp_path / 'many.json'}:2" and "'maintext'" in r.reason
     a = store.get_article(next(x.article_id for x in report.stored if x.source == NEWS_PLEASE["url"]))
     assert (a.title, a.author, a.outlet, a.url) == ("Water reform passes", "Ann Lee, Bo Chen", "www.example-news.com",
-                                                    NEWS_PLEASE["url"])
+                                                    "https://example-news.com/a")  # the canonical URL
     assert a.published == datetime(2022, 1, 26, 9, 30)
 
 

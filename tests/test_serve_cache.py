@@ -16,6 +16,8 @@ from storyline import api as api_mod
 from storyline.api import create_app, stored_analysis
 from storyline.model import Event, RawDocument, ReuseEdge, Story, StoryAnalysis
 from storyline.pipeline import Pipeline
+from storyline.serve import cache as cache_mod
+from storyline.serve import service as service_mod
 from storyline.store import SQLiteStore, open_store
 
 
@@ -72,7 +74,7 @@ def test_story_revision_moves_only_when_the_story_changes(fresh):
 
 def test_cached_story_follows_writes_from_another_process(fresh, monkeypatch):
     """A story read is cached (the second read is not rebuilt) and rebuilt after any writer changes it."""
-    monkeypatch.setattr(api_mod, "STALE_WAIT", 30.0)  # a slow CI machine still waits for the rebuild
+    monkeypatch.setattr(cache_mod, "STALE_WAIT", 30.0)  # a slow CI machine still waits for the rebuild
     db, ids = fresh
     sid = ids["story_id"]
     with _client(db) as c:
@@ -166,7 +168,7 @@ def test_full_write_queue_answers_503_at_once(fresh, monkeypatch):
         release.wait(30)
         return real(pipeline, items)
 
-    monkeypatch.setattr(api_mod, "ingest_answers", slow)
+    monkeypatch.setattr(service_mod, "ingest_answers", slow)
     app = create_app(db, analysis=stored_analysis, max_pending_writes=1)
     body = {"text": "OSLO, June 1. The harbour board approved the new ferry terminal on Monday, its chairman said, "
                     "after two years of hearings about noise and traffic near the old town."}
@@ -282,7 +284,7 @@ def test_response_cache_single_flight_and_stale_while_rebuilding():
 def test_a_slow_rebuild_answers_the_previous_version_after_a_bounded_wait(monkeypatch):
     from storyline.api import ResponseCache
 
-    monkeypatch.setattr(api_mod, "STALE_WAIT", 0.05)
+    monkeypatch.setattr(cache_mod, "STALE_WAIT", 0.05)
     cache = ResponseCache(max_bytes=1 << 20)
     gate = threading.Event()
 
@@ -312,8 +314,8 @@ def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkey
     get the story as it was before the write."""
     import time as _time
 
-    monkeypatch.setattr(api_mod, "REFRESH_WAIT", 0.0)
-    monkeypatch.setattr(api_mod, "STALE_WAIT", 0.0)
+    monkeypatch.setattr(service_mod, "REFRESH_WAIT", 0.0)
+    monkeypatch.setattr(cache_mod, "STALE_WAIT", 0.0)
     real = api_mod.Service.build_story
 
     def slow_build(self, story_id, offset, limit):
@@ -477,7 +479,7 @@ def test_start_up_warming_keeps_every_view_however_long_it_takes(fresh, monkeypa
 
     from storyline.api import STORY_ARTICLES
 
-    monkeypatch.setattr(api_mod, "REFRESH_WAIT", 0.0)
+    monkeypatch.setattr(service_mod, "REFRESH_WAIT", 0.0)
     real = api_mod.Service.build_story
 
     def slow_build(self, story_id, offset, limit):

@@ -283,6 +283,51 @@ def test_readers_folder_and_parquet_use_the_single_machine_readers(spark, tmp_pa
     assert sorted(d.text for d in docs) == want and {d.meta["outlet"] for d in docs} == {f"o{i}" for i in range(5)}
 
 
+def test_spark_reads_warc_and_feeds_with_the_single_machine_readers(spark, tmp_path):
+    """spark-run reads a crawl (WARC.gz with a revisit and an image), a zipped JSONL and a feed with the same
+    readers as ``storyline ingest``: the same documents, the same skipped records with the same reasons."""
+    import gzip
+    import zipfile
+
+    from warcutil import Warc, _seed_html
+
+    from storyline.ingest import read_inputs
+    from storyline.model import Rejection, Skipped
+
+    w = Warc()
+    w.warcinfo()
+    for i, seed in enumerate(sorted(SEEDS.glob("*.txt"))):
+        w.response(f"https://news.example.org/seed/{i}", _seed_html(seed.read_text(encoding="utf-8")))
+    w.revisit("https://news.example.org/seed/0")
+    w.response("https://news.example.org/logo.jpg", b"\xff\xd8\xff\xe0JFIF", ctype="image/jpeg", request=False)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "crawl.warc.gz").write_bytes(w.data())
+    body = "The council approved the budget on Monday after a long debate about schools and roads. " * 6
+    with zipfile.ZipFile(folder / "dump.zip", "w") as zf:
+        zf.writestr("lines.jsonl", "\n".join(json.dumps({"text": body + str(i), "url": f"https://b.example/{i}"})
+                                             for i in range(3)))
+    feed = ("<?xml version='1.0'?><rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content/'>"
+            "<channel><title>F</title><item><title>Budget</title><link>https://c.example/1</link>"
+            f"<content:encoded><![CDATA[<p>{body}</p>]]></content:encoded></item>"
+            "<item><title>Link only</title><link>https://c.example/2</link></item></channel></rss>")
+    (folder / "feed.xml.gz").write_bytes(gzip.compress(feed.encode()))
+    cfg = Config()
+
+    def summary(outs):
+        outs = list(outs)
+        docs = sorted((d.source, d.text or d.html or "") for d in outs if not isinstance(d, Rejection))
+        skipped = sorted((d.source, d.reason) for d in outs if isinstance(d, Skipped))
+        rejected = sorted(d.source for d in outs if isinstance(d, Rejection) and not isinstance(d, Skipped))
+        return docs, skipped, rejected
+
+    got = summary(d for _, d in read_raw(spark, str(folder), cfg).collect())
+    want = summary(read_inputs([folder], cfg.ingest))
+    assert len(want[0]) == 5 + 3 + 1 and not want[2]
+    assert {r for _, r in want[1]} >= {"revisit record (no payload: the page had not changed)", "not HTML (image/jpeg)"}
+    assert got == want
+
+
 # ----------------------------------------------------------------------------- import
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from storyline.clean import Cleaner
+from storyline.config import AnalysisConfig
 from storyline.ingest import read_inputs
 from storyline.model import Article
 from storyline.timeline import build_timeline, resolve_weekday, sentence_mentions
@@ -204,7 +204,65 @@ def test_publication_lead_is_an_entry():
     a = _art("p", ["The Spanish newspaper El Pais said it had received the replies and published details.",
                    "This was reported by El Pais."], datetime(2022, 2, 2, 13, 29))
     tl = build_timeline([a])
-    assert [(e.date, e.expression) for e in tl] == [(date(2022, 2, 2), "(publication date)")]
+    assert [(e.date, e.expression, e.kind, e.reported) for e in tl] == [
+        (date(2022, 2, 2), "(publication date)", "report", date(2022, 2, 2))]
+
+
+# --------------------------------------------------------------------------- event date vs report date
+# The rule: an entry's date is the event's date resolved from the text, against the article's own
+# publication date; the publication (report) date is kept apart in `reported`, and it is an event date
+# only when the text says the event happened that day. The report's own time stamp or dateline is not.
+
+MINE = "The council voted {} to close the old copper mine at Tullow after a long dispute."
+
+
+@pytest.mark.parametrize("published, expected", [
+    (datetime(2021, 3, 6, 9, 0), date(2021, 3, 5)),  # a Saturday: "on Friday" is the day before
+    (datetime(2021, 3, 13, 9, 0), date(2021, 3, 12)),  # a week later: the Friday before that
+    (datetime(2019, 7, 1, 9, 0), date(2019, 6, 28)),  # a Monday
+])
+def test_relative_date_resolved_against_the_articles_publication_date(published, expected):
+    tl = build_timeline([_art("m", [MINE.format("on Friday")], published)])
+    events = [e for e in tl if e.kind == "event"]
+    assert [(e.date, e.reported, e.expression) for e in events] == [(expected, published.date(), "on Friday")]
+    assert not any(e.date == published.date() for e in tl)  # the report date did not leak in as an event
+
+
+def test_text_saying_the_day_of_publication_makes_it_an_event_date():
+    for when in ("today", "this morning", "on Saturday"):
+        tl = build_timeline([_art("m", [MINE.format(when)], datetime(2021, 3, 6, 18, 0))])
+        assert [(e.date, e.kind) for e in tl] == [(date(2021, 3, 6), "event")], when
+
+
+def test_undated_lead_is_a_report_never_an_event():
+    a = _art("m", ["The council closed the old copper mine at Tullow after a long dispute with the union.",
+                   "Workers gathered at the gates."], datetime(2021, 3, 6, 9, 0))
+    tl = build_timeline([a])
+    assert [(e.kind, e.date, e.reported) for e in tl] == [("report", date(2021, 3, 6), date(2021, 3, 6))]
+    assert build_timeline([a], AnalysisConfig(timeline_publication_leads=False)) == []
+
+
+@pytest.mark.parametrize("stamped", [
+    "Saturday 6 March 2021 09.15 GMT " + MINE.format("on Friday"),
+    "TULLOW, March 6 (Wire) - " + MINE.format("on Friday"),
+    "Mon Mar 8, 2021 4:23 pm EST " + MINE.format("on Friday"),
+    "Last updated at 08:58 GMT, Saturday, 6 March 2021 " + MINE.format("on Friday"),
+])
+def test_report_time_stamp_or_dateline_is_not_an_event(stamped):
+    tl = build_timeline([_art("m", [stamped], datetime(2021, 3, 6, 9, 15))])
+    assert [(e.date, e.kind) for e in tl] == [(date(2021, 3, 5), "event")]
+
+
+def test_report_lead_merges_into_the_event_the_text_dates():
+    a = _art("a", ["The council closed the old copper mine at Tullow after a vote of its members."],
+             datetime(2021, 3, 6, 9, 0), "Wire")
+    b = _art("b", ["The council closed the old copper mine at Tullow on Saturday after a vote of its members."],
+             datetime(2021, 3, 8, 9, 0), "Daily")
+    tl = build_timeline([a, b])
+    assert len(tl) == 1
+    e = tl[0]
+    assert (e.date, e.kind, e.expression, e.reported) == (date(2021, 3, 6), "event", "on Saturday", date(2021, 3, 6))
+    assert {c.article_id for c in e.sources} == {"a", "b"}
 
 
 def test_hundred_article_story_is_fast(seed_articles):
@@ -219,3 +277,20 @@ def test_hundred_article_story_is_fast(seed_articles):
     tl = build_timeline(many)
     assert time.perf_counter() - t < 5.0
     assert tl
+
+
+def test_month_abbreviations_without_a_dot_only_before_a_number():
+    assert _one("Talks resumed on Mar 2, 2009 in Geneva.").date == date(2009, 3, 2)
+    assert _one("Talks resumed on Jun 3 in Geneva.").date == date(2022, 6, 3)
+    assert sentence_mentions("Rain may mar the Jun festival and the jul fair.", SAT) == []
+
+
+def test_report_stamp_cut_from_the_sentence():
+    from storyline.timeline.resolve import strip_report_stamp
+
+    assert strip_report_stamp("Mine closes | Sat Mar 6, 2021 4:23 pm EST TULLOW (Wire) - The mine closed.") == \
+        "The mine closed."
+    assert strip_report_stamp("Saturday 6 March 2021 09.15 GMT The council voted to close the mine.") == \
+        "The council voted to close the mine."
+    plain = "The mine closed on 6 March 2021 at 10:00 after a vote."
+    assert strip_report_stamp(plain) == plain

@@ -4,6 +4,12 @@
 story's articles (copies, from the reuse edges, count as one source); ``analysis_for(store, id)``
 returns the stored analysis while the story is unchanged and recomputes it when its articles, its
 copy edges or the analysis settings changed.
+
+Two analyses read English only: quotes (an English spaCy model) and the timeline's temporal expressions
+(English patterns, dateparser in English). An article whose language is known and not English is left
+out of quotes, and gives the timeline only what needs no reading (its publication-date lead, ISO dates);
+the analysis's ``notes`` say which articles were left out (their own ``notes`` say it too). Claims and
+the summary compare sentences by embeddings and shared words, and take every article.
 """
 
 from __future__ import annotations
@@ -11,13 +17,22 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 import numpy as np
 
 from .config import Config
-from .model import COPY_RELATIONS, Article, ReuseEdge, Story, StoryAnalysis
+from .language import ENGLISH_ONLY, is_english
+from .model import (
+    COPY_RELATIONS,
+    Article,
+    ReuseEdge,
+    Story,
+    StoryAnalysis,
+    TimelineEntry,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +102,9 @@ class StoryAnalyzer:
 
     def analyze(self, story: Story, articles: Sequence[Article], edges: Sequence[ReuseEdge] = ()) -> StoryAnalysis:
         from .compare import compare_claims
+        from .quotes import extract_quotes
         from .summarize import summarize
+        from .timeline import build_timeline
 
         arts = sorted(articles, key=Article.chronological_key)
         copy_of = copies_from_edges(edges, [a.id for a in arts])
@@ -95,23 +112,41 @@ class StoryAnalyzer:
         analysis = StoryAnalysis(story_id=story.id)
         if not arts:
             return analysis
-        # timeline and quotes live in their own modules (another branch); empty until they exist
-        try:
-            from . import timeline as _timeline  # type: ignore[attr-defined]
-        except ImportError:
-            _timeline = None
-        if _timeline is not None and hasattr(_timeline, "build_timeline"):
-            analysis.timeline = _timeline.build_timeline(arts, acfg)
-        try:
-            from . import quotes as _quotes  # type: ignore[attr-defined]
-        except ImportError:
-            _quotes = None
-        if _quotes is not None and hasattr(_quotes, "extract_quotes"):
-            analysis.quotes = _quotes.extract_quotes(arts)
+        others = {a.id: a.language for a in arts if not is_english(a.language)}
+        analysis.timeline = language_neutral_timeline(build_timeline(arts, acfg), set(others))
+        analysis.quotes = extract_quotes([a for a in arts if a.id not in others])
+        analysis.notes = skipped_notes(others)
         embedder = _MemoEmbedder(self.embedder)
         analysis.claims = compare_claims(arts, embedder, acfg, copy_of)
         analysis.summary = summarize(arts, embedder, acfg, words=acfg.summary_words, copy_of=copy_of)
         return analysis
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def language_neutral_timeline(entries: list[TimelineEntry], others: set[str]) -> list[TimelineEntry]:
+    """The timeline without what it read from articles not in English (``others``: their ids), except what
+    needs no reading: a publication-date lead, an ISO date. Entries left with no source are dropped."""
+    if not others:
+        return entries
+    out = []
+    for e in entries:
+        if e.expression != "(publication date)" and not _ISO_DATE.match(e.expression.strip()):
+            e.sources = [c for c in e.sources if c.article_id not in others]
+        if e.sources:
+            out.append(e)
+    return out
+
+
+def skipped_notes(others: dict[str, str | None]) -> list[str]:
+    """One note per English-only analysis that left articles out: which ones, in which languages."""
+    if not others:
+        return []
+    listed = ", ".join(f"{aid} ({lang})" for aid, lang in sorted(others.items()))
+    n = f"{len(others)} article{'s' if len(others) != 1 else ''} not in English"
+    return [f"{ENGLISH_ONLY['quotes']}: {n} left out: {listed}",
+            f"{ENGLISH_ONLY['timeline']} for {n}: {listed}"]
 
 
 def story_edges(store, article_ids: Sequence[str]) -> list[ReuseEdge]:

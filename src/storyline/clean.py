@@ -28,8 +28,17 @@ from typing import Any
 from lxml.etree import LxmlError
 
 from .config import CleanConfig
+from .language import (
+    SENTENCE_END,
+    detect_language,
+    header_field,
+    is_prose_line,
+    language_notes,
+    other_language,
+)
 from .model import Article, RawDocument, Rejection, RemovedLine, content_id, normalise_for_hash
 from .text import stopwords, words
+from .urls import canonical_link, choose_url, registered_domain
 
 # Failures that belong to one document and are reported on it as a rejection: text no encoding explains,
 # markup the parser gives up on, markup nested too deep to walk. Every other exception (a missing dependency,
@@ -337,9 +346,11 @@ class Cleaner:
     def _apply_meta(self, article: Article, meta: dict[str, Any]) -> None:
         """Metadata given by the input (JSONL fields) wins over what the text suggests; ``fallback_date``
         (a WARC record's crawl date) is used only when neither the input nor the page gave a date."""
-        for key in ("title", "outlet", "author", "url"):
+        for key in ("title", "outlet", "author"):
             if meta.get(key):
                 setattr(article, key, meta[key].strip())
+        if meta.get("outlet") and meta["outlet"].strip():
+            article.outlet_from = "input"
         if meta.get("date"):
             parsed = _parse_date(meta["date"]) or _parse_iso(meta["date"])
             if parsed:
@@ -348,6 +359,24 @@ class Cleaner:
             parsed = _parse_iso(meta["fallback_date"]) or _parse_date(meta["fallback_date"])
             if parsed:
                 article.published, article.date_precision = parsed
+
+    def _finish(self, article: Article, raw: RawDocument, declared_url: str | None = None) -> None:
+        """URL, outlet and language, once the text and its metadata are known.
+
+        The URL is the canonical form of the page's declared canonical address (same registered domain)
+        or of the address the input gives (:func:`storyline.urls.choose_url`); the fetched address stays in
+        ``source``. The outlet is the input's, else the page's site name, else the text's credit line, else
+        the URL's registered domain. The language is detected from the body; English-only stages are noted."""
+        fetched = raw.meta.get("url")
+        article.url = choose_url(fetched if isinstance(fetched, str) and fetched.strip() else None, declared_url)
+        if article.outlet and article.outlet_from is None:
+            article.outlet_from = "text"
+        if not article.outlet:
+            domain = registered_domain(article.url)
+            if domain:
+                article.outlet, article.outlet_from = domain, "domain"
+        article.language, article.language_score = detect_language(article.text)
+        article.notes = language_notes(article.language)
 
     def _from_html(self, raw: RawDocument) -> Article | None:
         import trafilatura
@@ -368,21 +397,25 @@ class Cleaner:
         article = Article(id=content_id(paragraphs), source=raw.source, paragraphs=paragraphs)
         article.title = doc.title or None
         article.author = doc.author or None
-        article.outlet = doc.sitename or doc.hostname or None
-        article.url = doc.url or raw.meta.get("url")
+        if doc.sitename:
+            article.outlet, article.outlet_from = doc.sitename, "page"
         if doc.date:
             parsed = _parse_iso(doc.date)
             if parsed:
                 article.published, article.date_precision = parsed
         self._text_metadata(article, header=[])
         self._apply_meta(article, raw.meta)
-        article.language = guess_language(article.text)
+        # the page's own canonical link, else what trafilatura read as its address (og:url, canonical, base)
+        self._finish(article, raw, canonical_link(raw.html) or doc.url or None)
         return article
 
     def _from_text(self, raw: RawDocument) -> Article | None:
         assert raw.text is not None
         outlet_hint = raw.meta.get("outlet")
         lines = raw.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        # the header and paragraph rules below lean on English; a text surely in another language gets
+        # language-neutral ones instead (furniture rules and learnt lines apply to every text)
+        other = other_language(lines)
         removed: list[RemovedLine] = []
         keep: list[tuple[int, str]] = []
 
@@ -431,7 +464,8 @@ class Cleaner:
         content = [(i, s) for i, s in keep if s]
         for k, (i, s) in enumerate(content):
             nxt = content[k + 1][1] if k + 1 < len(content) and content[k + 1][0] == i + 1 else ""
-            if _is_body_line(s) or _continues(s, nxt, wrapped):  # a sentence wrapped onto the next line is body
+            prose = is_prose_line(s) if other else _is_body_line(s)
+            if prose or _continues(s, nxt, wrapped):  # a sentence wrapped onto the next line is body
                 body_start = k
                 break
             header.append((i, s))
@@ -452,6 +486,15 @@ class Cleaner:
                 title_norm = _norm_line(ts)
         for i, s in page_header + header:
             from_page = i in {p for p, _ in page_header}
+            found = header_field(s, other) if other else None
+            if found and getattr(article, found[0]) is None:  # a date or byline written in another language
+                if found[0] == "published":
+                    article.published, article.date_precision = found[1], found[2]
+                else:
+                    article.author = found[1]
+                removed.append(RemovedLine(s, "meta:date" if found[0] == "published" else "meta:byline", i))
+                header_removed_positions.add(i)
+                continue
             m_date = _DATE_LINE.match(s)
             if m_date and article.published is None:
                 parsed = _parse_date(m_date.group(3) + (" " + m_date.group(2) if m_date.group(2) else "") + (m_date.group(4) or ""))
@@ -497,6 +540,7 @@ class Cleaner:
             # an unrecognised header line is kept as body (never lose text)
 
         # 4. paragraphs: blank lines or one line per paragraph, whichever the text uses
+        header_at = {i for i, _ in header}
         paragraphs: list[str] = []
         buf: list[str] = []
         for i, s in keep:
@@ -512,7 +556,9 @@ class Cleaner:
                 continue
             buf.append(s)
             # scraped text often has one paragraph per line; a line ending a sentence closes a paragraph
-            if re.search(r"[.!?\"”’)]\s*$", s) or len(s) > 300:
+            # (in another language: a sentence end of any script; a header line left in the body stands alone)
+            ends = re.search(r"[.!?\"”’)]\s*$", s) or len(s) > 300
+            if ends or (other and (SENTENCE_END.search(s) or i in header_at)):
                 paragraphs.append(" ".join(buf))
                 buf = []
         if buf:
@@ -525,7 +571,7 @@ class Cleaner:
         article.removed = sorted(removed, key=lambda r: r.position)
         self._text_metadata(article, header=[s for _, s in header])
         self._apply_meta(article, raw.meta)
-        article.language = guess_language(article.text)
+        self._finish(article, raw)
         return article
 
     def _looks_like_page(self, lines: list[str]) -> bool:
@@ -645,27 +691,9 @@ def _is_body_line(s: str) -> bool:
     return len(toks) >= 12 and sw >= 3 and bool(re.search(r"[.!?…][\"'”’»)]*\s*$", s))
 
 
-_NON_LATIN = re.compile(
-    r"[\u0370-\u052f\u0590-\u08ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
-)
-
-
 def guess_language(text: str) -> str | None:
-    """'en' for English prose, a script name for non-Latin text, else None."""
-    sample = text[:1000]
-    non_latin = _NON_LATIN.findall(sample)
-    letters = sum(1 for ch in sample if ch.isalpha()) if non_latin else 1
-    if non_latin and len(non_latin) >= 0.5 * letters:
-        import unicodedata
-
-        names = Counter(unicodedata.name(ch, "UNKNOWN").split()[0] for ch in non_latin[:500])
-        return names.most_common(1)[0][0].lower()
-    toks = words(sample)
-    if not toks:
-        return None
-    sw = stopwords()
-    n_sw = sum(1 for t in toks if t in sw)
-    return "en" if n_sw / len(toks) > 0.25 else None
+    """The ISO 639-1 code of the text's language (:func:`storyline.language.detect_language`), or None."""
+    return detect_language(text)[0]
 
 
 def clean(raw: RawDocument, config: CleanConfig | None = None) -> Article | Rejection:

@@ -20,6 +20,7 @@ in a number, a date or a name are flagged (``differences``).
 from __future__ import annotations
 
 import math
+from typing import Literal
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -127,10 +128,10 @@ class LexicalIndex:
                 for m in re.finditer(r"(?<=[a-z,;:] )([A-Z][a-z]+)", t):
                     names.add(stem(m.group(1).lower()))
         feats = []
-        for t in toks:
-            f = set(t)
+        for tk in toks:
+            f = set(tk)
             if bigram_weight > 0:
-                f |= {a + "_" + b for a, b in zip(t, t[1:])}
+                f |= {a + "_" + b for a, b in zip(tk, tk[1:])}
             feats.append(f)
         df = Counter(x for f in feats for x in f)
         n = max(len(texts), 1)
@@ -377,21 +378,16 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
     if len(set(arts.tolist())) != len([i for i in range(n) if i == 0 or arts[i] != arts[i - 1]]):
         raise ValueError("claims must be grouped by article")
     I_all, J_all, C_all = [], [], []
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        torch = None
+    import torch  # a dependency (the embeddings); its top-k is faster than argpartition on wide blocks
     for start in range(0, n, block):
         sims = E[start : start + block] @ E.T
         rows = np.arange(start, min(start + block, n))
-        for r, i in enumerate(rows):  # no links inside an article (its claims are contiguous)
-            sims[r, a_lo[i] : a_hi[i]] = -9.0
+        for r, row in enumerate(rows):  # no links inside an article (its claims are contiguous)
+            sims[r, a_lo[row] : a_hi[row]] = -9.0
         if k >= n - 1:
             idx = np.tile(np.arange(n), (len(rows), 1))
-        elif torch is not None:
-            idx = torch.topk(torch.from_numpy(sims), k, dim=1).indices.numpy()
         else:
-            idx = np.argpartition(-sims, k, axis=1)[:, :k]
+            idx = torch.topk(torch.from_numpy(sims), k, dim=1).indices.numpy()
         cos = np.take_along_axis(sims, idx, axis=1)
         ok = (cos >= floor).ravel()
         I_all.append(np.repeat(rows, idx.shape[1])[ok])
@@ -536,6 +532,7 @@ def compare_claims(
                          copy_of=root[a.id] if root[a.id] != a.id else None)
             )
         n_src = len({src[c.article_id] for c in cits})
+        kind: Literal["consensus", "partial", "unique"]
         if n_src <= 1:
             kind = "unique"
         elif total_sources and n_src / total_sources >= config.consensus_share:
@@ -553,8 +550,8 @@ def compare_claims(
             ClaimGroup(id=0, claims=cits, outlets=outlets, kind=kind, label=claims.sentences[centre].text, differences=diffs)
         )
     out.sort(key=lambda g: (-len({src[c.article_id] for c in g.claims}), order[g.claims[0].article_id], g.claims[0].sentence_index or 0))
-    for k, g in enumerate(out):
-        g.id = k
+    for rank, group in enumerate(out):
+        group.id = rank
     return out
 
 

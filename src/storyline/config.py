@@ -146,8 +146,22 @@ class AnalysisConfig:
     consensus_share: float = 0.5  # a claim reported by at least this share of outlets is consensus
     # timeline (analysis1)
     timeline_merge_similarity: float = 0.5  # content-word overlap (of the smaller bag) to merge same-date entries
-    timeline_publication_leads: bool = True  # a dated article's lead is an entry on its publication date
+    # a dated article's undated lead is a kind="report" entry on its publication date (never an event date)
+    timeline_publication_leads: bool = True
     timeline_min_words: int = 4  # fewer words besides the date: a dateline, not an event
+    # ranked timeline (timeline/rank.py): N dates, K sentences each; date importance =
+    # sources naming the date + later_weight * those published after it + sentence_weight * sentences naming
+    # it + published_weight * sources published that day + next_day_weight * those published the day after
+    timeline_dates: int = 10
+    timeline_sentences: int = 1
+    timeline_later_weight: float = 1.0
+    timeline_sentence_weight: float = 0.0  # per sentence naming the date (beyond the sources naming it)
+    timeline_published_weight: float = 0.5
+    timeline_next_day_weight: float = 0.5
+    timeline_report_sentences: int = 5  # first sentences (naming no date) of a report that may tell its day's event
+    timeline_min_sentence_words: int = 6
+    timeline_max_sentence_words: int = 60
+    timeline_redundancy: float = 0.7  # TF-IDF cosine above which a sentence repeats one already chosen
 
     # -- claims (compare.py): combined similarity = w * cos(story-centred embeddings) + (1-w) * idf lexical cosine
     claim_min_words: int = 6  # shorter sentences are not compared as claims
@@ -177,6 +191,26 @@ class AnalysisConfig:
 
 
 @dataclass
+class FollowConfig:
+    """``storyline follow``: polling feeds and sitemaps and fetching their pages (storyline.follow)."""
+
+    interval_s: float = 600.0  # between polls
+    max_pages: int = 100  # new pages fetched per poll (the rest wait for the next one)
+    timeout_s: float = 20.0  # connect / read timeout of one request
+    max_page_bytes: int = 5_000_000  # a page larger than this is rejected (reading stops at the cap)
+    max_feed_bytes: int = 20_000_000  # the same for a feed or sitemap (also once unpacked from .gz)
+    max_redirects: int = 5
+    max_sitemaps: int = 50  # child sitemaps of sitemap indexes read per poll
+    host_delay_s: float = 1.0  # at least this long between two requests to one host
+    retries: int = 3  # tries after the first on a timeout, connection error, 429 or 5xx
+    backoff_s: float = 2.0  # first wait before a retry; doubled each time (unless Retry-After says otherwise)
+    max_backoff_s: float = 120.0  # no wait is longer (also caps Retry-After)
+    retry_polls: int = 3  # a page failing with a passing error (after its retries) is tried on this many polls
+    batch_pages: int = 16  # fetched pages go through the pipeline (and are remembered) this many at a time
+    user_agent: str = "Storyline/0.1 (news story tracker; feed follower)"
+
+
+@dataclass
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     clean: CleanConfig = field(default_factory=CleanConfig)
@@ -184,6 +218,7 @@ class Config:
     reuse: ReuseConfig = field(default_factory=ReuseConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    follow: FollowConfig = field(default_factory=FollowConfig)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
@@ -194,11 +229,34 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Config":
+        """Settings from a dict of sections; an unknown section or key is an error naming it (with the
+        nearest known name), never silently dropped. Missing keys take their defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"settings must be an object of sections, not {type(data).__name__}")
+        sections: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(cls)}
+        for name in data:
+            if name not in sections:
+                raise ConfigError(f"unknown settings section {name!r}{_did_you_mean(name, sections)}")
         kwargs = {}
-        for f in dataclasses.fields(cls):
-            section_cls = f.default_factory  # type: ignore[misc]
-            section = data.get(f.name) or {}
+        for name, section_cls in sections.items():
+            section = data.get(name) or {}
+            if not isinstance(section, dict):
+                raise ConfigError(f"settings section {name!r} must be an object, not {type(section).__name__}")
             known = {sf.name for sf in dataclasses.fields(section_cls)}
-            values = {k: (tuple(v) if isinstance(v, list) and k == "extensions" else v) for k, v in section.items() if k in known}
-            kwargs[f.name] = section_cls(**values)
+            for key in section:
+                if key not in known:
+                    raise ConfigError(f"unknown setting {name}.{key}{_did_you_mean(key, known)}")
+            values = {k: (tuple(v) if isinstance(v, list) and k == "extensions" else v) for k, v in section.items()}
+            kwargs[name] = section_cls(**values)
         return cls(**kwargs)
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be used: an unknown section or key, or a value of the wrong shape."""
+
+
+def _did_you_mean(name: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

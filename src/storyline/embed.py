@@ -18,6 +18,8 @@ import re
 import threading
 from pathlib import Path
 
+from typing import Any
+
 import numpy as np
 
 from .config import EmbedConfig
@@ -148,7 +150,7 @@ class Embedder:
 
     def __init__(self, config: EmbedConfig | None = None):
         self.config = config or EmbedConfig()
-        self._model = None
+        self._model: Any = None  # model2vec's StaticModel or sentence-transformers' SentenceTransformer
         self._fast: _WordCachedStaticEncoder | None = None
         if self.config.backend == "static":
             from model2vec import StaticModel

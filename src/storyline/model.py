@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+Date = date  # for fields named `date`, whose name hides the type inside their class
 from typing import Any, Literal
 
 DatePrecision = Literal["year", "month", "day", "minute"]
@@ -82,11 +84,16 @@ class Article:
     dateline: str | None = None  # place named in the dateline, e.g. "WASHINGTON"
     published: datetime | None = None
     date_precision: DatePrecision | None = None
-    language: str | None = None
-    url: str | None = None
+    language: str | None = None  # ISO 639-1 code detected from the body (storyline.language)
+    url: str | None = None  # canonical URL (storyline.urls); the address it was fetched from stays in ``source``
     removed: list[RemovedLine] = field(default_factory=list)
     seq: int | None = None  # ingest order, set by the store
     ingested_at: datetime | None = None
+    language_score: float | None = None  # the language detector's probability for ``language``
+    # where ``outlet`` came from: "input" (given with the document), "page" (the page's site name), "text" (a
+    # dateline or byline credit), "domain" (the URL's registered domain), "table" (the store's outlet table)
+    outlet_from: str | None = None
+    notes: list[str] = field(default_factory=list)  # what a stage could not do for this article, and why
 
     @property
     def text(self) -> str:
@@ -99,6 +106,17 @@ class Article:
     def chronological_key(self) -> tuple:
         """Sort key: dated articles first, by publication date, then ingest order, then id."""
         return (self.published is None, self.published or datetime.min, self.seq if self.seq is not None else 0, self.id)
+
+
+@dataclass
+class Outlet:
+    """A row of the store's outlet table: one publisher and the registered domains it publishes under."""
+
+    name: str
+    domains: list[str] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1
+    country: str | None = None  # ISO 3166-1 alpha-2
+    id: int | None = None  # set by the store
 
 
 @dataclass
@@ -185,13 +203,29 @@ class Citation:
 
 @dataclass
 class TimelineEntry:
-    date: date
+    """One date of a story's timeline.
+
+    ``date`` is the date of the event, resolved from the text ("on Friday" against the article's
+    publication date); ``reported`` is the date of the report (the earliest publication date among the
+    sources), kept apart. An article's publication date is an event date only when its text says the
+    event happened that day ("today", "this morning", a weekday or date naming that day); an undated lead
+    may stand as ``kind="report"``, dated by its report (``date == reported``), never as an event.
+    A ranked timeline (:func:`storyline.timeline.rank_timeline`) also sets ``rank`` (1 = the most
+    important date), ``score`` and ``sentences`` (the K sentences chosen for the date; ``text`` joins them).
+    """
+
+    date: Date
     precision: Literal["day", "month", "year", "range"]
     text: str  # the sentence (or clause) describing what happened
     expression: str  # the temporal expression as written, e.g. "on Friday"
     sources: list[Citation] = field(default_factory=list)
-    end_date: date | None = None  # for ranges
+    end_date: Date | None = None  # for ranges
     resolved_from: Literal["article", "story"] = "article"  # which date anchored relative expressions
+    kind: Literal["event", "report"] = "event"  # report: an undated lead, dated by its publication only
+    reported: Date | None = None  # the report's date: the earliest publication date of the sources
+    sentences: list[str] = field(default_factory=list)  # ranked timelines: the sentences chosen for the date
+    rank: int | None = None  # ranked timelines: 1 = the most important date
+    score: float | None = None  # ranked timelines: the date's importance
 
 
 @dataclass
@@ -228,6 +262,7 @@ class StoryAnalysis:
     quotes: list[Quote] = field(default_factory=list)
     claims: list[ClaimGroup] = field(default_factory=list)
     summary: list[SummarySentence] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # analyses skipped for some articles, and why
 
 
 # --------------------------------------------------------------------------- serialisation
@@ -274,6 +309,7 @@ def article_from_dict(d: dict[str, Any]) -> Article:
     d["removed"] = [RemovedLine(**r) for r in d.get("removed") or []]
     d["published"] = _parse_dt(d.get("published"))
     d["ingested_at"] = _parse_dt(d.get("ingested_at"))
+    d["notes"] = list(d.get("notes") or [])
     return Article(**d)
 
 
@@ -307,6 +343,7 @@ def analysis_from_dict(d: dict[str, Any]) -> StoryAnalysis:
         t = dict(t)
         t["date"] = _parse_date(t["date"])
         t["end_date"] = _parse_date(t.get("end_date"))
+        t["reported"] = _parse_date(t.get("reported"))
         t["sources"] = cits(t.get("sources") or [])
         timeline.append(TimelineEntry(**t))
     claims = []
@@ -323,4 +360,5 @@ def analysis_from_dict(d: dict[str, Any]) -> StoryAnalysis:
         quotes=[Quote(**q) for q in d.get("quotes") or []],
         claims=claims,
         summary=summary,
+        notes=list(d.get("notes") or []),
     )

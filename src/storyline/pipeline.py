@@ -6,6 +6,11 @@ The CLI, the HTTP API, ``watch`` and the Spark job all call :class:`Pipeline`;
 none re-implements a stage. Work is committed in chunks: a chunk's articles, their
 copy edges and their story assignments go into the store in one transaction, so an
 interrupted ingest leaves every committed article intact and no half-written one.
+
+Duplicates are not stored again: an article whose body is already stored (same content id: "same text"),
+or whose canonical URL is (the same page fetched twice, e.g. its AMP and its desktop address): "same
+canonical URL" when the bodies are near-copies, "same URL, updated text" when they are not (the first
+version is kept). Articles with a URL are named by the store's outlet table (:mod:`storyline.outlet_table`).
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from typing import Any
 
 from .clean import Cleaner, FurnitureModel
 from .config import CleanConfig, Config
-from .model import Article, RawDocument, Rejection, Skipped
+from .model import Article, Outlet, RawDocument, Rejection, Skipped
+from .outlet_table import seed_language, seed_name
 from .store import Store
+from .text import shingles, words
+from .urls import is_article_url, registered_domain
 
 FURNITURE_STATE = "clean.furniture"
 
@@ -40,7 +48,10 @@ class IngestReport:
     stored: list[ArticleResult] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, id of the stored article)
     rejected: list[Rejection] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)  # records a reader passed over on purpose, with why
+    skipped: list[Rejection] = field(default_factory=list)  # inputs deliberately not articles (model.Skipped)
+    # why each duplicate is one, in the order of ``duplicates``: "same text", "same canonical URL",
+    # "same URL, updated text"
+    duplicate_reasons: list[str] = field(default_factory=list)
 
     def merge(self, other: "IngestReport") -> None:
         self.read += other.read
@@ -48,6 +59,25 @@ class IngestReport:
         self.duplicates += other.duplicates
         self.rejected += other.rejected
         self.skipped += other.skipped
+        self.duplicate_reasons += other.duplicate_reasons
+
+    def add_duplicate(self, source: str, article_id: str, reason: str) -> None:
+        self.duplicates.append((source, article_id))
+        self.duplicate_reasons.append(reason)
+
+    def duplicates_with_reasons(self) -> list[tuple[str, str, str]]:
+        """(source, id of the stored article, reason) of every duplicate."""
+        reasons = self.duplicate_reasons + ["same text"] * (len(self.duplicates) - len(self.duplicate_reasons))
+        return [(s, a, r) for (s, a), r in zip(self.duplicates, reasons)]
+
+
+NEAR_COPY_JACCARD = 0.8  # two bodies under one URL sharing this share of word 3-shingles are the same text
+
+
+def near_copy(a: list[str], b: list[str]) -> bool:
+    """Two bodies that differ only a little (a boilerplate line, a caption): Jaccard of their word 3-shingles."""
+    sa, sb = shingles(words(" ".join(a)), 3), shingles(words(" ".join(b)), 3)
+    return bool(sa and sb) and len(sa & sb) >= NEAR_COPY_JACCARD * len(sa | sb)
 
 
 def _chunks(items: Iterable[RawDocument | Rejection], size: int) -> Iterator[list[RawDocument | Rejection]]:
@@ -121,6 +151,48 @@ class _Started:
             prepared["reuse"] += rp or []
             prepared["cluster"] += cp or []
         return out, prepared
+
+
+def apply_outlet_table(store: Store, articles: list[Article]) -> None:
+    """Name each article with a URL by the store's outlet-table row for its registered domain, adding a row
+    for a domain seen for the first time (:mod:`storyline.outlet_table`). Call it, inside the transaction that
+    stores them, on articles about to be stored (the pipeline does; so should any other writer)."""
+    domains = {a.id: registered_domain(a.url) for a in articles}
+    known = store.outlets_for_domains({d for d in domains.values() if d})
+    for a in articles:
+        domain = domains[a.id]
+        if not domain:
+            continue
+        row = known.get(domain)
+        if row is None:
+            row = known[domain] = store.add_outlet(
+                Outlet(name=seed_name(a, domain), domains=[domain], language=seed_language(a)))
+        if a.outlet != row.name:
+            a.outlet, a.outlet_from = row.name, "table"
+
+
+class _UrlIndex:
+    """The articles of a chunk with an article URL, looked up by it among the stored ones and those of the
+    chunk kept so far (first come first served)."""
+
+    def __init__(self, store: Store, articles: list[Article]):
+        self.store = store
+        self.stored = store.article_ids_by_url({a.url for a in articles if is_article_url(a.url)})  # type: ignore[misc]
+        self.kept: dict[str, Article] = {}
+
+    def first(self, article: Article) -> Article | None:
+        url = article.url
+        if not url or not is_article_url(url):
+            return None
+        if url in self.kept:
+            return self.kept[url]
+        if url in self.stored:
+            return self.store.get_article(self.stored[url])
+        return None
+
+    def add(self, article: Article) -> None:
+        if article.url and is_article_url(article.url):
+            self.kept.setdefault(article.url, article)
 
 
 def _worker_count(setting: int) -> int:
@@ -261,6 +333,12 @@ class Pipeline:
         per-article parts, when it is large enough (the result is collected by :meth:`_finish_chunk`),
         else here and now."""
         docs = [d for d in chunk if isinstance(d, RawDocument)]
+        if any(d.html is not None and d.text is None for d in docs):
+            # once per process: a broken HTML path (a missing dependency) stops the ingest with the fix,
+            # instead of every page being rejected as if it were bad input
+            from .doctor import ensure_html_path
+
+            ensure_html_path()
         # learn furniture from the corpus as it arrives, then clean with what was learnt
         self.cleaner.partial_fit(docs)
         started = _Started(chunk, docs)
@@ -280,18 +358,24 @@ class Pipeline:
         """Store the chunk's new articles and run the later stages on them, in one transaction.
         ``furniture``: the cleaner's state as of this chunk, to save with it (else saved later)."""
         report = IngestReport(read=len(started.chunk))
-        report.skipped += [d for d in started.chunk if isinstance(d, Skipped)]
         report.rejected += [d for d in started.chunk if isinstance(d, Rejection) and not isinstance(d, Skipped)]
+        report.skipped += [d for d in started.chunk if isinstance(d, Skipped)]
         cleaned, prepared = started.result()
         new: list[Article] = []
         seen: dict[str, str] = {}
+        by_url = _UrlIndex(self.store, [a for a in cleaned if isinstance(a, Article)])
         for doc, out in zip(started.docs, cleaned):
             if isinstance(out, Rejection):
                 report.rejected.append(out)
             elif out.id in seen or self.store.has_article(out.id):
-                report.duplicates.append((doc.source, out.id))
+                report.add_duplicate(doc.source, out.id, "same text")
+            elif (first := by_url.first(out)) is not None:
+                same = near_copy(first.paragraphs, out.paragraphs)
+                reason = "same canonical URL" if same else "same URL, updated text"
+                report.add_duplicate(doc.source, first.id, reason)
             else:
                 seen[out.id] = doc.source
+                by_url.add(out)
                 new.append(out)
         with self.store.transaction():
             # the learnt furniture is saved with the chunk every few seconds (it grows with the corpus;
@@ -304,11 +388,12 @@ class Pipeline:
             else:
                 self._state_dirty = True
             results = {}
+            apply_outlet_table(self.store, new)
             for a in new:
                 if self.store.put_article(a):
                     results[a.id] = ArticleResult(article_id=a.id, source=a.source)
                 else:  # stored meanwhile (by another process writing to the same store)
-                    report.duplicates.append((seen[a.id], a.id))
+                    report.add_duplicate(seen[a.id], a.id, "same text")
             stored = [a for a in new if a.id in results]
             if stored:
                 self._process_stored(stored, results, prepared)

@@ -187,8 +187,7 @@ def select_sentences(
     bonus = per_word * lengths * (config.summary_position_weight * pos + config.summary_centroid_weight * cen)
     # keep the most promising candidates for the exact solver
     score = (cw + bonus) / lengths
-    keep = np.argsort(-score)[: config.summary_max_candidates]
-    keep = sorted(int(i) for i in keep)
+    keep = sorted(int(i) for i in np.argsort(-score)[: config.summary_max_candidates])
     concept_ids: dict[str, int] = {}
     cover: list[list[int]] = []
     for local, i in enumerate(keep):

@@ -6,7 +6,7 @@ so one bad record never stops a file and one bad file never stops a batch; recor
 purpose (a WARC's requests, revisits and images) are :class:`Skipped`, with why.
 
 One module per format: :mod:`.document` (a text or HTML file), :mod:`.jsonfmt` (JSON Lines, JSON),
-:mod:`.tabular` (CSV, Parquet), :mod:`.warc` (WARC crawls); :mod:`.records` maps records' fields,
+:mod:`.tabular` (CSV, Parquet), :mod:`.warc` (WARC crawls), :mod:`.feed` (RSS/Atom feeds, sitemaps); :mod:`.records` maps records' fields,
 :mod:`.inputs` unwraps and caps gzip / zip, :mod:`.dispatch` picks the reader (:data:`READERS`,
 :func:`register_reader`). :func:`read_path` / :func:`read_bytes` read any supported file.
 """
@@ -18,6 +18,7 @@ from .dispatch import (
     Reader,
     count_inputs,
     iter_folder,
+    known_extensions,
     read_bytes,
     read_file,
     read_input,
@@ -33,7 +34,7 @@ from .records import parse_jsonl_record, parse_mapping
 
 __all__ = [
     "HTML_EXT", "JSONL_EXT", "READERS", "DecodeError", "Input", "Reader", "Skipped", "count_inputs", "decode_bytes",
-    "decode_declared", "doc_from_text", "iter_folder", "looks_like_html", "parse_jsonl_record", "parse_mapping",
+    "decode_declared", "doc_from_text", "iter_folder", "known_extensions", "looks_like_html", "parse_jsonl_record", "parse_mapping",
     "read_bytes", "read_file", "read_input", "read_inputs", "read_jsonl_stream", "read_path", "read_stdin",
     "register_reader",
 ]

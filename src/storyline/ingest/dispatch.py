@@ -3,7 +3,7 @@
 An input is unwrapped first (gzip by its magic bytes, zip by magic or extension; a zip's members are
 inputs of their own, named ``archive.zip!member``), then read by the first reader in :data:`READERS`
 whose ``sniff`` recognises its first bytes, else the one whose extensions hold its extension, else as
-one text / HTML document. Other readers (feeds, sitemaps) join with :func:`register_reader`.
+one text / HTML document. Other readers join with :func:`register_reader`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import BinaryIO
 from ..config import IngestConfig
 from ..model import RawDocument, Rejection, Skipped
 from .document import HTML_EXT, TEXT_EXT, read_document
+from .feed import FEED_EXT, read_feed, sniff_feed
 from .inputs import (
     GZIP_MAGIC,
     STREAM_ERRORS,
@@ -66,13 +67,13 @@ def _reader(name: str, read: ReadFn, extensions: Iterable[str] = (), sniff: Snif
 
 DOCUMENT = _reader("document", read_document, HTML_EXT | TEXT_EXT)
 
-# In order: the first whose sniff matches reads the input. A feed or sitemap reader registers itself with
-# ``register_reader(Reader("feed", read_feed, frozenset({".rss", ".atom"}), sniff_feed))``: it is put before
-# the JSON and document readers, so an .xml/.html file that is a feed is read as one.
+# In order: the first whose sniff matches reads the input. The feed reader comes before the JSON and document
+# readers, so an .xml/.html file that is a feed (or sitemap) is read as one.
 READERS: list[Reader] = [
     _reader("warc", read_warc, WARC_EXT, sniff_warc),
     _reader("parquet", read_parquet, PARQUET_EXT, sniff_parquet),
     _reader("csv", read_csv, CSV_EXT),
+    _reader("feed", read_feed, FEED_EXT, sniff_feed),
     _reader("jsonl", read_jsonl, JSONL_EXT, sniff_json_lines),
     _reader("json", read_json, JSON_EXT, sniff_json),
     DOCUMENT,

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config
-from ..model import Article, ReuseEdge, Story, StoryAnalysis
+from ..model import Article, Outlet, ReuseEdge, Story, StoryAnalysis
 
 
 class Store(abc.ABC):
@@ -54,6 +54,42 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def count_articles(self) -> int: ...
+
+    def article_ids_by_url(self, urls: Iterable[str]) -> dict[str, str]:
+        """url -> id of the first stored article with that (canonical) URL. Default: a scan; SQLite uses an index."""
+        wanted, out = {u for u in urls if u}, {}
+        if wanted:
+            for a in self.iter_articles():
+                if a.url in wanted and a.url not in out:
+                    out[a.url] = a.id
+        return out
+
+    # -- the outlet table (storyline.outlet_table). Defaults: a store without one (every article keeps the
+    # outlet it was cleaned with, nothing is listed, editing is refused); SQLite keeps it.
+    def list_outlets(self) -> list[Outlet]:
+        """Every row, by name."""
+        return []
+
+    def outlets_for_domains(self, domains: Iterable[str]) -> dict[str, Outlet]:
+        """registered domain -> its row, for the domains that have one."""
+        return {}
+
+    def add_outlet(self, outlet: Outlet) -> Outlet:
+        """A new row with these domains (a domain that already has a row stays there); returns it as stored."""
+        return outlet
+
+    def update_outlet(self, domain: str, changes: dict[str, Any]) -> Outlet:
+        """Edit the row of ``domain`` (name, language, country, domains; see :func:`storyline.outlet_table.parse_changes`),
+        made when there is none; returns it."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no outlet table")
+
+    def count_articles_by_outlet(self, names: Iterable[str]) -> dict[str, int]:
+        """outlet name -> number of stored articles with it (for the names that have any)."""
+        wanted, out = set(names), dict[str, int]()
+        for a in self.iter_articles():
+            if a.outlet in wanted:
+                out[a.outlet] = out.get(a.outlet, 0) + 1
+        return out
 
     # -- copy detection -------------------------------------------------------------------
     @abc.abstractmethod
@@ -193,7 +229,7 @@ class Store(abc.ABC):
             return []
         members = set(story.article_ids)
         seen: set[tuple[str, str]] = set()
-        out = []
+        out: list[tuple[str, str, str, float]] = []
         for aid in story.article_ids:
             for e in self.edges_for(aid):
                 key = (e.source_id, e.target_id)
@@ -263,3 +299,55 @@ class Store(abc.ABC):
     def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
         """Outlet of each of these articles."""
         return {a.id: a.outlet for a in self.get_articles(ids)}
+
+    # -- light reads for whole-store aggregates (storyline.outlets) ----------------------------
+    # Tuples, not model objects: an outlet graph over 100,000 articles reads every article's outlet and
+    # date and every edge's scalars, never a body or an edge's passages. These defaults work on any store
+    # (by decoding everything); SQLite answers them from its columns and indexes.
+    def article_meta_since(self, seq: int = 0) -> list[tuple[int, str, str | None, str | None, str | None]]:
+        """(seq, id, outlet, published as ISO text or None, date_precision) of the articles stored after
+        ingest number ``seq``, in ingest order."""
+        return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
+                for a in self.iter_articles() if (a.seq or 0) > seq]
+
+    def article_meta(self, ids: Iterable[str]) -> list[tuple[int, str, str | None, str | None, str | None]]:
+        """:meth:`article_meta_since`'s tuples for these articles (those stored)."""
+        return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
+                for a in self.get_articles(ids)]
+
+    def article_texts(self, ids: Iterable[str], containing: str | None = None) -> dict[str, str]:
+        """Body text (``Article.text``) of these articles; with ``containing``, only of those whose text
+        contains that word (ignoring case)."""
+        word = containing.casefold() if containing else None
+        return {a.id: a.text for a in self.get_articles(ids) if word is None or word in a.text.casefold()}
+
+    def edges_revision(self) -> Any:
+        """A value that changes whenever a reuse edge is stored; None: not known (no caching)."""
+        return None
+
+    def edge_rows_since(self, mark: Any = None) -> tuple[Any, list[tuple[str, str, str, float, float, float, str]]]:
+        """(new mark, [(source_id, target_id, relation, confidence, source_coverage, target_coverage,
+        direction_rule)]) of the edges stored after ``mark`` (None: all), in the order stored; an edge
+        stored again comes again. Default: every edge, every time (a reader keeping the last version of
+        each (source, target) pair stays right)."""
+        rows: list[tuple[str, str, str, float, float, float, str]] = [
+            (e.source_id, e.target_id, e.relation, e.confidence, e.source_coverage, e.target_coverage, e.direction_rule)
+            for e in self.all_edges()]
+        return None, rows
+
+    def story_revisions(self) -> dict[str, Any]:
+        """Story id -> a value that changes when the story's membership changes, for every live story."""
+        return {s.id: tuple(s.article_ids) for s in self._all_stories()}
+
+    def story_members(self, story_ids: Iterable[str] | None = None) -> dict[str, list[str]]:
+        """Story id -> its article ids, for these live stories (None: all)."""
+        want = None if story_ids is None else set(story_ids)
+        return {s.id: list(s.article_ids) for s in self._all_stories() if want is None or s.id in want}
+
+    def _all_stories(self) -> list[Story]:
+        out: list[Story] = []
+        while True:
+            page = self.list_stories(limit=1000, offset=len(out))
+            out += page
+            if len(page) < 1000:
+                return out

@@ -20,10 +20,11 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 
 from ..model import Article, Citation, ReuseEdge, Story, StoryAnalysis
+from ..serve.encoding import loads
 from ..text import article_sentences
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..api import Service
+    from ..serve.service import Service
 
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 25
@@ -396,8 +397,6 @@ def build_story_page(service: "Service", env: Environment, story_id: str, page: 
 
 
 def build_article_page(service: "Service", env: Environment, article_id: str) -> bytes | None:
-    from ..api import loads
-
     store = service.reader()
     with store.snapshot():
         a = store.get_article(article_id)

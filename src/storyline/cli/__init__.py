@@ -7,63 +7,20 @@ every listing or show command takes ``--json``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .model import Article, to_dict
-from .pipeline import IngestReport, Pipeline
-from .store import Store, StoreError, default_db_path, open_store
-
-app = typer.Typer(
-    help="Storyline: turn a stream of news articles from many outlets into stories.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-# Rich wraps at 80 columns when output is not a terminal; tables of ids and titles need more.
-console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
-err = Console(stderr=True)
-
-DbOption = typer.Option(None, "--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False)
-JsonOption = typer.Option(False, "--json", help="Machine-readable JSON on standard output.")
-
-
-def _open(db: Optional[Path]):
-    try:
-        return open_store(db or default_db_path())
-    except StoreError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def _opened(db: Optional[Path]) -> Iterator[Store]:
-    """The store for a command, closed when the command is done (also on errors)."""
-    store = _open(db)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _date(a: Article) -> str:
-    if not a.published:
-        return ""
-    return a.published.strftime("%Y-%m-%d %H:%M") if a.date_precision == "minute" else a.published.strftime("%Y-%m-%d")
-
+from ..model import Article, to_dict
+from ..pipeline import IngestReport, Pipeline
+from ..store import StoreError, default_db_path
+from .common import DbOption, JsonOption, _date, _opened, _print_json, app, console, err
 
 # ----------------------------------------------------------------------------- ingest
 
@@ -73,17 +30,38 @@ def _run_ingest(pipeline: Pipeline, paths: list[str], quiet: bool = False,
     """``columns``: a field mapping for this run's inputs only (not saved with the store's settings)."""
     import dataclasses
 
-    from .ingest import count_inputs, read_inputs
+    from ..ingest import count_inputs, read_inputs
 
     cfg = dataclasses.replace(pipeline.config.ingest, columns=columns) if columns else pipeline.config.ingest
     total = count_inputs(paths, cfg)
-    with Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet or not err.is_terminal, transient=True,
-    ) as progress:
-        task = progress.add_task("ingest", total=total)
-        report = pipeline.ingest(read_inputs(paths, cfg), on_progress=lambda n: progress.advance(task, n))
+    before = pipeline.store.count_articles()
+    try:
+        with Progress(
+            TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, disable=quiet or not err.is_terminal, transient=True,
+        ) as progress:
+            task = progress.add_task("ingest", total=total)
+            report = pipeline.ingest(read_inputs(paths, cfg),
+                                     on_progress=lambda n: progress.advance(task, n))
+    except Exception as exc:  # not the input's fault (those are rejections): stop, and say what is kept
+        kept = pipeline.store.count_articles()
+        _internal_error("ingest", exc, f"{kept - before} articles of this run were committed before it and are "
+                                       f"kept ({kept} stored in all); nothing half-written was stored")
     return report
+
+
+def _internal_error(what: str, exc: BaseException, kept: str | None = None) -> NoReturn:
+    """Stop a command on an error that is not a problem of its input: a clear message, exit code 3."""
+    err.print(f"[red]error:[/red] {what} stopped by an internal error (not a problem of the input):", highlight=False,
+              soft_wrap=True)
+    err.print(f"  {type(exc).__name__}: {exc}", markup=False, highlight=False, soft_wrap=True)
+    if kept:
+        err.print(f"  {kept}", markup=False, highlight=False, soft_wrap=True)
+    err.print("  `storyline doctor` checks the installation; STORYLINE_DEBUG=1 shows the trace", markup=False,
+              highlight=False, soft_wrap=True)
+    if os.environ.get("STORYLINE_DEBUG"):
+        err.print_exception()
+    raise typer.Exit(3) from exc
 
 
 SKIPPED_LINES = 50  # skipped records listed one per line up to this many (all of them in --json)
@@ -92,8 +70,9 @@ SKIPPED_LINES = 50  # skipped records listed one per line up to this many (all o
 def _print_ingest_summary(report: IngestReport) -> None:
     err.print(
         f"read {report.read} · stored [green]{len(report.stored)}[/green] · "
-        f"duplicates {len(report.duplicates)} · skipped {len(report.skipped)} · "
-        f"rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
+        f"duplicates {len(report.duplicates)} · "
+        + (f"skipped {len(report.skipped)} · " if report.skipped else "")
+        + f"rejected [{'red' if report.rejected else 'green'}]{len(report.rejected)}[/]"
     )
     if report.skipped:
         from collections import Counter
@@ -102,9 +81,9 @@ def _print_ingest_summary(report: IngestReport) -> None:
         err.print("  skipped: " + " · ".join(f"{reason} ({n})" for reason, n in by_reason),
                   markup=False, highlight=False, soft_wrap=True)
     # one line per input, never wrapped (paths stay greppable); sources printed literally (no markup)
-    for source, aid in report.duplicates:
+    for source, aid, reason in report.duplicates_with_reasons():
         err.print("  [yellow]duplicate[/yellow] ", end="", soft_wrap=True)
-        err.print(f"{source}: already stored as {aid}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"{source}: already stored as {aid} ({reason})", markup=False, highlight=False, soft_wrap=True)
     for r in report.skipped[:SKIPPED_LINES]:
         err.print("  [dim]skipped[/dim] ", end="", soft_wrap=True)
         err.print(f"{r.source}: {r.reason}", markup=False, highlight=False, soft_wrap=True)
@@ -119,9 +98,9 @@ def _report_json(report: IngestReport) -> dict[str, Any]:
     return {
         "read": report.read,
         "stored": [to_dict(r) for r in report.stored],
-        "duplicates": [{"source": s, "article_id": a} for s, a in report.duplicates],
+        "duplicates": [{"source": s, "article_id": a, "reason": r} for s, a, r in report.duplicates_with_reasons()],
         "rejected": [to_dict(r) for r in report.rejected],
-        "skipped": [{"source": r.source, "reason": r.reason} for r in report.skipped],
+        "skipped": [to_dict(r) for r in report.skipped],
     }
 
 
@@ -140,7 +119,7 @@ def ingest(
     ),
 ) -> None:
     """Read, clean and store articles (idempotent: an article already stored is reported, not stored again)."""
-    from .ingest import parse_mapping
+    from ..ingest import parse_mapping
 
     try:
         columns = parse_mapping(mapping) if mapping else None
@@ -214,11 +193,15 @@ def show(
         _print_json(to_dict(a))
         return
     console.rule(f"[bold]{a.title or '(no title)'}")
-    for key in ("id", "source", "outlet", "author", "dateline", "language", "url"):
+    for key in ("id", "source", "outlet", "author", "dateline", "language", "url", "notes"):
         value = getattr(a, key)
+        if key == "outlet" and value and a.outlet_from:
+            value = f"{value} (from the {a.outlet_from})"
+        if key == "language" and value and a.language_score is not None:
+            value = f"{value} (p = {a.language_score:.2f})"
         if value:
             console.print(f"[dim]{key:>9}[/dim] ", end="")
-            console.print(str(value), markup=False, highlight=False)
+            console.print("; ".join(value) if key == "notes" else str(value), markup=False, highlight=False)
     console.print(f"[dim]{'date':>9}[/dim] {_date(a) or '(none given)'}" + (f" ({a.date_precision})" if a.date_precision else ""))
     console.print()
     for p in a.paragraphs:
@@ -268,6 +251,84 @@ def export(
             pq.write_table(pa.Table.from_pylist(data), output)
             n = len(data)
     err.print(f"exported {n} articles" + (f" to {output}" if output else ""))
+
+
+# ----------------------------------------------------------------------------- outlets
+
+
+@app.command()
+def outlets(
+    changes: Optional[list[str]] = typer.Argument(
+        None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
+    set_domain: Optional[str] = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
+    db: Optional[Path] = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Outlets: the outlet table (name, domains, language, country; filled as articles arrive from URLs) and
+    every outlet the articles name, with its place in the copy network (share original, stories it was first
+    in, its top source and top copier; `storyline outlet NAME` for the detail).
+
+    Edit a row: storyline outlets --set example.com name="Example News" country=GB language=en
+    (domains=a.com,b.com sets the row's whole domain list). Articles ingested afterwards from its domains
+    get the new name; articles already stored keep theirs."""
+    from ..outlet_table import normalise_domain, parse_changes
+
+    if changes and not set_domain:
+        err.print("[red]error:[/red] FIELD=VALUE needs --set DOMAIN (e.g. --set example.com name=\"Example News\")")
+        raise typer.Exit(2)
+    with _opened(db) as store:
+        if set_domain:
+            try:
+                domain, fields = normalise_domain(set_domain), parse_changes(changes or [])
+                if not fields:
+                    raise ValueError("nothing to set: give FIELD=VALUE (name, language, country, domains)")
+                row = store.update_outlet(domain, fields)
+            except (ValueError, NotImplementedError) as exc:
+                err.print("[red]error:[/red] ", end="")
+                err.print(str(exc), markup=False, highlight=False)
+                raise typer.Exit(2) from exc
+            rows = [row]
+        else:
+            rows = store.list_outlets()
+        counts = store.count_articles_by_outlet(o.name for o in rows)
+        data = [to_dict(o) | {"articles": counts.get(o.name, 0), "in_table": True} for o in rows]
+        if not set_domain:  # every outlet of the store, with its place in the copy network
+            from ..outlets import outlet_graph, outlet_key
+            from .network import network_rows
+
+            by_key = {outlet_key(d["name"]): d for d in data}
+            for net in network_rows(outlet_graph(store)):
+                row = by_key.get(outlet_key(net["outlet"]))
+                if row is None:
+                    row = by_key[outlet_key(net["outlet"])] = {"name": net["outlet"], "domains": [], "language": None,
+                                                               "country": None, "articles": net["articles"],
+                                                               "in_table": False}
+                    data.append(row)
+                row["network"] = net
+            data.sort(key=lambda d: (-d["articles"], d["name"]))
+    if as_json:
+        _print_json(data[0] if set_domain else data)
+        return
+    title = "Outlet updated (articles stored before keep their outlet)" if set_domain else f"Outlets ({len(data)})"
+    table = Table(title=title)
+    cols = ["name", "domains", "language", "country", "articles"]
+    if not set_domain:
+        cols += ["original", "first in", "top source", "top copier"]
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    from rich.text import Text
+
+    for d in data:  # names as plain text, never as markup
+        cells = [Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
+                 str(d["articles"])]
+        if not set_domain:
+            net = d.get("network") or {}
+            top_s, top_c = net.get("top_sources") or [], net.get("top_copiers") or []
+            cells += [f"{net['original_share']:.0%}" if net else "", f"{net.get('first', '')}",
+                      Text(f"{top_s[0]['outlet']} ({top_s[0]['reuses']})" if top_s else ""),
+                      Text(f"{top_c[0]['outlet']} ({top_c[0]['reuses']})" if top_c else "")]
+        table.add_row(*cells)
+    console.print(table)
 
 
 # ----------------------------------------------------------------------------- the main job
@@ -349,7 +410,7 @@ def reuse_cmd(
     as_json: bool = JsonOption,
 ) -> None:
     """Show what an article shares with others: matched passages side by side with their sources."""
-    from .reuse import edges_of
+    from ..reuse import edges_of
 
     with _opened(db) as store:
         a, edges = edges_of(store, article_id)
@@ -391,7 +452,7 @@ def reuse_cmd(
 @app.command("duplicates")
 def duplicates_cmd(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
     """List groups of duplicate articles (exact and near-duplicates), the earliest first."""
-    from .reuse import duplicates
+    from ..reuse import duplicates
 
     with _opened(db) as store:
         groups = duplicates(store)
@@ -448,9 +509,9 @@ def cluster(
     """Re-cluster the whole store into stories and events (e.g. after changing settings)."""
     import time
 
-    from .cluster import ClusterStage
-    from .config import Config
-    from .embed import get_embedder
+    from ..cluster import ClusterStage
+    from ..config import Config
+    from ..embed import get_embedder
 
     with _opened(db) as store:
         config = store.load_config() or Config()
@@ -523,6 +584,11 @@ def _story_json(s, articles: dict[str, Article] | None) -> dict[str, Any]:
     return data
 
 
+DatesOption = typer.Option(0, "--dates", min=0, help="A ranked timeline: the story's N key dates, most important "
+                           "first (0: every dated event, in date order).")
+SentencesOption = typer.Option(1, "--sentences", min=1, help="With --dates: K sentences for each date.")
+
+
 @app.command()
 def story(
     story_id: str = typer.Argument(..., help="Story id (a unique prefix, or an old id of a merged story)."),
@@ -532,6 +598,8 @@ def story(
     with_analysis: bool = typer.Option(
         True, "--analysis/--no-analysis", help="Timeline, quotes by speaker, agreement/difference and cited summary."
     ),
+    dates: int = DatesOption,
+    sentences: int = SentencesOption,
 ) -> None:
     """Show a story: its events (and articles), timeline, quotes by speaker, consensus/unique claims, cited summary."""
     with _opened(db) as store:
@@ -541,6 +609,8 @@ def story(
             raise typer.Exit(2)
         arts = {a.id: a for a in store.get_articles(s.article_ids)}
         analysis, by_date = _story_analysis(store, s, arts) if with_analysis else (None, arts)
+        if analysis is not None and dates > 0:
+            analysis = _ranked(store, analysis, by_date, dates, sentences)
     if as_json:
         data = _story_json(s, arts if show_articles else None)
         if analysis is not None:
@@ -553,9 +623,24 @@ def story(
         print_analysis(console, analysis, by_date)
 
 
+def _ranked(store, analysis, by_date: dict[str, Article], dates: int, sentences: int):
+    """The analysis with its timeline replaced by the ranked one (N dates, K sentences each; not cached)."""
+    from dataclasses import replace
+
+    from ..analyze import copies_from_edges, story_edges
+    from ..config import Config
+    from ..timeline import rank_timeline
+
+    config = store.load_config() or Config()
+    ids = list(by_date)
+    copy_of = copies_from_edges(story_edges(store, ids), ids)
+    timeline = rank_timeline(list(by_date.values()), dates, sentences, config.analysis, copy_of=copy_of)
+    return replace(analysis, timeline=timeline)
+
+
 def _story_analysis(store, s, arts: dict[str, Article]):
     """(analysis, articles ordered by date) for a story; the analysis is cached in the store."""
-    from .analyze import analysis_for
+    from ..analyze import analysis_for
 
     analysis = analysis_for(store, s.id)
     by_date = {a.id: a for a in sorted(arts.values(), key=Article.chronological_key)}
@@ -601,6 +686,10 @@ def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article
                 when += f" ({t.precision})"
             if t.resolved_from == "story":
                 when += " *"
+            if t.kind == "report":
+                when += " (report)"
+            if t.rank:
+                when = f"#{t.rank} {when}"
             table.add_row(when, escape(t.text), _cite(t.sources, numbers))
         console.print(table)
         if any(t.resolved_from == "story" for t in analysis.timeline):
@@ -673,6 +762,8 @@ def analyze(
     story_id: str = typer.Argument(..., help="Story id (or a unique prefix)."),
     db: Optional[Path] = DbOption,
     as_json: bool = JsonOption,
+    dates: int = DatesOption,
+    sentences: int = SentencesOption,
 ) -> None:
     """A story's timeline, quotes by speaker, agreement/difference between outlets and cited summary."""
     with _opened(db) as store:
@@ -681,6 +772,8 @@ def analyze(
             err.print(f"[red]error:[/red] no story {story_id!r}")
             raise typer.Exit(2)
         analysis, by_id = _story_analysis(store, story, {a.id: a for a in store.get_articles(story.article_ids)})
+        if analysis is not None and dates > 0:
+            analysis = _ranked(store, analysis, by_id, dates, sentences)
     if as_json:
         _print_json(analysis_json(analysis, by_id))
         return
@@ -712,8 +805,9 @@ def serve(
 
     import uvicorn
 
-    from .api import SERVE_ENV, create_app, default_analysis, stored_analysis
-    from .store import SQLiteStore, StoreError
+    from ..serve.analysis import default_analysis, stored_analysis
+    from ..serve.app import SERVE_ENV, create_app
+    from ..store import SQLiteStore
 
     if analysis not in ("auto", "stored"):
         err.print(f"[red]error:[/red] --analysis must be auto or stored, not {analysis!r}")
@@ -730,7 +824,8 @@ def serve(
                                             "analysis": analysis, "ingest_process": ingest_process,
                                             "cache_bytes": cache_mb * 1024 * 1024, "max_pending_writes": max_pending_writes,
                                             "ingest_nice": ingest_nice})
-        uvicorn.run("storyline.api:app_from_env", factory=True, host=host, port=port, log_level=log_level, workers=workers)
+        uvicorn.run("storyline.serve.app:app_from_env", factory=True, host=host, port=port, log_level=log_level,
+                    workers=workers)
         return
     try:
         application = create_app(path, max_body_bytes=max_body_bytes, max_batch=max_batch,
@@ -754,7 +849,7 @@ def watch(
     """Ingest files as they appear in FOLDER (a running `storyline serve` shows them at once)."""
     import threading
 
-    from .watch import FolderWatcher
+    from ..watch import FolderWatcher
 
     if not folder.is_dir():
         err.print(f"[red]error:[/red] {folder}: not a folder")
@@ -770,6 +865,57 @@ def watch(
             watcher.run(interval, stop, on_report=_print_ingest_summary)
         except KeyboardInterrupt:
             stop.set()
+
+
+@app.command()
+def follow(
+    feeds: Annotated[list[str], typer.Argument(
+        help="RSS/Atom feeds, sitemaps or sitemap indexes (.xml or .xml.gz): URLs or files.")],
+    db: Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).",
+                                            show_default=False)] = None,
+    interval: Annotated[float | None, typer.Option(
+        help="Seconds between polls (default: follow.interval_s, 600).")] = None,
+    once: Annotated[bool, typer.Option(
+        "--once", help="Poll once and exit (exit code 1 on errors or rejections).")] = False,
+    max_pages: Annotated[int | None, typer.Option(
+        "--max-pages", help="New pages fetched per poll (default 100).")] = None,
+    no_stories: Annotated[bool, typer.Option(
+        "--no-stories", help="Only clean and store (no copies, no stories).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="With --once: the poll's report as JSON on stdout.")] = False,
+) -> None:
+    """Poll feeds and sitemaps; fetch their new pages and ingest them (what was fetched is remembered in the store)."""
+    import dataclasses
+
+    from ..follow import Follower
+
+    with _opened(db) as store:
+        pipeline = Pipeline(store, reuse=not no_stories, cluster=not no_stories)
+        cfg = pipeline.config.follow
+        cfg = dataclasses.replace(cfg, max_pages=cfg.max_pages if max_pages is None else max_pages)
+        progress = None if as_json else (lambda m: err.print(f"  {m}", style="dim", markup=False, highlight=False))
+        follower = Follower(pipeline, feeds, config=cfg, on_progress=progress)
+
+        def show(report) -> None:
+            for line in report.summary_lines():
+                err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+        try:
+            if once:
+                report = follower.poll()
+                if as_json:
+                    _print_json(report.to_dict())
+                else:
+                    show(report)
+                if report.errors or report.ingest.rejected:
+                    raise typer.Exit(1)
+                return
+            err.print(f"following {len(feeds)} feed(s) every {cfg.interval_s if interval is None else interval:g}s "
+                      "(Ctrl-C to stop)")
+            follower.run(interval, on_report=show)
+        except KeyboardInterrupt:
+            follower.stop.set()
+        finally:
+            follower.close()
 
 # ---- spark commands ----
 
@@ -789,8 +935,8 @@ def spark_run(
     json_out: bool = JsonOption,
 ) -> None:
     """Run the whole batch pipeline on Spark and write Parquet tables (load them with `storyline import`)."""
-    from .config import Config
-    from .spark import SparkOptions, make_session, run_pipeline
+    from ..config import Config
+    from ..spark import SparkOptions, make_session, run_pipeline
 
     try:
         from pyspark.sql import SparkSession
@@ -822,7 +968,7 @@ def import_(
     json_out: bool = JsonOption,
 ) -> None:
     """Load a spark-run's Parquet tables into the store (then the CLI, HTTP API and web page serve them)."""
-    from .spark import import_output
+    from ..spark import import_output
 
     if not output.is_dir():
         err.print(f"[red]error:[/red] no such folder: {output}")
@@ -835,9 +981,51 @@ def import_(
         err.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
 
 
-def main() -> None:  # pragma: no cover
-    app()
+# commands in files of their own register on the same app
+from . import network  # noqa: E402,F401
+
+
+@app.command()
+def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
+    """Check that the HTML path, dates, spaCy's model and the embedding model work; say how to fix what does not."""
+    from ..config import Config
+    from ..doctor import run_checks
+
+    path = db or default_db_path()
+    config = Config()
+    if Path(path).exists():
+        with _opened(db) as store:
+            config = store.load_config() or config
+    checks = run_checks(config)
+    if as_json:
+        _print_json([to_dict(c) for c in checks])
+    else:
+        for c in checks:
+            mark = "[green]ok[/green]  " if c.ok else "[red]FAIL[/red]"
+            err.print(f"{mark} {c.name:<11} {c.seconds:5.1f} s  ", end="")
+            err.print(c.detail, markup=False, highlight=False, soft_wrap=True)
+            if c.fix:
+                err.print(f"      fix: {c.fix}", markup=False, highlight=False, soft_wrap=True)
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """The `storyline` command: an error that is not the input's (a bug, a missing dependency) ends it with
+    a message and exit code 3, never a bare trace; bad settings with exit code 2."""
+    from ..config import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: report, exit non-zero
+        try:
+            _internal_error("storyline", exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

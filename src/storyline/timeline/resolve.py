@@ -1,40 +1,29 @@
-"""Dated timeline of a story: temporal expressions -> calendar dates -> merged events.
+"""Temporal expressions -> calendar dates (the resolver under the timeline).
 
-For every sentence (numbered by :func:`storyline.text.article_sentences`) we pick candidate
-temporal expressions with regular expressions (so that the classic false hits of a free
-search, "may", "now", "second", bare numbers, never reach the resolver), resolve them with
-``dateparser`` against the article's own date (``Article.published``), and keep the clause
-of the sentence around each one as the event's text. Weekdays are resolved here (the
-nearest such day not after the article date; the next one when the clause speaks of the
-future), the rest is dateparser's work. Year-less dates ("January 10", "Jan. 26") take the
-year that puts them nearest the article date.
-
-Articles without a date borrow one from the story: the date of the most similar dated
-article (the copy it was rewritten from, usually), else the median date of the story;
-their entries say ``resolved_from="story"``. Absolute dates with a year need no anchor.
-
-The lead of each dated article stands for what it reports on its publication day.
-
-Entries on the same date whose texts share most of their content words are merged into
-one entry that cites every source; entries are ordered by event date.
+For every sentence we pick candidate temporal expressions with regular expressions (so that
+the classic false hits of a free search, "may", "now", "second", bare numbers, never reach the
+resolver), and resolve them with ``dateparser`` against an anchor date: the article's own
+publication date (``Article.published``), never today's. Weekdays are resolved here (the nearest
+such day not after the anchor; the next one when the clause speaks of the future), the rest is
+dateparser's work. Year-less dates ("January 10", "Jan. 26") take the year that puts them
+nearest the anchor. :func:`clause_for` cuts a sentence holding several dates into the clause of each.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from .config import AnalysisConfig
-from .model import Article, Citation, TimelineEntry
-from .text import article_sentences, content_words
+from ..model import Date
 
 Precision = Literal["day", "month", "year", "range"]
 
 _MONTH_FULL = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Apr\.?|Jun\.|Jul\.|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
+# "Mar", "Jun", "Jul" without a dot only before a number ("Mar 2, 2009"): "mar" and "jun" are words too
+_MONTH_ABBR = r"Jan\.?|Feb\.?|Mar\.|Mar(?=\s+\d)|Apr\.?|Jun\.|Jun(?=\s+\d)|Jul\.|Jul(?=\s+\d)|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
 _MONTH = rf"(?:{_MONTH_FULL}|{_MONTH_ABBR})"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _ORD = r"(?:st|nd|rd|th)?"
@@ -81,6 +70,7 @@ _CONNECTOR = re.compile(r",?\s+(?:followed by|and then|and|while|whereas|but|the
 _LEADING_CONNECTOR = re.compile(r"^(?:followed by|and then|and|while|whereas|but|then)\s+", re.I)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
+Origin = Literal["article", "story"]  # which date anchored an article's relative expressions
 
 @dataclass
 class Mention:
@@ -89,22 +79,11 @@ class Mention:
     expression: str
     start: int
     end: int
-    date: date
+    date: Date
     precision: Precision
-    end_date: date | None = None
+    end_date: Date | None = None
     relative: bool = False  # needed an anchor date
 
-
-@dataclass
-class _Cand:
-    date: date
-    precision: Precision
-    end_date: date | None
-    text: str
-    expression: str
-    resolved_from: Literal["article", "story"]
-    sources: list[Citation] = field(default_factory=list)
-    words: set[str] = field(default_factory=set)
 
 
 # --------------------------------------------------------------------------- dateparser, cached
@@ -258,10 +237,103 @@ def _clause_future(sentence: str, start: int, end: int) -> bool:
     return bool(_FUTURE.search(sentence[lo:start]) or _FUTURE.search(sentence[end : end + 40]))
 
 
-def sentence_mentions(sentence: str, base: date | None) -> list[Mention]:
-    """All resolvable temporal expressions of a sentence, resolved against ``base``."""
+# --------------------------------------------------------------------------- report stamps
+
+# A clock time: "16:00", "4:23 pm", "23.24" (with a dot only when a zone or am/pm follows: "$ 5.60" is no time)
+_CLOCK = (r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?m\.?)?"
+          r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?=\s*(?:[ap]\.?m\b|[A-Z]{2,4}\b)))")
+_ZONE = r"(?:GMT|BST|UTC|CET|CEST|EST|EDT|ET|PST|PDT|PT|CST|CDT|MST|MDT|IST|HKT|AEST|local(?:\s+time)?|UK\s+time)"
+_WEEKDAY_ANY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|sday|urday|rsday)?\.?"
+# what may stand between a date and the clock time of a stamp ("Mon Mar 2, 2009 4:23 pm EST",
+# "18:00 UK time, Saturday, 25 April", "24 April 2011 Last updated at 17:55 GMT"): separators, zones,
+# weekdays and the words of a stamp. Not a bare "at": "on Monday at 10:30" is the time of an event.
+_GAP_TOKEN = (rf"[\s,;|/()\-–—]|{_ZONE}\b|{_WEEKDAY_ANY}(?![a-z])|(?:last\s+)?updated(?:\s+at)?\b|posted(?:\s+at)?\b"
+              r"|published(?:\s+at)?\b|aired\b")
+_STAMP_GAP = re.compile(rf"(?:{_GAP_TOKEN})*", re.I)
+_CLOCK_AFTER = re.compile(_CLOCK, re.I)
+_STAMP_BEFORE = re.compile(
+    rf"(?:{_CLOCK}(?:\s*{_ZONE})?|\b(?:updated|posted|published|aired)(?:\s+(?:at|on))?)\s*:?(?:{_GAP_TOKEN})*$", re.I)
+# a dateline: the date opens the sentence (after a place name) and a dash, maybe after "(Agency)", follows
+_RUNNING = re.compile(r"(?:on|by|since|until|till|last|next|this|early|late|in|from|before|after|during)\s", re.I)
+_AGENCY_DATELINE = re.compile(r"\s*\([A-Z][A-Za-z .&-]{1,24}\)\s*(?:—|–|--|-\s)")
+_DATELINE_AFTER = re.compile(r"\s*(?:\([A-Z][A-Za-z .&-]{1,24}\))?\s*(?:—|–|--|-\s)")
+
+
+def is_report_stamp(sentence: str, start: int, end: int) -> bool:
+    """True when the expression at ``sentence[start:end]`` is the report's own time stamp or dateline.
+
+    A stamp dates the report, not an event the text tells of: a date next to a clock time with only
+    separators, a zone or a weekday between ("Tuesday 12 May 2009 16.36 BST", "Mon Mar 2, 2009 4:23 pm
+    EST", "Last updated at 08:58 GMT, Thursday, 24 June 2010"), one after "Updated"/"Posted"/"Published",
+    or a dateline opening the text ("Jan. 26, 2022 (EIRNS)—", "WASHINGTON, Jan. 26 (Reuters) - ").
+    An expression of running text ("on Friday, 10:00 GMT") is never a stamp."""
+    if _RUNNING.match(sentence, start):
+        return False
+    gap = _STAMP_GAP.match(sentence, end)
+    if gap and _CLOCK_AFTER.match(sentence, gap.end()):
+        return True
+    if _STAMP_BEFORE.search(sentence, max(0, start - 60), start):
+        return True
+    if _AGENCY_DATELINE.match(sentence, end):  # "HONG KONG, May 2 (Reuters) - ", wherever it stands
+        return True
+    if start <= 40 and _DATELINE_AFTER.match(sentence, end):
+        head = sentence[:start]
+        if not re.search(r"[a-z]{3,}", head.replace("on ", "")):  # only a place name (capitals) before it
+            return True
+    return False
+
+
+def _stamped(sentence: str, found: list[tuple[str, int, int, str]]) -> set[int]:
+    """Indices (into ``found``, in text order) of the expressions that are part of a report stamp: those
+    :func:`is_report_stamp` says so of, and their neighbours joined to them by stamp material only
+    ("Tuesday" in "Tuesday 12 May 2009 16.36 BST")."""
+    out = {i for i, (_, s, e, _) in enumerate(found) if is_report_stamp(sentence, s, e)}
+    grew = bool(out)
+    while grew:
+        grew = False
+        for i in range(len(found)):
+            if i in out or _RUNNING.match(sentence, found[i][1]):
+                continue
+            for j in (i - 1, i + 1):
+                if j in out and 0 <= j < len(found):
+                    lo, hi = (found[j][2], found[i][1]) if j < i else (found[i][2], found[j][1])
+                    if lo <= hi and _STAMP_GAP.fullmatch(sentence, lo, hi):
+                        out.add(i)
+                        grew = True
+                        break
+    return out
+
+
+_AFTER_STAMP = re.compile(rf"(?:{_GAP_TOKEN})*{_CLOCK}(?:\s*{_ZONE})?", re.I)
+_LEADING_DATELINE = re.compile(r"^(?:[A-Z][A-Z.'’/\\-]*(?:[ ,]+[A-Z][A-Z.'’/\\-]*)*,?\s*)?(?:\([A-Za-z .&]{1,24}\))?\s*(?:—|–|--|-)\s*")
+
+
+def strip_report_stamp(sentence: str) -> str:
+    """The sentence without what precedes the report's time stamp (headline, byline) and without the
+    stamp itself and a dateline after it: "Flu spreads By J. Doe | Mon Mar 2, 2009 4:23 pm EST
+    WASHINGTON (Reuters) - Cases rose." -> "Cases rose."; a sentence with no stamp is returned as is."""
+    found = find_expressions(sentence)
+    stamped = _stamped(sentence, found) if found else set()
+    if not stamped:
+        return sentence
+    last = found[max(stamped)]
+    m = _AFTER_STAMP.match(sentence, last[2])
+    rest = sentence[m.end() if m else last[2]:].lstrip(" ,;|-–—")
+    rest = _LEADING_DATELINE.sub("", rest, count=1)
+    return rest if len(rest.split()) >= 3 else sentence
+
+
+def sentence_mentions(sentence: str, base: date | None, stamps: bool = False) -> list[Mention]:
+    """All resolvable temporal expressions of a sentence, resolved against ``base``.
+
+    The report's own time stamps and datelines (:func:`is_report_stamp`) are left out unless ``stamps``:
+    they date the report, not an event."""
     out: list[Mention] = []
-    for kind, s, e, expr in find_expressions(sentence):
+    found = find_expressions(sentence)
+    skip = _stamped(sentence, found) if found and not stamps else set()
+    for i, (kind, s, e, expr) in enumerate(found):
+        if i in skip:
+            continue
         future = kind == "weekday" and _clause_future(sentence, s, e)
         m = resolve_expression(kind, expr, base, future=future)
         if m is None:
@@ -310,159 +382,3 @@ def clause_for(sentence: str, mentions: list[Mention], i: int) -> str:
     return clause[:1].upper() + clause[1:] if clause else sentence.strip()
 
 
-# --------------------------------------------------------------------------- merging
-
-
-def _stem(w: str) -> str:
-    for suf in ("ing", "ed", "es", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
-            return w[: -len(suf)]
-    return w
-
-
-def _bag(text: str) -> set[str]:
-    return {_stem(w) for w in content_words(text)}
-
-
-def _similar(a: set[str], b: set[str], threshold: float) -> bool:
-    if not a or not b:
-        return False
-    inter = len(a & b)
-    return inter >= 2 and inter / min(len(a), len(b)) >= threshold
-
-
-def _most_similar(undated: list[Article], dated: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[Article, float]]:
-    """For each undated article, the dated one with the highest Jaccard similarity of content words."""
-    if not undated or not dated:
-        return {}
-    import numpy as np
-    from scipy.sparse import csr_matrix
-
-    vocab: dict[str, int] = {}
-
-    def matrix(arts: list[Article]):
-        rows, cols = [], []
-        for r, a in enumerate(arts):
-            for w in bags[a.id]:
-                rows.append(r)
-                cols.append(vocab.setdefault(w, len(vocab)))
-        return rows, cols
-
-    ur, uc = matrix(undated)
-    dr, dc = matrix(dated)
-    n = len(vocab)
-    U = csr_matrix((np.ones(len(ur), dtype=np.float32), (ur, uc)), shape=(len(undated), n))
-    D = csr_matrix((np.ones(len(dr), dtype=np.float32), (dr, dc)), shape=(len(dated), n))
-    inter = (U @ D.T).toarray()
-    su = np.asarray(U.sum(axis=1)).ravel()[:, None]
-    sd = np.asarray(D.sum(axis=1)).ravel()[None, :]
-    jac = inter / np.maximum(su + sd - inter, 1.0)
-    best = jac.argmax(axis=1)
-    return {a.id: (dated[int(best[i])], float(jac[i, best[i]])) for i, a in enumerate(undated)}
-
-
-def _anchor_dates(articles: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[date | None, str]]:
-    """Anchor date of every article: its own, else the most similar dated article's, else the median."""
-    dated = [a for a in articles if a.published is not None]
-    out: dict[str, tuple[date | None, str]] = {}
-    days = sorted(a.published.date() for a in dated)  # type: ignore[union-attr]
-    median = days[(len(days) - 1) // 2] if days else None
-    sims = _most_similar([a for a in articles if a.published is None], dated, bags)
-    for a in articles:
-        if a.published is not None:
-            out[a.id] = (a.published.date(), "article")
-            continue
-        best, best_sim = sims.get(a.id, (None, 0.0))
-        if best is not None and best_sim >= 0.15:
-            out[a.id] = (best.published.date(), "story")  # type: ignore[union-attr]
-        else:
-            out[a.id] = (median, "story")
-    return out
-
-
-def build_timeline(articles: list[Article], config: AnalysisConfig | None = None) -> list[TimelineEntry]:
-    """Resolve every temporal expression of the story's articles, merge same events, order by date."""
-    config = config or AnalysisConfig()
-    threshold = getattr(config, "timeline_merge_similarity", 0.5)
-    use_leads = getattr(config, "timeline_publication_leads", True)
-    min_words = getattr(config, "timeline_min_words", 4)
-
-    sents = {a.id: article_sentences(a) for a in articles}
-    bags = {a.id: _bag(" ".join(s.text for s in sents[a.id][:40])) for a in articles}
-    anchors = _anchor_dates(articles, bags)
-
-    cands: list[_Cand] = []
-    floating: list[_Cand] = []  # leads of undated articles: joined to a matching entry, else dropped
-    for a in articles:
-        base, origin = anchors[a.id]
-        lead_done = False
-        for s in sents[a.id]:
-            mentions = sentence_mentions(s.text, base)
-            rest = s.text
-            for m in mentions:
-                rest = rest.replace(m.expression, " ")
-            # a dateline ("WASHINGTON, January 22. /TASS/.") is not an event
-            substantive = len(re.findall(r"[A-Za-z]{2,}", rest)) >= min_words and bool(content_words(rest))
-            if not substantive:
-                continue
-            seen: set[tuple[date, str, date | None]] = set()
-            for i, m in enumerate(mentions):
-                key = (m.date, m.precision, m.end_date)
-                if key in seen:
-                    continue
-                seen.add(key)
-                text = clause_for(s.text, mentions, i)
-                cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
-                cands.append(_Cand(m.date, m.precision, m.end_date, text, m.expression,
-                                   origin if m.relative else "article", [cit], _bag(text)))
-            if use_leads and not lead_done and len(content_words(s.text)) >= 5:
-                lead_done = True
-                if mentions:  # the lead's own dates make its entries
-                    continue
-                pub = a.published.date() if a.published is not None else None
-                cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
-                c = _Cand(pub or date.min, "day", None, s.text.strip(), "(publication date)", "article", [cit],
-                          _bag(s.text))
-                (cands if pub is not None else floating).append(c)
-
-    # merge: same date key + similar text (greedy single-link within each date)
-    groups: dict[tuple[date, str, date | None], list[_Cand]] = {}
-    for c in cands:
-        key = (c.date, c.precision, c.end_date)
-        bucket = groups.setdefault(key, [])
-        for g in bucket:
-            if _similar(c.words, g.words, threshold) and not _same_article_sentence(g, c):
-                _absorb(g, c)
-                break
-        else:
-            bucket.append(c)
-    for f in floating:
-        for bucket in groups.values():
-            hit = next((g for g in bucket if g.expression == "(publication date)" and _similar(f.words, g.words, threshold)), None)
-            if hit is not None:
-                _absorb(hit, f)
-                break
-
-    entries: list[TimelineEntry] = []
-    for bucket in groups.values():
-        for g in bucket:
-            g.sources.sort(key=lambda c: (c.article_id, c.sentence_index or 0))
-            entries.append(TimelineEntry(date=g.date, precision=g.precision, text=g.text, expression=g.expression,
-                                         sources=g.sources, end_date=g.end_date, resolved_from=g.resolved_from))
-    prec_order = {"year": 0, "month": 1, "range": 2, "day": 3}
-    entries.sort(key=lambda e: (e.date, prec_order[e.precision], e.end_date or e.date, -len(e.sources), e.text))
-    return entries
-
-
-def _same_article_sentence(g: _Cand, c: _Cand) -> bool:
-    keys = {(x.article_id, x.sentence_index) for x in g.sources}
-    return any((x.article_id, x.sentence_index) in keys for x in c.sources)
-
-
-def _absorb(g: _Cand, c: _Cand) -> None:
-    have = {(x.article_id, x.sentence_index) for x in g.sources}
-    g.sources.extend(x for x in c.sources if (x.article_id, x.sentence_index) not in have)
-    g.words |= c.words
-    if g.resolved_from == "story" and c.resolved_from == "article":
-        g.resolved_from = "article"
-        g.text, g.expression = c.text, c.expression

@@ -1,0 +1,203 @@
+"""The pipeline stage: for each new article, candidates through two routes (LSH band buckets in the store;
+nearest article vectors in a usearch index, built once per process from the store or loaded from beside it,
+then updated per article), comparison by the detector, the non-independent edges stored and
+``results[id].copies_of`` filled."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from ..config import ReuseConfig
+from ..model import Article, ReuseEdge
+from .detector import PreparedReuse, ReuseDetector
+from .vectors import VectorIndex
+
+
+class ReuseStage:
+    """Pipeline stage: candidates (LSH bands in the store + nearest embeddings) -> compare -> edges."""
+
+    def __init__(self, config: ReuseConfig | None = None, embedder: Any = None, detector: ReuseDetector | None = None):
+        self.config = config or ReuseConfig()
+        self.embedder = embedder
+        self.detector = detector or ReuseDetector(self.config, embedder)
+        self._index: VectorIndex | None = None
+        self._index_store: Any = None
+        self._saved_size = 0
+        self.index_source: str | None = None  # "file" (loaded beside the store) or "store" (rebuilt)
+        self.stats = {"articles": 0, "lsh_candidates": 0, "semantic_candidates": 0, "semantic_skipped": 0,
+                      "compared": 0, "edges": 0}
+
+    # ------------------------------------------------------------------ semantic index
+    def _vector_index(self, store: Any) -> VectorIndex | None:
+        if not (self.config.semantic and self.embedder is not None):
+            return None
+        if self._index is None or self._index_store is not store:
+            dim = int(self.embedder.dim)
+            base = self._index_path(store)
+            index = VectorIndex.load(base, dim) if base else None
+            self.index_source = "file" if index is not None else "store"
+            if index is None:
+                index = VectorIndex(dim)
+            loaded = len(index)
+            try:
+                keys, mat = store.get_embeddings(self.config.embedding_kind)
+            except ValueError:  # vectors of several sizes in that space: start empty, add as we go
+                keys, mat = [], np.zeros((0, 0), dtype=np.float32)
+            if len(keys) and mat.shape[1] == dim:
+                missing = [i for i, k in enumerate(keys) if k not in index.key_of]
+                if missing:  # stored since the file was written (or no file): add them
+                    index.add([keys[i] for i in missing], mat[missing])
+            self._index, self._index_store = index, store
+            self._saved_size = loaded
+            self._maybe_save(store, force=len(index) > 0 and self.index_source == "store")
+        return self._index
+
+    def _index_path(self, store: Any) -> str | None:
+        path = getattr(store, "path", None)
+        if not self.config.persist_index or path is None or str(path) in ("", ":memory:"):
+            return None
+        name = re.sub(r"[^\w.-]+", "_", str(getattr(self.embedder, "name", "embedder")))
+        return f"{path}.{self.config.embedding_kind}.{name}.usearch"
+
+    def _maybe_save(self, store: Any, force: bool = False) -> None:
+        """Persist the vector index beside the store once it has grown by 5% (at least 256 articles),
+        so that the next process loads it instead of rebuilding it."""
+        index, base = self._index, self._index_path(store)
+        if index is None or base is None:
+            return
+        grown = len(index) - self._saved_size
+        if force or grown >= max(256, len(index) // 20):
+            try:
+                index.save(base)
+                self._saved_size = len(index)
+            except OSError:  # a read-only folder: keep rebuilding per process
+                self._saved_size = len(index)
+
+    # ------------------------------------------------------------------ processing
+    def _lsh_candidates(self, keys: list[bytes], self_id: str, stored: dict[bytes, list[str]] | None,
+                        chunk: dict[bytes, list[str]], store: Any) -> list[str]:
+        """Ids sharing keys with these, most shared first (stored ones and earlier ones of the chunk)."""
+        counts: dict[str, int] = {}
+        if stored is None:  # a store without the bulk lookup: one query per article, unranked
+            for c in store.query_bands(keys):
+                counts[c] = 1
+        wanted = set(keys)
+        for table in (stored, chunk):
+            if table:
+                hits = [k for k in wanted if k in table] if len(table) > len(wanted) else [k for k in table if k in wanted]
+                for k in hits:
+                    for c in table[k]:
+                        counts[c] = counts.get(c, 0) + 1
+        counts.pop(self_id, None)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [c for c, _ in ranked[: self.config.max_candidates]]
+
+    def _semantic_candidates(self, article: Article, signature: np.ndarray, vector: np.ndarray, store: Any,
+                             index: VectorIndex, exclude: list[str], sigs_chunk: dict[str, np.ndarray]) -> list[str]:
+        """The nearest stored articles by embedding whose MinHash signature agrees with this one's on at
+        least ``semantic_min_jaccard`` of its values (or that are very near: a reworded copy may share
+        no 5-word run at all)."""
+        cfg = self.config
+        room = cfg.max_candidates - len(exclude)
+        if room <= 0:
+            return []
+        near = [(c, sim) for c, sim in index.search(vector, cfg.semantic_top_k + 1)
+                if c != article.id and c not in exclude and sim >= cfg.semantic_min_similarity]
+        if not near:
+            return []
+        sigs = store.get_minhashes([c for c, _ in near if c not in sigs_chunk])
+        empty = bool(np.all(signature == 0xFFFFFFFF))
+        out = []
+        for cid, sim in near:
+            sig = sigs_chunk.get(cid, sigs.get(cid))
+            shares = (sig is not None and len(sig) == len(signature) and not empty
+                      and float(np.mean(sig == signature)) >= max(cfg.semantic_min_jaccard, 1e-9))
+            if not shares and sim < cfg.semantic_sure_similarity:
+                self.stats["semantic_skipped"] += 1
+                continue
+            out.append(cid)
+            if len(out) >= room:
+                break
+        self.stats["semantic_candidates"] += len(out)
+        return out
+
+    def prepare(self, articles: list[Article]) -> list[PreparedReuse]:
+        """See :meth:`ReuseDetector.prepare` (pure; the result may be passed to :meth:`process`)."""
+        return self.detector.prepare(articles)
+
+    def process(self, articles: list[Article], store: Any, results: dict[str, Any],
+                prepared: list[PreparedReuse] | None = None) -> list[ReuseEdge]:
+        """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
+        articles of the same chunk are found too). Returns the non-independent edges.
+
+        One band lookup and one bulk insert per chunk; the vector index is built once per process
+        (from the store) and then added to. ``prepared``: :meth:`prepare` of these articles, computed
+        ahead (else computed here; the result is the same)."""
+        det = self.detector
+        index = self._vector_index(store)
+        kind = self.config.embedding_kind
+        ready = {p.article_id: p for p in prepared or ()}
+        sigs, keys = [], []
+        for a in articles:
+            prep = ready.get(a.id)
+            if prep is not None:
+                sig, ks = prep.signature, prep.keys
+                det.remember_profile(prep.profile)
+            else:
+                sig, ks = det.signature_and_keys(a)
+            sigs.append(sig)
+            keys.append(ks)
+        stored: dict[bytes, list[str]] | None = {}
+        try:
+            for bucket, aid in store.lookup_bands([k for ks in keys for k in ks]):
+                stored.setdefault(bucket, []).append(aid)  # type: ignore[union-attr]
+        except (AttributeError, NotImplementedError):
+            stored = None
+        chunk_keys: dict[bytes, list[str]] = {}
+        chunk_sigs: dict[str, np.ndarray] = {}
+        vectors: list[tuple[str, np.ndarray]] = []
+        found: list[ReuseEdge] = []
+        for a, sig, ks in zip(articles, sigs, keys):
+            self.stats["articles"] += 1
+            cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
+            self.stats["lsh_candidates"] += len(cands)
+            if index is not None:
+                prep = ready.get(a.id)
+                vector = prep.vector if prep is not None else det.article_vector(a)
+                if vector is not None:
+                    cands += self._semantic_candidates(a, sig, vector, store, index, cands, chunk_sigs)
+                    index.add([a.id], vector[None, :])
+                    vectors.append((a.id, vector))
+            for k in ks:
+                chunk_keys.setdefault(k, []).append(a.id)
+            chunk_sigs[a.id] = sig
+            if not cands:
+                continue
+            edges = []
+            for b in store.get_articles(cands):
+                if b.id == a.id:
+                    continue
+                self.stats["compared"] += 1
+                e = det.compare(a, b)
+                if e.relation != "independent":
+                    edges.append(e)
+            if edges:
+                found += edges
+                for e in edges:
+                    r = results.get(e.target_id)
+                    if r is not None:
+                        entry = {"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
+                        if entry not in r.copies_of:
+                            r.copies_of.append(entry)
+        store.put_minhashes([(a.id, sig, ks) for a, sig, ks in zip(articles, sigs, keys)])
+        for aid, v in vectors:
+            store.put_embedding(kind, aid, v)
+        if found:
+            store.put_edges(found)
+            self.stats["edges"] += len(found)
+        if vectors:
+            self._maybe_save(store)
+        return found
