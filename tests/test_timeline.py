@@ -294,3 +294,14 @@ def test_report_stamp_cut_from_the_sentence():
         "The council voted to close the mine."
     plain = "The mine closed on 6 March 2021 at 10:00 after a vote."
     assert strip_report_stamp(plain) == plain
+
+
+def test_a_lead_in_another_script_is_a_sentence_not_a_dateline():
+    """A Russian (or Arabic…) lead has no Latin letters: it is still an event sentence, not a dateline."""
+    ru = _art("ru", ["Совет директоров утвердил 2022-01-26 новый план развития компании на пять лет вперёд.",
+                     "Акционеры поддержали решение большинством голосов."], datetime(2022, 1, 27, 9, 0))
+    tl = build_timeline([ru])
+    assert date(2022, 1, 26) in {e.date for e in tl if e.kind == "event"}
+    ar = _art("ar", ["وافق مجلس الإدارة في 2022-01-26 على خطة التطوير الجديدة للشركة لمدة خمس سنوات."],
+              datetime(2022, 1, 27, 9, 0))
+    assert date(2022, 1, 26) in {e.date for e in build_timeline([ar]) if e.kind == "event"}

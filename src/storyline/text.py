@@ -65,6 +65,14 @@ def article_sentences(article: Article) -> list[Sentence]:
     return sents
 
 
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")  # two or more letters of any script (Latin, Cyrillic, Arabic...)
+
+
+def letter_words(text: str) -> int:
+    """How many words of two or more letters ``text`` has, in any script (digits and punctuation not counted)."""
+    return len(_LETTER_WORD.findall(text))
+
+
 def words(text: str) -> list[str]:
     """Lowercased word tokens."""
     return [w.lower() for w in _WORD.findall(text)]

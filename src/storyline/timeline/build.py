@@ -21,14 +21,13 @@ one entry that cites every source; entries are ordered by event date.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
 from ..config import AnalysisConfig
 from ..model import Article, Citation, Date, TimelineEntry
-from ..text import article_sentences, content_words
+from ..text import article_sentences, content_words, letter_words
 from .resolve import Origin, Precision, clause_for, sentence_mentions
 
 
@@ -136,7 +135,7 @@ def build_timeline(articles: list[Article], config: AnalysisConfig | None = None
             for m in mentions:
                 rest = rest.replace(m.expression, " ")
             # a dateline ("WASHINGTON, January 22. /TASS/.") is not an event
-            substantive = len(re.findall(r"[A-Za-z]{2,}", rest)) >= min_words and bool(content_words(rest))
+            substantive = letter_words(rest) >= min_words and bool(content_words(rest))
             if not substantive:
                 continue
             seen: set[tuple[date, str, date | None]] = set()

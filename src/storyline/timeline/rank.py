@@ -27,7 +27,6 @@ naming the date) and the citations of the chosen sentences.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,7 +35,7 @@ import numpy as np
 
 from ..config import AnalysisConfig
 from ..model import Article, Citation, TimelineEntry
-from ..text import article_sentences, content_words
+from ..text import article_sentences, content_words, letter_words
 from .build import _anchor_dates, _bag
 from .resolve import Origin, clause_for, sentence_mentions, strip_report_stamp
 
@@ -63,7 +62,7 @@ def article_dates(article: Article, base: date | None, origin: Origin, min_words
         rest = s.text
         for m in mentions:
             rest = rest.replace(m.expression, " ")
-        if len(re.findall(r"[A-Za-z]{2,}", rest)) < min_words or not content_words(rest):
+        if letter_words(rest) < min_words or not content_words(rest):
             continue  # a dateline or a caption, not a sentence telling of an event
         text = strip_report_stamp(s.text)
         days: dict[date, tuple[str, str]] = {}
