@@ -282,3 +282,15 @@ def test_a_version_3_store_is_migrated_and_its_articles_load(tmp_path):
         assert s.add_outlet(Outlet("Example", ["example.com"])).id is not None
         indexes = {r[0] for r in s._q("SELECT name FROM sqlite_master WHERE type='index'")}
         assert "articles_url" in indexes
+
+
+@given(st.lists(st.sampled_from(["TASS", "Tasnim", "tass", "", None, "Reuters", "Le Monde"]), max_size=8))
+def test_article_outlet_names_is_the_distinct_outlets_of_the_articles(outlets):
+    """The SQLite query (used by `groups load` to name unmatched outlets) gives what a scan of the articles gives."""
+    from storyline.store.base import Store
+
+    store = SQLiteStore(":memory:")
+    for i, o in enumerate(outlets):
+        store.put_article(Article(id=f"a{i}", source=f"s{i}", paragraphs=[_text(i)], outlet=o))
+    want = sorted({o for o in outlets if o})
+    assert store.article_outlet_names() == want == Store.article_outlet_names(store)

@@ -91,6 +91,10 @@ class Store(abc.ABC):
                 out[a.outlet] = out.get(a.outlet, 0) + 1
         return out
 
+    def article_outlet_names(self) -> list[str]:
+        """The distinct outlet names the stored articles carry (not the outlet table's), sorted."""
+        return sorted({a.outlet for a in self.iter_articles() if a.outlet})
+
     # -- copy detection -------------------------------------------------------------------
     @abc.abstractmethod
     def put_minhash(self, article_id: str, signature: np.ndarray, band_keys: list[bytes]) -> None: ...

@@ -112,6 +112,11 @@ class SQLiteOutlets:
                        (json.dumps(wanted),))
         return {r[0]: r[1] for r in rows}  # the first stored wins (rows come newest first)
 
+    def article_outlet_names(self) -> list[str]:
+        # the articles_outlet index answers it without reading a row
+        return [r[0] for r in self._q("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL AND outlet != ''"
+                                      " ORDER BY outlet", ())]
+
     def count_articles_by_outlet(self, names: Iterable[str]) -> dict[str, int]:
         wanted = sorted(set(names))
         if not wanted:
