@@ -23,6 +23,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from .config import CleanConfig
 from .text import stopwords
@@ -227,10 +228,10 @@ def keep_mask(lines: list[str], config: CleanConfig | None = None, forced_bad: l
 
 # ----------------------------------------------------------------------------- learnt line model
 
-_DEFAULT_MODE = {"mode": "block", "inside": 0.3, "extra": 0.2}
+_DEFAULT_MODE: dict[str, Any] = {"mode": "block", "inside": 0.3, "extra": 0.2}
 
 
-def _learnt_keep(infos, probs, c: CleanConfig, forced_bad, mode: dict | None = None) -> list[bool]:
+def _learnt_keep(infos, probs, c: CleanConfig, forced_bad, mode: dict[str, Any] | None = None) -> list[bool]:
     """Lines to keep given the model's probabilities: in "line" mode each line on its own; in
     "block" mode the densest runs of likely lines (max-sum segments over (p - threshold) weighted
     by length; further runs when at least ``extra`` times as strong as the best), and inside them

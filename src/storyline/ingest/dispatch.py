@@ -47,6 +47,7 @@ ReadFn = Callable[[Input, IngestConfig], Iterator[RawDocument | Rejection]]
 SniffFn = Callable[[Input, bytes], bool]
 MAX_NESTING = 3  # archives inside archives (a .gz in a .zip in a .zip…)
 ARCHIVE_EXT = {".gz", ".tgz", ".zip"}
+_ZIP_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, *STREAM_ERRORS)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _read_zip(inp: Input, config: IngestConfig, depth: int) -> Iterator[RawDocum
         try:
             fh = raw if inp.path is not None and not inp.decompressed else seekable_copy(raw, cap, inp.name)
             zf = zipfile.ZipFile(fh)
-        except (zipfile.BadZipFile, *STREAM_ERRORS) as exc:
+        except _ZIP_ERRORS as exc:
             yield Rejection(inp.name, f"not a readable zip archive ({describe_error(exc)})")
             return
         with zf:

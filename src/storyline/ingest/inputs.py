@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 HEAD_BYTES = 65_536
 GZIP_MAGIC = b"\x1f\x8b"
@@ -57,7 +57,7 @@ class CappedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:
         data = self.inner.read(len(buf))
         n = len(data)
         self.count += n
@@ -141,7 +141,7 @@ def gunzipped(inp: Input, cap: int) -> Input:
 
     def opener() -> BinaryIO:
         raw = inp.open()
-        return io.BufferedReader(CappedStream(gzip.GzipFile(fileobj=raw, mode="rb"), cap, inp.name, also_close=raw))
+        return io.BufferedReader(CappedStream(cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")), cap, inp.name, also_close=raw))
 
     return Input(inp.name, opener=opener, inner_name=inner, decompressed=True)
 

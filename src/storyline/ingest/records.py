@@ -98,7 +98,7 @@ def record_to_doc(source: str, obj: Any, layout: Layout, max_bytes: int,
         names = [f"'{k}'" for k in (*layout["text"], *layout.get("html", ()))]
         has = f"no {names[0]}" if len(names) == 1 else "neither " + " nor ".join(names)
         return Rejection(source, f"the {what} has {has} (a non-empty string)")
-    body = text if isinstance(text, str) else html
+    body = text if isinstance(text, str) else str(html)  # html is a str when text is not (checked above)
     if len(body) > max_bytes:
         return Rejection(source, f"{what} too large ({len(body):,} characters > limit {max_bytes:,})")
     meta: dict[str, str] = {}

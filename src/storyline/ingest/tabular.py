@@ -24,6 +24,8 @@ from .records import Layout, layout_for, record_to_doc
 CSV_EXT = {".csv", ".tsv"}
 PARQUET_EXT = {".parquet", ".pq"}
 
+_HEADER_ERRORS: tuple[type[BaseException], ...] = (csv.Error, *STREAM_ERRORS)
+
 
 def sniff_parquet(inp: Input, head: bytes) -> bool:
     return head.startswith(b"PAR1")
@@ -102,7 +104,7 @@ def read_csv(inp: Input, config: IngestConfig) -> Iterator[RawDocument | Rejecti
         except StopIteration:
             yield Rejection(name, "empty file")
             return
-        except (csv.Error, *STREAM_ERRORS) as exc:
+        except _HEADER_ERRORS as exc:
             yield Rejection(f"{name}:1", f"unreadable header: {exc}")
             return
         layout = table_layout(name, header, config)

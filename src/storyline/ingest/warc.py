@@ -123,10 +123,10 @@ def _convert(rec, loc: str, config: IngestConfig) -> RawDocument | Rejection:
 def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool = True,
              skip: int = 0) -> Iterator[RawDocument | Rejection]:
     """The records of one ArchiveIterator; raises :class:`_Broken` where the file cannot be read on."""
-    errors = _warc_errors()
+    errors: tuple[type[BaseException], ...] = _warc_errors()
     # warcio parsing a cut or garbled header block fails in many ways (e.g. AttributeError on a missing
     # WARC-Target-URI); only there, a broader set counts as "this record is broken"
-    parse_errors = (*errors, AttributeError, TypeError)
+    parse_errors: tuple[type[BaseException], ...] = (*errors, AttributeError, TypeError)
     while True:
         try:
             rec = next(it)

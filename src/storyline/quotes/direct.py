@@ -49,7 +49,7 @@ def direct_quotes(ctx: ArticleContext, a: Article, sents: list[Sent], spans: lis
             if inner is not None:
                 attr = inner
             speaker, kind, raw = attr
-            q = Quote(text=sp.text.strip(" ,"), speaker=speaker, speaker_kind=kind,  # type: ignore[arg-type]
+            q = Quote(text=sp.text.strip(" ,"), speaker=speaker, speaker_kind=kind,
                       kind="direct", article_id=a.id, sentence_index=s_start.index, speaker_as_written=raw)
             f = Found(q, kind, raw)
             out.append(f)

@@ -63,7 +63,7 @@ def decide_direction(a: Article, b: Article) -> tuple[Article, Article, str, flo
                 minutes = abs((a.published - b.published).total_seconds()) / 60
                 conf = 0.8 if minutes < 60 else 0.9
             else:
-                days = abs((da - db).days)  # type: ignore[operator]
+                days = abs((da - db).days)
                 conf = 0.9 if days == 1 else 0.95
             # a citation cue pointing the other way lowers the confidence (dates may be wrong)
             if not _same_outlet(a, b) and citation_strength(src.text, tgt.outlet) >= 0.85:
