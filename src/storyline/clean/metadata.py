@@ -30,7 +30,7 @@ _ORG_WORDS = re.compile(
 
 
 def read_header(
-    article: Article, page_header: list[tuple[int, str]], header: list[tuple[int, str]], other: bool,
+    article: Article, page_header: list[tuple[int, str]], header: list[tuple[int, str]], other: str | None,
     removed: list[RemovedLine],
 ) -> tuple[str | None, set[int]]:
     """Title, date and byline from the header lines (and a page's lines just above its main text) into
