@@ -303,7 +303,7 @@ def create_app(
     # ---- web pages
     from ..web import mount_web
 
-    mount_web(app, service)
+    mount_web(app, service, network)
     return app
 
 
