@@ -207,3 +207,34 @@ def test_outlet_names_with_any_characters(tmp_path):
             assert got["outlet"] == name
         (pair,) = c.get(rows["A/B Wire"]["links"]["self"]).json()["sources"]
         assert pair["source"] == names[0] and pair["near"] == 1 and pair["lag_hours_median"] == 1.0
+
+
+def test_network_layout_sizes_discs_by_articles_and_arrows_by_reuses(corpus):
+    """The /network drawing's layout (a pure function of the graph): a disc per outlet, area by articles, an
+    arrow per pair from source to copier, wider for more reuses; the same graph gives the same picture."""
+    from storyline.outlets import outlet_graph
+    from storyline.web.outlets import layout_network
+
+    _, built, _, _ = corpus
+    store = SQLiteStore(corpus[0])
+    try:
+        graph = outlet_graph(store)
+    finally:
+        store.close()
+    net = layout_network(graph)
+    assert net == layout_network(graph)
+    nodes = {n["name"]: n for n in net["nodes"]}
+    assert set(nodes) == set(_outlets(built)) and net["hidden"] == 0
+    assert {(e["source"], e["copier"]) for e in net["edges"]} == set(graph.pairs)
+    if built.rewrites:  # 4 articles against 2: sqrt-scaled discs
+        assert nodes["Alpha Wire"]["r"] > nodes["Eta Agency"]["r"]
+        by = {(e["source"], e["copier"]): e for e in net["edges"]}
+        assert by[("Alpha Wire", "Beta Times")]["width"] > by[("Eta Agency", "Zeta Review")]["width"]
+    for e in net["edges"]:  # the path starts at the source's disc and ends at the copier's
+        s, t = nodes[e["source"]], nodes[e["copier"]]
+        start = [float(v) for v in e["d"][1:].split(" ")[0].split(",")]
+        end = [float(v) for v in e["d"].split(" ")[-1].split(",")]
+        assert abs(((start[0] - s["x"]) ** 2 + (start[1] - s["y"]) ** 2) ** 0.5 - s["r"] - 1) < 0.5
+        assert abs(((end[0] - t["x"]) ** 2 + (end[1] - t["y"]) ** 2) ** 0.5 - t["r"] - 2) < 0.5
+    small = layout_network(graph, max_nodes=3, max_edges=1)
+    assert len(small["nodes"]) == 3 and small["hidden"] == len(nodes) - 3 and len(small["edges"]) <= 1
