@@ -586,7 +586,8 @@ from hypothesis import strategies as st  # noqa: E402
 _HOSTILE_ALPHABET = st.sampled_from(list("<>&\"'`=/ ;:()") + ["<script>", "</script>", "javascript:", "onerror=", "<img src=x ",
                                                               "&amp;", "&lt;", "{{", "}}", "{%", "<svg onload=alert(1)>", "a", "B", " "])
 _ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "header", "a", "form", "input", "button", "main",
-                 "article", "h1", "p", "span", "mark", "div", "details", "summary", "table", "tr", "td", "footer"}
+                 "article", "h1", "p", "span", "mark", "div", "details", "summary", "table", "tr", "td", "footer",
+                 "nav"}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
