@@ -10,9 +10,9 @@ from urllib.parse import quote
 import numpy as np
 import outlet_corpus as oc
 import pytest
+from _serve_data import copy_store
 from fastapi.testclient import TestClient
 
-from _serve_data import copy_store
 from storyline.api import create_app, stored_analysis
 from storyline.config import Config
 from storyline.model import Article, ReuseEdge
@@ -142,7 +142,7 @@ def test_unknown_outlet_and_caps(client):
 
 def test_story_coverage_first_report_chains_join_order_per_day(client, corpus):
     _, built, by_source, stories = corpus
-    for k, (s, sid) in enumerate(zip(built.stories, stories)):
+    for k, (s, sid) in enumerate(zip(built.stories, stories, strict=True)):
         d = client.get(f"/stories/{sid[:10]}/coverage").json()  # a unique prefix is enough
         assert d["story_id"] == sid
         first = "Delta Daily" if k == 0 else "Alpha Wire"

@@ -10,7 +10,7 @@ serves every request thread instead of one per thread.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Literal, Optional
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Query
@@ -54,7 +54,7 @@ class OutletNetwork:
     an in-memory store), one reader at a time; :func:`storyline.outlets.outlet_graph` caches it per store
     revision and brings it up to date from what was stored since."""
 
-    def __init__(self, service: "Service"):
+    def __init__(self, service: Service):
         self.service = service
         self._store: Store | None = None
         self._lock = threading.Lock()
@@ -137,8 +137,8 @@ class OutletRow(BaseModel):
     first: int = Field(description="Stories whose first report (earliest dated article) is this outlet's.")
     first_share: float
     delay_count: int
-    delay_hours_median: Optional[float] = Field(None, description="Hours behind a story's first report (median).")
-    delay_hours_p90: Optional[float] = None
+    delay_hours_median: float | None = Field(None, description="Hours behind a story's first report (median).")
+    delay_hours_p90: float | None = None
     top_sources: list[OutletReuses]
     top_copiers: list[OutletReuses]
     links: dict[str, str]
@@ -149,7 +149,7 @@ class OutletPage(BaseModel):
     limit: int
     offset: int
     sort: str
-    next_offset: Optional[int]
+    next_offset: int | None
     total_outlets: int
     total_pairs: int
     units: dict[str, str]
@@ -168,10 +168,10 @@ class Pair(BaseModel):
     share: float = Field(description="(copies + rewrites) / the copier's articles.")
     partial_share: float
     lag_count: int
-    lag_hours_median: Optional[float]
-    lag_hours_p90: Optional[float]
-    source_kept: Optional[float] = Field(description="Mean share of the source's text the copy keeps.")
-    added: Optional[float] = Field(description="Mean share of the copy's text not from the source.")
+    lag_hours_median: float | None
+    lag_hours_p90: float | None
+    source_kept: float | None = Field(description="Mean share of the source's text the copy keeps.")
+    added: float | None = Field(description="Mean share of the copy's text not from the source.")
     cited: int
     named: int
     cited_share: float
@@ -189,7 +189,7 @@ class OutletDetail(OutletRow):
 class ArticleRefOut(BaseModel):
     id: str
     outlet: str
-    published: Optional[str]
+    published: str | None
     seq: int
 
 
@@ -197,7 +197,7 @@ class Join(BaseModel):
     outlet: str
     first_article: ArticleRefOut
     articles: int
-    delay_hours: Optional[float]
+    delay_hours: float | None
 
 
 class Chain(BaseModel):
@@ -207,9 +207,9 @@ class Chain(BaseModel):
 
 class Coverage(BaseModel):
     story_id: str
-    title: Optional[str]
-    first: Optional[ArticleRefOut] = Field(description="The first report: the earliest dated article.")
-    first_original: Optional[ArticleRefOut] = Field(description="The original of the first report's copy chain.")
+    title: str | None
+    first: ArticleRefOut | None = Field(description="The first report: the earliest dated article.")
+    first_original: ArticleRefOut | None = Field(description="The original of the first report's copy chain.")
     chains: list[Chain]
     original_of: dict[str, str] = Field(description="Copy id -> the original its chain starts from.")
     joined: list[Join] = Field(description="Outlets in the order they joined the story.")
@@ -226,7 +226,7 @@ def _doc(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 # --------------------------------------------------------------------------- routes
 
 
-def add_outlet_routes(app: FastAPI, service: "Service", network: OutletNetwork) -> None:
+def add_outlet_routes(app: FastAPI, service: Service, network: OutletNetwork) -> None:
     """The three endpoints, their answers kept in the service's response cache per store revision."""
 
     @app.get("/outlets", tags=["outlets"], summary="Outlets with their place in the copy network",

@@ -204,7 +204,7 @@ class _NoOutlet(Exception):
     pass
 
 
-def mount_outlet_pages(app: FastAPI, service: "Service", env: Environment, network: "OutletNetwork",
+def mount_outlet_pages(app: FastAPI, service: Service, env: Environment, network: OutletNetwork,
                        not_found: Any) -> None:
     """``/network`` and ``/outlet/{name}``, kept in the response cache per store revision."""
 
