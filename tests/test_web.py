@@ -254,6 +254,10 @@ def test_outlet_network_pages(network_server, page):
     assert HOSTILE_OUTLET in page.locator("#outlet-table").inner_text()
     page.screenshot(path=str(ARTIFACTS / "outlets.png"), full_page=True)
     _no_script_ran(page)
+    import httpx
+
+    html = httpx.get(base + "/network", timeout=30).text  # as sent: the name escaped, never markup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and HOSTILE_OUTLET not in html
 
     # TASS's page: taken by three outlets, the hostile one a day later
     svg.locator("a.net-node[data-outlet='TASS']").click()
