@@ -228,7 +228,7 @@ def test_post_single_batch_duplicate_rejected(fresh):
     dup = r.json()["results"][0]
     assert set(dup) == set(res[2])  # a duplicate answers with the same fields as a stored article
     assert dup["status"] == "duplicate" and dup["id"] == ids["eirns"] and dup["story_id"] == ids["story_id"]
-    assert dup["reason"] == "already stored" and dup["event_id"] is None
+    assert dup["reason"] == "same text" and dup["event_id"] is None  # why it is a duplicate, as ingest says
     # the duplicate reports what the stored article copies, as the store's edges say
     with open_store(db) as store:
         want = sorted((e.source_id, e.relation) for e in store.edges_for(ids["eirns"])
@@ -236,6 +236,35 @@ def test_post_single_batch_duplicate_rejected(fresh):
     assert sorted((x["source_id"], x["relation"]) for x in dup["copies_of"]) == want
     # the new article shows on the front page at once (no restart)
     assert "Market to close" in c.get("/").text
+
+
+def test_post_duplicate_reasons_and_brief_language(fresh):
+    """Each duplicate says why it is one (as :meth:`IngestReport.duplicates_with_reasons` gives it), and
+    article briefs carry the language detected at ingest."""
+    db, _ = fresh
+    c = small_client(db)
+    paras = ["The harbour authority said on Monday that the northern pier would close for three weeks of repairs "
+             "to its concrete deck, which was damaged in the winter storms.",
+             "Ferries will use the southern pier meanwhile, and the timetable will not change, a spokeswoman said."]
+    url = "https://news.example.org/harbour-pier"
+    first = c.post("/articles", json={"text": "\n\n".join(paras), "url": url, "outlet": "Harbour News"}).json()
+    assert first["results"][0]["status"] == "stored"
+    kept = first["results"][0]["id"]
+    updated = paras + ["Update: the pier will now reopen a week early, the authority said on Thursday evening."
+                       " Workers finished the deck ahead of schedule despite the rain."]
+    batch = [{"text": "\n\n".join(paras), "url": "https://other.example.org/copy"},  # same body, other URL
+             {"text": "\n\n".join(updated), "url": url}]  # same URL, a changed body
+    res = c.post("/articles", json=batch).json()["results"]
+    assert [(r["status"], r["id"], r["reason"]) for r in res] == [
+        ("duplicate", kept, "same text"), ("duplicate", kept, "same URL, updated text")]
+    with open_store(db) as store:
+        lang = store.get_article(kept).language
+    assert lang == "en"
+    (brief,) = c.get("/articles", params={"outlet": "Harbour News"}).json()["items"]
+    assert brief["id"] == kept and brief["language"] == lang
+    (story_brief,) = [a for a in c.get(f"/stories/{first['results'][0]['story_id']}").json()["articles"]
+                      if a["id"] == kept]
+    assert story_brief["language"] == lang  # briefs from the in-memory brief cache carry it too
 
 
 def test_size_limits(fresh):
@@ -557,7 +586,8 @@ from hypothesis import strategies as st  # noqa: E402
 _HOSTILE_ALPHABET = st.sampled_from(list("<>&\"'`=/ ;:()") + ["<script>", "</script>", "javascript:", "onerror=", "<img src=x ",
                                                               "&amp;", "&lt;", "{{", "}}", "{%", "<svg onload=alert(1)>", "a", "B", " "])
 _ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "header", "a", "form", "input", "button", "main",
-                 "article", "h1", "p", "span", "mark", "div", "details", "summary", "table", "tr", "td", "footer"}
+                 "article", "h1", "p", "span", "mark", "div", "details", "summary", "table", "tr", "td", "footer",
+                 "nav"}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..model import to_dict
 from .common import DbOption, JsonOption, _opened, _print_json, app, console, err
 
 groups_app = typer.Typer(help="Outlet groups (country, owner, leaning...: a CSV you supply) and their blind spots.",
@@ -101,7 +100,9 @@ def network(
 
 
 def coverage_json(cov: Any) -> dict[str, Any]:
-    return {**to_dict(cov), "first_original": to_dict(cov.first_original)}
+    from ..outlets.export import coverage_dict
+
+    return coverage_dict(cov)
 
 
 @app.command()

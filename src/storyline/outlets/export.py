@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from typing import Any
 
+from ..model import to_dict
+from .coverage import StoryCoverage
 from .graph import OutletGraph, OutletStats, PairStats
 
 UNITS = {"lag_hours_median": "hours", "lag_hours_p90": "hours", "delay_hours_median": "hours",
@@ -36,6 +38,11 @@ def outlet_dict(o: OutletStats) -> dict[str, Any]:
              top_sources=[{"outlet": n, "reuses": c} for n, c in o.top_sources],
              top_copiers=[{"outlet": n, "reuses": c} for n, c in o.top_copiers])
     return {k: d[k] for k in OUTLET_FIELDS}
+
+
+def coverage_dict(cov: StoryCoverage) -> dict[str, Any]:
+    """A story's coverage as JSON: its fields (dates ISO) and ``first_original``."""
+    return {**to_dict(cov), "first_original": to_dict(cov.first_original)}
 
 
 def _pairs(graph: OutletGraph) -> list[PairStats]:

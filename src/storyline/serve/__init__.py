@@ -2,8 +2,10 @@
 runs it).
 
 JSON API: ``POST /articles``, ``GET /articles``, ``GET /articles/{id}``, ``GET /stories``,
-``GET /stories/{id}`` (+ ``/articles``, ``/edges``), ``GET /search``; OpenAPI schema at ``/openapi.json``.
-Web pages (server-rendered, see :mod:`storyline.web`): ``/``, ``/story/{id}``, ``/article/{id}``.
+``GET /stories/{id}`` (+ ``/articles``, ``/edges``, ``/coverage``), ``GET /search``, ``GET /outlets``,
+``GET /outlets/{name}``; OpenAPI schema at ``/openapi.json``.
+Web pages (server-rendered, see :mod:`storyline.web`): ``/``, ``/story/{id}``, ``/article/{id}``, ``/network``,
+``/outlet/{name}``.
 
 Concurrency: writes go to ONE ingest worker (a separate process under ``storyline serve``, else a
 thread), one batch at a time, with at most ``max_pending_writes`` requests waiting: beyond that a POST
@@ -39,7 +41,7 @@ The parts, one file each: ``app`` (create_app: middlewares, JSON errors, the API
 ``cache`` (ResponseCache), ``views`` (the JSON views and page sizes), ``briefs`` (ArticleBrief, BriefCache),
 ``writes`` (ArticleIn, ingest_answers, WriteQueueFull), ``middleware`` (body limit, security headers, the
 cached-read fast path), ``analysis`` (default_analysis, stored_analysis), ``encoding`` (dumps, loads),
-``gc_pauses`` (GcPauses). The web pages are :mod:`storyline.web`: they use ``encoding`` and a Service, and
+``gc_pauses`` (GcPauses), ``outlets`` (the outlet network's endpoints and OutletNetwork). The web pages are :mod:`storyline.web`: they use ``encoding`` and a Service, and
 the app mounts them. :mod:`storyline.api` re-exports every public name for one release.
 
 This file imports none of its parts, so that the web pages can import the parts they use without loading

@@ -22,6 +22,7 @@ from .analysis import AnalysisProvider, default_analysis, stored_analysis
 from .cache import DEFAULT_CACHE_BYTES
 from .encoding import dumps, loads
 from .middleware import BodyLimitMiddleware, CachedReadMiddleware, SecurityHeadersMiddleware
+from .outlets import OutletNetwork, add_outlet_routes
 from .service import DEFAULT_INGEST_NICE, DEFAULT_MAX_PENDING_WRITES, DEFAULT_WARM_STORIES, Service
 from .views import MAX_EDGE_PAGE, MAX_PAGE, MAX_STORY_ARTICLES, STORY_ARTICLES, article_brief, snippet, story_brief_row
 from .writes import DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, ArticleIn, WriteQueueFull
@@ -78,18 +79,20 @@ def create_app(
     service = Service(db_path, config, analysis, ingest_process, max_pending_writes=max_pending_writes,
                       ingest_nice=ingest_nice, cache_bytes=cache_bytes, warm_stories=warm_stories,
                       freeze_gc=freeze_gc)
+    network = OutletNetwork(service)  # the outlet graph, for /outlets and the outlet pages
 
     @asynccontextmanager
     async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         await service.start()
         yield
+        network.close()
         service.close()
 
     app = FastAPI(
         title="Storyline",
         version="0.1.0",
         description="Stories from a stream of news articles: ingest articles, read stories, timelines, quotes, "
-        "agreement and cited summaries. Errors are JSON: {\"error\": code, \"message\": text}.",
+        "agreement and cited summaries, and the outlet network (who copies whom). Errors are JSON: {\"error\": code, \"message\": text}.",
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
         lifespan=_lifespan,
@@ -287,6 +290,8 @@ def create_app(
         return await service.cached(("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)),
                                     inline=True)  # known article ids: a few lookups and a scan of the story rows
 
+    add_outlet_routes(app, service, network)
+
     @app.get("/stats", include_in_schema=False)
     async def stats() -> JSONResponse:
         """Cache and write-queue counters (for load checks)."""
@@ -298,7 +303,7 @@ def create_app(
     # ---- web pages
     from ..web import mount_web
 
-    mount_web(app, service)
+    mount_web(app, service, network)
     return app
 
 

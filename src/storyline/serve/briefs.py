@@ -25,11 +25,12 @@ class ArticleBrief(NamedTuple):
     seq: int | None
     word_count: int
     paragraphs: tuple[str, ...]  # the first paragraph only (for a display title)
+    language: str | None = None  # ISO 639-1, as detected at ingest
 
     @classmethod
     def of(cls, a: Article) -> "ArticleBrief":
         return cls(a.id, a.title, a.outlet, a.author, a.url, a.published, a.date_precision, a.seq, a.word_count,
-                   tuple(a.paragraphs[:1]))
+                   tuple(a.paragraphs[:1]), a.language)
 
 
 class BriefCache:

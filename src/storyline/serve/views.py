@@ -22,7 +22,7 @@ def article_brief(a: Article, story_id: str | None = None) -> dict[str, Any]:
     return {
         "id": a.id, "title": a.title, "outlet": a.outlet, "author": a.author, "url": a.url,
         "published": a.published.isoformat() if a.published else None, "date_precision": a.date_precision,
-        "words": a.word_count, "story_id": story_id, "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
+        "words": a.word_count, "language": a.language, "story_id": story_id, "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
     }
 
 

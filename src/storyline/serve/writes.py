@@ -50,7 +50,7 @@ def ingest_answers(pipeline: Pipeline, items: list[ArticleIn]) -> list[dict[str,
             docs.append(RawDocument(source=source, html=it.html, meta=meta))
     report = pipeline.ingest(docs)
     stored = {r.source: r for r in report.stored}
-    dups = dict(report.duplicates)
+    dups = {src: (aid, reason) for src, aid, reason in report.duplicates_with_reasons()}
     rejected = {r.source: r.reason for r in report.rejected}
     store = pipeline.store
     answers = []
@@ -61,10 +61,10 @@ def ingest_answers(pipeline: Pipeline, items: list[ArticleIn]) -> list[dict[str,
             answers.append({"index": i, "id": r.article_id, "status": "stored", "reason": None, "story_id": r.story_id,
                             "event_id": r.event_id, "copies_of": r.copies_of})
         elif src in dups:
-            aid = dups[src]
+            aid, reason = dups[src]
             copies = [{"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
                       for e in store.edges_for(aid) if e.target_id == aid and e.relation != "independent"]
-            answers.append({"index": i, "id": aid, "status": "duplicate", "reason": "already stored",
+            answers.append({"index": i, "id": aid, "status": "duplicate", "reason": reason,
                             "story_id": store.story_of(aid), "event_id": None, "copies_of": copies})
         else:
             answers.append({"index": i, "id": None, "status": "rejected", "reason": rejected.get(src, "not stored"),

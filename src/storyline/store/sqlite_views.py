@@ -192,11 +192,14 @@ class SQLiteViews:
 
     def story_links(self, story_id: str) -> list[tuple[str, str, str, float]]:
         """(source_id, target_id, relation, confidence) of every non-independent edge with BOTH ends in the
-        story: the provenance graph's lines, without decoding any edge's passages."""
-        members = "SELECT article_id FROM story_articles WHERE story_id=?1"
+        story: the provenance graph's lines, without decoding any edge's passages. Joined member -> its edges
+        as source -> the target's membership (two IN lists on the edge index made SQLite probe every pair of
+        members: 0.2 s for a story of 1,000 articles, 3 ms so)."""
         rows = self._q(
-            f"SELECT source_id, target_id, relation, confidence FROM reuse_edges WHERE source_id IN ({members})"
-            f" AND target_id IN ({members}) AND relation != 'independent' ORDER BY rowid",
+            "SELECT e.source_id, e.target_id, e.relation, e.confidence FROM story_articles s"
+            " CROSS JOIN reuse_edges e ON e.source_id = s.article_id"
+            " CROSS JOIN story_articles t ON t.article_id = e.target_id"
+            " WHERE s.story_id = ?1 AND t.story_id = ?1 AND e.relation != 'independent' ORDER BY e.rowid",
             (story_id,),
         )
         return [(r[0], r[1], r[2], float(r[3])) for r in rows]

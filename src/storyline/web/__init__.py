@@ -1,4 +1,5 @@
-"""Server-rendered web pages: ``/`` (stories), ``/story/{id}``, ``/article/{id}``.
+"""Server-rendered web pages: ``/`` (stories), ``/story/{id}``, ``/article/{id}``; the outlet network's
+``/network`` and ``/outlet/{name}`` are in :mod:`storyline.web.outlets`.
 
 Jinja2 with autoescape on; article text is untrusted and is never marked safe. The provenance
 graph is laid out here and drawn as inline SVG; the only script (``static/app.js``) shows citation
@@ -20,10 +21,13 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 
 from ..model import Article, Citation, ReuseEdge, Story, StoryAnalysis
+from ..outlets import story_coverage
 from ..serve.encoding import loads
 from ..text import article_sentences
+from .outlets import coverage_chart, hours, mount_outlet_pages, outlet_url
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..serve.outlets import OutletNetwork
     from ..serve.service import Service
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +39,8 @@ def make_env() -> Environment:
     env.filters["day"] = fmt_date
     env.globals["safe_url"] = safe_url
     env.globals["display_title"] = display_title
+    env.globals["outlet_url"] = outlet_url
+    env.filters["hours"] = hours
     return env
 
 
@@ -244,7 +250,8 @@ def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites
 # --------------------------------------------------------------------------- pages
 
 
-def mount_web(app: FastAPI, service: "Service") -> None:
+def mount_web(app: FastAPI, service: "Service", network: "OutletNetwork | None" = None) -> None:
+    """The pages; with ``network`` (the served store's outlet graph) also the outlet network's."""
     env = make_env()
     service.web_env = env
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -259,6 +266,8 @@ def mount_web(app: FastAPI, service: "Service") -> None:
         return env.get_template(name).render(**ctx).encode("utf-8")
 
     HTML = "text/html; charset=utf-8"
+    if network is not None:
+        mount_outlet_pages(app, service, env, network, not_found)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(page: int = Query(1, ge=1, le=100000), q: str | None = Query(None, max_length=200)) -> Response:
@@ -366,6 +375,7 @@ def build_story_page(service: "Service", env: Environment, story_id: str, page: 
             for g in analysis.claims:
                 cited |= {c.article_id for c in g.claims}
         full = {a.id: a for a in store.get_articles(sorted(cited))}
+        chart = coverage_chart(story_coverage(store, story_id))  # articles per outlet per day, first report
     cites = CitationIndex(full)
     summary = [{"text": ss.text, "cites": [cites.cite(c) for c in ss.citations]} for ss in (analysis.summary if analysis else [])]
     timeline = [
@@ -393,6 +403,7 @@ def build_story_page(service: "Service", env: Environment, story_id: str, page: 
         title=s.title or "Story", story=s, span=span(s), articles=articles, n_articles=n, summary=summary,
         timeline=timeline, grid=grid, quotes=quotes, events=event_rows, graph=graph, analysis=analysis is not None,
         pops=list(cites.pops.values()), source_label=source_label, page=page, pages=pages, first_index=start,
+        chart=chart,
     ).encode("utf-8")
 
 
