@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from seedutil import by_file, lexical_copies, seed_articles
 from typer.testing import CliRunner
 
-from seedutil import by_file, lexical_copies, seed_articles
 from storyline import analyze as analyze_mod
 from storyline.analyze import StoryAnalyzer, analysis_for, analysis_version, copies_from_edges
 from storyline.cli import app

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from _serve_data import HOSTILE, SEEDS, build_seed_store, copy_store
 from fastapi.testclient import TestClient
 
-from _serve_data import HOSTILE, SEEDS, build_seed_store, copy_store
 from storyline.api import create_app, default_analysis, stored_analysis
 from storyline.model import Story
 from storyline.pipeline import Pipeline

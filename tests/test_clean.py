@@ -4,7 +4,6 @@ classifier, metadata from the text, and properties of ids and cleaning."""
 from __future__ import annotations
 
 import importlib.util
-import re
 from datetime import datetime
 from pathlib import Path
 
@@ -254,10 +253,10 @@ def test_line_model_decides_and_drops_a_trailing_teaser_list():
         "Simple dishes that use what is already in your kitchen cupboard.",
         "Our reviewers tested dozens of handsets over the past twelve months.",
     ]
-    teasers = [x for pair in zip(TEASERS, blurbs) for x in pair]
+    teasers = [x for pair in zip(TEASERS, blurbs, strict=True) for x in pair]
     lines = NAV + ["Local news"] + PROSE + ["Related stories"] + teasers + ["© 2024 Example Media. All rights reserved"]
     learnt = boilerplate.keep_mask(lines, CleanConfig(bp_learnt=True))
-    assert [s for s, k in zip(lines, learnt) if k] == PROSE
+    assert [s for s, k in zip(lines, learnt, strict=True) if k] == PROSE
     model = boilerplate.line_model()
     feats_differ = False
     try:
@@ -269,12 +268,11 @@ def test_line_model_decides_and_drops_a_trailing_teaser_list():
         boilerplate.set_line_model(model)
     assert feats_differ
     rules = boilerplate.keep_mask(lines, CleanConfig(bp_learnt=False))
-    assert [s for s, k in zip(lines, rules) if k][: len(PROSE)] == PROSE
+    assert [s for s, k in zip(lines, rules, strict=True) if k][: len(PROSE)] == PROSE
 
 
 words_st = st.sampled_from(
-    "the a of to and in that said on for it with as was at by from officials government minister talks plan "
-    "city people year week country agreement vote council report".split()
+    ["the", "a", "of", "to", "and", "in", "that", "said", "on", "for", "it", "with", "as", "was", "at", "by", "from", "officials", "government", "minister", "talks", "plan", "city", "people", "year", "week", "country", "agreement", "vote", "council", "report"]
 )
 
 

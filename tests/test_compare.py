@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from seedutil import by_file
+
 from storyline.compare import compare_claims, differences, source_keys, unique_by_outlet
 from storyline.config import AnalysisConfig
 from storyline.model import Article

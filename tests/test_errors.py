@@ -17,8 +17,8 @@ from lxml.etree import ParserError
 from typer.testing import CliRunner
 
 from storyline.api import create_app, stored_analysis
-from storyline.cli import app
 from storyline.clean import Cleaner
+from storyline.cli import app
 from storyline.config import Config, ConfigError
 from storyline.model import Article, RawDocument, Rejection
 from storyline.pipeline import Pipeline

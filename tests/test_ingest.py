@@ -12,13 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storyline.config import Config, IngestConfig
+from storyline.config import IngestConfig
 from storyline.ingest import DecodeError, decode_bytes, read_file, read_inputs, read_stdin
-from storyline.model import Article, RawDocument, Rejection, content_id
+from storyline.model import RawDocument, Rejection, content_id
 from storyline.pipeline import Pipeline
 from storyline.store import SQLiteStore
 

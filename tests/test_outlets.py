@@ -201,7 +201,7 @@ def test_claims_carried_by_groups(corpus, embedder):
                  for role, (_, _, paras) in s["articles"].items()}
     story_countries = {"Atlantis", "Borduria", "Carpathia"}
     delta_only = 0
-    for claim, carriers in zip(analysis.claims, spots.claims):
+    for claim, carriers in zip(analysis.claims, spots.claims, strict=True):
         # the countries of the outlets whose built text carries one of the claim's sentences
         roles = {r for c in claim.claims for r, ss in sentences.items() if " ".join((c.text or "").split()) in ss}
         assert roles, claim.label

@@ -227,7 +227,7 @@ def test_property_a_warc_cut_anywhere_never_raises_and_keeps_the_whole_records(w
     full_docs = [(n + 1, o) for n, o in enumerate(full) if isinstance(o, RawDocument)]
     assert [d.source for d in docs[: sum(1 for n, _ in full_docs if n in whole)]] == \
         [o.source for n, o in full_docs if n in whole]
-    inside = [i + 1 for i, (s, e) in enumerate(zip(w.offsets, ends)) if s < cut < e - 4]  # not in the trailing CRLFs
+    inside = [i + 1 for i, (s, e) in enumerate(zip(w.offsets, ends, strict=True)) if s < cut < e - 4]  # not in the trailing CRLFs
     if inside:
         assert any(isinstance(o, Rejection) and not isinstance(o, Skipped) and f"#{inside[0]}@" in o.source
                    for o in named), (cut, named)
@@ -253,7 +253,7 @@ def test_property_damage_anywhere_loses_at_most_the_records_it_touches(gz, where
     docs = [o.source for o in _all(RawDocument, out)]
     assert len(docs) == len(set(docs))
     ends = w.offsets[1:] + [len(data)]
-    spans = list(zip(w.offsets, ends))
+    spans = list(zip(w.offsets, ends, strict=True))
     after = next((k for k, (s, _) in enumerate(spans) if s >= b), None)
     full = list(read_bytes("d.warc", data))
     for k, (s, e) in enumerate(spans):

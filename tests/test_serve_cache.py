@@ -9,9 +9,9 @@ import threading
 
 import httpx
 import pytest
+from _serve_data import build_seed_store, copy_store
 from fastapi.testclient import TestClient
 
-from _serve_data import build_seed_store, copy_store
 from storyline import api as api_mod
 from storyline.api import create_app, stored_analysis
 from storyline.model import Event, RawDocument, ReuseEdge, Story, StoryAnalysis

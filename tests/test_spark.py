@@ -213,9 +213,9 @@ def test_prior_is_the_sum_of_the_earlier_windows():
     per[-1] = (np.array([7], dtype=np.int32), np.array([5], dtype=np.int64), 1)
     assert sl_spark.prior_for(per, 0) is None
     ids, counts, n = sl_spark.prior_for(per, 2)
-    assert dict(zip(ids.tolist(), counts.tolist())) == {0: 1, 1: 1, 100: 4} and n == 21
+    assert dict(zip(ids.tolist(), counts.tolist(), strict=True)) == {0: 1, 1: 1, 100: 4} and n == 21
     ids, counts, n = sl_spark.prior_for(per, -1)  # undated: after every dated window, not itself
-    assert dict(zip(ids.tolist(), counts.tolist())) == {0: 1, 1: 1, 2: 1, 100: 6} and n == 33
+    assert dict(zip(ids.tolist(), counts.tolist(), strict=True)) == {0: 1, 1: 1, 2: 1, 100: 6} and n == 33
 
 
 def test_link_windows_joins_neighbours_only():
@@ -277,7 +277,7 @@ def test_readers_folder_and_parquet_use_the_single_machine_readers(spark, tmp_pa
     got = sorted(d.text for _, d in read_raw(spark, str(SEEDS), cfg).collect())
     want = sorted(d.text for d in read_inputs([SEEDS], cfg.ingest))
     assert len(got) == 5 and got == want
-    recs = [{"text": t, "outlet": f"o{i}", "date": "2022-01-2%d" % i} for i, t in enumerate(want)]
+    recs = [{"text": t, "outlet": f"o{i}", "date": f"2022-01-2{i}"} for i, t in enumerate(want)]
     pq.write_table(pa.Table.from_pylist(recs), str(tmp_path / "in.parquet"))
     docs = [d for _, d in read_raw(spark, str(tmp_path / "in.parquet"), cfg).collect()]
     assert sorted(d.text for d in docs) == want and {d.meta["outlet"] for d in docs} == {f"o{i}" for i in range(5)}

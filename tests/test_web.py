@@ -6,18 +6,16 @@ Screenshots go to test-artifacts/ (gitignored).
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
-
 from _serve_data import HOSTILE, build_seed_store
+
 from storyline.api import create_app, stored_analysis
 from storyline.store import open_store
-from storyline.text import article_sentences
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -78,7 +78,7 @@ class _MemoEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
         if missing:
-            for t, v in zip(missing, self.inner.encode(missing)):
+            for t, v in zip(missing, self.inner.encode(missing), strict=True):
                 self.cache[t] = v
         if not texts:
             return self.inner.encode([])

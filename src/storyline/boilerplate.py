@@ -108,7 +108,7 @@ def _smooth(infos: list[LineInfo], max_run: int = 3) -> None:
         j = k + step
         while 0 <= j < n:
             c = orig[j]
-            if c == GOOD or c == BAD:
+            if c in (GOOD, BAD):
                 return c
             if c == NEAR and not skip_near:
                 return c
@@ -163,7 +163,7 @@ def _rule_pass(lines: list[str], c: CleanConfig, forced_bad: list[bool] | None):
     _smooth(infos, c.bp_max_short_run)
     scores = []
     n = len(infos)
-    for k, (i, f) in enumerate(zip(infos, first)):
+    for k, (i, f) in enumerate(zip(infos, first, strict=True)):
         if i.cls == GOOD and f != GOOD:
             scores.append(0.0)
         elif i.cls == GOOD:
@@ -242,7 +242,7 @@ def _learnt_keep(infos, probs, c: CleanConfig, forced_bad, mode: dict[str, Any] 
     if m["mode"] == "line":
         return [p >= t and not (forced_bad and forced_bad[k]) for k, p in enumerate(probs)]
     # block mode: the densest run of lines the model likes (short dislikes inside it are tolerated)
-    scores = [(p - t) * 2.0 * max(1.0, min(i.words, c.bp_score_cap) ** 0.5) for i, p in zip(infos, probs)]
+    scores = [(p - t) * 2.0 * max(1.0, min(i.words, c.bp_score_cap) ** 0.5) for i, p in zip(infos, probs, strict=True)]
     s, e, best = _best_segment(scores, 0, n)
     keep = [False] * n
     if s < 0:

@@ -19,14 +19,15 @@ in a number, a date or a name are flagged (``differences``).
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Literal
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 
@@ -106,9 +107,7 @@ def is_claim(text: str, min_words: int = 6) -> bool:
     if len(stems(text)) < 3:
         return False
     letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) / len(letters) > 0.6:  # SHOUTED headings
-        return False
-    return True
+    return not (letters and sum(c.isupper() for c in letters) / len(letters) > 0.6)  # not a SHOUTED heading
 
 
 class LexicalIndex:
@@ -131,7 +130,7 @@ class LexicalIndex:
         for tk in toks:
             f = set(tk)
             if bigram_weight > 0:
-                f |= {a + "_" + b for a, b in zip(tk, tk[1:])}
+                f |= {a + "_" + b for a, b in itertools.pairwise(tk)}
             feats.append(f)
         df = Counter(x for f in feats for x in f)
         n = max(len(texts), 1)
@@ -377,7 +376,7 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
             start_i = i
     if len(set(arts.tolist())) != len([i for i in range(n) if i == 0 or arts[i] != arts[i - 1]]):
         raise ValueError("claims must be grouped by article")
-    I_all, J_all, C_all = [], [], []
+    Ci_all, Cj_all, C_all = [], [], []
     import torch  # a dependency (the embeddings); its top-k is faster than argpartition on wide blocks
     for start in range(0, n, block):
         sims = E[start : start + block] @ E.T
@@ -390,31 +389,31 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
             idx = torch.topk(torch.from_numpy(sims), k, dim=1).indices.numpy()
         cos = np.take_along_axis(sims, idx, axis=1)
         ok = (cos >= floor).ravel()
-        I_all.append(np.repeat(rows, idx.shape[1])[ok])
-        J_all.append(idx.ravel()[ok])
+        Ci_all.append(np.repeat(rows, idx.shape[1])[ok])
+        Cj_all.append(idx.ravel()[ok])
         C_all.append(cos.ravel()[ok])
-    I = np.concatenate(I_all).astype(np.int64)
-    J = np.concatenate(J_all).astype(np.int64)
+    Ci = np.concatenate(Ci_all).astype(np.int64)
+    Cj = np.concatenate(Cj_all).astype(np.int64)
     C = np.concatenate(C_all)
-    if len(I) == 0:
+    if len(Ci) == 0:
         return []
-    S = w * C + (1 - w) * claims.lexical.pair_sims(I, J)
+    S = w * C + (1 - w) * claims.lexical.pair_sims(Ci, Cj)
     # best match of each claim in each other article: first of each (i, article of j) by descending score
-    AJ = arts[J]
-    order = np.lexsort((-S, AJ, I))
-    I, J, AJ, S = I[order], J[order], AJ[order], S[order]
-    first = np.ones(len(I), dtype=bool)
-    first[1:] = (I[1:] != I[:-1]) | (AJ[1:] != AJ[:-1])
-    I, J, AJ, S = I[first], J[first], AJ[first], S[first]
+    AJ = arts[Cj]
+    order = np.lexsort((-S, AJ, Ci))
+    Ci, Cj, AJ, S = Ci[order], Cj[order], AJ[order], S[order]
+    first = np.ones(len(Ci), dtype=bool)
+    first[1:] = (Ci[1:] != Ci[:-1]) | (AJ[1:] != AJ[:-1])
+    Ci, Cj, AJ, S = Ci[first], Cj[first], AJ[first], S[first]
     n_arts = int(arts.max()) + 1
-    keys = I * n_arts + AJ  # sorted (lexsort above)
-    want = J * n_arts + arts[I]  # j's best match in i's article must be i
+    keys = Ci * n_arts + AJ  # sorted (lexsort above)
+    want = Cj * n_arts + arts[Ci]  # j's best match in i's article must be i
     pos = np.searchsorted(keys, want)
     pos_ok = pos < len(keys)
-    mutual = np.zeros(len(I), dtype=bool)
-    mutual[pos_ok] = (keys[pos[pos_ok]] == want[pos_ok]) & (J[pos[pos_ok]] == I[pos_ok])
-    sel = mutual & (I < J) & (S >= config.claim_threshold)
-    links = sorted(zip(S[sel].tolist(), I[sel].tolist(), J[sel].tolist()), reverse=True)
+    mutual = np.zeros(len(Ci), dtype=bool)
+    mutual[pos_ok] = (keys[pos[pos_ok]] == want[pos_ok]) & (Cj[pos[pos_ok]] == Ci[pos_ok])
+    sel = mutual & (Ci < Cj) & (config.claim_threshold <= S)
+    links = sorted(zip(S[sel].tolist(), Ci[sel].tolist(), Cj[sel].tolist(), strict=True), reverse=True)
     return links
 
 
@@ -437,7 +436,7 @@ def group_claims(claims: ClaimSet, config: AnalysisConfig) -> list[list[int]]:
 
     def row(i: int) -> dict[int, float]:
         lo, hi = M.indptr[i], M.indptr[i + 1]
-        return dict(zip(M.indices[lo:hi].tolist(), M.data[lo:hi].tolist()))
+        return dict(zip(M.indices[lo:hi].tolist(), M.data[lo:hi].tolist(), strict=True))
 
     def sums(g: int):
         if g not in emb_sum:

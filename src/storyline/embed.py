@@ -17,7 +17,6 @@ import os
 import re
 import threading
 from pathlib import Path
-
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 _LOCK = threading.Lock()
-_CACHE: dict[tuple[str, str, int], "Embedder"] = {}
+_CACHE: dict[tuple[str, str, int], Embedder] = {}
 
 
 def minilm_path() -> str:
@@ -103,7 +102,7 @@ class _WordCachedStaticEncoder:
         with self._lock:
             if len(self._ids) + len(todo) > self._max_words:
                 self._ids.clear()
-            for w, e in zip(todo, enc):
+            for w, e in zip(todo, enc, strict=True):
                 self._ids[w] = tuple(e.ids)
 
     def encode(self, texts: list[str]) -> np.ndarray:

@@ -12,9 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, Literal
 
 Date = date  # for fields named `date`, whose name hides the type inside their class
-from typing import Any, Literal
 
 DatePrecision = Literal["year", "month", "day", "minute"]
 

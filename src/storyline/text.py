@@ -15,7 +15,7 @@ from .model import Article, Sentence
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "st", "jr", "sr",
     "inc", "corp", "co", "ltd", "vs", "etc", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "dept", "gov", "pres", "fig",
+    "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "dept", "pres", "fig",
     "mt", "ft", "ave", "blvd", "rev", "hon", "messrs", "adm", "maj", "cmdr", "brig", "supt", "op",
 }
 

@@ -22,7 +22,7 @@ class FurnitureModel:
         ).encode()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "FurnitureModel":
+    def from_bytes(cls, data: bytes) -> FurnitureModel:
         d = json.loads(data)
         m = cls(docs=d["docs"], line_docs=Counter(d["lines"]))
         for k, v in d["outlets"].items():

@@ -34,7 +34,7 @@ def main_text(
     kept_pos = {i for i, s in keep if s}
     seq = [(i, ln.strip()) for i, ln in enumerate(lines) if ln.strip()]
     mask = keep_mask([s for _, s in seq], config, forced_bad=[i not in kept_pos for i, _ in seq])
-    keep_now = {i for (i, _), m in zip(seq, mask) if m and i in kept_pos}
+    keep_now = {i for (i, _), m in zip(seq, mask, strict=True) if m and i in kept_pos}
     if not keep_now:  # nothing looked like prose: keep what the rules kept (never lose everything)
         return keep, []
     first = min(keep_now)

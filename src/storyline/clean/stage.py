@@ -57,7 +57,7 @@ class Cleaner:
                 out.add(n)
         return out
 
-    def partial_fit(self, raws: list[RawDocument]) -> "Cleaner":
+    def partial_fit(self, raws: list[RawDocument]) -> Cleaner:
         self._recent = {}  # candidate lines of this batch, reused by learnt_lines()
         for raw in raws:
             lines = self.candidate_lines(raw)
@@ -71,7 +71,7 @@ class Cleaner:
                 self.furniture.outlet_line_docs[outlet].update(lines)
         return self
 
-    def fit(self, raws: list[RawDocument]) -> "Cleaner":
+    def fit(self, raws: list[RawDocument]) -> Cleaner:
         self.furniture = FurnitureModel()
         return self.partial_fit(raws)
 

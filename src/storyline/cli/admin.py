@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -13,7 +12,7 @@ from .common import DbOption, JsonOption, _opened, _print_json, app, err
 
 
 @app.command()
-def doctor(as_json: bool = JsonOption, db: Optional[Path] = DbOption) -> None:
+def doctor(as_json: bool = JsonOption, db: Path | None = DbOption) -> None:
     """Check that the HTML path, dates, spaCy's model and the embedding model work; say how to fix what does not."""
     from ..config import Config
     from ..doctor import run_checks

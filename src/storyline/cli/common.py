@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -30,7 +30,7 @@ DbOption = typer.Option(None, "--db", help="SQLite store (default: $STORYLINE_DB
 JsonOption = typer.Option(False, "--json", help="Machine-readable JSON on standard output.")
 
 
-def _open(db: Optional[Path]):
+def _open(db: Path | None):
     try:
         return open_store(db or default_db_path())
     except StoreError as exc:
@@ -39,7 +39,7 @@ def _open(db: Optional[Path]):
 
 
 @contextmanager
-def _opened(db: Optional[Path]) -> Iterator[Store]:
+def _opened(db: Path | None) -> Iterator[Store]:
     """The store for a command, closed when the command is done (also on errors)."""
     store = _open(db)
     try:

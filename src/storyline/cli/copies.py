@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -20,7 +19,7 @@ def _short(text: str, n: int = 220) -> str:
 @app.command("reuse")
 def reuse_cmd(
     article_id: str = typer.Argument(..., help="Article id (or a unique prefix of 6+ characters)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Show what an article shares with others: matched passages side by side with their sources."""
@@ -64,7 +63,7 @@ def reuse_cmd(
 
 
 @app.command("duplicates")
-def duplicates_cmd(db: Optional[Path] = DbOption, as_json: bool = JsonOption) -> None:
+def duplicates_cmd(db: Path | None = DbOption, as_json: bool = JsonOption) -> None:
     """List groups of duplicate articles (exact and near-duplicates), the earliest first."""
     from ..reuse import duplicates
 

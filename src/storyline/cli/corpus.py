@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,11 +16,11 @@ from .views import _article_brief, _articles_table
 
 @app.command()
 def articles(
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     limit: int = typer.Option(50, help="How many."),
     offset: int = typer.Option(0, help="Skip this many."),
-    outlet: Optional[str] = typer.Option(None, help="Only this outlet."),
+    outlet: str | None = typer.Option(None, help="Only this outlet."),
 ) -> None:
     """List stored articles in ingest order."""
     with _opened(db) as store:
@@ -35,7 +35,7 @@ def articles(
 @app.command()
 def show(
     article_id: str = typer.Argument(..., help="Article id (or a unique prefix of 6+ characters)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Show an article: metadata, clean text and the lines removed as boilerplate."""
@@ -71,9 +71,9 @@ def show(
 
 @app.command()
 def export(
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or parquet."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (JSONL: standard output by default)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (JSONL: standard output by default)."),
 ) -> None:
     """Export all articles (clean text and metadata)."""
     if fmt not in ("jsonl", "parquet"):
@@ -82,15 +82,11 @@ def export(
     with _opened(db) as store:
         rows = (to_dict(a) | {"text": a.text} for a in store.iter_articles())
         if fmt == "jsonl":
-            out = open(output, "w", encoding="utf-8") if output else sys.stdout
-            try:
+            with contextlib.ExitStack() as stack:
+                out = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
                 n = 0
-                for row in rows:
+                for n, row in enumerate(rows, start=1):  # noqa: B007 - n (the count written) is read after the loop
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                    n += 1
-            finally:
-                if output:
-                    out.close()
         else:
             if output is None:
                 err.print("[red]error:[/red] --output FILE is required for parquet")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,7 +15,7 @@ from .ingestion import _print_ingest_summary
 @app.command()
 def watch(
     folder: Path = typer.Argument(..., help="Folder to watch (recursive): new or changed files are ingested."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     interval: float = typer.Option(2.0, help="Seconds between scans."),
     settle: float = typer.Option(1.0, help="A file is read once unchanged for this many seconds."),
     once: bool = typer.Option(False, "--once", help="Scan once and exit."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,7 +33,7 @@ def _run_ingest(pipeline: Pipeline, paths: list[str], quiet: bool = False,
             task = progress.add_task("ingest", total=total)
             report = pipeline.ingest(read_inputs(paths, cfg),
                                      on_progress=lambda n: progress.advance(task, n))
-    except Exception as exc:  # not the input's fault (those are rejections): stop, and say what is kept
+    except Exception as exc:  # noqa: BLE001 - reported and re-raised as exit 3 by _internal_error; not the input's fault (those are rejections): stop, and say what is kept
         kept = pipeline.store.count_articles()
         _internal_error("ingest", exc, f"{kept - before} articles of this run were committed before it and are "
                                        f"kept ({kept} stored in all); nothing half-written was stored")
@@ -99,7 +99,7 @@ def ingest(
     paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or - for standard input: text, HTML, "
                                        "JSON, JSONL (also news-please and trafilatura output), CSV, Parquet, WARC; "
                                        "any of them as .gz or in a .zip."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     no_stories: bool = typer.Option(False, "--no-stories", help="Only clean and store (skip copy detection and clustering)."),
     mapping: str | None = typer.Option(

@@ -4,7 +4,7 @@ the largest stories in full)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -26,7 +26,7 @@ from .views import (
 @app.command()
 def run(
     paths: list[str] = typer.Argument(..., help="Files or folders to read (e.g. examples/seeds)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     analyse: int = typer.Option(1, "--analyse", help="Print the full analysis of the N largest stories (0: none)."),
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -40,7 +40,7 @@ def network_rows(graph: Any) -> list[dict[str, Any]]:
 @app.command()
 def outlet(
     name: str = typer.Argument(..., help="Outlet name (case and spacing ignored)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     top: int = typer.Option(10, "--top", help="Sources and copiers listed."),
 ) -> None:
@@ -77,10 +77,10 @@ def outlet(
 
 @app.command()
 def network(
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     fmt: str = typer.Option("json", "--format", help="json, csv or graphml (Gephi)."),
     table: str = typer.Option("pairs", "--table", help="With --format csv: pairs or outlets."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
 ) -> None:
     """Export the outlet network: outlets and source -> copier pairs with their counts, shares and lags (hours)."""
     from ..outlets import outlet_graph, to_csv, to_graphml, to_json
@@ -108,7 +108,7 @@ def coverage_json(cov: Any) -> dict[str, Any]:
 @app.command()
 def coverage(
     story_id: str = typer.Argument(..., help="Story id (or unique prefix)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """A story's coverage: who reported first, the original of every copy chain, the order in which outlets
@@ -155,7 +155,7 @@ def coverage(
 @groups_app.command("load")
 def groups_load(
     file: Path = typer.Argument(..., help="CSV: an outlet column, then one column per dimension (group names)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
 ) -> None:
     """Load (replace) the outlet groups from a CSV, e.g. `outlet,country,owner`."""
     from ..outlets import GroupsError, load_groups
@@ -178,8 +178,8 @@ def groups_load(
 
 @groups_app.command("blind-spots")
 def groups_blind_spots(
-    story_id: Optional[str] = typer.Argument(None, help="One story (with the groups carrying each claim); default: all."),
-    db: Optional[Path] = DbOption,
+    story_id: str | None = typer.Argument(None, help="One story (with the groups carrying each claim); default: all."),
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     limit: int = typer.Option(20, "--limit", help="Stories listed (most recent activity first)."),
 ) -> None:

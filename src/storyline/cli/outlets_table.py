@@ -4,7 +4,6 @@ place in the copy network."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -15,10 +14,10 @@ from .common import DbOption, JsonOption, _opened, _print_json, app, console, er
 
 @app.command()
 def outlets(
-    changes: Optional[list[str]] = typer.Argument(
+    changes: list[str] | None = typer.Argument(
         None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
-    set_domain: Optional[str] = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
-    db: Optional[Path] = DbOption,
+    set_domain: str | None = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Outlets: the outlet table (name, domains, language, country; filled as articles arrive from URLs) and

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ from .common import DbOption, app, err
 
 @app.command()
 def serve(
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for every interface)."),
     port: int = typer.Option(8000, help="Port to listen on."),
     max_body_bytes: int = typer.Option(5_000_000, help="Largest request body accepted (413 above)."),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -20,7 +19,7 @@ def spark_run(
     link: str = typer.Option("scorer", "--link", help="How story pieces of different windows are linked: scorer (the clusterer's own story-pair score) or cosine (centroids)."),
     link_threshold: float = typer.Option(0.9, "--link-threshold", help="--link cosine: centroid cosine joining story pieces of neighbouring windows."),
     partitions: int = typer.Option(0, "--partitions", help="Partitions for the articles (0: twice the cores)."),
-    config_file: Optional[Path] = typer.Option(None, "--config", help="JSON file with Storyline settings."),
+    config_file: Path | None = typer.Option(None, "--config", help="JSON file with Storyline settings."),
     conf: list[str] = typer.Option([], "--conf", help="Extra Spark setting key=value (repeatable)."),
     json_out: bool = JsonOption,
 ) -> None:
@@ -54,7 +53,7 @@ def spark_run(
 @app.command("import")
 def import_(
     output: Path = typer.Argument(..., help="A spark-run output folder."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     json_out: bool = JsonOption,
 ) -> None:
     """Load a spark-run's Parquet tables into the store (then the CLI, HTTP API and web page serve them)."""

@@ -4,7 +4,7 @@ analysis (the ranked timeline with --dates)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -24,7 +24,7 @@ from .views import (
 
 @app.command()
 def cluster(
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Re-cluster the whole store into stories and events (e.g. after changing settings)."""
@@ -56,7 +56,7 @@ def cluster(
 
 @app.command()
 def stories(
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     limit: int = typer.Option(50, help="How many."),
     offset: int = typer.Option(0, help="Skip this many."),
@@ -88,7 +88,7 @@ SentencesOption = typer.Option(1, "--sentences", min=1, help="With --dates: K se
 @app.command()
 def story(
     story_id: str = typer.Argument(..., help="Story id (a unique prefix, or an old id of a merged story)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     show_articles: bool = typer.Option(False, "--articles", help="Also list each event's articles."),
     with_analysis: bool = typer.Option(
@@ -137,7 +137,7 @@ def _ranked(store, analysis, by_date: dict[str, Article], dates: int, sentences:
 @app.command()
 def analyze(
     story_id: str = typer.Argument(..., help="Story id (or a unique prefix)."),
-    db: Optional[Path] = DbOption,
+    db: Path | None = DbOption,
     as_json: bool = JsonOption,
     dates: int = DatesOption,
     sentences: int = SentencesOption,

@@ -184,7 +184,7 @@ def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article
         extra = f" (copy of [{numbers[copy_of[aid]]}])" if aid in copy_of and copy_of[aid] in numbers else ""
         console.print(
             f"[cyan][{k}][/cyan] {aid}  {escape(a.outlet or '(outlet unknown)')}  {_date(a)}  "
-            f"{escape((a.title or a.paragraphs[0][:60] + '…'))}{extra}"
+            f"{escape(a.title or a.paragraphs[0][:60] + '…')}{extra}"
         )
 
 

@@ -136,7 +136,7 @@ def read_csv(inp: Input, config: IngestConfig) -> Iterator[RawDocument | Rejecti
             elif len(row) != len(header):
                 yield Rejection(source, f"the row has {len(row)} fields, the header {len(header)}")
             else:
-                yield record_to_doc(source, dict(zip(header, row)), layout, config.max_bytes, "row")
+                yield record_to_doc(source, dict(zip(header, row, strict=True)), layout, config.max_bytes, "row")
 
 
 # ----------------------------------------------------------------------------- Parquet

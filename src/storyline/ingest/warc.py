@@ -136,7 +136,7 @@ def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool =
             at = it.offset
             if it.fh.tell() > at > state.floor:
                 raise _Broken(state.n + 1, at if offsets else None, counted=False,
-                              exc=_Framing("truncated or unreadable (no whole record from here on)"))
+                              exc=_Framing("truncated or unreadable (no whole record from here on)")) from None
             return
         except parse_errors as exc:
             at = it.offset if offsets and it.offset > state.floor else None

@@ -332,7 +332,7 @@ class OutletAggregator:
         chains: dict[str, tuple[tuple, str, LightEdge]] = {}
         for s, e in partial:
             r = roots[s]
-            if r == own_root or r == t:
+            if r in (own_root, t):
                 continue
             upstream = {root(p) for p, _ in self._partial_sources(s)} - {r}
             if upstream & draws:

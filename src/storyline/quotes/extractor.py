@@ -101,10 +101,10 @@ class QuoteExtractor:
                     ner_only.append(s)
         # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
         for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size,
-                                              n_process=self.n_process if len(full) > 2000 else 1)):
+                                              n_process=self.n_process if len(full) > 2000 else 1), strict=True):
             s.doc = doc
         for s, doc in zip(ner_only, self.nlp.pipe([s.text for s in ner_only], batch_size=self.batch_size,
-                                                  disable=[n for n in self.nlp.pipe_names if n != "ner"])):
+                                                  disable=[n for n in self.nlp.pipe_names if n != "ner"]), strict=True):
             s.doc = doc
         per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
         return per_article, QuoteStats(articles=len(articles), parsed=len(full), ner_only=len(ner_only))

@@ -55,7 +55,7 @@ def name_clusters(names: list[str]) -> dict[str, str]:
         parts = n.split()
         by_surname[parts[-1].lower()].append(n)
     out: dict[str, str] = {}
-    for surname, forms in by_surname.items():
+    for forms in by_surname.values():
         full = [f for f in forms if len(f.split()) >= 2]
         # cluster full forms by compatible first names
         clusters: list[list[str]] = []

@@ -4,13 +4,12 @@ from the store (:func:`stored_analysis`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Optional
 
 from ..config import Config
 from ..model import StoryAnalysis
 from ..store import Store
 
-AnalysisProvider = Callable[[Store, str, Config], Optional[StoryAnalysis]]
+AnalysisProvider = Callable[[Store, str, Config], StoryAnalysis | None]
 
 
 def default_analysis(store: Store, story_id: str, config: Config) -> StoryAnalysis | None:

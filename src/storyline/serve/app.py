@@ -9,7 +9,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -187,7 +187,7 @@ def create_app(
     @app.get("/articles", tags=["articles"], summary="List articles (ingest order)")
     async def list_articles(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
-        outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
+        outlet: str | None = Query(None, max_length=300), q: str | None = Query(None, max_length=200),
     ) -> Response:
         store = service.reader()
 
@@ -214,9 +214,9 @@ def create_app(
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
     async def list_stories(
         limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
-        date_from: Optional[date] = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
-        date_to: Optional[date] = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
-        outlet: Optional[str] = Query(None, max_length=300), q: Optional[str] = Query(None, max_length=200),
+        date_from: date | None = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
+        date_to: date | None = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
+        outlet: str | None = Query(None, max_length=300), q: str | None = Query(None, max_length=200),
     ) -> Response:
         filters = {"outlet": outlet, "q": q, "date_from": date_from.isoformat() if date_from else None,
                    "date_to": date_to.isoformat() if date_to else None}

@@ -28,7 +28,7 @@ class ArticleBrief(NamedTuple):
     language: str | None = None  # ISO 639-1, as detected at ingest
 
     @classmethod
-    def of(cls, a: Article) -> "ArticleBrief":
+    def of(cls, a: Article) -> ArticleBrief:
         return cls(a.id, a.title, a.outlet, a.author, a.url, a.published, a.date_precision, a.seq, a.word_count,
                    tuple(a.paragraphs[:1]), a.language)
 

@@ -114,7 +114,7 @@ class CachedReadMiddleware:
     third of a cached read's CPU). Anything else (a miss, other parameters, a stale entry) goes on to
     the endpoints, which build, keep and answer as usual; so this only ever sends what they would."""
 
-    def __init__(self, app: Any, service: "Service"):
+    def __init__(self, app: Any, service: Service):
         self.app = app
         self.service = service
 

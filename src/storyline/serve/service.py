@@ -5,9 +5,11 @@ its own: they stay in one file so that neither has to import the other."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -128,10 +130,8 @@ class Service:
     def close(self) -> None:
         with self._readers_lock:
             for s in self._readers:
-                try:
+                with contextlib.suppress(sqlite3.Error):  # a connection already closed, or busy in a thread
                     s.close()
-                except Exception:  # pragma: no cover
-                    pass
             self._readers.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
@@ -420,10 +420,8 @@ _WORKER: dict[str, Any] = {}
 
 def _worker_init(db_path: str, config_json: str, nice: int = 0, views: bool = False) -> None:  # pragma: no cover - ingest process
     if nice > 0:
-        try:  # reads are what people wait for: let the ingest worker yield the CPU to them
+        with contextlib.suppress(OSError):  # reads are what people wait for: let the ingest worker yield the CPU
             os.nice(nice)
-        except OSError:
-            pass
     # a read-only Service around the worker's pipeline: it builds the views of the stories a write
     # changed (``views``), here, so that the serving process only has to keep them
     service = Service(db_path, Config.from_json(config_json), stored_analysis, warm_stories=0, cache_bytes=0)

@@ -3,7 +3,7 @@ pipeline run over the posted articles, one answer each) and :class:`WriteQueueFu
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,13 +20,13 @@ class ArticleIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    text: Optional[str] = Field(None, max_length=MAX_TEXT_CHARS, description="Plain text as scraped.")
-    html: Optional[str] = Field(None, max_length=MAX_TEXT_CHARS, description="Raw HTML (used when no text).")
-    url: Optional[str] = Field(None, max_length=2048)
-    title: Optional[str] = Field(None, max_length=1000)
-    date: Optional[str] = Field(None, max_length=100, description="Publication date (ISO or as written).")
-    outlet: Optional[str] = Field(None, max_length=300)
-    author: Optional[str] = Field(None, max_length=300)
+    text: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="Plain text as scraped.")
+    html: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="Raw HTML (used when no text).")
+    url: str | None = Field(None, max_length=2048)
+    title: str | None = Field(None, max_length=1000)
+    date: str | None = Field(None, max_length=100, description="Publication date (ISO or as written).")
+    outlet: str | None = Field(None, max_length=300)
+    author: str | None = Field(None, max_length=300)
 
 
 class WriteQueueFull(Exception):

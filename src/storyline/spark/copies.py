@@ -92,10 +92,10 @@ def candidate_pairs(sigs_df, max_bucket: int = 0):
         sized = bands.withColumn("_n", F.count("*").over(Window.partitionBy("band")))
         big = sized.where(F.col("_n") > max_bucket).drop("_n")
         bands = sized.where(F.col("_n") <= max_bucket).drop("_n")
-    l = bands.alias("l")
-    r = bands.alias("r")
+    left = bands.alias("l")
+    right = bands.alias("r")
     pairs = (
-        l.join(r, F.col("l.band") == F.col("r.band"))
+        left.join(right, F.col("l.band") == F.col("r.band"))
         .where(F.col("l.id") < F.col("r.id"))
         .select(F.col("l.id").alias("a"), F.col("r.id").alias("b"))
     )
@@ -132,7 +132,6 @@ def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
              "direction_rule", "direction_confidence", "passages", "jaccard"]
 
     def verify(batches: Iterable[Any]) -> Iterator[Any]:
-        import pyarrow as pa
 
         det = make_signer(config_json, embedder=True)
         for batch in batches:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config
-from ..model import RawDocument, Rejection
 
 
 def _detect_format(path: str) -> str:

@@ -38,5 +38,5 @@ def _rows_batch(rows: list[tuple], names: list[str], types: list[Any]) -> Any:
     """An Arrow record batch of these rows (tuples in the order of ``names``, of Arrow ``types``)."""
     import pyarrow as pa
 
-    cols = list(zip(*rows)) if rows else [[] for _ in names]
-    return pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types)], names=names)
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    return pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types, strict=True)], names=names)

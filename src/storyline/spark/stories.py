@@ -197,7 +197,7 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             rows = batch.to_pylist()
             wins = [window_of(r["published"], window_days) for r in rows]
             by_w: dict[int, list[Article]] = defaultdict(list)
-            for r, w in zip(rows, wins):
+            for r, w in zip(rows, wins, strict=True):
                 sizes[w] += 1
                 if with_df and not r["copy_of"]:
                     by_w[w].append(row_article(r))

@@ -38,7 +38,7 @@ def embeddings(articles_df, config: Config):
 
         def flush():
             vecs = embedder.encode([embed_text(row_article(r)) for r in batch])
-            for r, v in zip(batch, vecs):
+            for r, v in zip(batch, vecs, strict=True):
                 yield r.id, v.astype(np.float32).tolist()
 
         for r in rows:

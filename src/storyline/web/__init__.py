@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
@@ -250,7 +250,7 @@ def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites
 # --------------------------------------------------------------------------- pages
 
 
-def mount_web(app: FastAPI, service: "Service", network: "OutletNetwork | None" = None) -> None:
+def mount_web(app: FastAPI, service: Service, network: OutletNetwork | None = None) -> None:
     """The pages; with ``network`` (the served store's outlet graph) also the outlet network's."""
     env = make_env()
     service.web_env = env
@@ -344,7 +344,7 @@ EVENT_ARTICLES = 5  # articles listed under each event (the rest are counted)
 GRAPH_CANDIDATES = 2 * MAX_GRAPH_NODES  # articles considered for the provenance graph
 
 
-def build_story_page(service: "Service", env: Environment, story_id: str, page: int) -> bytes:
+def build_story_page(service: Service, env: Environment, story_id: str, page: int) -> bytes:
     """The story page. A big story lists its articles a page at a time, each event's first articles,
     and draws its graph from its first articles (those taking part in copies first)."""
     analysis = service.analysis(story_id)  # before the snapshot: computing one writes it to the store
@@ -407,7 +407,7 @@ def build_story_page(service: "Service", env: Environment, story_id: str, page: 
     ).encode("utf-8")
 
 
-def build_article_page(service: "Service", env: Environment, article_id: str) -> bytes | None:
+def build_article_page(service: Service, env: Environment, article_id: str) -> bytes | None:
     store = service.reader()
     with store.snapshot():
         a = store.get_article(article_id)
