@@ -188,6 +188,14 @@ class AnalysisConfig:
     summary_support_threshold: float = 0.4  # a sentence of another article this similar supports (cites) it
     summary_redundancy: float = 0.4  # two sentences this similar (claim similarity) are not both extracted
     summary_max_candidates: int = 300  # sentences given to the ILP (the best by a greedy score)
+    # drop attribution tails (", officials said on Tuesday."), weekdays and wire tags from extracted sentences
+    summary_compress: bool = False
+    # concept weight *= 1 + lead_weight * (share of its sources that use it in their first lead_sentences sentences)
+    summary_lead_weight: float = 0.0
+    summary_lead_sentences: int = 3
+    # concept weights from a model learnt on DUC 2004's tuning half (storyline/data/summary_concepts.json: source
+    # share, lead share, first position, ...) instead of the number of sources
+    summary_learnt_concepts: bool = False
 
 
 @dataclass
