@@ -299,7 +299,7 @@ def run_dated(arts, emb, gold, config: ClusterConfig, weights) -> dict[str, floa
     return scores({a.id: labels[a.id] for a in arts}, {a.id: gold[a.id] for a in arts})
 
 
-TIME_GRID = [(d, w) for w in (0.0, 0.5, 1.0, 2.0, 4.0) for d in (3.0, 7.0, 14.0, 30.0, 90.0)]
+TIME_GRID = [(14.0, 0.0)] + [(d, w) for w in (0.5, 1.0, 2.0) for d in (7.0, 14.0, 30.0, 90.0)]  # weight 0: decay is idle
 
 
 def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Path | None) -> None:
