@@ -302,7 +302,8 @@ def run_dated(arts, emb, gold, config: ClusterConfig, weights) -> dict[str, floa
 TIME_GRID = [(14.0, 0.0)] + [(d, w) for w in (0.5, 1.0, 2.0) for d in (7.0, 14.0, 30.0, 90.0)]  # weight 0: decay is idle
 
 
-def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Path | None) -> None:
+def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Path | None,
+                  tune_thresholds: bool = False) -> None:
     arts, gold = load_stream(path)
     tune, test = split_stories(gold)
     parts = {"tuning": [a for a in arts if gold[a.id] in tune], "held-out": [a for a in arts if gold[a.id] in test]}
@@ -321,6 +322,7 @@ def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Pa
     pos = {a.id: i for i, a in enumerate(arts)}
     base = ClusterConfig()
     tuned: dict[str, ClusterConfig] = {}
+    grain: dict[str, ClusterConfig] = {}
     for b in backends:
         w = StoryClusterer(ClusterConfig(), get_embedder(EmbedConfig(backend=b))).weights
         sub = parts["tuning"]
@@ -336,6 +338,20 @@ def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Pa
             _, d, tw = max(res)
             tuned[b] = ClusterConfig(**{**base.__dict__, "time_decay_days": d, "time_weight": tw})
             print(f"[{b}] best on the tuning part: time_decay_days {d}, time_weight {tw}\n")
+        if tune_thresholds:
+            # diagnostic: how much of the gap to a baseline tuned on this gold is the grain (story / merge thresholds)
+            cfg0 = tuned.get(b, base)
+            print(f"[{b}] story/merge thresholds on the tuning part (time signal as above):")
+            res = []
+            for st in (None, 0.05, 0.02, 0.01):
+                for mt in (None, 0.4, 0.25):
+                    cfg = ClusterConfig(**{**cfg0.__dict__, "story_threshold": st, "merge_threshold": mt})
+                    r = run_dated(sub, emb, gold, cfg, w)
+                    res.append((_objective(r), -(st or 1), -(mt or 1), st, mt))
+                    print(f"  story {st}  merge {mt}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}")
+            *_, st, mt = max(res)
+            grain[b] = ClusterConfig(**{**cfg0.__dict__, "story_threshold": st, "merge_threshold": mt})
+            print(f"[{b}] best on the tuning part: story_threshold {st}, merge_threshold {mt}\n")
     t_base, bres = baseline(embs["minilm"], arts, gold, [a.id for a in parts["tuning"]],
                             {k: [a.id for a in v] for k, v in parts.items()})
     header = f"{'':44s}" + "  ".join(f"{k:7s}" for k in ("pairP", "pairR", "pairF1", "B3P", "B3R", "B3F1", "ARI")) + "  #stories"
@@ -357,6 +373,11 @@ def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Pa
                 r = run_dated(sub, emb, gold, c, w)
                 print(f"{'storyline ' + b + f' (decay {c.time_decay_days:g}, weight {c.time_weight:g})':44s}" + row(r))
                 out[f"{name}/storyline-tuned/{b}"] = r
+            if b in grain:
+                c = grain[b]
+                r = run_dated(sub, emb, gold, c, w)
+                print(f"{'  + thresholds (story ' + str(c.story_threshold) + ', merge ' + str(c.merge_threshold) + ')':44s}" + row(r))
+                out[f"{name}/storyline-grain/{b}"] = r
         print(f"{'baseline minilm+agglomerative t=' + f'{t_base:.2f}':44s}" + row(bres[name]))
         out[f"{name}/baseline"] = bres[name]
         print(f"{'published':44s}none on this data (Priberam 0.940 pair F1 is on its own English set)\n")
@@ -398,9 +419,11 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--data", type=Path, help="a dated stream with gold stories (e.g. eval/data/t17): run it in date order")
     ap.add_argument("--tune-time", action="store_true", help="with --data: grid the time signal on the tuning part")
+    ap.add_argument("--tune-thresholds", action="store_true",
+                    help="with --data: also grid the story/merge thresholds on the tuning part (a diagnostic of grain)")
     args = ap.parse_args()
     if args.data:
-        stream_report(args.data, args.backends.split(","), args.tune_time, args.json)
+        stream_report(args.data, args.backends.split(","), args.tune_time, args.json, args.tune_thresholds)
         return
     if not DUC.exists():
         print(f"no data at {DUC}; nothing to do")
