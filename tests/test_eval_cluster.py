@@ -66,7 +66,7 @@ def test_against_brute_force_and_sklearn(ev):
     from sklearn.metrics import adjusted_rand_score
 
     rng = random.Random(7)
-    for trial in range(40):
+    for _ in range(40):
         n = rng.randint(2, 30)
         ids = [f"i{k}" for k in range(n)]
         gold = {i: f"g{rng.randint(0, rng.randint(0, 5))}" for i in ids}
@@ -104,10 +104,11 @@ def test_stream_reader_and_split(ev, tmp_path):
 
 def test_run_dated_keeps_separate_stories_apart(ev):
     """Two unrelated stories, three articles each, in date order: the clusterer finds them (static embeddings)."""
+    from datetime import datetime
+
     from storyline.config import EmbedConfig
     from storyline.embed import get_embedder
     from storyline.model import Article
-    from datetime import datetime
 
     texts = {
         "q": ["An earthquake of magnitude 6.1 struck near Izmir on Monday, damaging buildings in the old town.",

@@ -141,9 +141,8 @@ def test_compress_drops_attribution_tails_weekdays_and_wire_tags():
 def test_summary_options_off_by_default_and_learnt_concepts_run():
     from dataclasses import replace
 
-    from storyline.config import AnalysisConfig
+    from storyline.config import AnalysisConfig, EmbedConfig
     from storyline.embed import get_embedder
-    from storyline.config import EmbedConfig
     from storyline.model import Article
 
     cfg = AnalysisConfig()
