@@ -3,6 +3,8 @@
     python eval/cluster.py            # report (both embedders, held-out half and all 22 clusters)
     python eval/cluster.py --train    # learn the scorer weights + thresholds on the TUNING half and
                                       # write src/storyline/data/cluster_weights.json
+    python eval/cluster.py --data eval/data/t17 [--backends static] [--tune-time] [--tune-thresholds]
+                                      # a dated stream with gold stories, in date order (see stream_report)
 
 Split: the 22 clusters sorted by name; even positions (0, 2, ...) = tuning half, odd positions =
 held-out half. Weights and thresholds (ours and the baseline's) are fitted on the tuning half only;
@@ -15,6 +17,14 @@ seed 0; it is the same single pass). Baseline, computed in the same run: MiniLM 
 average-link agglomerative clustering (cosine) with its distance threshold tuned on the tuning half.
 Published reference (different data): Priberam stream clusterer (Miranda et al., EMNLP 2018),
 pairwise F1 0.940, ARI 0.939 on its English test set.
+
+``--data``: a dated, multi-outlet stream with gold stories (Timeline17 as rebuilt by eval/get_timeline_data.py,
+gold story = topic; or a JSON-lines file, see load_stream). Split: gold stories sorted by id, the first half
+(rounded down) tunes, the rest is held out; each part runs alone, in date order, one day per ``partial_fit``.
+``--tune-time`` grids time_decay_days x time_weight on the tuning part; ``--tune-thresholds`` then grids the story
+and merge thresholds there (how much of a gap is the grain of the gold). The MiniLM + agglomerative baseline's
+threshold is tuned on the tuning part as well. Priberam's and WCEP's data are not reachable from here (see
+eval/SOURCES.md), so no published figure is on this data.
 """
 
 from __future__ import annotations
@@ -24,7 +34,6 @@ import json
 import sys
 import time
 from collections import defaultdict
-from itertools import combinations
 from pathlib import Path
 
 import numpy as np
@@ -82,30 +91,39 @@ def cached_encode(backend: str, texts: list[str]) -> np.ndarray:
 # --------------------------------------------------------------------------- measures
 
 
-def scores(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
-    from sklearn.metrics import adjusted_rand_score
+def _c2(n):
+    return n * (n - 1) // 2
 
+
+def scores(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
+    """Pairwise P/R/F1, B-cubed P/R/F1 and ARI of ``pred`` against ``gold`` (both: item -> cluster label), over
+    the items of ``gold``. Worked out from the contingency table, so a 5,000-article stream costs no pair loop;
+    ``tests/test_eval_cluster.py`` checks it against brute-force pair counting and sklearn's ARI."""
     ids = sorted(gold)
-    p = [pred[i] for i in ids]
-    g = [gold[i] for i in ids]
-    tp = fp = fn = 0
-    for a, b in combinations(range(len(ids)), 2):
-        sp, sg = p[a] == p[b], g[a] == g[b]
-        tp += sp and sg
-        fp += sp and not sg
-        fn += sg and not sp
-    pp = tp / (tp + fp) if tp + fp else 1.0
-    pr = tp / (tp + fn) if tp + fn else 1.0
-    by_p, by_g = defaultdict(set), defaultdict(set)
+    cell: dict[tuple[str, str], int] = defaultdict(int)
+    size_p: dict[str, int] = defaultdict(int)
+    size_g: dict[str, int] = defaultdict(int)
     for i in ids:
-        by_p[pred[i]].add(i)
-        by_g[gold[i]].add(i)
-    bp = np.mean([len(by_p[pred[i]] & by_g[gold[i]]) / len(by_p[pred[i]]) for i in ids])
-    br = np.mean([len(by_p[pred[i]] & by_g[gold[i]]) / len(by_g[gold[i]]) for i in ids])
+        cell[(pred[i], gold[i])] += 1
+        size_p[pred[i]] += 1
+        size_g[gold[i]] += 1
+    n = len(ids)
+    tp = sum(_c2(v) for v in cell.values())
+    pairs_p = sum(_c2(v) for v in size_p.values())
+    pairs_g = sum(_c2(v) for v in size_g.values())
+    pp = tp / pairs_p if pairs_p else 1.0
+    pr = tp / pairs_g if pairs_g else 1.0
+    # B-cubed: every item in cell (c, g) has |c & g| / |c| precision and |c & g| / |g| recall
+    bp = sum(v * v / size_p[c] for (c, _), v in cell.items()) / n if n else 1.0
+    br = sum(v * v / size_g[g] for (_, g), v in cell.items()) / n if n else 1.0
+    total = _c2(n)
+    expected = pairs_p * pairs_g / total if total else 0.0
+    top = (pairs_p + pairs_g) / 2
+    ari = 1.0 if top == expected else (tp - expected) / (top - expected)
     f = lambda x, y: 2 * x * y / (x + y) if x + y else 0.0  # noqa: E731
     return {
         "pair_p": pp, "pair_r": pr, "pair_f1": f(pp, pr), "b3_p": float(bp), "b3_r": float(br), "b3_f1": f(bp, br),
-        "ari": float(adjusted_rand_score(g, p)), "clusters": len(by_p),
+        "ari": float(ari), "clusters": len(size_p),
     }
 
 
@@ -136,14 +154,20 @@ def run_stream(arts, emb, gold, weights, seed, batch=False, config=None):
 
 
 def baseline(emb_minilm, arts, gold, tune_ids, test_sets):
-    """Agglomerative (average link, cosine) on MiniLM embeddings; threshold tuned on the tuning half."""
-    from sklearn.cluster import AgglomerativeClustering
+    """Agglomerative (average link, cosine) on MiniLM embeddings; threshold tuned on the tuning half.
+
+    scipy's linkage is computed once per set and cut at each threshold (the same clusters as sklearn's
+    ``AgglomerativeClustering(linkage="average", metric="cosine", distance_threshold=t)``, up to ties at t)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
 
     pos = {a.id: i for i, a in enumerate(arts)}
+    trees: dict[tuple, np.ndarray] = {}
 
     def cluster(ids, t):
-        X = emb_minilm[[pos[i] for i in ids]]
-        lab = AgglomerativeClustering(n_clusters=None, distance_threshold=t, metric="cosine", linkage="average").fit_predict(X)
+        key = tuple(ids)
+        if key not in trees:
+            trees[key] = linkage(emb_minilm[[pos[i] for i in ids]].astype(np.float64), method="average", metric="cosine")
+        lab = fcluster(trees[key], t=t, criterion="distance")
         return {i: str(l) for i, l in zip(ids, lab)}
 
     best = max(np.arange(0.2, 1.2, 0.02), key=lambda t: _objective(scores(cluster(tune_ids, t), {i: gold[i] for i in tune_ids})))
@@ -212,6 +236,198 @@ def train(backends, arts, gold, tune, embs):
     print(f"wrote {WEIGHTS}")
 
 
+# --------------------------------------------------------------------------- dated streams (--data)
+
+
+def load_stream(path: Path) -> tuple[list[Article], dict[str, str]]:
+    """A dated, multi-outlet stream with gold stories: articles (sorted by date, then id) and gold (id -> story).
+
+    Two layouts: a folder of story folders each holding ``articles.jsonl`` (Timeline17 as rebuilt by
+    ``eval/get_timeline_data.py``: the gold story is the folder, i.e. the topic), or one JSON-lines file whose
+    rows have ``id``, ``time`` (ISO date), ``text`` (paragraphs split by newlines), ``story`` and optionally
+    ``title`` and ``outlet``."""
+    from datetime import datetime
+
+    rows: list[tuple[dict, str]] = []
+    if path.is_dir():
+        for d in sorted(p for p in path.iterdir() if p.is_dir()):
+            src = next((d / n for n in ("articles.jsonl", "articles.jsonl.gz") if (d / n).exists()), None)
+            if src is None:
+                continue
+            opener = __import__("gzip").open if src.suffix == ".gz" else open
+            with opener(src, "rt", encoding="utf-8") as f:
+                rows += [(json.loads(x), d.name) for x in f if x.strip()]
+    else:
+        with open(path, encoding="utf-8") as f:
+            rows = [(r, str(r["story"])) for r in (json.loads(x) for x in f if x.strip())]
+    detok = _detokenizer()
+    arts, gold = [], {}
+    for r, story in rows:
+        paras = [detok(x) for x in str(r.get("text") or "").split("\n") if x.strip()]
+        aid = str(r["id"])
+        if not paras or aid in gold:
+            continue
+        t = datetime.fromisoformat(str(r["time"])[:10])
+        arts.append(Article(id=aid, source=aid, paragraphs=paras, published=t, title=r.get("title"), outlet=r.get("outlet")))
+        gold[aid] = story
+    arts.sort(key=lambda a: (a.published, a.id))
+    return arts, gold
+
+
+def _detokenizer():
+    """Timeline17's texts are PTB-tokenized; eval/timeline.py's detokenize undoes that (plain text passes)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eval_timeline_detok", ROOT / "eval" / "timeline.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["eval_timeline_detok"] = mod
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod.detokenize
+
+
+def split_stories(gold: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Tuning part = the first half (rounded down) of the gold stories sorted by id; held out = the rest. For
+    Timeline17 that is eval/timeline.py's split (EgyptianProtest, Finan, H1N1, IraqWar | the other 5)."""
+    stories = sorted(set(gold.values()))
+    k = len(stories) // 2
+    return stories[:k], stories[k:]
+
+
+def run_dated(arts, emb, gold, config: ClusterConfig, weights) -> dict[str, float]:
+    """The stream as a store sees it: in date order, one day's articles per ``partial_fit`` call."""
+    cfg = ClusterConfig(**{**config.__dict__, "weights": dict(weights)})
+    c = StoryClusterer(cfg, None)
+    c.dim = emb.shape[1]
+    c.reset()
+    by_day: dict = defaultdict(list)
+    for i, a in enumerate(arts):
+        by_day[a.published.date()].append(i)
+    for day in sorted(by_day):
+        idx = by_day[day]
+        c.partial_fit([arts[i] for i in idx], embeddings=emb[idx])
+    labels = c.labels()
+    return scores({a.id: labels[a.id] for a in arts}, {a.id: gold[a.id] for a in arts})
+
+
+def run_pipeline(arts, gold, config=None) -> dict[str, float]:
+    """The stream as a user runs it: ``Pipeline`` (clean, store, copy check, story) over a fresh SQLite store,
+    inputs in date order as plain text with their date; a duplicate input scores with the article it repeats,
+    a rejected one as a story of its own."""
+    import tempfile
+
+    from storyline.config import Config
+    from storyline.model import RawDocument
+    from storyline.pipeline import Pipeline
+    from storyline.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(str(Path(tmp) / "s.db"))
+        p = Pipeline(store, config or Config())
+        docs = [RawDocument(source=a.id, text="\n\n".join(a.paragraphs), meta={"date": a.published.date().isoformat()})
+                for a in arts]
+        rep = p.ingest(docs)
+        by_source = {r.source: r.article_id for r in rep.stored}
+        by_source.update(dict(rep.duplicates))
+        pred = {}
+        for a in arts:
+            aid = by_source.get(a.id)
+            story = store.story_of(aid) if aid else None
+            pred[a.id] = story or f"alone:{a.id}"
+        store.close()
+    return scores(pred, {a.id: gold[a.id] for a in arts})
+
+
+TIME_GRID = [(14.0, 0.0)] + [(d, w) for w in (0.5, 1.0, 2.0) for d in (7.0, 14.0, 30.0, 90.0)]  # weight 0: decay is idle
+
+
+def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Path | None,
+                  tune_thresholds: bool = False, pipeline: bool = False) -> None:
+    arts, gold = load_stream(path)
+    tune, test = split_stories(gold)
+    parts = {"tuning": [a for a in arts if gold[a.id] in tune], "held-out": [a for a in arts if gold[a.id] in test]}
+    first, last = arts[0].published.date(), arts[-1].published.date()
+    print(f"{path}: {len(arts)} dated articles, {len(set(gold.values()))} gold stories, {first} .. {last}")
+    print(f"tuning stories: {', '.join(tune)} ({len(parts['tuning'])} articles)")
+    print(f"held-out stories: {', '.join(test)} ({len(parts['held-out'])} articles)\n")
+    embs = {}
+    # encoded story by story (the order eval/timeline.py reads them in, so the embedding cache is shared)
+    enc = sorted(range(len(arts)), key=lambda i: (gold[arts[i].id], arts[i].published, arts[i].id))
+    back = np.argsort(enc)
+    for b in sorted(set(backends) | {"minilm"}):
+        t = time.perf_counter()
+        embs[b] = cached_encode(b, [embed_text(arts[i]) for i in enc])[back]
+        print(f"embedded {len(arts)} articles with {b} in {time.perf_counter() - t:.1f}s")
+    pos = {a.id: i for i, a in enumerate(arts)}
+    base = ClusterConfig()
+    tuned: dict[str, ClusterConfig] = {}
+    grain: dict[str, ClusterConfig] = {}
+    for b in backends:
+        w = StoryClusterer(ClusterConfig(), get_embedder(EmbedConfig(backend=b))).weights
+        sub = parts["tuning"]
+        emb = embs[b][[pos[a.id] for a in sub]]
+        if tune_time:
+            print(f"[{b}] time signal on the tuning part (time_decay_days x time_weight):")
+            res = []
+            for d, tw in TIME_GRID:
+                cfg = ClusterConfig(**{**base.__dict__, "time_decay_days": d, "time_weight": tw})
+                r = run_dated(sub, emb, gold, cfg, w)
+                res.append((_objective(r), d, tw))
+                print(f"  decay {d:5.1f}  weight {tw:3.1f}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}")
+            _, d, tw = max(res)
+            tuned[b] = ClusterConfig(**{**base.__dict__, "time_decay_days": d, "time_weight": tw})
+            print(f"[{b}] best on the tuning part: time_decay_days {d}, time_weight {tw}\n")
+        if tune_thresholds:
+            # diagnostic: how much of the gap to a baseline tuned on this gold is the grain (story / merge thresholds)
+            cfg0 = tuned.get(b, base)
+            print(f"[{b}] story/merge thresholds on the tuning part (time signal as above):")
+            res = []
+            for st in (None, 0.05, 0.02, 0.01):
+                for mt in (None, 0.4, 0.25):
+                    cfg = ClusterConfig(**{**cfg0.__dict__, "story_threshold": st, "merge_threshold": mt})
+                    r = run_dated(sub, emb, gold, cfg, w)
+                    res.append((_objective(r), -(st or 1), -(mt or 1), st, mt))
+                    print(f"  story {st}  merge {mt}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}")
+            *_, st, mt = max(res)
+            grain[b] = ClusterConfig(**{**cfg0.__dict__, "story_threshold": st, "merge_threshold": mt})
+            print(f"[{b}] best on the tuning part: story_threshold {st}, merge_threshold {mt}\n")
+    t_base, bres = baseline(embs["minilm"], arts, gold, [a.id for a in parts["tuning"]],
+                            {k: [a.id for a in v] for k, v in parts.items()})
+    header = f"{'':44s}" + "  ".join(f"{k:7s}" for k in ("pairP", "pairR", "pairF1", "B3P", "B3R", "B3F1", "ARI")) + "  #stories"
+    out: dict[str, dict] = {}
+    row = lambda r: "  ".join(f"{r[k]:.3f}  " for k in ("pair_p", "pair_r", "pair_f1", "b3_p", "b3_r", "b3_f1", "ari")) + f"  {r['clusters']}"  # noqa: E731
+    for name, sub in parts.items():
+        print(f"== {name} part: {len(sub)} articles, {len({gold[a.id] for a in sub})} gold stories")
+        print(header)
+        for b in backends:
+            w = StoryClusterer(ClusterConfig(), get_embedder(EmbedConfig(backend=b))).weights
+            emb = embs[b][[pos[a.id] for a in sub]]
+            t = time.perf_counter()
+            r = run_dated(sub, emb, gold, base, w)
+            rate = len(sub) / (time.perf_counter() - t)
+            print(f"{'storyline ' + b + ' (defaults)':44s}" + row(r) + f"   [{rate:.0f} art/s excl. embedding]")
+            out[f"{name}/storyline/{b}"] = r
+            if b in tuned:
+                c = tuned[b]
+                r = run_dated(sub, emb, gold, c, w)
+                print(f"{'storyline ' + b + f' (decay {c.time_decay_days:g}, weight {c.time_weight:g})':44s}" + row(r))
+                out[f"{name}/storyline-tuned/{b}"] = r
+            if b in grain:
+                c = grain[b]
+                r = run_dated(sub, emb, gold, c, w)
+                print(f"{'  + thresholds (story ' + str(c.story_threshold) + ', merge ' + str(c.merge_threshold) + ')':44s}" + row(r))
+                out[f"{name}/storyline-grain/{b}"] = r
+        if pipeline:
+            t = time.perf_counter()
+            r = run_pipeline(sub, gold)
+            print(f"{'storyline Pipeline (clean, copies, stories)':44s}" + row(r) + f"   [{len(sub) / (time.perf_counter() - t):.0f} art/s, embedding included]")
+            out[f"{name}/pipeline"] = r
+        print(f"{'baseline minilm+agglomerative t=' + f'{t_base:.2f}':44s}" + row(bres[name]))
+        out[f"{name}/baseline"] = bres[name]
+        print(f"{'published':44s}none on this data (Priberam 0.940 pair F1 is on its own English set)\n")
+    if out_json:
+        out_json.write_text(json.dumps(out, indent=2))
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -244,7 +460,15 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="learn weights/thresholds on the tuning half and save them")
     ap.add_argument("--backends", default="static,minilm")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--data", type=Path, help="a dated stream with gold stories (e.g. eval/data/t17): run it in date order")
+    ap.add_argument("--tune-time", action="store_true", help="with --data: grid the time signal on the tuning part")
+    ap.add_argument("--pipeline", action="store_true", help="with --data: also run each part through Pipeline, as a user would")
+    ap.add_argument("--tune-thresholds", action="store_true",
+                    help="with --data: also grid the story/merge thresholds on the tuning part (a diagnostic of grain)")
     args = ap.parse_args()
+    if args.data:
+        stream_report(args.data, args.backends.split(","), args.tune_time, args.json, args.tune_thresholds, args.pipeline)
+        return
     if not DUC.exists():
         print(f"no data at {DUC}; nothing to do")
         return

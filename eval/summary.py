@@ -118,12 +118,61 @@ def tune(clusters, embedder, base: AnalysisConfig, scorer) -> AnalysisConfig:
     return best_cfg
 
 
+def train_concepts(clusters, config: AnalysisConfig) -> dict:
+    """Learn the concept weights on the given (tuning) clusters: logistic regression from the concept features
+    (storyline.summarize.CONCEPT_FEATURES) of every concept that passes the story's min_df to the share of the 4
+    human summaries holding it (soft labels as two weighted rows). Writes storyline/data/summary_concepts.json."""
+    import json
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from storyline import summarize as sm
+    from storyline.compare import source_keys
+    from storyline.text import article_sentences
+
+    X, y, w = [], [], []
+    for c in clusters:
+        arts = c["articles"]
+        src = source_keys(arts, None)
+        sents = [s for a in arts for s in article_sentences(a)]
+        df, lead, first, n_sent = sm.concept_stats(sents, src, None, False, config.summary_lead_sentences)
+        n_sources = len(set(src.values()))
+        min_df = max(2, min(3, round(config.summary_df_share * n_sources)))
+        concepts = [k for k, v in df.items() if len(v) >= min_df]
+        feats = sm.concept_features(concepts, df, lead, first, n_sent, n_sources, len(sents))
+        refs = [set(sm._concepts(cut(m))) for m in c["models"]]
+        for row, k in zip(feats, concepts):
+            share = sum(k in r for r in refs) / len(refs)
+            for label, weight in ((1, share), (0, 1 - share)):
+                if weight > 0:
+                    X.append(row)
+                    y.append(label)
+                    w.append(weight)
+    lr = LogisticRegression(C=1.0, max_iter=2000).fit(np.asarray(X), np.asarray(y), sample_weight=np.asarray(w))
+    model = {
+        "features": list(sm.CONCEPT_FEATURES), "coef": [round(float(v), 5) for v in lr.coef_[0]],
+        "bias": round(float(lr.intercept_[0]), 5),
+        "trained_on": "DUC 2004 task 2, tuning half (the first 11 clusters sorted by id): "
+                      + ",".join(c["id"] for c in clusters),
+        "note": "written by eval/summary.py --train-concepts; P(a concept is in a human summary)",
+    }
+    path = ROOT / "src" / "storyline" / "data" / "summary_concepts.json"
+    path.write_text(json.dumps(model, indent=2) + "\n")
+    sm._CONCEPT_MODEL = None
+    print(f"{len(y)} rows; weights {dict(zip(model['features'], model['coef']))}, bias {model['bias']}; wrote {path}",
+          file=sys.stderr)
+    return model
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=default_data())
     ap.add_argument("--backend", default="static", choices=["static", "minilm"])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--tune", action="store_true", help="grid-search the summary settings on the tuning half first")
+    ap.add_argument("--train-concepts", action="store_true",
+                    help="learn the concept weights on the tuning half (writes storyline/data/summary_concepts.json)")
     ap.add_argument("--tune-only", action="store_true", help="only print the grid's scores on the tuning half")
     ap.add_argument("--set", action="append", default=[], help="override an AnalysisConfig field, e.g. summary_min_df=3")
     ap.add_argument("--fill", action="store_true",
@@ -142,6 +191,9 @@ def main(argv=None) -> int:
     for kv in args.set:
         k, v = kv.split("=", 1)
         config = replace(config, **{k: type(getattr(config, k))(v)})
+    if args.train_concepts:
+        train_concepts(tune_half, config)
+        return 0
     if args.tune_only:
         tune(tune_half, embedder, config, scorer)
         return 0

@@ -122,3 +122,39 @@ def test_duc_summaries_beat_the_lead_baseline(embedder):
             ours += scorer.score(cut(m), cut(text))["rouge2"].recall
             lead += scorer.score(cut(m), cut(c["peers"]["Lead"]))["rouge2"].recall
     assert ours > lead * 1.2
+
+
+def test_compress_drops_attribution_tails_weekdays_and_wire_tags():
+    from storyline.summarize import compress
+
+    assert compress("The agreement will make Hun Sen prime minister, officials said on Tuesday.") == \
+        "The agreement will make Hun Sen prime minister."
+    assert compress("The opposition leader on Friday rejected talks abroad, accusing the government of threats.") == \
+        "The opposition leader rejected talks abroad, accusing the government of threats."
+    assert compress("The storm killed 12 people (AP) in the region, the Red Cross said.") == \
+        "The storm killed 12 people in the region."
+    # nothing to drop, or too much would go: the sentence as it was
+    assert compress("He said.") == "He said."
+    assert compress("Rain fell, he said on Monday.") == "Rain fell, he said on Monday."
+
+
+def test_summary_options_off_by_default_and_learnt_concepts_run():
+    from dataclasses import replace
+
+    from storyline.config import AnalysisConfig, EmbedConfig
+    from storyline.embed import get_embedder
+    from storyline.model import Article
+
+    cfg = AnalysisConfig()
+    assert not cfg.summary_compress and not cfg.summary_learnt_concepts and cfg.summary_lead_weight == 0.0
+    arts = [Article(id=f"a{i}", source=f"a{i}", outlet=f"o{i}", paragraphs=[
+        "Flooding along the Varna river forced 3,000 people from their homes, officials said on Monday.",
+        f"Rescue teams used boats to reach villages cut off by the flooding along the Varna river, report {i}.",
+        "The regional government declared a state of emergency after the Varna river burst its banks."]) for i in range(4)]
+    emb = get_embedder(EmbedConfig(backend="static"))
+    for c in (replace(cfg, summary_learnt_concepts=True), replace(cfg, summary_compress=True, summary_lead_weight=1.0)):
+        out = summarize(arts, emb, c, words=40)
+        assert out and sum(len(s.text.split()) for s in out) <= 40
+        assert all(s.citations[0].text for s in out)
+    compressed = summarize(arts, emb, replace(cfg, summary_compress=True), words=60)
+    assert all("said on Monday" not in s.text for s in compressed)

@@ -20,6 +20,7 @@ count as one source. Sentences come out in story order (article date, then posit
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,33 @@ class _Cand:
     order: int  # article order in the story
     n_words: int
     concepts: set[str]
+    text: str = ""  # what the summary says: the sentence, or its compression (summary_compress)
+
+
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_WHEN = rf"(?:(?:on |last |early |late )?{_DAY}(?: (?:morning|afternoon|evening|night))?|today|yesterday|(?:on |last )?(?:this|last) week)"
+# ", Foreign Minister Ana Lopez said on Tuesday." / ", officials said." at the end of a sentence
+_TRAILING_SAID = re.compile(
+    rf",\s+(?:(?:the|a|an|his|her|their|its)\s+)?(?:[\w.'’-]+\s+){{0,6}}?(?:said|says|reported|announced|added|told [\w.'’ -]{{1,40}}?)(?:\s+{_WHEN})?(?=[.]$)")
+# "... said Tuesday that" / "... said on Monday." -> the weekday goes (the date is on the timeline, not in the summary)
+_SAID_WHEN = re.compile(rf"\b(said|says|announced|reported|told \w+)\s+{_WHEN}\b")
+_WHEN_MID = re.compile(rf"\s+on\s+{_DAY}(?: (?:morning|afternoon|evening|night))?(?=[\s,.;])")
+_PAREN = re.compile(r"\s*\((?:AP|Reuters|AFP|UPI|[A-Z]{2,6})\)\s*|\s+\([^()]{1,60}\)(?=[\s,.;])")
+
+
+def compress(text: str) -> str:
+    """A shorter sentence that says the same: attribution tails (", officials said on Tuesday."), weekdays after a
+    reporting verb or "on" ("said Monday", "on Friday"), wire tags and short parentheses go. The result keeps the
+    sentence's capital and full stop; a sentence that would lose more than half its words is kept as it was."""
+    t = text.strip()
+    out = _TRAILING_SAID.sub("", t)
+    out = _SAID_WHEN.sub(r"\1", out)
+    out = _WHEN_MID.sub("", out)
+    out = _PAREN.sub(" ", out)
+    out = re.sub(r"\s+([,.;])", r"\1", re.sub(r"\s{2,}", " ", out)).strip()
+    if not out or len(out.split()) < len(t.split()) / 2 or not out[0].isupper() or out[-1] not in ".!\"'”’)":
+        return t
+    return out
 
 
 def _concepts(text: str, unigrams: bool = False) -> list[str]:
@@ -138,6 +166,64 @@ def _greedy(weights, cover, bonus, lengths, budget, conflicts) -> list[int]:
         covered.update(sent_concepts[best])
 
 
+def concept_stats(sents: Sequence[Sentence], src: dict[str, str], cache: dict | None = None, unigrams: bool = False,
+                  lead_sentences: int = 3):
+    """Per concept: the sources using it (df), those using it in their first ``lead_sentences`` sentences, the
+    first sentence index using it per source, and the number of sentences holding it."""
+    df: dict[str, set[str]] = defaultdict(set)
+    lead: dict[str, set[str]] = defaultdict(set)
+    first: dict[str, dict[str, int]] = defaultdict(dict)
+    n_sent: dict[str, int] = defaultdict(int)
+    cache = cache or {}
+    for s in sents:
+        for c in cache.get((s.article_id, s.index)) or set(_concepts(s.text, unigrams)):
+            k_src = src[s.article_id]
+            df[c].add(k_src)
+            n_sent[c] += 1
+            if s.index < lead_sentences:
+                lead[c].add(k_src)
+            if first[c].get(k_src, 1 << 30) > s.index:
+                first[c][k_src] = s.index
+    return df, lead, first, n_sent
+
+
+CONCEPT_FEATURES = ("source_share", "log_sources", "lead_share", "first_position", "sentence_share", "has_stopword",
+                    "has_number")
+
+
+def concept_features(concepts: list[str], df, lead, first, n_sent, n_sources: int, n_sentences: int) -> np.ndarray:
+    """One row per concept (CONCEPT_FEATURES): the share and log number of sources using it, the share of those
+    using it in their lead, the mean 1 / (1 + first sentence index) over its sources, the share of the story's
+    sentences holding it, and whether it has a stopword or a number in it. Nothing here names a topic."""
+    sw = stopwords()
+    rows = np.zeros((len(concepts), len(CONCEPT_FEATURES)))
+    for i, c in enumerate(concepts):
+        d = len(df[c])
+        toks = c.split()
+        rows[i] = (
+            d / max(1, n_sources), math.log1p(d), len(lead.get(c, ())) / max(1, d),
+            float(np.mean([1.0 / (1 + x) for x in first[c].values()])) if first.get(c) else 0.0,
+            n_sent.get(c, 0) / max(1, n_sentences), float(any(t in sw for t in toks)),
+            float(any(t.isdigit() for t in toks)),
+        )
+    return rows
+
+
+_CONCEPT_MODEL: dict | None = None
+
+
+def concept_model() -> dict | None:
+    """The learnt concept weights (storyline/data/summary_concepts.json), or None when there are none."""
+    global _CONCEPT_MODEL
+    if _CONCEPT_MODEL is None:
+        import json
+        from pathlib import Path
+
+        p = Path(__file__).parent / "data" / "summary_concepts.json"
+        _CONCEPT_MODEL = json.loads(p.read_text()) if p.exists() else {}
+    return _CONCEPT_MODEL or None
+
+
 def select_sentences(
     articles: Sequence[Article], embedder, config: AnalysisConfig, words_budget: int,
     copy_of: dict[str, str] | None = None, fill: bool = False,
@@ -155,26 +241,30 @@ def select_sentences(
             all_sents.append(s)
             # the summary quotes originals: a copy's sentences are cited, not extracted
             if root[a.id] == a.id and _good_sentence(s.text, config):
-                cands.append(_Cand(s, k, len(s.text.split()), set(_concepts(s.text, uni))))
-                concept_cache[(s.article_id, s.index)] = cands[-1].concepts
+                text = compress(s.text) if config.summary_compress else s.text
+                cands.append(_Cand(s, k, len(text.split()), set(_concepts(text, uni)), text))
+                concept_cache[(s.article_id, s.index)] = set(_concepts(s.text, uni)) if text != s.text else cands[-1].concepts
     vectors = _Vectors(all_sents, embedder, config)
     if not cands:
         return cands, [], vectors
     # concept weights: number of sources that use the bigram anywhere (all sentences, not only candidates)
-    df: dict[str, set[str]] = defaultdict(set)
-    for s in all_sents:
-        for c in concept_cache.get((s.article_id, s.index)) or set(_concepts(s.text, uni)):
-            df[c].add(src[s.article_id])
+    df, lead, first, n_sent = concept_stats(all_sents, src, concept_cache, uni, config.summary_lead_sentences)
     if config.summary_min_df > 0:
         min_df = config.summary_min_df
     else:
         min_df = 1 if n_sources <= 1 else max(2, min(3, round(config.summary_df_share * n_sources)))
     weight = {
         c: float(len(v)) ** config.summary_df_power * (1.0 if " " in c else config.summary_unigram_weight)
+        * (1.0 + config.summary_lead_weight * len(lead.get(c, ())) / len(v))
         for c, v in df.items() if len(v) >= min_df
     }
     if not weight:  # tiny story: every concept counts
         weight = {c: float(len(v)) for c, v in df.items()}
+    model = concept_model() if config.summary_learnt_concepts else None
+    if model is not None:  # learnt weights (eval/summary.py --train-concepts): P(concept in a human summary)
+        feats = concept_features(list(weight), df, lead, first, n_sent, n_sources, len(all_sents))
+        z = feats @ np.asarray(model["coef"]) + float(model["bias"])
+        weight = {c: float(p) for c, p in zip(weight, 1.0 / (1.0 + np.exp(-z)))}
     # sentence bonus: position prior + centroid closeness, in units of an average sentence's concept weight
     cand_vecs = vectors.raw[[vectors.index[(c.sent.article_id, c.sent.index)] for c in cands]]
     centroid = vectors.raw.mean(axis=0)
@@ -298,7 +388,7 @@ def summarize(
                      copy_of=root[aid] if root[aid] != aid else None)
             for aid, x in cited
         ]
-        out.append(SummarySentence(text=s.text, citations=cits))
+        out.append(SummarySentence(text=cands[i].text or s.text, citations=cits))
     return out
 
 
