@@ -9,6 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from ..model import DatePrecision
+
 _DATE_LINE = re.compile(
     r"^\W*(date|published|posted|updated|last updated)?\s*:?\s*"
     r"(\d{1,2}:\d{2}\s+)?"
@@ -44,7 +46,7 @@ def _date_parser() -> Any:
 
 
 @lru_cache(maxsize=8192)
-def _parse_date(text: str) -> tuple[datetime, str] | None:
+def _parse_date(text: str) -> tuple[datetime, DatePrecision] | None:
     """A full calendar date (day, month and year all written) via dateparser, else None."""
     text = text.strip()
     dt = None
@@ -72,16 +74,16 @@ def _parse_date(text: str) -> tuple[datetime, str] | None:
                 dt = None
     if dt is None or not (1900 <= dt.year <= 2100):
         return None
-    precision = "minute" if _TIME_RE.search(text) else "day"
+    precision: DatePrecision = "minute" if _TIME_RE.search(text) else "day"
     if precision == "day":
         dt = dt.replace(hour=0, minute=0, second=0, microsecond=0)
     return dt, precision
 
 
-def _parse_iso(value: str) -> tuple[datetime, str] | None:
+def _parse_iso(value: str) -> tuple[datetime, DatePrecision] | None:
     try:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    precision = "minute" if ("T" in value or " " in value.strip()) and _TIME_RE.search(value) else "day"
+    precision: DatePrecision = "minute" if ("T" in value or " " in value.strip()) and _TIME_RE.search(value) else "day"
     return dt.replace(tzinfo=None), precision

@@ -13,8 +13,8 @@ class FurnitureModel:
     """Counts of short normalised lines over documents, overall and per outlet."""
 
     docs: int = 0
-    line_docs: Counter = field(default_factory=Counter)
-    outlet_line_docs: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    line_docs: Counter[str] = field(default_factory=Counter)
+    outlet_line_docs: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
     def to_bytes(self) -> bytes:
         return json.dumps(

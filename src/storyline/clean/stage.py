@@ -4,6 +4,7 @@ document into an :class:`~storyline.model.Article` (or a :class:`~storyline.mode
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from lxml.etree import LxmlError
 
@@ -77,7 +78,7 @@ class Cleaner:
 
     def learnt_lines(self, raws: list[RawDocument]) -> set[str]:
         """The normalised lines of these documents that the model now counts as furniture."""
-        out = set()
+        out: set[str] = set()
         recent = getattr(self, "_recent", {})
         for raw in raws:
             outlet = raw.meta.get("outlet")
@@ -92,7 +93,7 @@ class Cleaner:
         k = self.config.learn_min_docs
         if not norm or len(norm.split()) > self.config.learn_max_words:
             return False
-        if outlet and self.furniture.outlet_line_docs.get(outlet, {}).get(norm, 0) >= k:
+        if outlet and self.furniture.outlet_line_docs.get(outlet, Counter()).get(norm, 0) >= k:
             return True
         return self.furniture.line_docs.get(norm, 0) >= max(k, 0.05 * self.furniture.docs) if self.furniture.docs >= 2 * k else False
 

@@ -54,13 +54,13 @@ def outlets(
 
             by_key = {outlet_key(d["name"]): d for d in data}
             for net in network_rows(outlet_graph(store)):
-                row = by_key.get(outlet_key(net["outlet"]))
-                if row is None:
-                    row = by_key[outlet_key(net["outlet"])] = {"name": net["outlet"], "domains": [], "language": None,
-                                                               "country": None, "articles": net["articles"],
-                                                               "in_table": False}
-                    data.append(row)
-                row["network"] = net
+                entry = by_key.get(outlet_key(net["outlet"]))
+                if entry is None:
+                    entry = by_key[outlet_key(net["outlet"])] = {"name": net["outlet"], "domains": [], "language": None,
+                                                                 "country": None, "articles": net["articles"],
+                                                                 "in_table": False}
+                    data.append(entry)
+                entry["network"] = net
             data.sort(key=lambda d: (-d["articles"], d["name"]))
     if as_json:
         _print_json(data[0] if set_domain else data)

@@ -116,7 +116,7 @@ def to_graphml(graph: OutletGraph) -> str:
         ids[name] = f"n{k}"
         node = ET.SubElement(g, "node", {"id": ids[name]})
         o = graph.outlets.get(name)
-        values = {"label": name}
+        values: dict[str, object] = {"label": name}
         if o is not None:
             values.update(articles=o.articles, original_share=round(o.original_share, 4), stories=o.stories,
                           first=o.first, delay_hours_median=o.delay_hours_median)
@@ -125,11 +125,13 @@ def to_graphml(graph: OutletGraph) -> str:
                 ET.SubElement(node, "data", {"key": f"n_{key}"}).text = xml_text(values[key])
     for k, p in enumerate(_pairs(graph)):
         edge = ET.SubElement(g, "edge", {"id": f"e{k}", "source": ids[p.source], "target": ids[p.copier]})
-        values = {"weight": p.total, "copies": p.copies, "rewrites": p.rewrites, "partial": p.partial,
-                  "share": round(p.share, 4), "lag_hours_median": p.lag_hours_median, "lag_hours_p90": p.lag_hours_p90,
-                  "source_kept": p.source_kept, "added": p.added, "cited_share": round(p.cited_share, 4)}
+        edge_values: dict[str, object] = {
+            "weight": p.total, "copies": p.copies, "rewrites": p.rewrites, "partial": p.partial,
+            "share": round(p.share, 4), "lag_hours_median": p.lag_hours_median, "lag_hours_p90": p.lag_hours_p90,
+            "source_kept": p.source_kept, "added": p.added, "cited_share": round(p.cited_share, 4),
+        }
         for key, _ in _EDGE_KEYS:
-            if values.get(key) is not None:
-                ET.SubElement(edge, "data", {"key": f"e_{key}"}).text = xml_text(values[key])
+            if edge_values.get(key) is not None:
+                ET.SubElement(edge, "data", {"key": f"e_{key}"}).text = xml_text(edge_values[key])
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

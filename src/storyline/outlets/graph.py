@@ -455,12 +455,12 @@ class OutletAggregator:
                     self._pair_stats[(old.source, copier)] = dataclasses.replace(old, copier_articles=n)
         self._grown.clear()
         for k in self._dirty_outlets:
-            name = self.names.get(k, self.config.unknown)
-            stats = self._outlet(k)
-            if stats is None:
-                self._outlet_stats.pop(name, None)
+            outlet_name = self.names.get(k, self.config.unknown)
+            outlet_stats = self._outlet(k)
+            if outlet_stats is None:
+                self._outlet_stats.pop(outlet_name, None)
             else:
-                self._outlet_stats[name] = stats
+                self._outlet_stats[outlet_name] = outlet_stats
         self._dirty_pairs.clear()
         self._dirty_outlets.clear()
         self._graph = OutletGraph(self.revision, dict(self._pair_stats), dict(self._outlet_stats),

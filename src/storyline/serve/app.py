@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
@@ -82,7 +82,7 @@ def create_app(
     network = OutletNetwork(service)  # the outlet graph, for /outlets and the outlet pages
 
     @asynccontextmanager
-    async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await service.start()
         yield
         network.close()
@@ -119,8 +119,8 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()]
-        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        details: list[dict[str, Any]] = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()]
+        first: dict[str, Any] = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(x) for x in first["loc"])
         return _error(422, "invalid", f"{where}: {first['msg']}" if where else first["msg"], details=details)
 
@@ -279,9 +279,9 @@ def create_app(
         arts_rev = store.articles_revision()
         found = service.search_ids.get((q, limit))
         if found is None or (found[0] != "final" and found[0] != arts_rev):
-            ids = await service.cache.fetch(("search-ids", q, limit), _rev(arts_rev),
-                                             lambda: dumps([a.id for a in service.reader().list_articles(limit=limit, q=q)]))
-            found = ("final" if len(loads(ids)) >= limit else arts_rev, loads(ids))
+            body = await service.cache.fetch(("search-ids", q, limit), _rev(arts_rev),
+                                              lambda: dumps([a.id for a in service.reader().list_articles(limit=limit, q=q)]))
+            found = ("final" if len(loads(body)) >= limit else arts_rev, loads(body))
             if len(service.search_ids) >= 10_000:  # arbitrary queries: keep the memory bounded
                 service.search_ids.clear()
             service.search_ids[(q, limit)] = found

@@ -86,7 +86,7 @@ class ResponseCache:
             self._items.clear()
             self._bytes = 0
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, Any]:
         with self._lock:
             return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds,
                     "stale": self.stale,

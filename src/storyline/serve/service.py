@@ -196,7 +196,8 @@ class Service:
         """Send the queued POSTs to the ingest worker, as many at once as have queued (up to
         ``group_max_articles`` articles), and hand each its own answers (indexed as it sent them)."""
         while self._write_queue:
-            group, n = [], 0
+            group: list[tuple[list[Any], Any]] = []
+            n = 0
             while self._write_queue and (not group or n + len(self._write_queue[0][0]) <= self.group_max_articles):
                 items, fut = self._write_queue.pop(0)
                 group.append((items, fut))
@@ -445,7 +446,7 @@ def _worker_ingest(payload: list[dict[str, Any]]) -> dict[str, Any]:  # pragma: 
     """Ingest, then (with ``views``) build the default views of every story the write changed:
     ``{"answers": [...], "views": [(cache key, revision, body), ...]}``."""
     service: Service = _WORKER["service"]
-    store = service.pipeline.store
+    store = service.writer  # the pipeline's store, as the SQLiteStore it is (edge marks are SQLite's)
     mark = store.edge_mark() if _WORKER["views"] else 0
     answers = ingest_answers(service.pipeline, [ArticleIn(**d) for d in payload])
     views: list[tuple[Any, Any, bytes]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..model import Article, article_from_dict, to_dict
@@ -38,5 +39,5 @@ def _rows_batch(rows: list[tuple], names: list[str], types: list[Any]) -> Any:
     """An Arrow record batch of these rows (tuples in the order of ``names``, of Arrow ``types``)."""
     import pyarrow as pa
 
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
     return pa.RecordBatch.from_arrays([pa.array(list(c), t) for c, t in zip(cols, types, strict=True)], names=names)

@@ -21,7 +21,7 @@ def make_session(master: str | None = "local[2]", app_name: str = "storyline", c
     """
     from pyspark.sql import SparkSession
 
-    is_local = bool(master) and master.startswith("local")
+    is_local = master is not None and master.startswith("local")
     if is_local:
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -53,7 +53,7 @@ def make_session(master: str | None = "local[2]", app_name: str = "storyline", c
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     sc = spark.sparkContext
-    if sc.master.startswith("local") and not sc.getConf().contains("spark.sql.shuffle.partitions"):
+    if (sc.master or "").startswith("local") and not sc.getConf().contains("spark.sql.shuffle.partitions"):
         # spark-submit --master local[N] without settings: 200 shuffle partitions would dominate a small run
         spark.conf.set("spark.sql.shuffle.partitions", str(max(2, 2 * sc.defaultParallelism)))
     return spark

@@ -60,15 +60,15 @@ def article_df(articles: Iterable[Article], config: Config) -> DF:
 
 def sum_df(parts: Iterable[DF | None]) -> DF | None:
     """Sum of sparse document-frequency counts (as :func:`article_df` returns them)."""
-    parts = [p for p in parts if p is not None]
-    if not parts:
+    present = [p for p in parts if p is not None]
+    if not present:
         return None
-    if len(parts) == 1:
-        return parts[0]
-    ids = np.concatenate([p[0] for p in parts]).astype(np.int64)
-    cnt = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    if len(present) == 1:
+        return present[0]
+    ids = np.concatenate([p[0] for p in present]).astype(np.int64)
+    cnt = np.concatenate([p[1] for p in present]).astype(np.int64)
     uniq, inv = np.unique(ids, return_inverse=True)
-    return uniq.astype(np.int32), np.bincount(inv, weights=cnt).astype(np.int64), sum(p[2] for p in parts)
+    return uniq.astype(np.int32), np.bincount(inv, weights=cnt).astype(np.int64), sum(p[2] for p in present)
 
 
 def prior_for(per_window: dict[int, DF], window: int) -> DF | None:
@@ -261,7 +261,8 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
             return
         prior = prior_for(b_df.value, window) if with_df else None
         assigned, pieces, state = cluster_window(window, arts, ords, copies, cfg, prior)
-        out = [("a", window, p, e, a, None) for p, e, a in assigned]
+        out: list[tuple[str, int, str | None, str | None, str | None, str | None]] = [
+            ("a", window, p, e, a, None) for p, e, a in assigned]
         out += [("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False)) for s in pieces]
         out.append(("w", window, None, None, None, base64.b64encode(state).decode("ascii")))
         yield _rows_batch(out, ["kind", "window", "piece_id", "event_id", "article_id", "payload"],

@@ -10,9 +10,10 @@ request, so new articles and stories show without a restart.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Query
@@ -34,6 +35,32 @@ HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 25
 
 
+class Sourced(Protocol):
+    """What :func:`source_label` reads: an :class:`Article`, a :class:`~storyline.serve.briefs.ArticleBrief`
+    or just an id and an outlet."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def outlet(self) -> str | None: ...
+
+
+class ArticleLike(Sourced, Protocol):
+    """What the page helpers read of an article: an :class:`Article` or an
+    :class:`~storyline.serve.briefs.ArticleBrief`."""
+
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def paragraphs(self) -> Sequence[str]: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def date_precision(self) -> str | None: ...
+    @property
+    def seq(self) -> int | None: ...
+
+
 def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["day"] = fmt_date
@@ -48,10 +75,11 @@ def fmt_date(value: datetime | date | str | None, precision: str | None = None) 
     if value is None:
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if precision == "year":
         return value.strftime("%Y")
     if precision == "month":
@@ -72,11 +100,11 @@ def safe_url(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def source_label(a: Article) -> str:
+def source_label(a: Sourced) -> str:
     return a.outlet or f"unnamed site {a.id[:6]}"
 
 
-def display_title(a: Article) -> str:
+def display_title(a: ArticleLike) -> str:
     if a.title:
         return a.title
     first = a.paragraphs[0] if a.paragraphs else a.id
@@ -143,7 +171,7 @@ MAX_GRAPH_NODES = 40
 MAX_GRAPH_EDGES = 120
 
 
-def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES,
+def layout_graph(articles: Sequence[ArticleLike], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES,
                  max_edges: int = MAX_GRAPH_EDGES) -> dict[str, Any]:
     """Nodes left to right by date (then ingest order); rows by copy depth (originals on top).
 
@@ -181,7 +209,7 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int
 
     box_w, box_h, gap_x, gap_y, pad = 150, 46, 40, 80, 20
     linked = {e.source_id for e in edges} | {e.target_id for e in edges}
-    nodes = {}
+    nodes: dict[str, dict[str, Any]] = {}
     for i, a in enumerate(order):
         d = depth_of(a.id)
         x = pad + i * (box_w + gap_x)
@@ -224,7 +252,7 @@ def layout_graph(articles: list[Article], edges: list[ReuseEdge], max_nodes: int
 # --------------------------------------------------------------------------- coverage grid
 
 
-def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites: CitationIndex) -> dict[str, Any]:
+def coverage_grid(articles: Sequence[Sourced], analysis: StoryAnalysis | None, cites: CitationIndex) -> dict[str, Any]:
     cols: list[str] = []
     col_articles: dict[str, set[str]] = defaultdict(set)
     for a in articles:
@@ -235,7 +263,7 @@ def coverage_grid(articles: list[Article], analysis: StoryAnalysis | None, cites
     rows = []
     order = {"consensus": 0, "partial": 1, "unique": 2}
     for g in sorted(analysis.claims if analysis else [], key=lambda g: (order.get(g.kind, 3), g.id)):
-        cells = []
+        cells: list[dict[str, Any]] = []
         for col in cols:
             hit = next((c for c in g.claims if c.article_id in col_articles[col]), None)
             if hit is None and col in (g.outlets or []):
@@ -279,6 +307,7 @@ def mount_web(app: FastAPI, service: Service, network: OutletNetwork | None = No
                 stories = store.story_briefs(limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, q=q)
                 more = len(stories) > PAGE_SIZE
                 total = store.count_articles()
+                latest: Sequence[ArticleLike]
                 if q:
                     latest = store.list_articles(limit=PAGE_SIZE, q=q)
                 else:
@@ -394,7 +423,7 @@ def build_story_page(service: Service, env: Environment, story_id: str, page: in
                    "articles": [by_id[a] for a in ev.article_ids[:EVENT_ARTICLES] if a in by_id],
                    "more": max(0, len(ev.article_ids) - EVENT_ARTICLES)} for i, ev in enumerate(s.events)]
     graph_articles = [by_id[a] for a in graph_ids if a in by_id]
-    graph = layout_graph(graph_articles, [e for e, _ in links])  # type: ignore[arg-type]
+    graph = layout_graph(graph_articles, [e for e, _ in links])
     graph["hidden"] += len(s.article_ids) - len(graph_articles)
     articles = [by_id[a] for a in listed_ids if a in by_id]
     n = len(s.article_ids)
