@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from storyline.datasets import shared_dir as _shared  # noqa: E402
 
-
 AEB = _shared() / "data" / "aeb"
 
 # Published F1 on all 181 pages (scrapinghub/article-extraction-benchmark README, as quoted in
@@ -99,11 +98,12 @@ DROP_TAGS = {"script", "style", "noscript", "template", "svg", "iframe"}
 
 def visible_text(html: str) -> str:
     """The page's whole visible text, one line per block element (what a naive scraper keeps)."""
+    import lxml.etree
     import lxml.html
 
     try:
         doc = lxml.html.document_fromstring(html)
-    except Exception:
+    except (lxml.etree.LxmlError, ValueError):  # nothing a parser can read
         return ""
     body = doc.find("body")
     root = body if body is not None else doc

@@ -43,11 +43,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from storyline.cluster import FEATURES, Group, StoryClusterer, embed_text, extract_entities  # noqa: E402
 from storyline.config import ClusterConfig, EmbedConfig  # noqa: E402
+from storyline.datasets import shared_dir  # noqa: E402
 from storyline.embed import get_embedder  # noqa: E402
 from storyline.model import Article, content_id  # noqa: E402
-
-
-from storyline.datasets import shared_dir  # noqa: E402
 
 SHARED = shared_dir()
 DUC = SHARED / "data" / "duc2004" / "docs"
@@ -147,7 +145,7 @@ def run_stream(arts, emb, gold, weights, seed, batch=False, config=None):
     if batch:
         c.fit(sub, embeddings=subemb)
     else:
-        for a, e in zip(sub, subemb):  # one at a time, as a stream
+        for a, e in zip(sub, subemb, strict=True):  # one at a time, as a stream
             c.partial_fit([a], embeddings=e[None, :])
     labels = c.labels()
     return scores({a.id: labels[a.id] for a in arts}, {a.id: gold[a.id] for a in arts})
@@ -168,7 +166,7 @@ def baseline(emb_minilm, arts, gold, tune_ids, test_sets):
         if key not in trees:
             trees[key] = linkage(emb_minilm[[pos[i] for i in ids]].astype(np.float64), method="average", metric="cosine")
         lab = fcluster(trees[key], t=t, criterion="distance")
-        return {i: str(l) for i, l in zip(ids, lab)}
+        return {i: str(label) for i, label in zip(ids, lab, strict=True)}
 
     best = max(np.arange(0.2, 1.2, 0.02), key=lambda t: _objective(scores(cluster(tune_ids, t), {i: gold[i] for i in tune_ids})))
     return float(best), {name: scores(cluster(ids, best), {i: gold[i] for i in ids}) for name, ids in test_sets.items()}
@@ -213,7 +211,7 @@ def train(backends, arts, gold, tune, embs):
         emb = embs[backend][[pos[a.id] for a in tune_arts]]
         X, y = training_pairs(tune_arts, emb, gold)
         lr = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
-        w = {"bias": float(lr.intercept_[0]), **{n: float(v) for n, v in zip(FEATURES, lr.coef_[0])}}
+        w = {"bias": float(lr.intercept_[0]), **{n: float(v) for n, v in zip(FEATURES, lr.coef_[0], strict=True)}}
         print(f"[{backend}] {len(y)} pairs ({int(y.sum())} positive); weights {json.dumps({k: round(v, 3) for k, v in w.items()})}")
         grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
         res = []
@@ -446,7 +444,7 @@ def entity_speed(arts) -> None:
             pass
         sp = len(texts) / (time.perf_counter() - t)
         print(f"entity extraction: capitalised phrases {caps:.0f} docs/s; spaCy en_core_web_sm NER {sp:.0f} docs/s (1 process)")
-    except Exception as exc:  # pragma: no cover
+    except (ImportError, OSError) as exc:  # pragma: no cover - spaCy or its model not installed
         print(f"entity extraction: capitalised phrases {caps:.0f} docs/s; spaCy unavailable ({exc})")
 
 

@@ -78,9 +78,9 @@ def is_heldout(id1: str, id2: str) -> bool:
 def get_embedder(name: str):
     if name == "none":
         return None
-    from storyline.embed import get_embedder as ge
-
     import torch
+
+    from storyline.embed import get_embedder as ge
 
     device = "cuda" if name == "minilm" and torch.cuda.is_available() else "cpu"
     return ge(EmbedConfig(backend=name, device=device))
@@ -255,7 +255,9 @@ def build_corpus(clusters: list[Path], rng: random.Random, mrpc_pairs: list[tupl
                 # DUC clusters hold successive versions of one wire story (and a few repeats): two
                 # articles sharing 2+ identical sentences of 8+ words are not independent, whatever
                 # the cluster says. They are left out of the labelled pairs and counted.
-                norm = lambda ps: {tuple(re.findall(r"\w+", s.lower())) for s in sentences_of(ps)}
+                def norm(ps):
+                    return {tuple(re.findall(r"\w+", s.lower())) for s in sentences_of(ps)}
+
                 shared = [s for s in norm(paras) & norm(other) if len(s) >= 8]
                 if len(shared) >= 2:
                     SKIPPED["independent pairs sharing 2+ identical sentences (left out)"] += 1

@@ -109,10 +109,10 @@ GRID = {
 def tune(clusters, embedder, base: AnalysisConfig, scorer) -> AnalysisConfig:
     best, best_cfg = -1.0, base
     for vals in itertools.product(*GRID.values()):
-        cfg = replace(base, **dict(zip(GRID, vals)))
+        cfg = replace(base, **dict(zip(GRID, vals, strict=True)))
         scores = evaluate(clusters, embedder, cfg, scorer)
         r1, r2 = mean(s[0] for s in scores), mean(s[1] for s in scores)
-        print(f"  tune {dict(zip(GRID, vals))}: R-1 {r1:.2f} R-2 {r2:.2f}", file=sys.stderr)
+        print(f"  tune {dict(zip(GRID, vals, strict=True))}: R-1 {r1:.2f} R-2 {r2:.2f}", file=sys.stderr)
         if r2 + 0.25 * r1 > best:
             best, best_cfg = r2 + 0.25 * r1, cfg
     return best_cfg
@@ -142,7 +142,7 @@ def train_concepts(clusters, config: AnalysisConfig) -> dict:
         concepts = [k for k, v in df.items() if len(v) >= min_df]
         feats = sm.concept_features(concepts, df, lead, first, n_sent, n_sources, len(sents))
         refs = [set(sm._concepts(cut(m))) for m in c["models"]]
-        for row, k in zip(feats, concepts):
+        for row, k in zip(feats, concepts, strict=True):
             share = sum(k in r for r in refs) / len(refs)
             for label, weight in ((1, share), (0, 1 - share)):
                 if weight > 0:
@@ -160,7 +160,7 @@ def train_concepts(clusters, config: AnalysisConfig) -> dict:
     path = ROOT / "src" / "storyline" / "data" / "summary_concepts.json"
     path.write_text(json.dumps(model, indent=2) + "\n")
     sm._CONCEPT_MODEL = None
-    print(f"{len(y)} rows; weights {dict(zip(model['features'], model['coef']))}, bias {model['bias']}; wrote {path}",
+    print(f"{len(y)} rows; weights {dict(zip(model['features'], model['coef'], strict=True))}, bias {model['bias']}; wrote {path}",
           file=sys.stderr)
     return model
 

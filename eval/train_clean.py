@@ -163,7 +163,7 @@ def cv_f1(tune, truth, html, folds, models) -> float:
     cl = Cleaner()
     cl.partial_fit(list(docs.values()))
     pred = {}
-    for fold, model in zip(folds, models):
+    for fold, model in zip(folds, models, strict=True):
         boilerplate.set_line_model(model)
         for i in fold:
             a = cl.transform(docs[i])

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEEDS, SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +20,6 @@ from storyline.config import ClusterConfig, EmbedConfig
 from storyline.embed import get_embedder
 from storyline.model import Article, content_id
 from storyline.pipeline import ArticleResult
-
-from conftest import SEEDS, SHARED
 
 ROOT = Path(__file__).resolve().parents[1]
 # ../shared beside the checkout (CI), or one level further up for a git worktree
@@ -343,7 +342,6 @@ def test_state_saved_as_deltas_loads_back_exactly(tmp_path, embedder, seed_artic
     """One article per chunk: the global part is saved as small deltas after a full write, and
     rewritten in full once they outweigh it; a fresh process loading full part + deltas has exactly
     the running clusterer's state and goes on placing articles the same way."""
-    from storyline.cluster import DELTAS_KEY
 
     arts = list({a.id: a for a in list(seed_articles) + [a for c in _duc_clusters(3) for a in c[:7]]}.values())
     store = open_store(tmp_path / "d.db")

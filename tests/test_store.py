@@ -5,7 +5,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from storyline.model import Article, ReuseEdge, Story, Event, content_id
+from storyline.model import Article, Event, ReuseEdge, Story, content_id
 from storyline.store import SCHEMA_VERSION, SQLiteStore, StoreError
 
 
@@ -48,11 +48,10 @@ def test_transaction_rolls_back_everything(db_path):
     store = SQLiteStore(db_path)
     a, b = _article("First article body text here."), _article("Second article body text here.")
     store.put_article(a)
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.put_article(b)
-            store.put_edges([ReuseEdge(a.id, b.id, "rewrite", 0.9, 0.9, 0.9, "date", 1.0)])
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.put_article(b)
+        store.put_edges([ReuseEdge(a.id, b.id, "rewrite", 0.9, 0.9, 0.9, "date", 1.0)])
+        raise RuntimeError("interrupted")
     assert store.count_articles() == 1 and store.all_edges() == []
 
 

@@ -235,11 +235,11 @@ class Config:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "Config":
+    def from_json(cls, text: str) -> Config:
         return cls.from_dict(json.loads(text))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Config":
+    def from_dict(cls, data: dict[str, Any]) -> Config:
         """Settings from a dict of sections; an unknown section or key is an error naming it (with the
         nearest known name), never silently dropped. Missing keys take their defaults."""
         if not isinstance(data, dict):

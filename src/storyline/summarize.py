@@ -19,6 +19,7 @@ count as one source. Sentences come out in story order (article date, then posit
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -73,7 +74,7 @@ def _concepts(text: str, unigrams: bool = False) -> list[str]:
     sw = stopwords()
     toks = [w for w in words(text)]
     out = [stem(w) for w in toks if w not in sw and not w.isdigit() and len(w) > 2] if unigrams else []
-    for a, b in zip(toks, toks[1:]):
+    for a, b in itertools.pairwise(toks):
         if a in sw and b in sw:
             continue
         if a.isdigit() and b.isdigit():
@@ -95,9 +96,8 @@ def _good_sentence(text: str, config: AnalysisConfig) -> bool:
         return False
     if t.count('"') % 2 == 1 or (t.count("“") != t.count("”")):  # a quote torn across sentences
         return False
-    if config.summary_skip_quotes and ('"' in t or "“" in t):  # reported speech summarises poorly
-        return False
-    return True
+    # reported speech summarises poorly
+    return not (config.summary_skip_quotes and ('"' in t or "“" in t))
 
 
 def _position_prior(index: int, power: float = 0.5) -> float:
@@ -227,7 +227,7 @@ def concept_model() -> dict | None:
 def select_sentences(
     articles: Sequence[Article], embedder, config: AnalysisConfig, words_budget: int,
     copy_of: dict[str, str] | None = None, fill: bool = False,
-) -> tuple[list[_Cand], list[int], "_Vectors"]:
+) -> tuple[list[_Cand], list[int], _Vectors]:
     """The chosen candidates (indices into the returned candidate list) and the vectors used."""
     src = source_keys(articles, copy_of)
     root = resolve_copies([a.id for a in articles], copy_of)
@@ -264,7 +264,7 @@ def select_sentences(
     if model is not None:  # learnt weights (eval/summary.py --train-concepts): P(concept in a human summary)
         feats = concept_features(list(weight), df, lead, first, n_sent, n_sources, len(all_sents))
         z = feats @ np.asarray(model["coef"]) + float(model["bias"])
-        weight = {c: float(p) for c, p in zip(weight, 1.0 / (1.0 + np.exp(-z)))}
+        weight = {c: float(p) for c, p in zip(weight, 1.0 / (1.0 + np.exp(-z)), strict=True)}
     # sentence bonus: position prior + centroid closeness, in units of an average sentence's concept weight
     cand_vecs = vectors.raw[[vectors.index[(c.sent.article_id, c.sent.index)] for c in cands]]
     centroid = vectors.raw.mean(axis=0)
@@ -301,7 +301,7 @@ def select_sentences(
     combined[maybe] = vectors.w * csims[iu[maybe], ju[maybe]] + (1 - vectors.w) * vectors.lexical.pair_sims(
         kidx_a[iu[maybe]], kidx_a[ju[maybe]])
     dup = (sims[iu, ju] >= 0.85) | (combined >= config.summary_redundancy)
-    conflicts = list(zip(iu[dup].tolist(), ju[dup].tolist()))
+    conflicts = list(zip(iu[dup].tolist(), ju[dup].tolist(), strict=True))
     chosen = _solve(w, cover, bonus[keep], lengths[keep], words_budget, conflicts)
     if fill and chosen:  # one more sentence past the budget (the best marginal gain), for cut-to-length use
         covered = {k for k, ss in enumerate(cover) if any(x in chosen for x in ss)}

@@ -44,8 +44,16 @@ from .clusterer import Assignment, StoryClusterer
 from .entities import extract_entities
 from .features import DocFeatures, embed_text, featurize
 from .scorer import FEATURES, default_weights
-from .stage import (DELTA_KEY, DELTAS_KEY, GEN_KEY, STATE_KEY, STORY_KEY, ClusterStage, copies_from_edges,
-                    copies_from_results)
+from .stage import (
+                    DELTA_KEY,
+                    DELTAS_KEY,
+                    GEN_KEY,
+                    STATE_KEY,
+                    STORY_KEY,
+                    ClusterStage,
+                    copies_from_edges,
+                    copies_from_results,
+)
 from .vectors import Group
 
 __all__ = [

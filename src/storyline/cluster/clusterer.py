@@ -22,7 +22,7 @@ from .merges import MergesMixin
 from .output import OutputMixin
 from .scorer import ScoringMixin, default_weights
 from .state import StateMixin
-from .vectors import _EMPTY_F, _Doc, Group, _merge_ids, _sparse_add, _Vocab
+from .vectors import _EMPTY_F, Group, _Doc, _merge_ids, _sparse_add, _Vocab
 
 
 @dataclass
@@ -88,7 +88,7 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
             if len(e_ids):
                 v.df[e_ids] += 1
                 self._changed_df.append(e_ids)
-            for key, i in zip(e_keys, e_raw):
+            for key, i in zip(e_keys, e_raw, strict=True):
                 if i not in v.surface:
                     v.surface[i] = surf[key]
                     self._changed_surf.add(i)
@@ -121,8 +121,10 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         g.article_ids.append(doc.id)
         g.n += 1
         g.emb += doc.emb.astype(g.emb.dtype)
-        g.t_ids, g.t_vals = self._top(*_sparse_add(g.t_ids, g.t_vals, doc.t_ids, doc.t_vals), max_terms)
-        g.e_ids, g.e_vals = self._top(*_sparse_add(g.e_ids, g.e_vals, doc.e_ids, doc.e_vals), max_ents)
+        t_ids, t_vals = _sparse_add(g.t_ids, g.t_vals, doc.t_ids, doc.t_vals)
+        g.t_ids, g.t_vals = self._top(t_ids, t_vals, max_terms)
+        e_ids, e_vals = _sparse_add(g.e_ids, g.e_vals, doc.e_ids, doc.e_vals)
+        g.e_ids, g.e_vals = self._top(e_ids, e_vals, max_ents)
         g._cache = None
         if not math.isnan(doc.day):
             g.first = doc.day if math.isnan(g.first) else min(g.first, doc.day)
@@ -171,7 +173,7 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         if embeddings is None:
             embeddings = self._embed(articles)
         out: list[Assignment] = []
-        for a, emb in zip(articles, embeddings):
+        for a, emb in zip(articles, embeddings, strict=True):
             if a.id in self.article_story:  # already placed: idempotent
                 s = self._groups[self.article_story[a.id]]
                 out.append(Assignment(a.id, s.id, self.article_event.get(a.id, ""), False))
@@ -216,12 +218,13 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
             scored.append((p, si))
         scored.sort(key=lambda x: (-x[0], self._groups[x[1]].order))
         merged: list[tuple[str, str]] = []
+        prob: float | None  # the probability of the story it joins; None for a new story
         if scored and scored[0][0] >= self.story_threshold:
-            p, si = scored[0]
+            prob, si = scored[0]
             story = self._groups[si]
             new = False
         else:
-            p = None
+            prob = None
             story = self._new_story(doc)
             si = story.order
             new = True
@@ -242,7 +245,7 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
                     self._merge(keep, gone)
                     merged.append((gone.id, keep.id))
                     story = keep
-        return Assignment(doc.id, story.id, ev.id, new, merged, p)
+        return Assignment(doc.id, story.id, ev.id, new, merged, prob)
 
     # -- batch ---------------------------------------------------------------------------------
     @staticmethod

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..config import ClusterConfig
-from .vectors import _Doc, Group
+from .vectors import Group, _Doc
 
 
 class EventsMixin:

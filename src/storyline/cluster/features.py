@@ -66,7 +66,7 @@ class DocFeatures:
     embedding: np.ndarray | None = None  # of embed_text(article), when computed ahead
 
 
-def featurize(article: Article, config: "ClusterConfig") -> DocFeatures:
+def featurize(article: Article, config: ClusterConfig) -> DocFeatures:
     """The per-article signals of :meth:`StoryClusterer._doc` that depend on nothing else."""
     toks = content_words(article.text)
     if article.title:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..config import ClusterConfig
-from .vectors import _Doc, _Vocab, Group
+from .vectors import Group, _Doc, _Vocab
 
 
 class _CentroidIndex:

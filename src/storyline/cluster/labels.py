@@ -9,7 +9,7 @@ import numpy as np
 
 from ..model import Article
 from ..text import split_sentences
-from .vectors import _Vocab, Group
+from .vectors import Group, _Vocab
 
 
 def _label_text(article: Article) -> tuple[str, bool]:

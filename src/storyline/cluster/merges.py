@@ -99,7 +99,7 @@ class MergesMixin:
         for a in articles:
             self._doc(a, zero)
 
-    def absorb(self, other: "StoryClusterer", prefix: str = "") -> dict[str, str]:
+    def absorb(self, other: StoryClusterer, prefix: str = "") -> dict[str, str]:
         """Link the live stories of ``other`` (a clusterer that ran over a later stretch of the stream)
         into this one, oldest first, as the stream merges two stories.
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..config import ClusterConfig
-from .vectors import _EMPTY_F, _Doc, _sparse_dot, _Vocab, Group
+from .vectors import _EMPTY_F, Group, _Doc, _sparse_dot, _Vocab
 
 FEATURES = ("tfidf", "entity", "embedding")
 
@@ -52,7 +52,7 @@ class ScoringMixin:
     # -- scoring ---------------------------------------------------------------------------
     def _logit(self, f: Sequence[float]) -> float:
         w = self.weights
-        return w["bias"] + sum(w[name] * x for name, x in zip(FEATURES, f))
+        return w["bias"] + sum(w[name] * x for name, x in zip(FEATURES, f, strict=True))
 
     @staticmethod
     def _prob(z: float) -> float:

@@ -74,7 +74,7 @@ class ClusterStage:
                 deltas = [store.get_state(f"{DELTA_KEY}{i}") for i in range(1, n + 1)]
                 if any(d is None for d in deltas):
                     raise ValueError("cluster state: a saved delta is missing (re-run `storyline cluster`)")
-                self.clusterer = StoryClusterer.from_parts(blob, part, self.config, self.embedder, deltas)  # type: ignore[arg-type]
+                self.clusterer = StoryClusterer.from_parts(blob, part, self.config, self.embedder, deltas)
                 self._base_size = len(blob)
             else:
                 self.clusterer = StoryClusterer(self.config, self.embedder)
@@ -120,7 +120,7 @@ class ClusterStage:
         computes it in a worker process ahead of :meth:`process`."""
         feats = [featurize(a, self.config) for a in articles]
         if self.embedder is not None and articles:
-            for f, vec in zip(feats, self.embedder.encode([embed_text(a) for a in articles])):
+            for f, vec in zip(feats, self.embedder.encode([embed_text(a) for a in articles]), strict=True):
                 f.embedding = vec
         return feats
 
@@ -130,11 +130,12 @@ class ClusterStage:
         copies = copies_from_results(results)
         ready = {f.article_id: f for f in prepared or ()}
         feats = [ready.get(a.id) for a in articles]
-        if all(f is not None and f.embedding is not None for f in feats):
-            embeddings = np.stack([f.embedding for f in feats]) if feats else np.zeros((0, clusterer.dim), np.float32)  # type: ignore[union-attr]
+        ready_embs = [f.embedding for f in feats if f is not None and f.embedding is not None]
+        if len(ready_embs) == len(feats):
+            embeddings = np.stack(ready_embs) if ready_embs else np.zeros((0, clusterer.dim), np.float32)
         else:
             embeddings = clusterer._embed(articles)
-        for a, vec in zip(articles, embeddings):
+        for a, vec in zip(articles, embeddings, strict=True):
             store.put_embedding(self.embedding_kind, a.id, vec)
         assignments = clusterer.partial_fit(articles, copies, embeddings, [f for f in feats if f is not None])
         self._save(store, assignments)
@@ -166,13 +167,13 @@ class ClusterStage:
         articles = list(store.iter_articles())
         kind = self.embedding_kind
         keys, mat = store.get_embeddings(kind, [a.id for a in articles])
-        have = dict(zip(keys, mat)) if len(keys) else {}
+        have = dict(zip(keys, mat, strict=True)) if len(keys) else {}
         missing = [a for a in articles if a.id not in have]
         if missing:
             if self.embedder is None:
                 raise ValueError("ClusterStage needs an embedder")
             vecs = self.embedder.encode([embed_text(a) for a in missing])
-            for a, v in zip(missing, vecs):
+            for a, v in zip(missing, vecs, strict=True):
                 have[a.id] = v
                 store.put_embedding(kind, a.id, v)
         self.clusterer = StoryClusterer(self.config, self.embedder)

@@ -16,10 +16,11 @@ import numpy as np
 
 from ..config import ClusterConfig
 from .index import _CentroidIndex
-from .vectors import _Vocab, Group
+from .vectors import Group, _Vocab
 
 if TYPE_CHECKING:
-    from .clusterer import StoryClusterer
+    from typing_extensions import Self
+
 
 _STATE_VERSION = 1
 
@@ -37,6 +38,9 @@ class StateMixin:
     article_event: dict[str, str]
     postings: dict[int, list[int]]
     index: _CentroidIndex
+
+    if TYPE_CHECKING:
+        def __init__(self, config: ClusterConfig | None = None, embedder: Any = None) -> None: ...
     aliases: dict[str, str]
     n_events: int
 
@@ -112,7 +116,7 @@ class StateMixin:
         return _npz({"global": np.frombuffer(self.global_bytes(), dtype=np.uint8), "stories": np.frombuffer(stories, dtype=np.uint8)})
 
     @classmethod
-    def from_bytes(cls, data: bytes, config: ClusterConfig | None = None, embedder: Any = None) -> "StoryClusterer":
+    def from_bytes(cls, data: bytes, config: ClusterConfig | None = None, embedder: Any = None) -> Self:
         z = np.load(io.BytesIO(data), allow_pickle=False)
         groups = _unpack_groups(z["stories"].tobytes(), config)
         by = {g.id: g for g in groups}
@@ -120,7 +124,7 @@ class StateMixin:
 
     @classmethod
     def from_parts(cls, global_blob: bytes, story_part: Any, config: ClusterConfig | None = None, embedder: Any = None,
-                   deltas: Sequence[bytes] = ()) -> "StoryClusterer":
+                   deltas: Sequence[bytes] = ()) -> Self:
         """Rebuild from the global part, the deltas saved after it (:meth:`global_delta_bytes`, in
         order) and ``story_part(story_id) -> Group | None`` for live stories."""
         self = cls(config, embedder)
@@ -154,7 +158,7 @@ class StateMixin:
             aliases.update(dm["aliases"])
             meta["n_docs"], meta["n_events"] = dm["n_docs"], dm["n_events"]
         v.n_docs = int(meta["n_docs"])
-        for order, (sid, alive) in enumerate(zip(stories, alive_flags)):
+        for order, (sid, alive) in enumerate(zip(stories, alive_flags, strict=True)):
             g = story_part(sid) if alive else None
             if g is None:
                 g = Group(sid, order, self.dim)
@@ -184,14 +188,14 @@ def _json_array(obj: Any) -> np.ndarray:
 
 def _npz(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub reads ** as possibly allow_pickle
     return buf.getvalue()
 
 
 def _surfaces(z: Any) -> dict[int, str]:
     """Entity id -> display name, as a global part or a delta stores them."""
     raw = z["surf"].tobytes().decode("utf-8")
-    return dict(zip((int(k) for k in z["surf_keys"]), raw.split("\n") if raw else []))
+    return dict(zip((int(k) for k in z["surf_keys"]), raw.split("\n") if raw else [], strict=False))
 
 
 def _postings(z: Any) -> dict[int, list[int]]:

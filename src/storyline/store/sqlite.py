@@ -96,7 +96,7 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "SQLiteStore":
+    def __enter__(self) -> SQLiteStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -142,7 +142,7 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
                  " paragraphs, removed, ingested_at, language_score, outlet_from, notes")
 
     def _row_to_article(self, r: Any) -> Article:  # a row of _ARTICLE_COLS (sqlite3.Row or tuple)
-        d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r))
+        d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r, strict=True))
         d["paragraphs"] = json.loads(d["paragraphs"])
         d["removed"] = json.loads(d["removed"])
         d["notes"] = json.loads(d["notes"]) if d["notes"] else []

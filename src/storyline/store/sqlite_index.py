@@ -49,7 +49,7 @@ class SQLiteCopyIndex:
 
     def _lookup_bands(self, band_keys: list[bytes]) -> list[tuple[bytes, str]]:
         keys = list(dict.fromkeys(band_keys))
-        back = dict(zip(bucket_ints(keys), keys))
+        back = dict(zip(bucket_ints(keys), keys, strict=True))
         if not back:
             return []
         rows = self._q(
