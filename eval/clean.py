@@ -88,10 +88,52 @@ def aggregate(scores: list[tuple[float, float, float]]) -> tuple[float, float, f
 # ----------------------------------------------------------------------------- the naive scraper
 
 BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "body", "br", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup",
-    "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "td", "th", "ul", "option",
-    "caption", "tbody", "thead", "tfoot", "menu", "title",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "ul",
+    "option",
+    "caption",
+    "tbody",
+    "thead",
+    "tfoot",
+    "menu",
+    "title",
 }
 DROP_TAGS = {"script", "style", "noscript", "template", "svg", "iframe"}
 
@@ -199,8 +241,12 @@ def main() -> int:
     t_traf = time.perf_counter() - t0
 
     rows = []
-    for name, pred in (("HTML path (Storyline, via trafilatura)", html_pred), ("plain-text path (Storyline cleaner)", text_pred),
-                       ("trafilatura.extract, defaults", plain_traf), ("whole visible text (no cleaning)", naive)):
+    for name, pred in (
+        ("HTML path (Storyline, via trafilatura)", html_pred),
+        ("plain-text path (Storyline cleaner)", text_pred),
+        ("trafilatura.extract, defaults", plain_traf),
+        ("whole visible text (no cleaning)", naive),
+    ):
         for part, sel in (("tune half", tune), ("held-out half", held), ("all", ids)):
             rows.append((name, part, len(sel), *score(sel, truth, pred)))
 
@@ -213,7 +259,9 @@ def main() -> int:
     for name, f1 in PUBLISHED.items():
         print(f"  {name:<20} {f1:.3f}")
     print(f"\ntime: plain-text path {t_text:.1f}s, HTML path {t_html:.1f}s, trafilatura defaults {t_traf:.1f}s")
-    print("Note: the published figures are on all 181 pages; ours on the 92 pages in ../shared (the same half for every row).")
+    print(
+        "Note: the published figures are on all 181 pages; ours on the 92 pages in ../shared (the same half for every row)."
+    )
     return 0
 
 

@@ -120,8 +120,14 @@ def scores(pred: dict[str, str], gold: dict[str, str]) -> dict[str, float]:
     ari = 1.0 if top == expected else (tp - expected) / (top - expected)
     f = lambda x, y: 2 * x * y / (x + y) if x + y else 0.0  # noqa: E731
     return {
-        "pair_p": pp, "pair_r": pr, "pair_f1": f(pp, pr), "b3_p": float(bp), "b3_r": float(br), "b3_f1": f(bp, br),
-        "ari": float(ari), "clusters": len(size_p),
+        "pair_p": pp,
+        "pair_r": pr,
+        "pair_f1": f(pp, pr),
+        "b3_p": float(bp),
+        "b3_r": float(br),
+        "b3_f1": f(bp, br),
+        "ari": float(ari),
+        "clusters": len(size_p),
     }
 
 
@@ -164,11 +170,16 @@ def baseline(emb_minilm, arts, gold, tune_ids, test_sets):
     def cluster(ids, t):
         key = tuple(ids)
         if key not in trees:
-            trees[key] = linkage(emb_minilm[[pos[i] for i in ids]].astype(np.float64), method="average", metric="cosine")
+            trees[key] = linkage(
+                emb_minilm[[pos[i] for i in ids]].astype(np.float64), method="average", metric="cosine"
+            )
         lab = fcluster(trees[key], t=t, criterion="distance")
         return {i: str(label) for i, label in zip(ids, lab, strict=True)}
 
-    best = max(np.arange(0.2, 1.2, 0.02), key=lambda t: _objective(scores(cluster(tune_ids, t), {i: gold[i] for i in tune_ids})))
+    best = max(
+        np.arange(0.2, 1.2, 0.02),
+        key=lambda t: _objective(scores(cluster(tune_ids, t), {i: gold[i] for i in tune_ids})),
+    )
     return float(best), {name: scores(cluster(ids, best), {i: gold[i] for i in ids}) for name, ids in test_sets.items()}
 
 
@@ -212,7 +223,9 @@ def train(backends, arts, gold, tune, embs):
         X, y = training_pairs(tune_arts, emb, gold)
         lr = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)
         w = {"bias": float(lr.intercept_[0]), **{n: float(v) for n, v in zip(FEATURES, lr.coef_[0], strict=True)}}
-        print(f"[{backend}] {len(y)} pairs ({int(y.sum())} positive); weights {json.dumps({k: round(v, 3) for k, v in w.items()})}")
+        print(
+            f"[{backend}] {len(y)} pairs ({int(y.sum())} positive); weights {json.dumps({k: round(v, 3) for k, v in w.items()})}"
+        )
         grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
         res = []
         for t in grid:
@@ -223,8 +236,11 @@ def train(backends, arts, gold, tune, embs):
         best = max(res)[1]
         name = get_embedder(EmbedConfig(backend=backend)).name
         data["models"][name] = {
-            **{k: round(v, 4) for k, v in w.items()}, "threshold": best, "event_threshold": round(min(0.97, 1 - (1 - best) / 2), 3),
-            "merge_threshold": round(min(0.97, 1 - (1 - best) / 2), 3), "dim": int(emb.shape[1]),
+            **{k: round(v, 4) for k, v in w.items()},
+            "threshold": best,
+            "event_threshold": round(min(0.97, 1 - (1 - best) / 2), 3),
+            "merge_threshold": round(min(0.97, 1 - (1 - best) / 2), 3),
+            "dim": int(emb.shape[1]),
             "trained_on": "duc2004 tuning half (clusters at even positions when sorted by name): " + ",".join(tune),
         }
         print(f"[{backend}] threshold {best}")
@@ -266,7 +282,9 @@ def load_stream(path: Path) -> tuple[list[Article], dict[str, str]]:
         if not paras or aid in gold:
             continue
         t = datetime.fromisoformat(str(r["time"])[:10])
-        arts.append(Article(id=aid, source=aid, paragraphs=paras, published=t, title=r.get("title"), outlet=r.get("outlet")))
+        arts.append(
+            Article(id=aid, source=aid, paragraphs=paras, published=t, title=r.get("title"), outlet=r.get("outlet"))
+        )
         gold[aid] = story
     arts.sort(key=lambda a: (a.published, a.id))
     return arts, gold
@@ -321,8 +339,10 @@ def run_pipeline(arts, gold, config=None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(str(Path(tmp) / "s.db"))
         p = Pipeline(store, config or Config())
-        docs = [RawDocument(source=a.id, text="\n\n".join(a.paragraphs), meta={"date": a.published.date().isoformat()})
-                for a in arts]
+        docs = [
+            RawDocument(source=a.id, text="\n\n".join(a.paragraphs), meta={"date": a.published.date().isoformat()})
+            for a in arts
+        ]
         rep = p.ingest(docs)
         by_source = {r.source: r.article_id for r in rep.stored}
         by_source.update(dict(rep.duplicates))
@@ -335,11 +355,19 @@ def run_pipeline(arts, gold, config=None) -> dict[str, float]:
     return scores(pred, {a.id: gold[a.id] for a in arts})
 
 
-TIME_GRID = [(14.0, 0.0)] + [(d, w) for w in (0.5, 1.0, 2.0) for d in (7.0, 14.0, 30.0, 90.0)]  # weight 0: decay is idle
+TIME_GRID = [(14.0, 0.0)] + [
+    (d, w) for w in (0.5, 1.0, 2.0) for d in (7.0, 14.0, 30.0, 90.0)
+]  # weight 0: decay is idle
 
 
-def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Path | None,
-                  tune_thresholds: bool = False, pipeline: bool = False) -> None:
+def stream_report(
+    path: Path,
+    backends: list[str],
+    tune_time: bool,
+    out_json: Path | None,
+    tune_thresholds: bool = False,
+    pipeline: bool = False,
+) -> None:
     arts, gold = load_stream(path)
     tune, test = split_stories(gold)
     parts = {"tuning": [a for a in arts if gold[a.id] in tune], "held-out": [a for a in arts if gold[a.id] in test]}
@@ -370,7 +398,9 @@ def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Pa
                 cfg = ClusterConfig(**{**base.__dict__, "time_decay_days": d, "time_weight": tw})
                 r = run_dated(sub, emb, gold, cfg, w)
                 res.append((_objective(r), d, tw))
-                print(f"  decay {d:5.1f}  weight {tw:3.1f}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}")
+                print(
+                    f"  decay {d:5.1f}  weight {tw:3.1f}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}"
+                )
             _, d, tw = max(res)
             tuned[b] = ClusterConfig(**{**base.__dict__, "time_decay_days": d, "time_weight": tw})
             print(f"[{b}] best on the tuning part: time_decay_days {d}, time_weight {tw}\n")
@@ -384,15 +414,28 @@ def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Pa
                     cfg = ClusterConfig(**{**cfg0.__dict__, "story_threshold": st, "merge_threshold": mt})
                     r = run_dated(sub, emb, gold, cfg, w)
                     res.append((_objective(r), -(st or 1), -(mt or 1), st, mt))
-                    print(f"  story {st}  merge {mt}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}")
+                    print(
+                        f"  story {st}  merge {mt}: pairF1 {r['pair_f1']:.3f} B3F1 {r['b3_f1']:.3f} ARI {r['ari']:.3f}  stories {r['clusters']}"
+                    )
             *_, st, mt = max(res)
             grain[b] = ClusterConfig(**{**cfg0.__dict__, "story_threshold": st, "merge_threshold": mt})
             print(f"[{b}] best on the tuning part: story_threshold {st}, merge_threshold {mt}\n")
-    t_base, bres = baseline(embs["minilm"], arts, gold, [a.id for a in parts["tuning"]],
-                            {k: [a.id for a in v] for k, v in parts.items()})
-    header = f"{'':44s}" + "  ".join(f"{k:7s}" for k in ("pairP", "pairR", "pairF1", "B3P", "B3R", "B3F1", "ARI")) + "  #stories"
+    t_base, bres = baseline(
+        embs["minilm"], arts, gold, [a.id for a in parts["tuning"]], {k: [a.id for a in v] for k, v in parts.items()}
+    )
+    header = (
+        f"{'':44s}"
+        + "  ".join(f"{k:7s}" for k in ("pairP", "pairR", "pairF1", "B3P", "B3R", "B3F1", "ARI"))
+        + "  #stories"
+    )
     out: dict[str, dict] = {}
-    row = lambda r: "  ".join(f"{r[k]:.3f}  " for k in ("pair_p", "pair_r", "pair_f1", "b3_p", "b3_r", "b3_f1", "ari")) + f"  {r['clusters']}"  # noqa: E731
+
+    def row(r: dict) -> str:
+        return (
+            "  ".join(f"{r[k]:.3f}  " for k in ("pair_p", "pair_r", "pair_f1", "b3_p", "b3_r", "b3_f1", "ari"))
+            + f"  {r['clusters']}"
+        )
+
     for name, sub in parts.items():
         print(f"== {name} part: {len(sub)} articles, {len({gold[a.id] for a in sub})} gold stories")
         print(header)
@@ -412,12 +455,19 @@ def stream_report(path: Path, backends: list[str], tune_time: bool, out_json: Pa
             if b in grain:
                 c = grain[b]
                 r = run_dated(sub, emb, gold, c, w)
-                print(f"{'  + thresholds (story ' + str(c.story_threshold) + ', merge ' + str(c.merge_threshold) + ')':44s}" + row(r))
+                print(
+                    f"{'  + thresholds (story ' + str(c.story_threshold) + ', merge ' + str(c.merge_threshold) + ')':44s}"
+                    + row(r)
+                )
                 out[f"{name}/storyline-grain/{b}"] = r
         if pipeline:
             t = time.perf_counter()
             r = run_pipeline(sub, gold)
-            print(f"{'storyline Pipeline (clean, copies, stories)':44s}" + row(r) + f"   [{len(sub) / (time.perf_counter() - t):.0f} art/s, embedding included]")
+            print(
+                f"{'storyline Pipeline (clean, copies, stories)':44s}"
+                + row(r)
+                + f"   [{len(sub) / (time.perf_counter() - t):.0f} art/s, embedding included]"
+            )
             out[f"{name}/pipeline"] = r
         print(f"{'baseline minilm+agglomerative t=' + f'{t_base:.2f}':44s}" + row(bres[name]))
         out[f"{name}/baseline"] = bres[name]
@@ -443,14 +493,19 @@ def entity_speed(arts) -> None:
         for _ in nlp.pipe(texts, batch_size=32):
             pass
         sp = len(texts) / (time.perf_counter() - t)
-        print(f"entity extraction: capitalised phrases {caps:.0f} docs/s; spaCy en_core_web_sm NER {sp:.0f} docs/s (1 process)")
+        print(
+            f"entity extraction: capitalised phrases {caps:.0f} docs/s; spaCy en_core_web_sm NER {sp:.0f} docs/s (1 process)"
+        )
     except (ImportError, OSError) as exc:  # pragma: no cover - spaCy or its model not installed
         print(f"entity extraction: capitalised phrases {caps:.0f} docs/s; spaCy unavailable ({exc})")
 
 
 def fmt(ms: dict[str, tuple[float, float]]) -> str:
     keys = ("pair_p", "pair_r", "pair_f1", "b3_p", "b3_r", "b3_f1", "ari")
-    return "  ".join(f"{ms[k][0]:.3f}±{ms[k][1]:.3f}" if ms[k][1] > 0.0005 else f"{ms[k][0]:.3f}      " for k in keys) + f"  {ms['clusters'][0]:.1f}"
+    return (
+        "  ".join(f"{ms[k][0]:.3f}±{ms[k][1]:.3f}" if ms[k][1] > 0.0005 else f"{ms[k][0]:.3f}      " for k in keys)
+        + f"  {ms['clusters'][0]:.1f}"
+    )
 
 
 def main() -> None:
@@ -458,14 +513,23 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="learn weights/thresholds on the tuning half and save them")
     ap.add_argument("--backends", default="static,minilm")
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--data", type=Path, help="a dated stream with gold stories (e.g. eval/data/t17): run it in date order")
+    ap.add_argument(
+        "--data", type=Path, help="a dated stream with gold stories (e.g. eval/data/t17): run it in date order"
+    )
     ap.add_argument("--tune-time", action="store_true", help="with --data: grid the time signal on the tuning part")
-    ap.add_argument("--pipeline", action="store_true", help="with --data: also run each part through Pipeline, as a user would")
-    ap.add_argument("--tune-thresholds", action="store_true",
-                    help="with --data: also grid the story/merge thresholds on the tuning part (a diagnostic of grain)")
+    ap.add_argument(
+        "--pipeline", action="store_true", help="with --data: also run each part through Pipeline, as a user would"
+    )
+    ap.add_argument(
+        "--tune-thresholds",
+        action="store_true",
+        help="with --data: also grid the story/merge thresholds on the tuning part (a diagnostic of grain)",
+    )
     args = ap.parse_args()
     if args.data:
-        stream_report(args.data, args.backends.split(","), args.tune_time, args.json, args.tune_thresholds, args.pipeline)
+        stream_report(
+            args.data, args.backends.split(","), args.tune_time, args.json, args.tune_thresholds, args.pipeline
+        )
         return
     if not DUC.exists():
         print(f"no data at {DUC}; nothing to do")
@@ -487,7 +551,11 @@ def main() -> None:
     print(f"\n{len(arts)} articles, {len(set(gold.values()))} gold clusters; tuning half: {', '.join(tune)}")
     print(f"held-out half: {', '.join(test)}\n")
     entity_speed(arts[:100])
-    header = f"{'':38s}" + "  ".join(f"{k:11s}" for k in ("pairP", "pairR", "pairF1", "B3P", "B3R", "B3F1", "ARI")) + "  #clusters"
+    header = (
+        f"{'':38s}"
+        + "  ".join(f"{k:11s}" for k in ("pairP", "pairR", "pairF1", "B3P", "B3R", "B3F1", "ARI"))
+        + "  #clusters"
+    )
     out: dict[str, dict] = {}
     pos = {a.id: i for i, a in enumerate(arts)}
     tune_ids = [a.id for a in arts if gold[a.id] in tune]
@@ -502,7 +570,11 @@ def main() -> None:
             stream = mean_sd([run_stream(sub, emb, gold, w, s) for s in SEEDS])
             rate = len(sub) * len(SEEDS) / (time.perf_counter() - t)
             batch = mean_sd([run_stream(sub, emb, gold, w, 0, batch=True)])
-            print(f"{'storyline stream ' + b + f' ({len(SEEDS)} seeds)':38s}" + fmt(stream) + f"   [{rate:.0f} art/s excl. embedding]")
+            print(
+                f"{'storyline stream ' + b + f' ({len(SEEDS)} seeds)':38s}"
+                + fmt(stream)
+                + f"   [{rate:.0f} art/s excl. embedding]"
+            )
             print(f"{'storyline batch ' + b:38s}" + fmt(batch))
             out[f"{name}/stream/{b}"] = {k: v[0] for k, v in stream.items()}
             out[f"{name}/batch/{b}"] = {k: v[0] for k, v in batch.items()}

@@ -47,16 +47,22 @@ class Git:
 
     def __init__(self, git_dir: Path):
         self.git_dir = str(git_dir)
-        self.proc = subprocess.Popen(["git", "--git-dir", self.git_dir, "cat-file", "--batch"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            ["git", "--git-dir", self.git_dir, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
 
     def head(self) -> str:
-        return subprocess.run(["git", "--git-dir", self.git_dir, "rev-parse", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "--git-dir", self.git_dir, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
 
     def paths(self, under: str) -> list[str]:
-        out = subprocess.run(["git", "--git-dir", self.git_dir, "ls-tree", "-r", "--name-only", "HEAD", under],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "--git-dir", self.git_dir, "ls-tree", "-r", "--name-only", "HEAD", under],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return [p for p in out.splitlines() if p]
 
     def read(self, path: str) -> bytes | None:
@@ -87,7 +93,7 @@ def build(source: Path, out: Path, tilse: Path | None) -> dict:
         print(f"warning: {source} is at {head}, eval/SOURCES.md describes {SOURCE_COMMIT}", file=sys.stderr)
     folders: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"docs": [], "meta": []})
     for p in git.paths(PREFIX):
-        parts = p[len(PREFIX):].split("/")
+        parts = p[len(PREFIX) :].split("/")
         if len(parts) == 4 and parts[1] == "InputDocs" and parts[3].endswith(".txt"):
             folders[parts[0]]["docs"].append(p)
         elif len(parts) == 2 and parts[1] in ("timelines.jsonl", "keywords.json"):
@@ -139,7 +145,8 @@ def build(source: Path, out: Path, tilse: Path | None) -> dict:
                 f.write(json.dumps(tl["items"], ensure_ascii=False) + "\n")
         (d / "keywords.json").write_text(json.dumps(sorted(t["keywords"])))
         manifest["topics"][name] = {
-            "folders": t["folders"], "articles": len(arts),
+            "folders": t["folders"],
+            "articles": len(arts),
             "timelines": [{"folder": tl["folder"], "dates": len(tl["items"])} for tl in t["timelines"]],
         }
     if tilse is not None:
@@ -166,8 +173,10 @@ def main(argv=None) -> int:
     m = build(args.source, args.out, args.tilse)
     n_tl = sum(len(t["timelines"]) for t in m["topics"].values())
     n_art = sum(t["articles"] for t in m["topics"].values())
-    print(f"{len(m['topics'])} topics, {n_tl} timelines, {n_art} articles -> {args.out / 't17'}"
-          + (f"; {len(m['missing'])} files missing from the snapshot" if m["missing"] else ""))
+    print(
+        f"{len(m['topics'])} topics, {n_tl} timelines, {n_art} articles -> {args.out / 't17'}"
+        + (f"; {len(m['missing'])} files missing from the snapshot" if m["missing"] else "")
+    )
     return 0
 
 

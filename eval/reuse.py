@@ -40,8 +40,15 @@ from storyline.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = next(
-    (p for p in (Path(__import__("os").environ.get("STORYLINE_SHARED", "/nonexistent")), ROOT.parent / "shared",
-                 ROOT.parents[1] / "shared") if (p / "data").exists()),
+    (
+        p
+        for p in (
+            Path(__import__("os").environ.get("STORYLINE_SHARED", "/nonexistent")),
+            ROOT.parent / "shared",
+            ROOT.parents[1] / "shared",
+        )
+        if (p / "data").exists()
+    ),
     ROOT.parent / "shared",
 )
 MRPC = SHARED / "data" / "mrpc" / "msr_paraphrase_train.txt"
@@ -140,7 +147,9 @@ def part_a(embedders: list[str], write: bool) -> None:
     rows = load_mrpc()
     train = [r for r in rows if not is_heldout(r[1], r[2])]
     held = [r for r in rows if is_heldout(r[1], r[2])]
-    print(f"\n(a) MRPC paraphrase detection: {len(rows)} pairs; train part {len(train)} (10-fold CV), held out {len(held)}")
+    print(
+        f"\n(a) MRPC paraphrase detection: {len(rows)} pairs; train part {len(train)} (10-fold CV), held out {len(held)}"
+    )
     y_tr = np.array([r[0] for r in train])
     y_he = np.array([r[0] for r in held])
     models = {}
@@ -159,11 +168,15 @@ def part_a(embedders: list[str], write: bool) -> None:
             f1s.append(f)
         w = fit_lr(X_tr, y_tr, feats)
         if emb is not None:  # the common direction of all texts, removed from article vectors
-            w["center"] = [round(float(x), 6) for x in emb.encode([r[3] for r in train] + [r[4] for r in train]).mean(axis=0)]
+            w["center"] = [
+                round(float(x), 6) for x in emb.encode([r[3] for r in train] + [r[4] for r in train]).mean(axis=0)
+            ]
         ha, hf = acc_f1(y_he, predict(w, X_he))
         key = emb.name if emb is not None else "none"
         models[key] = w
-        table.append((f"Storyline LR, {name} ({key})", np.mean(accs), np.std(accs), np.mean(f1s), ha, hf, time.time() - t0))
+        table.append(
+            (f"Storyline LR, {name} ({key})", np.mean(accs), np.std(accs), np.mean(f1s), ha, hf, time.time() - t0)
+        )
     print(f"{'system':<48} {'acc':>6} {'F1':>6}   (10-fold CV on train part ± sd; held-out acc / F1)")
     for name, acc, f1 in PUBLISHED:
         print(f"{'published: ' + name:<48} {acc:>6.1f} {f1:>6.1f}   (MRPC test part)")
@@ -175,11 +188,17 @@ def part_a(embedders: list[str], write: bool) -> None:
         if WEIGHTS.exists():
             old = json.loads(WEIGHTS.read_text()).get("models", {})
         old.update(models)
-        WEIGHTS.write_text(json.dumps({
-            "about": "Logistic regression for sentence paraphrase (storyline.reuse), fitted by eval/reuse.py on the "
-                     "80% train part of MRPC (msr_paraphrase_train.txt); one model per embedder name, 'none' = lexical only.",
-            "models": old,
-        }, indent=1) + "\n")
+        WEIGHTS.write_text(
+            json.dumps(
+                {
+                    "about": "Logistic regression for sentence paraphrase (storyline.reuse), fitted by eval/reuse.py on the "
+                    "80% train part of MRPC (msr_paraphrase_train.txt); one model per embedder name, 'none' = lexical only.",
+                    "models": old,
+                },
+                indent=1,
+            )
+            + "\n"
+        )
         print(f"wrote {WEIGHTS.relative_to(ROOT)} ({', '.join(sorted(old))})")
 
 
@@ -252,6 +271,7 @@ def build_corpus(clusters: list[Path], rng: random.Random, mrpc_pairs: list[tupl
             other = docs[(k + 1) % len(docs)]
             if other is not paras:
                 b = art(other, seq + 5, "independent")
+
                 # DUC clusters hold successive versions of one wire story (and a few repeats): two
                 # articles sharing 2+ identical sentences of 8+ words are not independent, whatever
                 # the cluster says. They are left out of the labelled pairs and counted.
@@ -302,12 +322,16 @@ def part_b(split: str, embedder_name: str, config: ReuseConfig | None = None, qu
             directed += 1
             direction_ok += e.source_id == a.id
         if gold != pred:
-            mistakes[(gold, pred)].append((a.source, b.source, round(e.source_coverage, 2), round(e.target_coverage, 2), len(e.passages)))
+            mistakes[(gold, pred)].append(
+                (a.source, b.source, round(e.source_coverage, 2), round(e.target_coverage, 2), len(e.passages))
+            )
     secs = time.time() - t0
     if quiet:
         return conf
     print(f"\n(b) article relations, split={split}: clusters {', '.join(c.name for c in chosen)}")
-    print(f"    {len(corpus)} labelled pairs ({len(mrpc)} held-out MRPC paraphrase pairs for rewrites), embedder {embedder_name}, {secs:.1f}s ({1000 * secs / len(corpus):.1f} ms/pair)")
+    print(
+        f"    {len(corpus)} labelled pairs ({len(mrpc)} held-out MRPC paraphrase pairs for rewrites), embedder {embedder_name}, {secs:.1f}s ({1000 * secs / len(corpus):.1f} ms/pair)"
+    )
     for k, v in SKIPPED.items():
         print(f"    {k}: {v}")
     print(f"{'relation':<16} {'gold':>5} {'pred':>5} {'P':>6} {'R':>6} {'F1':>6}")
@@ -320,11 +344,15 @@ def part_b(split: str, embedder_name: str, config: ReuseConfig | None = None, qu
         f = 2 * p * r / (p + r) if p + r else 0.0
         print(f"{rel:<16} {gold_n:>5} {pred_n:>5} {100 * p:>6.1f} {100 * r:>6.1f} {100 * f:>6.1f}")
     total = sum(conf.values())
-    print(f"accuracy {100 * sum(conf[(r, r)] for r in RELATIONS) / total:.1f}%  ·  "
-          f"copy vs independent (any reuse relation) accuracy "
-          f"{100 * sum(v for (g, p), v in conf.items() if (g == 'independent') == (p == 'independent')) / total:.1f}%")
-    print(f"share of truly shared sentences aligned: {100 * found_shared / max(gold_shared, 1):.1f}%  ·  "
-          f"direction right (ingest order) {100 * direction_ok / max(directed, 1):.1f}%")
+    print(
+        f"accuracy {100 * sum(conf[(r, r)] for r in RELATIONS) / total:.1f}%  ·  "
+        f"copy vs independent (any reuse relation) accuracy "
+        f"{100 * sum(v for (g, p), v in conf.items() if (g == 'independent') == (p == 'independent')) / total:.1f}%"
+    )
+    print(
+        f"share of truly shared sentences aligned: {100 * found_shared / max(gold_shared, 1):.1f}%  ·  "
+        f"direction right (ingest order) {100 * direction_ok / max(directed, 1):.1f}%"
+    )
     if LEFT_OUT:
         got = Counter(det.compare(b, a).relation for a, b in LEFT_OUT)
         print(f"left-out same-cluster pairs (2+ identical sentences), predicted: {dict(got)}")
@@ -360,9 +388,10 @@ def part_b(split: str, embedder_name: str, config: ReuseConfig | None = None, qu
         # an exact copy normalises to the same id: the pipeline reports it as a duplicate at ingest
         got = "exact-duplicate" if a.id == b.id else edges.get(frozenset((a.id, b.id)), "independent")
         hit[gold] += got == gold
-    print(f"end to end through ReuseStage ({len(arts)} articles into an empty store, {secs:.1f}s): "
-          "gold pairs given the right relation: "
-          + ", ".join(f"{r} {hit[r]}/{tot[r]}" for r in RELATIONS if tot[r]))
+    print(
+        f"end to end through ReuseStage ({len(arts)} articles into an empty store, {secs:.1f}s): "
+        "gold pairs given the right relation: " + ", ".join(f"{r} {hit[r]}/{tot[r]}" for r in RELATIONS if tot[r])
+    )
     if "-v" in sys.argv:
         for k, v in mistakes.items():
             print(k, v[:5])

@@ -29,8 +29,21 @@ from storyline.embed import get_embedder  # noqa: E402
 from storyline.model import Article  # noqa: E402
 from storyline.summarize import summarize  # noqa: E402
 
-PEERS = ["Lead", "LexRank", "Centroid", "FreqSum", "TsSum", "GreedyKL", "CLASSY04", "CLASSY11",
-         "Submodular", "DPP", "OCCAMS_V", "RegSum", "ICSISumm"]
+PEERS = [
+    "Lead",
+    "LexRank",
+    "Centroid",
+    "FreqSum",
+    "TsSum",
+    "GreedyKL",
+    "CLASSY04",
+    "CLASSY11",
+    "Submodular",
+    "DPP",
+    "OCCAMS_V",
+    "RegSum",
+    "ICSISumm",
+]
 
 
 def default_data() -> Path:
@@ -51,14 +64,20 @@ def load(data: Path) -> list[dict]:
     for d in sorted((data / "docs").iterdir()):
         cid = d.name[:-1]  # d30001t -> d30001
         docs = sorted(d.glob("D*.txt"), key=lambda p: int(p.stem[1:]))
-        arts = [Article(id=f"{cid}-{p.stem}", source=str(p), paragraphs=[normalise(p.read_text(errors="replace"))]) for p in docs]
+        arts = [
+            Article(id=f"{cid}-{p.stem}", source=str(p), paragraphs=[normalise(p.read_text(errors="replace"))])
+            for p in docs
+        ]
         models = sorted((data / "models").glob(f"{cid.upper()}.M.100.T.*"))
         peers = {s: (data / "peers" / f"{cid}.{s}") for s in PEERS}
-        clusters.append({
-            "id": cid, "articles": arts,
-            "models": [m.read_text(errors="replace") for m in models],
-            "peers": {s: p.read_text(errors="replace") for s, p in peers.items() if p.exists()},
-        })
+        clusters.append(
+            {
+                "id": cid,
+                "articles": arts,
+                "models": [m.read_text(errors="replace") for m in models],
+                "peers": {s: p.read_text(errors="replace") for s, p in peers.items() if p.exists()},
+            }
+        )
     return clusters
 
 
@@ -151,17 +170,20 @@ def train_concepts(clusters, config: AnalysisConfig) -> dict:
                     w.append(weight)
     lr = LogisticRegression(C=1.0, max_iter=2000).fit(np.asarray(X), np.asarray(y), sample_weight=np.asarray(w))
     model = {
-        "features": list(sm.CONCEPT_FEATURES), "coef": [round(float(v), 5) for v in lr.coef_[0]],
+        "features": list(sm.CONCEPT_FEATURES),
+        "coef": [round(float(v), 5) for v in lr.coef_[0]],
         "bias": round(float(lr.intercept_[0]), 5),
         "trained_on": "DUC 2004 task 2, tuning half (the first 11 clusters sorted by id): "
-                      + ",".join(c["id"] for c in clusters),
+        + ",".join(c["id"] for c in clusters),
         "note": "written by eval/summary.py --train-concepts; P(a concept is in a human summary)",
     }
     path = ROOT / "src" / "storyline" / "data" / "summary_concepts.json"
     path.write_text(json.dumps(model, indent=2) + "\n")
     sm._CONCEPT_MODEL = None
-    print(f"{len(y)} rows; weights {dict(zip(model['features'], model['coef'], strict=True))}, bias {model['bias']}; wrote {path}",
-          file=sys.stderr)
+    print(
+        f"{len(y)} rows; weights {dict(zip(model['features'], model['coef'], strict=True))}, bias {model['bias']}; wrote {path}",
+        file=sys.stderr,
+    )
     return model
 
 
@@ -171,12 +193,20 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", default="static", choices=["static", "minilm"])
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--tune", action="store_true", help="grid-search the summary settings on the tuning half first")
-    ap.add_argument("--train-concepts", action="store_true",
-                    help="learn the concept weights on the tuning half (writes storyline/data/summary_concepts.json)")
+    ap.add_argument(
+        "--train-concepts",
+        action="store_true",
+        help="learn the concept weights on the tuning half (writes storyline/data/summary_concepts.json)",
+    )
     ap.add_argument("--tune-only", action="store_true", help="only print the grid's scores on the tuning half")
-    ap.add_argument("--set", action="append", default=[], help="override an AnalysisConfig field, e.g. summary_min_df=3")
-    ap.add_argument("--fill", action="store_true",
-                    help="add one sentence past 100 words (cut at 100 by the scorer, as the peers' summaries are)")
+    ap.add_argument(
+        "--set", action="append", default=[], help="override an AnalysisConfig field, e.g. summary_min_df=3"
+    )
+    ap.add_argument(
+        "--fill",
+        action="store_true",
+        help="add one sentence past 100 words (cut at 100 by the scorer, as the peers' summaries are)",
+    )
     args = ap.parse_args(argv)
     global FILL
     FILL = args.fill
@@ -212,11 +242,20 @@ def main(argv=None) -> int:
     table = []
     for sysname, sc in rows:
         held_sc, all_sc = sc[n_t:], sc
-        table.append((sysname, mean(s[0] for s in held_sc), mean(s[1] for s in held_sc),
-                      mean(s[0] for s in all_sc), mean(s[1] for s in all_sc)))
+        table.append(
+            (
+                sysname,
+                mean(s[0] for s in held_sc),
+                mean(s[1] for s in held_sc),
+                mean(s[0] for s in all_sc),
+                mean(s[1] for s in all_sc),
+            )
+        )
     table.sort(key=lambda r: -r[4])
-    print(f"DUC 2004 task 2, {len(clusters)} clusters (tuning half: {tune_half[0]['id']}..{tune_half[-1]['id']}, "
-          f"held out: {held[0]['id']}..{held[-1]['id']}); ROUGE recall x100, 100 words, stemmed, 4 references")
+    print(
+        f"DUC 2004 task 2, {len(clusters)} clusters (tuning half: {tune_half[0]['id']}..{tune_half[-1]['id']}, "
+        f"held out: {held[0]['id']}..{held[-1]['id']}); ROUGE recall x100, 100 words, stemmed, 4 references"
+    )
     print(f"{'system':<22} {'held-out R-1':>12} {'held-out R-2':>12} {'all R-1':>8} {'all R-2':>8}")
     for sysname, h1, h2, a1, a2 in table:
         mark = " <==" if sysname == name else ""

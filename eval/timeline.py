@@ -340,8 +340,9 @@ def _date_factor(a: date, b: date) -> float:
     return 1.0 / (abs(a.toordinal() - b.toordinal()) + 1)
 
 
-def align(pred: Timeline, refs: list[Timeline], n: int, content: bool = True,
-          many_to_one: bool = True) -> tuple[float, float, float]:
+def align(
+    pred: Timeline, refs: list[Timeline], n: int, content: bool = True, many_to_one: bool = True
+) -> tuple[float, float, float]:
     """Alignment-based ROUGE: each predicted date aligned to a reference date (precision), each reference
     date to a predicted one (recall), at costs (1 - date factor) [* (1 - ROUGE-1 approximation)], one-to-one
     (Hungarian) or many-to-one (cheapest); an aligned pair's hits weigh 1 / (days apart + 1); an unaligned
@@ -392,11 +393,14 @@ def align(pred: Timeline, refs: list[Timeline], n: int, content: bool = True,
 
 METRICS = {
     "date": lambda p, r: date_prf(p, r),
-    "concat1": lambda p, r: concat(p, r, 1), "concat2": lambda p, r: concat(p, r, 2),
-    "agree1": lambda p, r: agreement(p, r, 1), "agree2": lambda p, r: agreement(p, r, 2),
+    "concat1": lambda p, r: concat(p, r, 1),
+    "concat2": lambda p, r: concat(p, r, 2),
+    "agree1": lambda p, r: agreement(p, r, 1),
+    "agree2": lambda p, r: agreement(p, r, 2),
     "align1": lambda p, r: align(p, r, 1, content=False, many_to_one=False),
     "align2": lambda p, r: align(p, r, 2, content=False, many_to_one=False),
-    "ar1": lambda p, r: align(p, r, 1), "ar2": lambda p, r: align(p, r, 2),
+    "ar1": lambda p, r: align(p, r, 1),
+    "ar2": lambda p, r: align(p, r, 2),
 }
 
 
@@ -407,7 +411,7 @@ def score(pred: Timeline, ref: Timeline, metrics=METRICS) -> dict[str, tuple[flo
 def average(results: list[dict[str, tuple[float, float, float]]]) -> dict[str, float]:
     """news-tls: precision and recall averaged over tasks, F1 of the averages."""
     out = {}
-    for m in (results[0] if results else {}):
+    for m in results[0] if results else {}:
         p = sum(r[m][0] for r in results) / len(results)
         rc = sum(r[m][1] for r in results) / len(results)
         out[m] = 2 * p * rc / (p + rc) if p + rc else 0.0
@@ -445,14 +449,26 @@ def tune(run: Run, base: AnalysisConfig) -> AnalysisConfig:
         cfg = replace(base, **dict(zip(GRID, vals, strict=True)))
         res = average([score(storyline_system(t, cfg, run.cache), t.reference, cheap) for t in run.tune])
         obj = res["date"] + res["ar1"]
-        print(f"  tune {dict(zip(GRID, vals, strict=True))}: Date-F1 {res['date']:.3f} AR1 {res['ar1']:.3f}", file=sys.stderr)
+        print(
+            f"  tune {dict(zip(GRID, vals, strict=True))}: Date-F1 {res['date']:.3f} AR1 {res['ar1']:.3f}",
+            file=sys.stderr,
+        )
         if obj > best + 1e-9:
             best, best_cfg = obj, cfg
     return best_cfg
 
 
-COLS = [("date", "Date-F1"), ("concat1", "cat R1"), ("concat2", "cat R2"), ("agree1", "agr R1"),
-        ("agree2", "agr R2"), ("align1", "aln R1"), ("align2", "aln R2"), ("ar1", "AR1"), ("ar2", "AR2")]
+COLS = [
+    ("date", "Date-F1"),
+    ("concat1", "cat R1"),
+    ("concat2", "cat R2"),
+    ("agree1", "agr R1"),
+    ("agree2", "agr R2"),
+    ("align1", "aln R1"),
+    ("align2", "aln R2"),
+    ("ar1", "AR1"),
+    ("ar2", "AR2"),
+]
 
 
 def _fmt(x: float | None) -> str:
@@ -465,7 +481,9 @@ def main(argv=None) -> int:
     ap.add_argument("--tune", action="store_true", help="grid-search the date-ranking weights on the tuning part")
     ap.add_argument("--max-articles", type=int, default=0, help="at most this many articles per topic (0: all)")
     ap.add_argument("--topics", default="", help="comma-separated topic folders (default: all)")
-    ap.add_argument("--set", action="append", default=[], help="override an AnalysisConfig field, e.g. timeline_redundancy=0.6")
+    ap.add_argument(
+        "--set", action="append", default=[], help="override an AnalysisConfig field, e.g. timeline_redundancy=0.6"
+    )
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}: run eval/get_timeline_data.py first (eval/SOURCES.md)", file=sys.stderr)
@@ -497,16 +515,24 @@ def main(argv=None) -> int:
     table = []
     for part in ("tuning", "held-out", "all"):
         for name in systems:
-            res_list = (per_task["tuning"][name] + per_task["held-out"][name]) if part == "all" else per_task[part][name]
+            res_list = (
+                (per_task["tuning"][name] + per_task["held-out"][name]) if part == "all" else per_task[part][name]
+            )
             res = average(res_list) if res_list else {}
             table.append((part, name, [res.get(c) for c, _ in COLS]))
     n_art = sum(len(t.articles) for t in topics)
-    print(f"Timeline17 ({args.data}): {len(topics)} topics, {len(run.tune) + len(run.held)} tasks, {n_art} articles"
-          + (f" (at most {args.max_articles} per topic)" if args.max_articles else ""))
-    print(f"tuning part: {', '.join(names[:half])} ({len(run.tune)} tasks); "
-          f"held out: {', '.join(names[half:])} ({len(run.held)} tasks)")
-    print("F1 (P and R averaged over tasks); cat = concat, agr = agreement, aln = align (date costs, 1:1), "
-          "AR = align+ m:1 (news-tls's alignment-based ROUGE)")
+    print(
+        f"Timeline17 ({args.data}): {len(topics)} topics, {len(run.tune) + len(run.held)} tasks, {n_art} articles"
+        + (f" (at most {args.max_articles} per topic)" if args.max_articles else "")
+    )
+    print(
+        f"tuning part: {', '.join(names[:half])} ({len(run.tune)} tasks); "
+        f"held out: {', '.join(names[half:])} ({len(run.held)} tasks)"
+    )
+    print(
+        "F1 (P and R averaged over tasks); cat = concat, agr = agreement, aln = align (date costs, 1:1), "
+        "AR = align+ m:1 (news-tls's alignment-based ROUGE)"
+    )
     head = f"{'part':<9} {'system':<26} " + " ".join(f"{h:>7}" for _, h in COLS)
     print(head)
     print("-" * len(head))
@@ -515,11 +541,15 @@ def main(argv=None) -> int:
     for name, ar1, ar2, df1 in PUBLISHED:
         vals = {"date": df1, "ar1": ar1, "ar2": ar2}
         print(f"{'published':<9} {name:<26} " + " ".join(f"{_fmt(vals.get(c)):>7}" for c, _ in COLS))
-    print("all = tuning + held-out tasks (includes the tuning part: compare with the published rows, which are over "
-          "all 19 tasks; the held-out rows are the honest ones)")
+    print(
+        "all = tuning + held-out tasks (includes the tuning part: compare with the published rows, which are over "
+        "all 19 tasks; the held-out rows are the honest ones)"
+    )
     print("published: news-tls Table 4 (all 19 T17 tasks, leave-one-out, ROUGE-1.5.5, keyword-filtered sentences)")
-    print(f"time: {time.time() - t0:.0f} s in all; systems and scoring: "
-          + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
+    print(
+        f"time: {time.time() - t0:.0f} s in all; systems and scoring: "
+        + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
+    )
     print("settings:", {k: getattr(config, k) for k in vars(config) if k.startswith("timeline_")})
     return 0
 

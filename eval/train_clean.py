@@ -52,9 +52,7 @@ def _labels(lines: list[str], truth: str) -> list[int]:
         else:
             prev = toks[k - 1][-1:] if k else []
             nxt = toks[k + 1][:1] if k + 1 < len(toks) else []
-            hit = any(
-                " " + " ".join(seq) + " " in joined for seq in (prev + t, t + nxt) if len(seq) > len(t)
-            )
+            hit = any(" " + " ".join(seq) + " " in joined for seq in (prev + t, t + nxt) if len(seq) > len(t))
             out.append(int(hit))
     return out
 
@@ -95,8 +93,17 @@ def collect(ids, truth, html):
 
 # features that come from the hand-tuned block selection (whose thresholds were set on this same
 # tune half, so they look better here than they are): the model can be fitted without them
-RULE_DERIVED = {"rule_keep", "score", "in_main", "dist_main", "win_keep", "p1_rule_keep", "n1_rule_keep",
-                "p2_rule_keep", "n2_rule_keep"}
+RULE_DERIVED = {
+    "rule_keep",
+    "score",
+    "in_main",
+    "dist_main",
+    "win_keep",
+    "p1_rule_keep",
+    "n1_rule_keep",
+    "p2_rule_keep",
+    "n2_rule_keep",
+}
 
 
 def fit(data, pids, C: float, weighting: str, no_rules: bool = False, stage2: bool = False) -> dict:
@@ -186,17 +193,29 @@ def main() -> int:
     # (0.937-0.944 against 0.941 for the rules in-sample; the differences between neighbouring settings are within noise).
     grid = [(w, C, nr, s2) for w in ("page",) for C in (0.0001, 0.0003, 0.001) for nr in (True,) for s2 in (False,)]
     if "--full" in sys.argv:
-        grid = [(w, C, nr, s2) for w in ("sqrt", "page") for C in (0.0003, 0.003, 0.03) for nr in (False, True)
-                for s2 in (False, True)]
-    modes = [dict(mode="block", inside=i, extra=x) for i in (0.3, 0.5) for x in (0.2, 0.35)] + [dict(mode="line", inside=0.5, extra=0.2)]
+        grid = [
+            (w, C, nr, s2)
+            for w in ("sqrt", "page")
+            for C in (0.0003, 0.003, 0.03)
+            for nr in (False, True)
+            for s2 in (False, True)
+        ]
+    modes = [dict(mode="block", inside=i, extra=x) for i in (0.3, 0.5) for x in (0.2, 0.35)] + [
+        dict(mode="line", inside=0.5, extra=0.2)
+    ]
     models = {}
     for weighting, C, nr, s2 in grid:
-        models[(weighting, C, nr, s2)] = [fit(data, [p for p in tune if p not in set(f)], C, weighting, nr, s2) for f in folds]
+        models[(weighting, C, nr, s2)] = [
+            fit(data, [p for p in tune if p not in set(f)], C, weighting, nr, s2) for f in folds
+        ]
     best = None
     for mode in modes:
         for weighting, C, nr, s2 in grid:
             f1 = cv_f1(tune, truth, html, folds, [dict(m, mode=mode) for m in models[(weighting, C, nr, s2)]])
-            print(f"{mode['mode']} inside={mode['inside']} {weighting:<5} C={C:<5} norules={nr:d} stage2={s2:d} {k}-fold CV F1 {f1:.3f}", flush=True)
+            print(
+                f"{mode['mode']} inside={mode['inside']} {weighting:<5} C={C:<5} norules={nr:d} stage2={s2:d} {k}-fold CV F1 {f1:.3f}",
+                flush=True,
+            )
             if best is None or f1 > best[0]:
                 best = (f1, C, weighting, dict(mode), nr, s2)
     print("best", best)

@@ -12,8 +12,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SEEDS = Path(__file__).resolve().parents[1] / "examples" / "seeds"
-DATES = ["2022-01-22T09:00:00+00:00", "2022-01-23T10:30:00+00:00", "2022-01-24T08:15:00+00:00",
-         "2022-01-25T12:00:00+00:00", "2022-01-26T16:45:00+00:00", "2022-01-27T07:05:00+00:00"]
+DATES = [
+    "2022-01-22T09:00:00+00:00",
+    "2022-01-23T10:30:00+00:00",
+    "2022-01-24T08:15:00+00:00",
+    "2022-01-25T12:00:00+00:00",
+    "2022-01-26T16:45:00+00:00",
+    "2022-01-27T07:05:00+00:00",
+]
 
 
 def seed_texts() -> list[tuple[str, list[str]]]:
@@ -31,10 +37,12 @@ def seed_texts() -> list[tuple[str, list[str]]]:
 
 def article_html(title: str, paragraphs: list[str], date: str) -> str:
     body = "".join(f"<p>{escape(p)}</p>\n" for p in paragraphs)
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<meta property='article:published_time' content='{date}'></head><body>"
-            f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
-            f"<article><h1>{escape(title)}</h1>\n{body}</article><footer>© Example News</footer></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<meta property='article:published_time' content='{date}'></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>"
+        f"<article><h1>{escape(title)}</h1>\n{body}</article><footer>© Example News</footer></body></html>"
+    )
 
 
 def rss(items: list[dict], title: str = "Example News") -> str:
@@ -51,10 +59,11 @@ def rss(items: list[dict], title: str = "Example News") -> str:
         if it.get("content"):
             x += f"<content:encoded><![CDATA[{it['content']}]]></content:encoded>"
         parts.append(x + "</item>")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
-            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
-            f"<title>{escape(title)}</title><link>http://example.org/</link>\n"
-            + "\n".join(parts) + "\n</channel></rss>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>{escape(title)}</title><link>http://example.org/</link>\n" + "\n".join(parts) + "\n</channel></rss>"
+    )
 
 
 def atom(items: list[dict], title: str = "Example Wire") -> str:
@@ -65,9 +74,12 @@ def atom(items: list[dict], title: str = "Example Wire") -> str:
         if it.get("summary"):
             x += f"<summary>{escape(it['summary'])}</summary>"
         parts.append(x + "</entry>")
-    return ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>{escape(title)}</title><id>urn:example</id><updated>2022-01-27T00:00:00Z</updated>\n"
-            + "\n".join(parts) + "\n</feed>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{escape(title)}</title><id>urn:example</id><updated>2022-01-27T00:00:00Z</updated>\n"
+        + "\n".join(parts)
+        + "\n</feed>"
+    )
 
 
 def sitemap(urls: list[tuple[str, str | None]], news_titles: dict[str, str] | None = None) -> str:
@@ -78,13 +90,18 @@ def sitemap(urls: list[tuple[str, str | None]], news_titles: dict[str, str] | No
         if loc in news_titles:
             x += f"<news:news><news:title>{escape(news_titles[loc])}</news:title></news:news>"
         parts.append(x + "</url>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + "\n".join(parts) + "\n</urlset>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + "\n".join(parts) + "\n</urlset>"
+    )
 
 
 def sitemap_index(locs: list[str]) -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in locs) + "</sitemapindex>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in locs)
+        + "</sitemapindex>"
+    )
 
 
 def gz(text: str) -> bytes:

@@ -48,8 +48,15 @@ Eta Agency,Elbonia,Eta Holdings
 Zeta Review,Elbonia,Eta Holdings
 Omega Tribune,Freedonia,Omega Corp
 """
-COUNTRY = {"Alpha Wire": "Atlantis", "Beta Times": "Borduria", "Epsilon Herald": "Borduria",
-           "Gamma Post": "Atlantis", "Delta Daily": "Carpathia", "Eta Agency": "Elbonia", "Zeta Review": "Elbonia"}
+COUNTRY = {
+    "Alpha Wire": "Atlantis",
+    "Beta Times": "Borduria",
+    "Epsilon Herald": "Borduria",
+    "Gamma Post": "Atlantis",
+    "Delta Daily": "Carpathia",
+    "Eta Agency": "Elbonia",
+    "Zeta Review": "Elbonia",
+}
 
 
 @dataclass
@@ -61,9 +68,13 @@ class Built:
     rewrites: list[dict] = field(default_factory=list)  # {"original": (outlet, time), "rewrite": (outlet, time)}
 
     def add(self, key: str, outlet: str, when: datetime, paras: list[str]) -> None:
-        self.docs.append(RawDocument(key, text="\n\n".join(paras),
-                                     meta={"outlet": outlet, "date": when.strftime("%Y-%m-%d %H:%M"),
-                                           "title": f"{outlet}: {key}"}))
+        self.docs.append(
+            RawDocument(
+                key,
+                text="\n\n".join(paras),
+                meta={"outlet": outlet, "date": when.strftime("%Y-%m-%d %H:%M"), "title": f"{outlet}: {key}"},
+            )
+        )
 
 
 def duc_paragraphs(path: Path) -> list[str]:
@@ -104,8 +115,10 @@ def _clusters(limit: int) -> tuple[list[tuple[str, list[str], list[str], list[st
     return out, spare
 
 
-OWN = ("Officials in several capitals were said to be studying the text closely before any response was given by"
-       " their governments, and diplomats expected further talks within days.")
+OWN = (
+    "Officials in several capitals were said to be studying the text closely before any response was given by"
+    " their governments, and diplomats expected further talks within days."
+)
 
 
 def build(stories: int = 4) -> Built:
@@ -123,10 +136,13 @@ def build(stories: int = 4) -> Built:
         i = next(i for i, p in enumerate(e) if "," in p)
         e[i] = e[i].replace(",", ";", 1)
         tb = t0 + timedelta(hours=LAG_B[k])
-        arts = {"O": ("Alpha Wire", t0, d0), "B": ("Beta Times", tb, b),
-                "E": ("Epsilon Herald", tb + timedelta(hours=1), e),
-                "G": ("Gamma Post", t0 + timedelta(hours=5), d1[:1] + d0[1:3] + d1[1:]),
-                "D": ("Delta Daily", t0 + timedelta(hours=-3 if k == 0 else 6), d2)}
+        arts = {
+            "O": ("Alpha Wire", t0, d0),
+            "B": ("Beta Times", tb, b),
+            "E": ("Epsilon Herald", tb + timedelta(hours=1), e),
+            "G": ("Gamma Post", t0 + timedelta(hours=5), d1[:1] + d0[1:3] + d1[1:]),
+            "D": ("Delta Daily", t0 + timedelta(hours=-3 if k == 0 else 6), d2),
+        }
         for role, (outlet, when, paras) in arts.items():
             built.add(f"{name}/{role}", outlet, when, paras)
         built.stories.append({"name": name, "articles": arts})

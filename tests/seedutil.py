@@ -44,7 +44,7 @@ def lexical_copies(articles, min_share: float = 0.6) -> dict[str, str]:
     for i, a in enumerate(arts):
         for b in arts[i + 1 :]:
             if min(covered(a.id, b.id), covered(b.id, a.id)) >= min_share:
-                first, second = (a, b) if (a.published is not None, ) >= (b.published is not None, ) else (b, a)
+                first, second = (a, b) if (a.published is not None,) >= (b.published is not None,) else (b, a)
                 if a.published and b.published:
                     first, second = (a, b) if a.published <= b.published else (b, a)
                 out[second.id] = first.id

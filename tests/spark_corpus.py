@@ -11,7 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "examples" / "seeds"
-SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "data").exists()), ROOT.parent / "shared")
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "data").exists()), ROOT.parent / "shared"
+)
 DUC = SHARED / "data" / "duc2004" / "docs"
 
 
@@ -41,7 +43,14 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
     rng = random.Random(seed)
     records: list[dict] = []
     for p in sorted(SEEDS.glob("*.txt")):
-        records.append({"text": p.read_text(encoding="utf-8"), "source": p.name, "_cluster": "seeds", "_date": datetime(2022, 1, 22)})
+        records.append(
+            {
+                "text": p.read_text(encoding="utf-8"),
+                "source": p.name,
+                "_cluster": "seeds",
+                "_date": datetime(2022, 1, 22),
+            }
+        )
     clusters = sorted(DUC.iterdir()) if DUC.exists() else []
     if duc_clusters is not None:
         clusters = clusters[:duc_clusters]
@@ -50,10 +59,16 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
         start = base + timedelta(days=4 * ci)
         for di, f in enumerate(sorted(cdir.glob("*.txt"), key=lambda x: int(re.sub(r"\D", "", x.stem) or 0))):
             when = start + timedelta(days=2 * di, hours=rng.randrange(24))
-            records.append({
-                "text": _reflow(f.read_text(encoding="utf-8", errors="replace")), "outlet": f"Outlet {di % 4}",
-                "date": when.strftime("%Y-%m-%dT%H:%M"), "source": f"{cdir.name}/{f.name}", "_cluster": cdir.name, "_date": when,
-            })
+            records.append(
+                {
+                    "text": _reflow(f.read_text(encoding="utf-8", errors="replace")),
+                    "outlet": f"Outlet {di % 4}",
+                    "date": when.strftime("%Y-%m-%dT%H:%M"),
+                    "source": f"{cdir.name}/{f.name}",
+                    "_cluster": cdir.name,
+                    "_date": when,
+                }
+            )
     duc_idx = [i for i, r in enumerate(records) if r["_cluster"] != "seeds"] or list(range(len(records)))
     planted_near: list[tuple[int, int]] = []
     if duc_idx:
@@ -63,16 +78,34 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
             orig = records[i]
             orig.setdefault("date", orig["_date"].strftime("%Y-%m-%dT%H:%M"))
             when = orig["_date"] + timedelta(hours=5)
-            copy = dict(orig, text=_perturb(orig["text"], rng, 2), outlet="Copycat Wire", date=when.strftime("%Y-%m-%dT%H:%M"),
-                        source=orig["source"] + "#near", _date=when)
+            copy = dict(
+                orig,
+                text=_perturb(orig["text"], rng, 2),
+                outlet="Copycat Wire",
+                date=when.strftime("%Y-%m-%dT%H:%M"),
+                source=orig["source"] + "#near",
+                _date=when,
+            )
             records.append(copy)
             planted_near.append((i, len(records) - 1))
-            for depth in range(3 if k < 2 else 1 if k < 5 else 0):  # copies of copies: chains joined only through the middle
+            for depth in range(
+                3 if k < 2 else 1 if k < 5 else 0
+            ):  # copies of copies: chains joined only through the middle
                 prev = records[-1]
                 when2 = prev["_date"] + timedelta(hours=3)
-                hop = len(prev["text"].split()) // 70  # each hop ~0.87 Jaccard, two hops below the 0.8 of a near-duplicate
-                records.append(dict(prev, text=_perturb(prev["text"], rng, hop), outlet=f"Echo News {depth}",
-                                    date=when2.strftime("%Y-%m-%dT%H:%M"), source=f"{orig['source']}#near{depth + 2}", _date=when2))
+                hop = (
+                    len(prev["text"].split()) // 70
+                )  # each hop ~0.87 Jaccard, two hops below the 0.8 of a near-duplicate
+                records.append(
+                    dict(
+                        prev,
+                        text=_perturb(prev["text"], rng, hop),
+                        outlet=f"Echo News {depth}",
+                        date=when2.strftime("%Y-%m-%dT%H:%M"),
+                        source=f"{orig['source']}#near{depth + 2}",
+                        _date=when2,
+                    )
+                )
                 planted_near.append((len(records) - 2, len(records) - 1))
         for i in picks[15:]:  # exact copies: same body, other outlet (same content id)
             orig = records[i]
@@ -81,5 +114,9 @@ def build_corpus(path: Path, duc_clusters: int | None = None, seed: int = 7) -> 
     with path.open("w", encoding="utf-8") as fh:
         for i in order:
             fh.write(json.dumps({k: v for k, v in records[i].items() if not k.startswith("_")}) + "\n")
-    return {"records": len(records), "near": planted_near, "order": order, "clusters": [records[i]["_cluster"] for i in order]}
-
+    return {
+        "records": len(records),
+        "near": planted_near,
+        "order": order,
+        "clusters": [records[i]["_cluster"] for i in order],
+    }

@@ -18,8 +18,16 @@ from storyline.store import SQLiteStore
 
 
 def _edge(src, dst, rel, conf=0.9):
-    return ReuseEdge(source_id=src, target_id=dst, relation=rel, confidence=conf, source_coverage=1.0,
-                     target_coverage=1.0, direction_rule="date", direction_confidence=1.0)
+    return ReuseEdge(
+        source_id=src,
+        target_id=dst,
+        relation=rel,
+        confidence=conf,
+        source_coverage=1.0,
+        target_coverage=1.0,
+        direction_rule="date",
+        direction_confidence=1.0,
+    )
 
 
 def test_copies_from_edges():
@@ -56,7 +64,7 @@ def store(tmp_path):
 def test_analyze_uses_edges_as_copies(embedder):
     arts = list(seed_articles())
     copies = lexical_copies(arts)
-    (copy_id, orig_id), = copies.items()
+    ((copy_id, orig_id),) = copies.items()
     story = Story(id="s", article_ids=[a.id for a in arts])
     result = StoryAnalyzer(Config(), embedder).analyze(story, arts, [_edge(orig_id, copy_id, "rewrite")])
     assert result.story_id == "s" and result.claims and result.summary

@@ -98,14 +98,20 @@ def test_story_detail(client, seeded):
     aid, idx, text = ids["summary_cite"]
     first = d["summary"][0]
     assert {k: first["citations"][0][k] for k in ("article_id", "sentence_index", "outlet", "text")} == {
-        "article_id": aid, "sentence_index": idx, "outlet": "TASS", "text": text}
+        "article_id": aid,
+        "sentence_index": idx,
+        "outlet": "TASS",
+        "text": text,
+    }
     assert [t["date"] for t in d["timeline"]] == ["2022-01-21", "2022-01-26", "2022-02-02"]
     assert {q["speaker"] for q in d["quotes"]} == {"Sergey Lavrov", "Jen Psaki"}
     assert [c["kind"] for c in d["claims"]] == ["consensus", "partial", "unique", "unique"]
     g = d["graph"]
     assert len(g["nodes"]) == 5
     assert {(e["source_id"], e["target_id"], e["relation"]) for e in g["edges"]} == {
-        (ids["tass"], ids["tasnim"], "rewrite"), (ids["tass"], ids["frontier"], "partial-reuse")}
+        (ids["tass"], ids["tasnim"], "rewrite"),
+        (ids["tass"], ids["frontier"], "partial-reuse"),
+    }
     # a prefix of the id works too
     assert client.get(f"/stories/{ids['story_id'][:8]}").json()["id"] == ids["story_id"]
 
@@ -136,7 +142,11 @@ def test_search(client, seeded):
     assert [a["id"] for a in d["articles"]] == [seeded[1]["unnamed"]]
     assert "Tomahawk" in d["articles"][0]["snippet"]
     assert [s["id"] for s in d["stories"]] == [seeded[1]["story_id"]]
-    assert client.get("/search", params={"q": "zzqxnotthere"}).json() == {"q": "zzqxnotthere", "articles": [], "stories": []}
+    assert client.get("/search", params={"q": "zzqxnotthere"}).json() == {
+        "q": "zzqxnotthere",
+        "articles": [],
+        "stories": [],
+    }
     assert client.get("/search").status_code == 422
     # LIKE wildcards are literal
     assert client.get("/search", params={"q": "%"}).json()["articles"] == []
@@ -169,8 +179,16 @@ def test_stories_paging_and_filters(tmp_path):
         Pipeline(store, reuse=False, cluster=False).ingest_paths([str(SEEDS)])
         arts = list(store.iter_articles())
         for a in arts:  # one story per article
-            store.save_story(Story(f"s-{a.id}", [a.id], title=a.title, outlets=[a.outlet] if a.outlet else [],
-                                   first_date=a.published, last_date=a.published))
+            store.save_story(
+                Story(
+                    f"s-{a.id}",
+                    [a.id],
+                    title=a.title,
+                    outlets=[a.outlet] if a.outlet else [],
+                    first_date=a.published,
+                    last_date=a.published,
+                )
+            )
     c = small_client(db)
     newest_first = [f"s-{a.id}" for a in sorted(arts, key=lambda a: -a.seq)]
     seen, offset = [], 0
@@ -186,7 +204,9 @@ def test_stories_paging_and_filters(tmp_path):
     dated = {s["first_date"][:10] for s in jan if s["first_date"]}
     assert dated == {"2022-01-22", "2022-01-26"}
     feb = c.get("/stories", params={"date_from": "2022-02-01"}).json()["items"]
-    assert "2022-02-02" in {(s["first_date"] or "")[:10] for s in feb} and "2022-01-22" not in {(s["first_date"] or "")[:10] for s in feb}
+    assert "2022-02-02" in {(s["first_date"] or "")[:10] for s in feb} and "2022-01-22" not in {
+        (s["first_date"] or "")[:10] for s in feb
+    }
     tasnim = next(a for a in arts if a.outlet == "Tasnim")
     q = c.get("/stories", params={"q": tasnim.title.split()[-1]}).json()["items"]
     assert f"s-{tasnim.id}" in [s["id"] for s in q]
@@ -199,20 +219,26 @@ def test_post_single_batch_duplicate_rejected(fresh):
     db, ids = fresh
     c = small_client(db)
     text = "NAIROBI, March 3. The county council voted on Tuesday to close the old market and build a new one near the river."
-    r = c.post("/articles", json={"text": text, "outlet": "Test Wire", "date": "2022-03-03", "title": "Market to close"})
+    r = c.post(
+        "/articles", json={"text": text, "outlet": "Test Wire", "date": "2022-03-03", "title": "Market to close"}
+    )
     assert r.status_code == 201
     (res,) = r.json()["results"]
     assert res["status"] == "stored" and res["id"] and res["copies_of"] == []
     new_id = res["id"]
     got = c.get(f"/articles/{new_id}").json()
-    assert got["outlet"] == "Test Wire" and got["title"] == "Market to close" and got["published"].startswith("2022-03-03")
+    assert (
+        got["outlet"] == "Test Wire" and got["title"] == "Market to close" and got["published"].startswith("2022-03-03")
+    )
     batch = [
         {"text": text},  # the same body again
         {"text": "too short"},
-        {"html": "<html><body><article><h1>Bridge</h1><p>The bridge over the river reopened on Monday after two years "
-                 "of repairs, the city engineer said at a news conference.</p><p>Traffic is expected to be light at "
-                 "first, officials said, because the approach roads are still being resurfaced this month.</p></article></body></html>",
-         "url": "https://example.org/bridge"},
+        {
+            "html": "<html><body><article><h1>Bridge</h1><p>The bridge over the river reopened on Monday after two years "
+            "of repairs, the city engineer said at a news conference.</p><p>Traffic is expected to be light at "
+            "first, officials said, because the approach roads are still being resurfaced this month.</p></article></body></html>",
+            "url": "https://example.org/bridge",
+        },
     ]
     r = c.post("/articles", json=batch)
     assert r.status_code == 201
@@ -231,8 +257,11 @@ def test_post_single_batch_duplicate_rejected(fresh):
     assert dup["reason"] == "same text" and dup["event_id"] is None  # why it is a duplicate, as ingest says
     # the duplicate reports what the stored article copies, as the store's edges say
     with open_store(db) as store:
-        want = sorted((e.source_id, e.relation) for e in store.edges_for(ids["eirns"])
-                      if e.target_id == ids["eirns"] and e.relation != "independent")
+        want = sorted(
+            (e.source_id, e.relation)
+            for e in store.edges_for(ids["eirns"])
+            if e.target_id == ids["eirns"] and e.relation != "independent"
+        )
     assert sorted((x["source_id"], x["relation"]) for x in dup["copies_of"]) == want
     # the new article shows on the front page at once (no restart)
     assert "Market to close" in c.get("/").text
@@ -243,27 +272,36 @@ def test_post_duplicate_reasons_and_brief_language(fresh):
     article briefs carry the language detected at ingest."""
     db, _ = fresh
     c = small_client(db)
-    paras = ["The harbour authority said on Monday that the northern pier would close for three weeks of repairs "
-             "to its concrete deck, which was damaged in the winter storms.",
-             "Ferries will use the southern pier meanwhile, and the timetable will not change, a spokeswoman said."]
+    paras = [
+        "The harbour authority said on Monday that the northern pier would close for three weeks of repairs "
+        "to its concrete deck, which was damaged in the winter storms.",
+        "Ferries will use the southern pier meanwhile, and the timetable will not change, a spokeswoman said.",
+    ]
     url = "https://news.example.org/harbour-pier"
     first = c.post("/articles", json={"text": "\n\n".join(paras), "url": url, "outlet": "Harbour News"}).json()
     assert first["results"][0]["status"] == "stored"
     kept = first["results"][0]["id"]
-    updated = paras + ["Update: the pier will now reopen a week early, the authority said on Thursday evening."
-                       " Workers finished the deck ahead of schedule despite the rain."]
-    batch = [{"text": "\n\n".join(paras), "url": "https://other.example.org/copy"},  # same body, other URL
-             {"text": "\n\n".join(updated), "url": url}]  # same URL, a changed body
+    updated = paras + [
+        "Update: the pier will now reopen a week early, the authority said on Thursday evening."
+        " Workers finished the deck ahead of schedule despite the rain."
+    ]
+    batch = [
+        {"text": "\n\n".join(paras), "url": "https://other.example.org/copy"},  # same body, other URL
+        {"text": "\n\n".join(updated), "url": url},
+    ]  # same URL, a changed body
     res = c.post("/articles", json=batch).json()["results"]
     assert [(r["status"], r["id"], r["reason"]) for r in res] == [
-        ("duplicate", kept, "same text"), ("duplicate", kept, "same URL, updated text")]
+        ("duplicate", kept, "same text"),
+        ("duplicate", kept, "same URL, updated text"),
+    ]
     with open_store(db) as store:
         lang = store.get_article(kept).language
     assert lang == "en"
     (brief,) = c.get("/articles", params={"outlet": "Harbour News"}).json()["items"]
     assert brief["id"] == kept and brief["language"] == lang
-    (story_brief,) = [a for a in c.get(f"/stories/{first['results'][0]['story_id']}").json()["articles"]
-                      if a["id"] == kept]
+    (story_brief,) = [
+        a for a in c.get(f"/stories/{first['results'][0]['story_id']}").json()["articles"] if a["id"] == kept
+    ]
     assert story_brief["language"] == lang  # briefs from the in-memory brief cache carry it too
 
 
@@ -290,8 +328,16 @@ def test_size_limits(fresh):
 
 def test_malformed_json_and_bad_shapes(client):
     cases = [
-        (b"{not json", 400), (b"", 400), (b"\xff\xfe\x00", 400), (b"[]", 422), (b"42", 422), (b'"text"', 422),
-        (b'{"title": "no body"}', 422), (b'{"text": 5}', 422), (b"[1, 2]", 422), (b'{"text": null, "html": null}', 422),
+        (b"{not json", 400),
+        (b"", 400),
+        (b"\xff\xfe\x00", 400),
+        (b"[]", 422),
+        (b"42", 422),
+        (b'"text"', 422),
+        (b'{"title": "no body"}', 422),
+        (b'{"text": 5}', 422),
+        (b"[1, 2]", 422),
+        (b'{"text": null, "html": null}', 422),
     ]
     for body, status in cases:
         r = client.post("/articles", content=body, headers={"content-type": "application/json"})
@@ -380,7 +426,11 @@ def test_story_page_has_all_sections(client, seeded):
         assert anchor in html, anchor
     aid, idx, text = ids["summary_cite"]
     assert f'href="/article/{aid}#s{idx}"' in html
-    assert html.count('class="edge ') == 2 and html.count('<a href="/article/') >= 5 and html.count('class="node-label"') == 5
+    assert (
+        html.count('class="edge ') == 2
+        and html.count('<a href="/article/') >= 5
+        and html.count('class="node-label"') == 5
+    )
     assert "Sergey Lavrov" in html and "Jen Psaki" in html
     assert 'class="cell yes"' in html and 'class="cell no"' in html
 
@@ -440,9 +490,23 @@ def test_real_serve_subprocess(seeded, tmp_path):
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "storyline.cli", "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "storyline.cli",
+            "serve",
+            "--db",
+            str(db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -460,7 +524,9 @@ def test_real_serve_subprocess(seeded, tmp_path):
         assert r.status_code == 200 and r.json()["items"][0]["id"] == seeded[1]["story_id"]
         r = httpx.post(base + "/articles", content=b"{oops", headers={"content-type": "application/json"}, timeout=10)
         assert r.status_code == 400 and r.json()["error"] == "bad_request"
-        r = httpx.post(base + "/articles", content=b"x" * 6_000_000, headers={"content-type": "application/json"}, timeout=30)
+        r = httpx.post(
+            base + "/articles", content=b"x" * 6_000_000, headers={"content-type": "application/json"}, timeout=30
+        )
         assert r.status_code == 413
         # ingest runs in the server's worker process; the new article is readable at once
         text = "ACCRA, May 5. The port authority said on Thursday that the new container terminal will open next year."
@@ -476,8 +542,11 @@ def test_real_serve_subprocess(seeded, tmp_path):
         towns = ["Lagos", "Kumasi", "Tamale", "Cape Coast", "Ho", "Tema", "Wa", "Bolgatanga"]
 
         def post(town: str) -> tuple[str, dict]:
-            body = {"text": f"{town.upper()}, May 6. The regional council of {town} voted on Friday to build "
-                            f"{len(town) + 3} new schools in {town} before the rains, its chairman said.", "outlet": f"{town} Daily"}
+            body = {
+                "text": f"{town.upper()}, May 6. The regional council of {town} voted on Friday to build "
+                f"{len(town) + 3} new schools in {town} before the rains, its chairman said.",
+                "outlet": f"{town} Daily",
+            }
             return town, httpx.post(base + "/articles", json=body, timeout=120).json()
 
         with ThreadPoolExecutor(len(towns)) as pool:
@@ -523,7 +592,12 @@ def test_body_limit_counts_streamed_bytes_without_content_length():
         async def send(msg):
             sent.append(msg)
 
-        scope = {"type": "http", "method": "POST", "path": "/articles", "headers": [(b"content-type", b"application/json")]}
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/articles",
+            "headers": [(b"content-type", b"application/json")],
+        }
         asyncio.run(BodyLimitMiddleware(inner, max_bytes=1000)(scope, receive, send))
         return sent[0]["status"], json.loads(sent[1]["body"]) if sent[0]["status"] != 200 else None
 
@@ -583,29 +657,96 @@ def test_default_analysis_uses_the_analysis_stage_when_installed(fresh, monkeypa
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_HOSTILE_ALPHABET = st.sampled_from(list("<>&\"'`=/ ;:()") + ["<script>", "</script>", "javascript:", "onerror=", "<img src=x ",
-                                                              "&amp;", "&lt;", "{{", "}}", "{%", "<svg onload=alert(1)>", "a", "B", " "])
-_ALLOWED_TAGS = {"html", "head", "meta", "title", "link", "script", "body", "header", "a", "form", "input", "button", "main",
-                 "article", "h1", "p", "span", "mark", "div", "details", "summary", "table", "tr", "td", "footer",
-                 "nav"}
+_HOSTILE_ALPHABET = st.sampled_from(
+    list("<>&\"'`=/ ;:()")
+    + [
+        "<script>",
+        "</script>",
+        "javascript:",
+        "onerror=",
+        "<img src=x ",
+        "&amp;",
+        "&lt;",
+        "{{",
+        "}}",
+        "{%",
+        "<svg onload=alert(1)>",
+        "a",
+        "B",
+        " ",
+    ]
+)
+_ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "link",
+    "script",
+    "body",
+    "header",
+    "a",
+    "form",
+    "input",
+    "button",
+    "main",
+    "article",
+    "h1",
+    "p",
+    "span",
+    "mark",
+    "div",
+    "details",
+    "summary",
+    "table",
+    "tr",
+    "td",
+    "footer",
+    "nav",
+}
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.lists(_HOSTILE_ALPHABET, min_size=1, max_size=60).map("".join),
-       title=st.lists(_HOSTILE_ALPHABET, max_size=15).map("".join),
-       url=st.sampled_from(["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "data:text/html,<b>", "https://ok.example/a"]))
+@given(
+    body=st.lists(_HOSTILE_ALPHABET, min_size=1, max_size=60).map("".join),
+    title=st.lists(_HOSTILE_ALPHABET, max_size=15).map("".join),
+    url=st.sampled_from(
+        ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "data:text/html,<b>", "https://ok.example/a"]
+    ),
+)
 def test_article_page_never_turns_text_into_markup(body, title, url):
     from html.parser import HTMLParser
 
     from storyline.model import Article, RemovedLine
     from storyline.web import make_env, safe_url
 
-    a = Article(id="0123456789abcdef", source="x", paragraphs=["Plain start. " + body, body], title=title or None,
-                outlet=body[:20] or None, author=title or None, url=url, removed=[RemovedLine(body, "rule:" + title, 0)])
+    a = Article(
+        id="0123456789abcdef",
+        source="x",
+        paragraphs=["Plain start. " + body, body],
+        title=title or None,
+        outlet=body[:20] or None,
+        author=title or None,
+        url=url,
+        removed=[RemovedLine(body, "rule:" + title, 0)],
+    )
     paragraphs = [[{"index": i, "text": p, "taken": [], "given": []}] for i, p in enumerate(a.paragraphs)]
-    html = make_env().get_template("article.html").render(
-        title=a.title or "Article", a=a, label=a.outlet or "x", paragraphs=paragraphs, date="", url=safe_url(a.url),
-        story=None, copies_of=[], copied_by=[], n_taken=0)
+    html = (
+        make_env()
+        .get_template("article.html")
+        .render(
+            title=a.title or "Article",
+            a=a,
+            label=a.outlet or "x",
+            paragraphs=paragraphs,
+            date="",
+            url=safe_url(a.url),
+            story=None,
+            copies_of=[],
+            copied_by=[],
+            n_taken=0,
+        )
+    )
 
     class Check(HTMLParser):
         def handle_starttag(self, tag, attrs):

@@ -72,10 +72,14 @@ def test_outlets_lists_every_outlet_with_its_network_columns(client, corpus):
     rows = {r["outlet"]: r for r in d["items"]}
     assert {k: r["articles"] for k, r in rows.items()} == want
     assert [r["articles"] for r in d["items"]] == sorted(want.values(), reverse=True)  # most articles first
-    assert {k: rows[k]["original_share"] for k in ("Alpha Wire", "Beta Times", "Epsilon Herald", "Gamma Post",
-                                                  "Delta Daily")} == {
-        "Alpha Wire": 1.0, "Beta Times": 0.0, "Epsilon Herald": 0.0, "Gamma Post": 1.0, "Delta Daily": 1.0}
-    assert rows["Alpha Wire"]["top_copiers"] == [{"outlet": "Beta Times", "reuses": n}, {"outlet": "Gamma Post", "reuses": n}]
+    assert {
+        k: rows[k]["original_share"]
+        for k in ("Alpha Wire", "Beta Times", "Epsilon Herald", "Gamma Post", "Delta Daily")
+    } == {"Alpha Wire": 1.0, "Beta Times": 0.0, "Epsilon Herald": 0.0, "Gamma Post": 1.0, "Delta Daily": 1.0}
+    assert rows["Alpha Wire"]["top_copiers"] == [
+        {"outlet": "Beta Times", "reuses": n},
+        {"outlet": "Gamma Post", "reuses": n},
+    ]
     assert rows["Epsilon Herald"]["top_sources"] == [{"outlet": "Beta Times", "reuses": n}]
     assert rows["Delta Daily"]["first"] == 1 and rows["Alpha Wire"]["first"] == n - 1  # Delta is first in story 0
     for outlet in ("Alpha Wire", "Beta Times", "Gamma Post", "Delta Daily"):
@@ -119,11 +123,18 @@ def test_one_outlet_its_sources_and_copiers(client, corpus):
     assert beta["cited_share"] == pytest.approx(beta["cited"] / n, abs=1e-4)
     gamma = by["Gamma Post"]
     assert (gamma["partial"], gamma["share"], gamma["partial_share"], gamma["lag_hours_p90"]) == (n, 0.0, 1.0, 5.0)
-    assert [p["copier"] for p in client.get("/outlets/Alpha%20Wire", params={"top": 1}).json()["copiers"]] == ["Beta Times"]
+    assert [p["copier"] for p in client.get("/outlets/Alpha%20Wire", params={"top": 1}).json()["copiers"]] == [
+        "Beta Times"
+    ]
     epsilon = client.get("/outlets/Epsilon%20Herald").json()
     (src,) = epsilon["sources"]
     assert (src["source"], src["exact"], src["lag_hours_median"], src["source_kept"], src["added"]) == (
-        "Beta Times", n, 1.0, 1.0, 0.0)
+        "Beta Times",
+        n,
+        1.0,
+        1.0,
+        0.0,
+    )
     assert src["links"]["page"] == "/outlet/Beta%20Times" and epsilon["copiers"] == []
     if built.rewrites:
         zeta = client.get("/outlets/Zeta%20Review").json()
@@ -176,8 +187,10 @@ def test_answers_follow_new_articles(corpus, tmp_path):
     with TestClient(create_app(db, analysis=stored_analysis)) as c:
         before = c.get("/outlets").json()["total_outlets"]
         assert c.get("/outlets/Omega%20Tribune").status_code == 404
-        text = ("The river authority opened a new flood barrier on Tuesday after four years of building work, "
-                "officials said, and the old embankment will be turned into a park.")
+        text = (
+            "The river authority opened a new flood barrier on Tuesday after four years of building work, "
+            "officials said, and the old embankment will be turned into a park."
+        )
         r = c.post("/articles", json={"text": text, "outlet": "Omega Tribune", "date": "2004-05-01"})
         assert r.status_code == 201
         assert c.get("/outlets").json()["total_outlets"] == before + 1
@@ -193,8 +206,16 @@ def test_outlet_names_with_any_characters(tmp_path):
     store = SQLiteStore(db)
     with store.transaction():
         for i, name in enumerate(names):
-            store.put_article(Article(id=f"a{i}", source=f"a{i}", paragraphs=[f"Body {i} of the report."],
-                                      outlet=name, published=t + timedelta(hours=i), date_precision="minute"))
+            store.put_article(
+                Article(
+                    id=f"a{i}",
+                    source=f"a{i}",
+                    paragraphs=[f"Body {i} of the report."],
+                    outlet=name,
+                    published=t + timedelta(hours=i),
+                    date_precision="minute",
+                )
+            )
         store.put_edges([ReuseEdge("a0", "a1", "near-duplicate", 0.9, 1.0, 1.0, "date", 0.9)])
     store.close()
     with TestClient(create_app(db, analysis=stored_analysis)) as c:

@@ -16,12 +16,19 @@ SIZE_REASON = "Size:"  # a module (or class) over the limit says why at its top,
 CORE = ("model", "config", "text")
 ORDER = {
     **dict.fromkeys(CORE, 0),
-    "store": 1, "embed": 1, "boilerplate": 1,
-    "ingest": 2, "clean": 2,
+    "store": 1,
+    "embed": 1,
+    "boilerplate": 1,
+    "ingest": 2,
+    "clean": 2,
     "reuse": 3,
     "cluster": 4,
-    "timeline": 5, "quotes": 5, "compare": 5, "summarize": 5,
-    "analyze": 6, "pipeline": 6,
+    "timeline": 5,
+    "quotes": 5,
+    "compare": 5,
+    "summarize": 5,
+    "analyze": 6,
+    "pipeline": 6,
 }
 EDGES = ("cli", "api", "serve", "web", "spark", "watch", "follow")  # the interfaces: the core never imports these
 
@@ -40,7 +47,8 @@ def _modules() -> dict[str, Path]:
 def _is_type_checking(node: ast.If) -> bool:
     t = node.test
     return (isinstance(t, ast.Name) and t.id == "TYPE_CHECKING") or (
-        isinstance(t, ast.Attribute) and t.attr == "TYPE_CHECKING")
+        isinstance(t, ast.Attribute) and t.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:

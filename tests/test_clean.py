@@ -19,8 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "examples" / "seeds"
 
 FURNITURE = [
-    "Most Visited in Other Media", "Top Other Media stories", "Top Stories", "fbpx", "Photo Reuters",
-    "Go to home page", "Back to top", "About the author",
+    "Most Visited in Other Media",
+    "Top Other Media stories",
+    "Top Stories",
+    "fbpx",
+    "Photo Reuters",
+    "Go to home page",
+    "Back to top",
+    "About the author",
 ]
 
 
@@ -71,7 +77,11 @@ def test_seed_bodies_kept_whole(seeds):
     for k, (raw, a) in seeds.items():
         text = _norm(a.text)
         pos = 0
-        prose = [ln for ln in raw.text.splitlines() if len(ln.split()) >= 12 and _norm(ln) != _norm(a.title or "") and "spelling error" not in ln]
+        prose = [
+            ln
+            for ln in raw.text.splitlines()
+            if len(ln.split()) >= 12 and _norm(ln) != _norm(a.title or "") and "spelling error" not in ln
+        ]
         assert prose
         for ln in prose:
             i = text.find(_norm(ln), pos)
@@ -145,7 +155,10 @@ def _article_text(i: int) -> str:
 
 def test_corpus_learning_removes_recurring_lines_of_an_outlet():
     docs = [
-        RawDocument(f"d{i}", text=f"Daily Planet Weekend Edition\n\n{_article_text(i)}\n\nSubscribe to the Daily Planet print edition today")
+        RawDocument(
+            f"d{i}",
+            text=f"Daily Planet Weekend Edition\n\n{_article_text(i)}\n\nSubscribe to the Daily Planet print edition today",
+        )
         for i in range(6)
     ]
     rules_only = Cleaner().transform(docs[0])
@@ -181,7 +194,9 @@ def test_dates_from_text_never_invented():
 
 
 def test_jsonl_metadata_wins_over_text():
-    raw = RawDocument("x", text="date 2021-12-17\n\n" + _article_text(2), meta={"date": "2020-05-01", "outlet": "Given", "title": "T"})
+    raw = RawDocument(
+        "x", text="date 2021-12-17\n\n" + _article_text(2), meta={"date": "2020-05-01", "outlet": "Given", "title": "T"}
+    )
     a = clean(raw)
     assert (a.published, a.outlet, a.title) == (datetime(2020, 5, 1), "Given", "T")
 
@@ -195,8 +210,24 @@ def test_too_short_and_empty_are_rejected():
 # ----------------------------------------------------------------------------- whole pages
 
 
-NAV = ["Home", "World", "Business", "Sport", "Culture", "Video", "Newsletters", "Log in", "Subscribe", "Search",
-       "Politics", "Science", "Health", "Travel", "Opinion", "Podcasts"]
+NAV = [
+    "Home",
+    "World",
+    "Business",
+    "Sport",
+    "Culture",
+    "Video",
+    "Newsletters",
+    "Log in",
+    "Subscribe",
+    "Search",
+    "Politics",
+    "Science",
+    "Health",
+    "Travel",
+    "Opinion",
+    "Podcasts",
+]
 TEASERS = [
     "Why The City Council Delayed Its Vote Again",
     "Storm Warnings Issued Along The Coast",
@@ -212,7 +243,15 @@ PROSE = [
 
 
 def _page(body: list[str]) -> str:
-    lines = NAV + ["Local news"] + body + ["Related stories"] + TEASERS + ["© 2024 Example Media. All rights reserved"] + NAV[:8]
+    lines = (
+        NAV
+        + ["Local news"]
+        + body
+        + ["Related stories"]
+        + TEASERS
+        + ["© 2024 Example Media. All rights reserved"]
+        + NAV[:8]
+    )
     return "\n".join(lines)
 
 
@@ -225,7 +264,15 @@ def test_whole_page_keeps_the_article_and_drops_menus_and_teasers():
 
 
 def test_whole_page_keeps_a_subheading_and_a_numbered_list_inside_the_article():
-    body = PROSE[:2] + ["What happens next", PROSE[2], "The plan has three parts:", "1. More buses", "2. New schools", "3. Lower fares", PROSE[3]]
+    body = PROSE[:2] + [
+        "What happens next",
+        PROSE[2],
+        "The plan has three parts:",
+        "1. More buses",
+        "2. New schools",
+        "3. Lower fares",
+        PROSE[3],
+    ]
     a = clean(RawDocument("page", text=_page(body)))
     text = a.text
     for line in ("What happens next", "1. More buses", "2. New schools", "3. Lower fares"):
@@ -272,7 +319,39 @@ def test_line_model_decides_and_drops_a_trailing_teaser_list():
 
 
 words_st = st.sampled_from(
-    ["the", "a", "of", "to", "and", "in", "that", "said", "on", "for", "it", "with", "as", "was", "at", "by", "from", "officials", "government", "minister", "talks", "plan", "city", "people", "year", "week", "country", "agreement", "vote", "council", "report"]
+    [
+        "the",
+        "a",
+        "of",
+        "to",
+        "and",
+        "in",
+        "that",
+        "said",
+        "on",
+        "for",
+        "it",
+        "with",
+        "as",
+        "was",
+        "at",
+        "by",
+        "from",
+        "officials",
+        "government",
+        "minister",
+        "talks",
+        "plan",
+        "city",
+        "people",
+        "year",
+        "week",
+        "country",
+        "agreement",
+        "vote",
+        "council",
+        "report",
+    ]
 )
 
 
@@ -283,7 +362,9 @@ words_st = st.sampled_from(
 )
 def test_property_prose_paragraphs_among_furniture_are_never_lost(body, cut):
     paras = [" ".join(w).capitalize() + "." for w in body]
-    text = "\n".join(NAV[:cut] + ["Most Visited", "Share on Facebook"] + paras + ["Back to top", "Top Stories"] + NAV[cut:])
+    text = "\n".join(
+        NAV[:cut] + ["Most Visited", "Share on Facebook"] + paras + ["Back to top", "Top Stories"] + NAV[cut:]
+    )
     a = clean(RawDocument("p", text=text))
     assert isinstance(a, Article)
     got = _norm(a.text)
@@ -293,7 +374,11 @@ def test_property_prose_paragraphs_among_furniture_are_never_lost(body, cut):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    paras=st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=80), min_size=1, max_size=4),
+    paras=st.lists(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=80),
+        min_size=1,
+        max_size=4,
+    ),
     spaces=st.sampled_from([" ", "  ", "\t", " \u00a0"]),
 )
 def test_property_content_id_stable_under_whitespace_and_quotes(paras, spaces):
@@ -394,7 +479,11 @@ def test_clean_article_with_many_short_lines_is_not_treated_as_a_page():
     """Many short lines but no sign of site furniture (an interview laid out line by line): all kept."""
     lines = []
     for i in range(14):
-        lines += [f"Question {i}: what changed in week {i} for the team?", f"Answer: a lot changed in week {i}, honestly.", PROSE[i % 4]]
+        lines += [
+            f"Question {i}: what changed in week {i} for the team?",
+            f"Answer: a lot changed in week {i}, honestly.",
+            PROSE[i % 4],
+        ]
     a = clean(RawDocument("qa", text="Interview With The Coach\n\n" + "\n".join(lines)))
     assert a.title == "Interview With The Coach"
     for ln in lines:

@@ -88,7 +88,9 @@ def test_articles_table_and_json(seeded):
     assert by_outlet["TASS"]["published"] == "2022-01-22T00:00:00" and by_outlet["TASS"]["date_precision"] == "day"
     assert by_outlet["The Frontier Post"]["author"] == "Ivan Zhukovsky"
     assert len(json.loads(_run("articles", "--db", seeded, "--json", "--limit", "2").stdout)) == 2
-    assert [row["outlet"] for row in json.loads(_run("articles", "--db", seeded, "--json", "--outlet", "EIRNS").stdout)] == ["EIRNS"]
+    assert [
+        row["outlet"] for row in json.loads(_run("articles", "--db", seeded, "--json", "--outlet", "EIRNS").stdout)
+    ] == ["EIRNS"]
 
 
 def test_show_json_with_removed_lines_and_by_prefix(seeded):
@@ -97,7 +99,9 @@ def test_show_json_with_removed_lines_and_by_prefix(seeded):
     r = _run("show", unnamed["id"][:8], "--db", seeded, "--json")
     assert r.exit_code == 0
     art = json.loads(r.stdout)
-    assert art["id"] == unnamed["id"] and art["published"] == "2022-02-02T13:29:00" and art["date_precision"] == "minute"
+    assert (
+        art["id"] == unnamed["id"] and art["published"] == "2022-02-02T13:29:00" and art["date_precision"] == "minute"
+    )
     removed = {x["text"]: x["reason"] for x in art["removed"]}
     assert removed["fbpx"].startswith("rule:") and removed["Photo Reuters"].startswith("rule:")
     assert any(reason == "after:spelling-notice" for reason in removed.values())

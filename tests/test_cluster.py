@@ -53,7 +53,13 @@ def _redate(a: Article, when: datetime | None, suffix: str = "") -> Article:
     paras = list(a.paragraphs)
     if suffix:
         paras = paras + [suffix]
-    return dataclasses.replace(a, id=content_id(paras) if suffix else a.id, paragraphs=paras, published=when, date_precision="day" if when else None)
+    return dataclasses.replace(
+        a,
+        id=content_id(paras) if suffix else a.id,
+        paragraphs=paras,
+        published=when,
+        date_precision="day" if when else None,
+    )
 
 
 # --------------------------------------------------------------------------- the bundled example
@@ -132,7 +138,15 @@ def _flood_articles(start: datetime) -> list[Article]:
     out = []
     for i, text in enumerate(_FLOOD):
         paras = [text]
-        out.append(Article(id=content_id(paras), source=f"flood{i}", paragraphs=paras, outlet=f"Local {i}", published=start + timedelta(days=i)))
+        out.append(
+            Article(
+                id=content_id(paras),
+                source=f"flood{i}",
+                paragraphs=paras,
+                outlet=f"Local {i}",
+                published=start + timedelta(days=i),
+            )
+        )
     return out
 
 
@@ -216,7 +230,9 @@ def test_merge_keeps_old_id_resolvable(tmp_path, embedder, seed_articles):
     by = {_prefix(a): a for a in seed_articles}
     a, b = _redate(by["003"], datetime(2022, 1, 26)), _redate(by["004"], datetime(2022, 1, 27))
     bridge_paras = a.paragraphs + b.paragraphs
-    bridge = Article(id=content_id(bridge_paras), source="bridge", paragraphs=bridge_paras, published=datetime(2022, 1, 27))
+    bridge = Article(
+        id=content_id(bridge_paras), source="bridge", paragraphs=bridge_paras, published=datetime(2022, 1, 27)
+    )
     cfg = ClusterConfig(story_threshold=0.5, merge_threshold=0.9)  # strict: a and b alone stay apart
     store = open_store(tmp_path / "m.db")
     stage = ClusterStage(cfg, embedder)
@@ -243,7 +259,9 @@ def test_merge_keeps_old_id_resolvable(tmp_path, embedder, seed_articles):
 
 def test_copies_join_their_original_without_counting(embedder, seed_articles):
     orig = _redate(seed_articles[1], datetime(2022, 1, 22))
-    copy = Article(id="f" * 16, source="copy", paragraphs=list(orig.paragraphs), outlet="Copycat", published=datetime(2022, 1, 23))
+    copy = Article(
+        id="f" * 16, source="copy", paragraphs=list(orig.paragraphs), outlet="Copycat", published=datetime(2022, 1, 23)
+    )
     c = StoryClusterer(ClusterConfig(), embedder)
     c.partial_fit([orig])
     before = c._groups[0].emb.copy()
@@ -272,7 +290,12 @@ def test_stage_reads_copies_from_results(tmp_path, embedder, seed_articles):
 
 
 def test_entities_are_names_not_sentence_starts():
-    ents = {k for k, _ in extract_entities("However, Vladimir Putin met Olaf Scholz in Moscow. Putin said the talks went well.")}
+    ents = {
+        k
+        for k, _ in extract_entities(
+            "However, Vladimir Putin met Olaf Scholz in Moscow. Putin said the talks went well."
+        )
+    }
     assert {"vladimir putin", "olaf scholz", "putin", "moscow"} <= ents
     assert "however" not in ents and "the" not in ents
 
@@ -288,7 +311,10 @@ def test_candidates_come_from_the_index_not_a_scan(embedder):
     """Adding an article scores only top-k + entity candidates, however many stories there are."""
     rng = np.random.default_rng(0)
     c = StoryClusterer(ClusterConfig(top_k=5, story_threshold=0.999), embedder)
-    arts = [Article(id=f"{i:016x}", source=str(i), paragraphs=[f"Topic{i} Name{i} word{i} filler{i % 7} text."]) for i in range(300)]
+    arts = [
+        Article(id=f"{i:016x}", source=str(i), paragraphs=[f"Topic{i} Name{i} word{i} filler{i % 7} text."])
+        for i in range(300)
+    ]
     emb = rng.normal(size=(300, c.dim)).astype(np.float32)
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     c.partial_fit(arts, embeddings=emb)
@@ -333,8 +359,15 @@ def test_batch_recluster_matches_stream_and_cli(tmp_path):
 
 
 def _global_state(c: StoryClusterer):
-    return (c.vocab.df.tobytes(), c.vocab.n_docs, dict(c.vocab.surface), {k: v for k, v in c.postings.items() if v},
-            dict(c.aliases), c.n_events, [(g.id, g.alive) for g in c._groups])
+    return (
+        c.vocab.df.tobytes(),
+        c.vocab.n_docs,
+        dict(c.vocab.surface),
+        {k: v for k, v in c.postings.items() if v},
+        dict(c.aliases),
+        c.n_events,
+        [(g.id, g.alive) for g in c._groups],
+    )
 
 
 @pytest.mark.skipif(DUC is None, reason="needs ../shared/data/duc2004")
@@ -357,7 +390,9 @@ def test_state_saved_as_deltas_loads_back_exactly(tmp_path, embedder, seed_artic
         if i % 6 == 5:
             fresh = ClusterStage(ClusterConfig(), embedder)._ensure_loaded(store)
             assert _global_state(fresh) == _global_state(stage.clusterer)
-            assert [dataclasses.asdict(s) for s in fresh.stories()] == [dataclasses.asdict(s) for s in stage.clusterer.stories()]
+            assert [dataclasses.asdict(s) for s in fresh.stories()] == [
+                dataclasses.asdict(s) for s in stage.clusterer.stories()
+            ]
     assert seen_deltas >= 2 and rewrites >= 1
     fresh_stage = ClusterStage(ClusterConfig(), embedder)
     fresh_stage._ensure_loaded(store)

@@ -113,8 +113,12 @@ def test_difference_flagged_in_a_story(embedder):
         "A new bakery opened near the central railway station this week.",
     ]
     arts = [
-        _art(1, "Daily A", "Russia has deployed 100,000 troops near the border with Ukraine, officials said.", filler[0]),
-        _art(2, "Daily B", "Russia has deployed 120,000 troops near the border with Ukraine, officials said.", filler[1]),
+        _art(
+            1, "Daily A", "Russia has deployed 100,000 troops near the border with Ukraine, officials said.", filler[0]
+        ),
+        _art(
+            2, "Daily B", "Russia has deployed 120,000 troops near the border with Ukraine, officials said.", filler[1]
+        ),
         _art(3, "Daily C", "Prices of wheat rose sharply after a poor harvest in the south of the country.", filler[2]),
     ]
     groups = compare_claims(arts, embedder, AnalysisConfig())

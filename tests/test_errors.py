@@ -39,17 +39,19 @@ _NO_HTML_CLEAN = (
 def _texts(n: int) -> list[str]:
     out = []
     for i in range(n):
-        out.append(f"HARBOUR TOWN, March {i + 1}. The harbour authority number {i} voted on Tuesday to dredge the "
-                   f"channel and rebuild pier {i}, the chairman said after a long meeting with fishermen.\n\n"
-                   f"Work on pier {i} starts in April and will take {i + 2} months, according to the plan.")
+        out.append(
+            f"HARBOUR TOWN, March {i + 1}. The harbour authority number {i} voted on Tuesday to dredge the "
+            f"channel and rebuild pier {i}, the chairman said after a long meeting with fishermen.\n\n"
+            f"Work on pier {i} starts in April and will take {i + 2} months, according to the plan."
+        )
     return out
 
 
 def _run(args: list[str], *, broken_html: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-c", _NO_HTML_CLEAN, *args] if broken_html else [sys.executable, "-m", "storyline.cli",
-                                                                             *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
-                          cwd=ROOT)
+    cmd = (
+        [sys.executable, "-c", _NO_HTML_CLEAN, *args] if broken_html else [sys.executable, "-m", "storyline.cli", *args]
+    )
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})}, cwd=ROOT)
 
 
 def _count(db: Path) -> int:
@@ -123,7 +125,8 @@ def test_unexpected_error_stops_ingest_and_keeps_committed_chunks(tmp_path, monk
     monkeypatch.setattr(Cleaner, "transform", real)
     with open_store(db) as store:  # the store is usable and takes the rest
         report = Pipeline(store, workers=1, reuse=False, cluster=False).ingest(
-            RawDocument(source=f"doc{i}", text=t) for i, t in enumerate(texts))
+            RawDocument(source=f"doc{i}", text=t) for i, t in enumerate(texts)
+        )
         assert len(report.stored) == 5 and len(report.duplicates) == 2 and store.count_articles() == 7
 
 
@@ -160,8 +163,9 @@ def test_fresh_install_without_html_clean_stops_with_the_fix(tmp_path):
     r = _run(["ingest", str(SEEDS), "--db", str(db), "--no-stories"])
     assert r.returncode == 0, r.stderr
     page = tmp_path / "page.html"
-    page.write_text("<html><head><title>T</title></head><body><article><p>" + _texts(1)[0] + "</p></article>"
-                    "</body></html>")
+    page.write_text(
+        "<html><head><title>T</title></head><body><article><p>" + _texts(1)[0] + "</p></article></body></html>"
+    )
     r = _run(["ingest", str(page), "--db", str(db), "--no-stories"], broken_html=True)
     assert r.returncode == 3, r.stderr
     assert "HTML path does not work" in r.stderr and "pip install lxml_html_clean" in r.stderr
@@ -186,7 +190,8 @@ def test_real_html_pages_are_not_rejected_for_the_codes_sake(tmp_path):
     pages = sorted(AEB.glob("*.html"))[:12]
     with open_store(tmp_path / "aeb.db") as store:
         report = Pipeline(store, workers=1, reuse=False, cluster=False).ingest(
-            RawDocument(source=str(p), html=p.read_text(encoding="utf-8")) for p in pages)
+            RawDocument(source=str(p), html=p.read_text(encoding="utf-8")) for p in pages
+        )
     assert len(report.stored) + len(report.duplicates) + len(report.rejected) == len(pages)
     for r in report.rejected:  # only the page's own verdicts
         assert r.reason.startswith(("no article text", "too short", "unparsable markup")), r.reason
@@ -200,7 +205,8 @@ def test_server_answers_500_json_and_keeps_the_store(tmp_path, monkeypatch):
     db = tmp_path / "s.db"
     with open_store(db) as store:
         Pipeline(store, workers=1, reuse=False, cluster=False).ingest(
-            RawDocument(source=f"d{i}", text=t) for i, t in enumerate(_texts(2)))
+            RawDocument(source=f"d{i}", text=t) for i, t in enumerate(_texts(2))
+        )
     c = TestClient(create_app(db, analysis=stored_analysis), raise_server_exceptions=False)
 
     def missing(self, raw):
@@ -234,7 +240,7 @@ def test_a_store_with_a_misspelt_setting_is_an_error_naming_it(tmp_path):
     with open_store(db) as store:
         store.save_config(Config())
     con = sqlite3.connect(db)
-    (key, value), = con.execute("SELECT key, value FROM meta WHERE key LIKE '%config%'").fetchall()
+    ((key, value),) = con.execute("SELECT key, value FROM meta WHERE key LIKE '%config%'").fetchall()
     data = json.loads(value)
     data["cluster"]["story_treshold"] = 0.4
     con.execute("UPDATE meta SET value = ? WHERE key = ?", (json.dumps(data), key))

@@ -34,8 +34,12 @@ def _brute(pred, gold):
         fn += sg and not sp
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
-    bp = sum(sum(pred[j] == pred[i] and gold[j] == gold[i] for j in ids) / sum(pred[j] == pred[i] for j in ids) for i in ids) / len(ids)
-    br = sum(sum(pred[j] == pred[i] and gold[j] == gold[i] for j in ids) / sum(gold[j] == gold[i] for j in ids) for i in ids) / len(ids)
+    bp = sum(
+        sum(pred[j] == pred[i] and gold[j] == gold[i] for j in ids) / sum(pred[j] == pred[i] for j in ids) for i in ids
+    ) / len(ids)
+    br = sum(
+        sum(pred[j] == pred[i] and gold[j] == gold[i] for j in ids) / sum(gold[j] == gold[i] for j in ids) for i in ids
+    ) / len(ids)
     return p, r, bp, br
 
 
@@ -45,7 +49,9 @@ def test_hand_worked_case(ev):
     pred = dict(a="1", b="1", c="2", d="2", e="2")
     s = ev.scores(pred, gold)
     # pairs: predicted ab, cd, ce, de (4); gold ab, ac, bc, de (4); shared ab, de (2)
-    assert s["pair_p"] == pytest.approx(0.5) and s["pair_r"] == pytest.approx(0.5) and s["pair_f1"] == pytest.approx(0.5)
+    assert (
+        s["pair_p"] == pytest.approx(0.5) and s["pair_r"] == pytest.approx(0.5) and s["pair_f1"] == pytest.approx(0.5)
+    )
     # B3 precision: a,b 2/2; c 1/3; d,e 2/3 -> (1+1+1/3+2/3+2/3)/5 ; recall: a,b 2/3; c 1/3; d,e 2/2
     assert s["b3_p"] == pytest.approx((2 + 1 / 3 + 4 / 3) / 5)
     assert s["b3_r"] == pytest.approx((4 / 3 + 1 / 3 + 2) / 5)
@@ -81,7 +87,13 @@ def test_against_brute_force_and_sklearn(ev):
 def test_stream_reader_and_split(ev, tmp_path):
     rows = [
         {"id": "b1", "time": "2020-03-02", "text": "Storm hits the coast.\nPower is out.", "story": "storm"},
-        {"id": "a1", "time": "2020-03-01", "text": "Election called for May.", "story": "election", "outlet": "Gazette"},
+        {
+            "id": "a1",
+            "time": "2020-03-01",
+            "text": "Election called for May.",
+            "story": "election",
+            "outlet": "Gazette",
+        },
         {"id": "a2", "time": "2020-03-03T08:00:00", "text": "Candidates register.", "story": "election"},
         {"id": "a2", "time": "2020-03-03", "text": "a repeated id is read once", "story": "election"},
         {"id": "e", "time": "2020-03-04", "text": "", "story": "storm"},
@@ -97,7 +109,9 @@ def test_stream_reader_and_split(ev, tmp_path):
     for story in ("beta", "alpha"):
         (tmp_path / "t" / story).mkdir(parents=True)
         (tmp_path / "t" / story / "articles.jsonl").write_text(
-            json.dumps({"id": f"{story}/1", "time": "2011-01-2" + str(len(story)), "text": "Protest in the capital ."}) + "\n")
+            json.dumps({"id": f"{story}/1", "time": "2011-01-2" + str(len(story)), "text": "Protest in the capital ."})
+            + "\n"
+        )
     arts, gold = ev.load_stream(tmp_path / "t")
     assert gold == {"alpha/1": "alpha", "beta/1": "beta"} and arts[0].paragraphs == ["Protest in the capital."]
 
@@ -111,12 +125,16 @@ def test_run_dated_keeps_separate_stories_apart(ev):
     from storyline.model import Article
 
     texts = {
-        "q": ["An earthquake of magnitude 6.1 struck near Izmir on Monday, damaging buildings in the old town.",
-              "Rescuers in Izmir searched collapsed buildings after Monday's magnitude 6.1 earthquake.",
-              "The Izmir earthquake death toll rose to twelve as rescuers cleared the collapsed buildings."],
-        "f": ["The central bank of Norway raised its interest rate to 4.5 percent to fight inflation.",
-              "Norway's central bank rate rise to 4.5 percent lifted the krone against the euro.",
-              "Economists expect Norway's central bank to hold its 4.5 percent interest rate in spring."],
+        "q": [
+            "An earthquake of magnitude 6.1 struck near Izmir on Monday, damaging buildings in the old town.",
+            "Rescuers in Izmir searched collapsed buildings after Monday's magnitude 6.1 earthquake.",
+            "The Izmir earthquake death toll rose to twelve as rescuers cleared the collapsed buildings.",
+        ],
+        "f": [
+            "The central bank of Norway raised its interest rate to 4.5 percent to fight inflation.",
+            "Norway's central bank rate rise to 4.5 percent lifted the krone against the euro.",
+            "Economists expect Norway's central bank to hold its 4.5 percent interest rate in spring.",
+        ],
     }
     arts, gold = [], {}
     for k, ts in texts.items():

@@ -57,7 +57,9 @@ def test_sitemap_news_extension_index_and_gzip():
     feed = parse_feed(sm.encode(), "sitemap.xml", base_url="http://news.example/sitemap.xml")
     assert feed.kind == "sitemap"
     assert [(e.link, e.title, e.date) for e in feed.entries] == [
-        ("http://news.example/a/0", None, "2022-01-22"), ("http://news.example/a/1", "Second", None)]
+        ("http://news.example/a/0", None, "2022-01-22"),
+        ("http://news.example/a/1", "Second", None),
+    ]
     zipped = parse_feed(gz(sm), "sitemap.xml.gz", base_url="http://news.example/sitemap.xml.gz")
     assert [e.link for e in zipped.entries] == [e.link for e in feed.entries]
     index = parse_feed(sitemap_index(["http://news.example/s1.xml", "http://news.example/s2.xml.gz"]).encode(), "i")

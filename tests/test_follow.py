@@ -22,8 +22,15 @@ from storyline.pipeline import Pipeline
 from storyline.store import SQLiteStore
 
 SEEDS = seed_texts()
-FAST = FollowConfig(host_delay_s=0.0, backoff_s=0.01, max_backoff_s=0.05, retries=2, timeout_s=5.0,
-                    max_redirects=3, max_page_bytes=200_000)
+FAST = FollowConfig(
+    host_delay_s=0.0,
+    backoff_s=0.01,
+    max_backoff_s=0.05,
+    retries=2,
+    timeout_s=5.0,
+    max_redirects=3,
+    max_page_bytes=200_000,
+)
 
 
 class FakeClock:
@@ -75,8 +82,10 @@ def _page_hits(server: FeedServer) -> dict[str, int]:
 
 
 def test_normalise_url():
-    assert normalise_url("HTTP://News.Example:80/a/1?utm_source=rss&id=7&UTM_Medium=x&fbclid=z#top") == \
-        "http://news.example/a/1?id=7"
+    assert (
+        normalise_url("HTTP://News.Example:80/a/1?utm_source=rss&id=7&UTM_Medium=x&fbclid=z#top")
+        == "http://news.example/a/1?id=7"
+    )
     assert normalise_url("https://news.example:443") == "https://news.example/"
     assert normalise_url("https://news.example:8443/a?b=1&a=2") == "https://news.example:8443/a?b=1&a=2"
     assert normalise_url("http://[::1]:8080/a#x") == "http://[::1]:8080/a"
@@ -90,10 +99,14 @@ def _site(server: FeedServer) -> list[str]:
     server.add("/news.rss", rss(items[:3]), content_type="application/rss+xml", etag='"rss-1"')
     wire = [dict(items[1], link=items[1]["link"] + "?utm_source=wire&utm_medium=rss#top"), items[3]]
     server.add("/wire.atom", atom(wire), content_type="application/atom+xml", last_modified=http_date())
-    server.add("/sitemap.xml.gz", gz(sitemap([(items[0]["link"], None), (items[4]["link"], "2022-01-26"),
-                                              ("/a/5", None)])), content_type="application/gzip")
-    server.add("/sitemap_index.xml", sitemap_index(["/sitemap.xml.gz"]), content_type="application/xml",
-               etag='"index-1"')
+    server.add(
+        "/sitemap.xml.gz",
+        gz(sitemap([(items[0]["link"], None), (items[4]["link"], "2022-01-26"), ("/a/5", None)])),
+        content_type="application/gzip",
+    )
+    server.add(
+        "/sitemap_index.xml", sitemap_index(["/sitemap.xml.gz"]), content_type="application/xml", etag='"index-1"'
+    )
     return [server.url("/news.rss"), server.url("/wire.atom"), server.url("/sitemap_index.xml")]
 
 
@@ -240,11 +253,14 @@ def test_broken_feed_is_an_error_naming_it_and_earlier_entries_are_used(server, 
 
 def test_not_a_feed_and_missing_feeds_are_errors(server, tmp_path):
     _pages(server, 1)
-    report = _follower(tmp_path / "s.db", [server.url("/a/0"), server.url("/gone.rss"),
-                                           str(tmp_path / "none.xml")]).poll()
-    assert report.errors == [(server.url("/a/0"), "not an RSS or Atom feed or an XML sitemap"),
-                             (server.url("/gone.rss"), "HTTP 404 Not Found"),
-                             (str(tmp_path / "none.xml"), "no such file (and not an http(s) URL)")]
+    report = _follower(
+        tmp_path / "s.db", [server.url("/a/0"), server.url("/gone.rss"), str(tmp_path / "none.xml")]
+    ).poll()
+    assert report.errors == [
+        (server.url("/a/0"), "not an RSS or Atom feed or an XML sitemap"),
+        (server.url("/gone.rss"), "HTTP 404 Not Found"),
+        (str(tmp_path / "none.xml"), "no such file (and not an http(s) URL)"),
+    ]
 
 
 def test_redirects_followed_up_to_the_limit(server, tmp_path):

@@ -82,8 +82,14 @@ def test_html_detected_without_extension(tmp_path):
 def test_jsonl_with_metadata_fields(tmp_path):
     p = tmp_path / "feed.jsonl"
     rows = [
-        {"text": _body(1), "url": "https://example.org/a", "title": "Given title", "date": "2022-01-26",
-         "outlet": "Example Wire", "author": "Ann Lee"},
+        {
+            "text": _body(1),
+            "url": "https://example.org/a",
+            "title": "Given title",
+            "date": "2022-01-26",
+            "outlet": "Example Wire",
+            "author": "Ann Lee",
+        },
         {"html": "<html><body><article><p>" + _body(2) + "</p></article></body></html>", "title": "From HTML"},
     ]
     p.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
@@ -128,8 +134,12 @@ def test_stdin_text_and_jsonl():
 def test_encodings_are_detected_not_assumed(tmp_path):
     french = "Le président a déclaré mercredi que l’économie française était « solide » malgré la crise. " * 3
     russian = "Президент заявил в среду, что экономика страны остаётся устойчивой, несмотря на кризис. " * 3
-    cases = {"cp1252.txt": french.replace("’", "'").encode("cp1252"), "cp1251.txt": russian.encode("cp1251"),
-             "utf16.txt": ("\ufeff" + french).encode("utf-16-le"), "bom8.txt": b"\xef\xbb\xbf" + french.encode()}
+    cases = {
+        "cp1252.txt": french.replace("’", "'").encode("cp1252"),
+        "cp1251.txt": russian.encode("cp1251"),
+        "utf16.txt": ("\ufeff" + french).encode("utf-16-le"),
+        "bom8.txt": b"\xef\xbb\xbf" + french.encode(),
+    }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
     for name in cases:
@@ -174,8 +184,10 @@ def test_huge_file_rejected_without_reading_it(tmp_path, monkeypatch):
     p = tmp_path / "huge.txt"
     with open(p, "wb") as fh:
         os.truncate(fh.fileno(), 500 * 1024 * 1024)  # sparse: 500 MB that take no disk space
+
     def boom(*a, **k):
         raise AssertionError("the huge file was read")
+
     monkeypatch.setattr(Path, "read_bytes", boom)
     t0 = time.perf_counter()
     r = _only([p])
@@ -197,8 +209,14 @@ def test_huge_jsonl_line_rejected_with_bounded_memory(tmp_path):
 def test_malformed_jsonl_line_names_file_and_line_and_the_rest_goes_in(tmp_path):
     p = tmp_path / "feed.jsonl"
     p.write_text(
-        json.dumps({"text": _body(1)}) + "\n" + '{"text": "unterminated\n' + "[1, 2]\n" + json.dumps({"title": "no text"})
-        + "\n\n" + json.dumps({"text": _body(2)}) + "\n",
+        json.dumps({"text": _body(1)})
+        + "\n"
+        + '{"text": "unterminated\n'
+        + "[1, 2]\n"
+        + json.dumps({"title": "no text"})
+        + "\n\n"
+        + json.dumps({"text": _body(2)})
+        + "\n",
         encoding="utf-8",
     )
     report = _pipeline(tmp_path / "db.sqlite").ingest(read_inputs([p]))
@@ -292,7 +310,10 @@ def test_same_body_with_other_whitespace_and_quotes_is_a_duplicate(tmp_path):
 
 
 def test_parallel_cleaning_gives_the_same_articles(tmp_path):
-    docs = [RawDocument(f"d{i}", text=f"Site Menu\nSign in\nTop Stories\n\n{_body(i)}\n\nSite footer line") for i in range(80)]
+    docs = [
+        RawDocument(f"d{i}", text=f"Site Menu\nSign in\nTop Stories\n\n{_body(i)}\n\nSite footer line")
+        for i in range(80)
+    ]
     one = _pipeline(tmp_path / "one.db", workers=1).ingest(docs)
     two = _pipeline(tmp_path / "two.db", workers=2).ingest(docs)
     a1 = [SQLiteStore(tmp_path / "one.db").get_article(r.article_id) for r in one.stored]
@@ -330,7 +351,10 @@ def test_ingest_killed_with_sigkill_leaves_a_consistent_store(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "storyline.cli", "ingest", str(corpus), "--db", str(db), "--no-stories"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 120

@@ -188,14 +188,28 @@ def test_story_analysis_leaves_non_english_articles_out_of_english_only_stages(m
 
 def test_timeline_keeps_only_what_needs_no_reading_from_other_languages():
     def entry(expr, *ids):
-        return TimelineEntry(date=date(2022, 1, 22), precision="day", text="x", expression=expr,
-                             sources=[Citation(article_id=i) for i in ids])
+        return TimelineEntry(
+            date=date(2022, 1, 22),
+            precision="day",
+            text="x",
+            expression=expr,
+            sources=[Citation(article_id=i) for i in ids],
+        )
 
-    entries = [entry("(publication date)", "ru1"), entry("2022-01-20", "ru1"), entry("on Friday", "ru1"),
-               entry("on Friday", "en1", "ru1"), entry("yesterday", "en1")]
+    entries = [
+        entry("(publication date)", "ru1"),
+        entry("2022-01-20", "ru1"),
+        entry("on Friday", "ru1"),
+        entry("on Friday", "en1", "ru1"),
+        entry("yesterday", "en1"),
+    ]
     kept = language_neutral_timeline(entries, {"ru1"})
     assert [(e.expression, [c.article_id for c in e.sources]) for e in kept] == [
-        ("(publication date)", ["ru1"]), ("2022-01-20", ["ru1"]), ("on Friday", ["en1"]), ("yesterday", ["en1"])]
+        ("(publication date)", ["ru1"]),
+        ("2022-01-20", ["ru1"]),
+        ("on Friday", ["en1"]),
+        ("yesterday", ["en1"]),
+    ]
     assert language_neutral_timeline(entries, set()) == entries
     assert skipped_notes({}) == []
 
@@ -225,7 +239,8 @@ def test_non_english_articles_are_stored_and_placed_in_stories(tmp_path):
     seeds = Path(__file__).resolve().parents[1] / "examples" / "seeds"
     docs = list(read_inputs([seeds])) + [
         RawDocument(source=f"{c}.txt", text=t, meta={"date": "2022-01-22"})
-        for c, t in (("ru", RUSSIAN_SEED_STORY), ("ar", ARABIC), ("fa", PERSIAN))]
+        for c, t in (("ru", RUSSIAN_SEED_STORY), ("ar", ARABIC), ("fa", PERSIAN))
+    ]
     report = Pipeline(store, workers=1).ingest(docs)
     assert len(report.stored) == 8 and not report.rejected
     assert all(r.story_id for r in report.stored)

@@ -74,16 +74,21 @@ def test_pair_counts_are_what_the_corpus_was_built_with(corpus):
     store, built, _ = corpus
     g = outlet_graph(store)
     n, r = len(built.stories), len(built.rewrites)
-    want = {("Alpha Wire", "Beta Times"): (0, n, 0, 0),  # B = O + a paragraph: near-duplicates
-            ("Beta Times", "Epsilon Herald"): (n, 0, 0, 0),  # E = B's words: exact, attributed to B, not O
-            ("Alpha Wire", "Gamma Post"): (0, 0, 0, n)}  # once per story, not again for B's and E's copies
+    want = {
+        ("Alpha Wire", "Beta Times"): (0, n, 0, 0),  # B = O + a paragraph: near-duplicates
+        ("Beta Times", "Epsilon Herald"): (n, 0, 0, 0),  # E = B's words: exact, attributed to B, not O
+        ("Alpha Wire", "Gamma Post"): (0, 0, 0, n),
+    }  # once per story, not again for B's and E's copies
     if r:
         want[("Eta Agency", "Zeta Review")] = (0, 0, r, 0)
     got = {k: (p.exact, p.near, p.rewrites, p.partial) for k, p in g.pairs.items()}
     assert got == want
     assert g.pair("alpha  wire", "BETA TIMES").share == 1.0  # every Beta article copies Alpha
     assert g.pair("Alpha Wire", "Gamma Post").share == 0.0 and g.pair("Alpha Wire", "Gamma Post").partial_share == 1.0
-    assert g.pair("Beta Times", "Epsilon Herald").added == 0.0 and g.pair("Beta Times", "Epsilon Herald").source_kept == 1.0
+    assert (
+        g.pair("Beta Times", "Epsilon Herald").added == 0.0
+        and g.pair("Beta Times", "Epsilon Herald").source_kept == 1.0
+    )
     assert 0 < g.pair("Alpha Wire", "Beta Times").added < 0.2  # B adds one paragraph of its own
     assert g.pair("Alpha Wire", "Gamma Post").added > 0.4  # G is mostly its own report
 
@@ -119,9 +124,10 @@ def test_outlets_original_share_sources_copiers(corpus):
     store, built, _ = corpus
     g = outlet_graph(store)
     n = len(built.stories)
-    assert {o: g.outlet(o).original_share for o in ("Alpha Wire", "Beta Times", "Epsilon Herald", "Gamma Post",
-                                                    "Delta Daily")} == {
-        "Alpha Wire": 1.0, "Beta Times": 0.0, "Epsilon Herald": 0.0, "Gamma Post": 1.0, "Delta Daily": 1.0}
+    assert {
+        o: g.outlet(o).original_share
+        for o in ("Alpha Wire", "Beta Times", "Epsilon Herald", "Gamma Post", "Delta Daily")
+    } == {"Alpha Wire": 1.0, "Beta Times": 0.0, "Epsilon Herald": 0.0, "Gamma Post": 1.0, "Delta Daily": 1.0}
     assert g.outlet("Alpha Wire").top_copiers == (("Beta Times", n), ("Gamma Post", n))
     assert g.outlet("Epsilon Herald").top_sources == (("Beta Times", n),)
     assert g.outlet("Delta Daily").top_sources == () == g.outlet("Delta Daily").top_copiers
@@ -175,8 +181,11 @@ def test_blind_spots_of_the_groups(corpus):
     assert set(ids) <= set(spots)
     for sid in ids:
         country, owner = spots[sid].dimensions
-        assert country.covered == {"Atlantis": ("Alpha Wire", "Gamma Post"), "Borduria": ("Beta Times", "Epsilon Herald"),
-                                   "Carpathia": ("Delta Daily",)}
+        assert country.covered == {
+            "Atlantis": ("Alpha Wire", "Gamma Post"),
+            "Borduria": ("Beta Times", "Epsilon Herald"),
+            "Carpathia": ("Delta Daily",),
+        }
         assert country.missing == ("Elbonia", "Freedonia") and country.ungrouped == ()
         assert set(owner.covered) == {"Alpha Group", "Beta Media", "Delta Trust"}
         assert owner.missing == ("Eta Holdings", "Omega Corp") and owner.ungrouped == ("Gamma Post",)
@@ -197,8 +206,10 @@ def test_claims_carried_by_groups(corpus, embedder):
     analysis = analysis_for(store, sid, embedder=embedder)
     spots = story_blind_spots(store, sid, analysis=analysis, kinds=None)
     assert spots.analysed and len(spots.claims) == len(analysis.claims) > 0
-    sentences = {role: {" ".join(x.split()) for p in paras for x in split_sentences(p)}
-                 for role, (_, _, paras) in s["articles"].items()}
+    sentences = {
+        role: {" ".join(x.split()) for p in paras for x in split_sentences(p)}
+        for role, (_, _, paras) in s["articles"].items()
+    }
     story_countries = {"Atlantis", "Borduria", "Carpathia"}
     delta_only = 0
     for claim, carriers in zip(analysis.claims, spots.claims, strict=True):
@@ -236,10 +247,17 @@ def test_seeds_tass_is_rewritten_by_tasnim_and_first(tmp_path):
 # ---------------------------------------------------------------------------- hand-built stores
 
 
-def _article(aid: str, outlet: str | None, when: datetime | None, precision: str | None = "minute",
-             text: str = "") -> Article:
-    return Article(id=aid, source=aid, paragraphs=[text or f"Body of {aid}."], outlet=outlet, published=when,
-                   date_precision=precision if when else None)
+def _article(
+    aid: str, outlet: str | None, when: datetime | None, precision: str | None = "minute", text: str = ""
+) -> Article:
+    return Article(
+        id=aid,
+        source=aid,
+        paragraphs=[text or f"Body of {aid}."],
+        outlet=outlet,
+        published=when,
+        date_precision=precision if when else None,
+    )
 
 
 def _edge(s: str, t: str, relation: str, conf: float = 0.9, sc: float = 1.0, tc: float = 1.0) -> ReuseEdge:
@@ -252,8 +270,12 @@ T = datetime(2024, 5, 1, 12, 0)
 def test_lags_at_the_precision_both_dates_have(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
     with store.transaction():
-        for a in [_article("a", "A", T), _article("b", "B", T + timedelta(minutes=90)),
-                  _article("c", "C", T.replace(hour=0) + timedelta(days=2), "day"), _article("d", "D", None)]:
+        for a in [
+            _article("a", "A", T),
+            _article("b", "B", T + timedelta(minutes=90)),
+            _article("c", "C", T.replace(hour=0) + timedelta(days=2), "day"),
+            _article("d", "D", None),
+        ]:
             store.put_article(a)
         store.put_edges([_edge("a", "b", "near-duplicate"), _edge("a", "c", "rewrite"), _edge("a", "d", "rewrite")])
     g = outlet_graph(store)
@@ -307,9 +329,16 @@ def test_partial_reuse_explained_by_a_common_source(tmp_path):
     with store.transaction():
         for k, (aid, outlet) in enumerate([("o", "O"), ("c", "C"), ("g", "G"), ("h", "H")]):
             store.put_article(_article(aid, outlet, T + timedelta(hours=k)))
-        store.put_edges([_edge("o", "c", "exact-duplicate"), _edge("o", "g", "partial-reuse"),
-                         _edge("c", "g", "partial-reuse"), _edge("o", "h", "partial-reuse"),
-                         _edge("g", "h", "partial-reuse"), _edge("c", "h", "partial-reuse")])
+        store.put_edges(
+            [
+                _edge("o", "c", "exact-duplicate"),
+                _edge("o", "g", "partial-reuse"),
+                _edge("c", "g", "partial-reuse"),
+                _edge("o", "h", "partial-reuse"),
+                _edge("g", "h", "partial-reuse"),
+                _edge("c", "h", "partial-reuse"),
+            ]
+        )
     g = outlet_graph(store)
     assert {k: p.partial for k, p in g.pairs.items() if p.partial} == {("O", "G"): 1, ("O", "H"): 1}
 
@@ -320,10 +349,18 @@ def test_a_moved_attribution_updates_what_depends_on_it(tmp_path, case):
     on O) and what the articles drawing on it draw on (two-levels: Y draws on X, Z on Y and on O)."""
     store = SQLiteStore(tmp_path / "s.db")
     names = {"descendants": ["o", "x", "c", "p"], "two-levels": ["o", "x", "y", "z"]}[case]
-    first = {"descendants": [_edge("x", "c", "exact-duplicate"), _edge("o", "p", "partial-reuse"),
-                             _edge("c", "p", "partial-reuse")],
-             "two-levels": [_edge("x", "y", "partial-reuse"), _edge("y", "z", "partial-reuse"),
-                            _edge("o", "z", "partial-reuse")]}[case]
+    first = {
+        "descendants": [
+            _edge("x", "c", "exact-duplicate"),
+            _edge("o", "p", "partial-reuse"),
+            _edge("c", "p", "partial-reuse"),
+        ],
+        "two-levels": [
+            _edge("x", "y", "partial-reuse"),
+            _edge("y", "z", "partial-reuse"),
+            _edge("o", "z", "partial-reuse"),
+        ],
+    }[case]
     with store.transaction():
         for k, aid in enumerate(names):
             store.put_article(_article(aid, aid.upper(), T + timedelta(hours=k)))
@@ -341,8 +378,11 @@ def test_a_moved_attribution_updates_what_depends_on_it(tmp_path, case):
 
 def test_citation_cues(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
-    texts = {"b": "The treaty was signed, according to The Alpha Post.", "c": "Alpha Post readers saw it first.",
-             "d": "Nothing credits anyone here at all."}
+    texts = {
+        "b": "The treaty was signed, according to The Alpha Post.",
+        "c": "Alpha Post readers saw it first.",
+        "d": "Nothing credits anyone here at all.",
+    }
     with store.transaction():
         store.put_article(_article("a", "The Alpha Post", T))
         for k, (aid, text) in enumerate(texts.items()):
@@ -356,7 +396,9 @@ def _plain(sqlite: SQLiteStore):
     """A store with only the abstract interface (SQLite underneath): the base class's light-read defaults."""
     from storyline.store.base import Store
 
-    methods = {name: (lambda self, *a, _n=name, **k: getattr(sqlite, _n)(*a, **k)) for name in Store.__abstractmethods__}
+    methods = {
+        name: (lambda self, *a, _n=name, **k: getattr(sqlite, _n)(*a, **k)) for name in Store.__abstractmethods__
+    }
     return type("PlainStore", (Store,), methods)()
 
 
@@ -369,6 +411,7 @@ RANK = {"exact-duplicate": 0, "near-duplicate": 1, "rewrite": 2}
 
 def _reference(arts: dict, edges: dict, stories: dict) -> dict:
     """From scratch: copy attribution, partial reuses per chain, originals, firsts (the rules of docs/outlets.md)."""
+
     def key(a):
         return (arts[a].published is None, arts[a].published or datetime.min, arts[a].seq, a)
 
@@ -428,17 +471,28 @@ def _reference(arts: dict, edges: dict, stories: dict) -> dict:
 
 
 def _observed(g) -> dict:
-    return {"pairs": {k: {"exact-duplicate": p.exact, "near-duplicate": p.near, "rewrite": p.rewrites,
-                          "partial-reuse": p.partial} for k, p in g.pairs.items()},
-            "firsts": {o: s.first for o, s in g.outlets.items() if s.first},
-            "originals": {o: s.original for o, s in g.outlets.items()}}
+    return {
+        "pairs": {
+            k: {"exact-duplicate": p.exact, "near-duplicate": p.near, "rewrite": p.rewrites, "partial-reuse": p.partial}
+            for k, p in g.pairs.items()
+        },
+        "firsts": {o: s.first for o, s in g.outlets.items() if s.first},
+        "originals": {o: s.original for o, s in g.outlets.items()},
+    }
 
 
-_art_st = st.tuples(st.sampled_from(OUTLETS), st.one_of(st.none(), st.integers(0, 40)), st.sampled_from(["minute", "day"]))
-_chunk_st = st.tuples(st.lists(_art_st, max_size=4),
-                      st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), st.sampled_from(RELS),
-                                         st.sampled_from([0.7, 0.8, 0.9])), max_size=6),
-                      st.lists(st.integers(0, 3), max_size=4), st.booleans())
+_art_st = st.tuples(
+    st.sampled_from(OUTLETS), st.one_of(st.none(), st.integers(0, 40)), st.sampled_from(["minute", "day"])
+)
+_chunk_st = st.tuples(
+    st.lists(_art_st, max_size=4),
+    st.lists(
+        st.tuples(st.integers(0, 99), st.integers(0, 99), st.sampled_from(RELS), st.sampled_from([0.7, 0.8, 0.9])),
+        max_size=6,
+    ),
+    st.lists(st.integers(0, 3), max_size=4),
+    st.booleans(),
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -505,8 +559,12 @@ def _graph_with_names(tmp_path, names: list[str]):
     return store, build_outlet_graph(store)
 
 
-_names = st.lists(st.text(min_size=1, max_size=12).filter(lambda s: s.split() and xml_text(" ".join(s.split()))),
-                  min_size=2, max_size=5, unique_by=lambda s: " ".join(s.split()).casefold())
+_names = st.lists(
+    st.text(min_size=1, max_size=12).filter(lambda s: s.split() and xml_text(" ".join(s.split()))),
+    min_size=2,
+    max_size=5,
+    unique_by=lambda s: " ".join(s.split()).casefold(),
+)
 
 
 @settings(max_examples=30, deadline=None)
@@ -528,9 +586,11 @@ def test_exports_carry_any_outlet_name(names):
         store.close()
 
 
-_group_rows = st.dictionaries(st.text("abcdefgh XY", min_size=1, max_size=8).filter(str.strip),
-                              st.tuples(st.sampled_from(["north", "south", ""]), st.sampled_from(["state", "private"])),
-                              max_size=6)
+_group_rows = st.dictionaries(
+    st.text("abcdefgh XY", min_size=1, max_size=8).filter(str.strip),
+    st.tuples(st.sampled_from(["north", "south", ""]), st.sampled_from(["state", "private"])),
+    max_size=6,
+)
 
 
 @given(rows=_group_rows, delimiter=st.sampled_from([",", ";", "\t"]))
@@ -552,8 +612,9 @@ def test_groups_csv_round_trip(rows, delimiter):
     assert type(groups).from_json(groups.to_json()) == groups
 
 
-@pytest.mark.parametrize("text", ["", "name,group\nA,x\n", "outlet\nA\n", "outlet,g,g\nA,x,y\n", "outlet,g\n,x\n",
-                                  "outlet,g\nA,x,extra\n"])
+@pytest.mark.parametrize(
+    "text", ["", "name,group\nA,x\n", "outlet\nA\n", "outlet,g,g\nA,x,y\n", "outlet,g\n,x\n", "outlet,g\nA,x,extra\n"]
+)
 def test_groups_csv_errors(text):
     with pytest.raises(GroupsError):
         parse_groups(text)
@@ -563,10 +624,14 @@ def test_one_group_column_and_claims_of_given_kinds():
     groups = parse_groups("outlet,group\nA,left\nA,centre\nB,right\nC,left\n")
     assert groups.dimensions == ("group",) and groups.groups_of("a", "group") == ("left", "centre")
     assert groups.outlets_in("group", "left") == ("A", "C")
-    claims = [ClaimGroup(0, [Citation("x", 0, "A"), Citation("y", 0, "B")], ["A", "B"], "consensus", "both"),
-              ClaimGroup(1, [Citation("z", 0, "C")], ["C"], "unique", "only C"),
-              ClaimGroup(2, [Citation("z", 1, None)], ["article z"], "partial", "odd")]
+    claims = [
+        ClaimGroup(0, [Citation("x", 0, "A"), Citation("y", 0, "B")], ["A", "B"], "consensus", "both"),
+        ClaimGroup(1, [Citation("z", 0, "C")], ["C"], "unique", "only C"),
+        ClaimGroup(2, [Citation("z", 1, None)], ["article z"], "partial", "odd"),
+    ]
     got = claim_carriers(claims, groups, ["A", "B", "C"])
     assert [(c.claim_id, c.carried_by["group"], c.not_carried_by["group"]) for c in got] == [
-        (0, ("centre", "left", "right"), ()), (1, ("left",), ("centre", "right"))]
+        (0, ("centre", "left", "right"), ()),
+        (1, ("left",), ("centre", "right")),
+    ]
     assert len(claim_carriers(claims, groups, ["A"], kinds=None)) == 3

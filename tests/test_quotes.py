@@ -44,8 +44,9 @@ def _art(text: str, aid: str = "x") -> Article:
 # --------------------------------------------------------------------------- seeds (README facts)
 
 
-@pytest.mark.parametrize("file, fragment", [("000", "one decision-maker in Russia"),
-                                            ("001", "There is a decision maker in Russia")])
+@pytest.mark.parametrize(
+    "file, fragment", [("000", "one decision-maker in Russia"), ("001", "There is a decision maker in Russia")]
+)
 def test_seed_unnamed_biden_official(seeds, seed_quotes, file, fragment):
     qs = _find(seed_quotes, seeds[file], fragment)
     assert qs, fragment
@@ -110,9 +111,11 @@ def test_seed_quotes_cite_real_sentences(seeds, seed_quotes):
 
 
 def test_speaker_after_and_before(qx):
-    a = _art("“The bridge will reopen on Monday after the repairs,” Mayor Anna Kowalski said.\n\n"
-             "Transport minister Piet de Vries told reporters: “We have no money left for a second bridge.”\n\n"
-             "“Nobody was hurt in the collapse,” said Kowalski.")
+    a = _art(
+        "“The bridge will reopen on Monday after the repairs,” Mayor Anna Kowalski said.\n\n"
+        "Transport minister Piet de Vries told reporters: “We have no money left for a second bridge.”\n\n"
+        "“Nobody was hurt in the collapse,” said Kowalski."
+    )
     qs = qx.extract([a])
     by = {q.text[:12]: q for q in qs}
     assert by["The bridge w"].speaker == "Anna Kowalski" and by["The bridge w"].kind == "direct"
@@ -121,9 +124,11 @@ def test_speaker_after_and_before(qx):
 
 
 def test_pronoun_and_continuation(qx):
-    a = _art("Prime Minister Helena Marsh visited the flooded town on Sunday.\n\n"
-             "“We will rebuild every house,” she said. “The state will pay for all of it.”\n\n"
-             "“Nobody will be left behind,” she added.")
+    a = _art(
+        "Prime Minister Helena Marsh visited the flooded town on Sunday.\n\n"
+        "“We will rebuild every house,” she said. “The state will pay for all of it.”\n\n"
+        "“Nobody will be left behind,” she added."
+    )
     qs = [q for q in qx.extract([a]) if q.kind == "direct"]
     assert len(qs) == 3
     assert {q.speaker for q in qs} == {"Helena Marsh"}
@@ -131,9 +136,11 @@ def test_pronoun_and_continuation(qx):
 
 
 def test_according_to_and_indirect(qx):
-    a = _art("According to police spokesman Tom Berg, the suspect fled the city before dawn.\n\n"
-             "Finance Minister Laura Chen said that inflation would fall below three percent next year.\n\n"
-             "The governor told reporters that the roads would stay closed until Friday.")
+    a = _art(
+        "According to police spokesman Tom Berg, the suspect fled the city before dawn.\n\n"
+        "Finance Minister Laura Chen said that inflation would fall below three percent next year.\n\n"
+        "The governor told reporters that the roads would stay closed until Friday."
+    )
     qs = qx.extract([a])
     berg = [q for q in qs if "suspect fled" in q.text]
     assert berg and berg[0].speaker == "Tom Berg" and berg[0].kind == "indirect"
@@ -143,8 +150,10 @@ def test_according_to_and_indirect(qx):
 
 
 def test_relative_and_appositive_subjects(qx):
-    a = _art("He got support from opposition leader Mesut Yilmaz, who said his party would back the new cabinet.\n\n"
-             "The leader of the farmers' union, Anna Berglund, said that the protests would go on all winter.")
+    a = _art(
+        "He got support from opposition leader Mesut Yilmaz, who said his party would back the new cabinet.\n\n"
+        "The leader of the farmers' union, Anna Berglund, said that the protests would go on all winter."
+    )
     qs = qx.extract([a])
     y = [q for q in qs if "back the new cabinet" in q.text]
     assert y and y[0].speaker == "Mesut Yilmaz"
@@ -158,8 +167,10 @@ def test_negated_speech_is_no_quote(qx):
 
 
 def test_unnamed_sources_stay_unnamed(qx):
-    a = _art("“The talks have collapsed,” a senior State Department official said.\n\n"
-             "Another Western diplomat said that the deadline would slip again this month.")
+    a = _art(
+        "“The talks have collapsed,” a senior State Department official said.\n\n"
+        "Another Western diplomat said that the deadline would slip again this month."
+    )
     qs = qx.extract([a])
     first = [q for q in qs if "collapsed" in q.text][0]
     assert first.speaker_kind == "unnamed" and first.speaker == "a senior State Department official"
@@ -168,8 +179,10 @@ def test_unnamed_sources_stay_unnamed(qx):
 
 
 def test_quoted_as_saying_and_organisation(qx):
-    a = _art("“Prices will keep rising through the winter,” the newspaper quoted an energy analyst as saying.\n\n"
-             "“All member states must raise their defence spending now,” the NATO statement said.")
+    a = _art(
+        "“Prices will keep rising through the winter,” the newspaper quoted an energy analyst as saying.\n\n"
+        "“All member states must raise their defence spending now,” the NATO statement said."
+    )
     qs = qx.extract([a])
     an = [q for q in qs if "Prices" in q.text][0]
     assert an.speaker == "an energy analyst" and an.speaker_kind == "unnamed"
@@ -178,21 +191,35 @@ def test_quoted_as_saying_and_organisation(qx):
 
 
 def test_role_noun_resolved_to_named_person(qx):
-    a = _art("German Foreign Minister Klaus Weber met his French counterpart in Paris.\n\n"
-             "“We agree on every point of the plan,” the Foreign Minister said after the meeting.")
+    a = _art(
+        "German Foreign Minister Klaus Weber met his French counterpart in Paris.\n\n"
+        "“We agree on every point of the plan,” the Foreign Minister said after the meeting."
+    )
     qs = qx.extract([a])
     q = [q for q in qs if "every point" in q.text][0]
     assert q.speaker == "Klaus Weber" and q.speaker_as_written == "the Foreign Minister"
 
 
 def test_scare_quotes_are_not_quotes(qx):
-    a = _art("The so-called \"security guarantees\" were discussed in the “red lines” debate yesterday.")
+    a = _art('The so-called "security guarantees" were discussed in the “red lines” debate yesterday.')
     assert qx.extract([a]) == []
 
 
 def test_name_clusters():
-    canon = name_clusters(["Sergey Lavrov", "Sergei Lavrov", "Sergei Lavrov", "Lavrov", "Jen Psaki",
-                           "Jennifer Psaki", "Psaki", "Anna Smith", "John Smith", "Smith"])
+    canon = name_clusters(
+        [
+            "Sergey Lavrov",
+            "Sergei Lavrov",
+            "Sergei Lavrov",
+            "Lavrov",
+            "Jen Psaki",
+            "Jennifer Psaki",
+            "Psaki",
+            "Anna Smith",
+            "John Smith",
+            "Smith",
+        ]
+    )
     assert canon["Sergey Lavrov"] == canon["Sergei Lavrov"] == canon["Lavrov"] == "Sergei Lavrov"
     assert canon["Jen Psaki"] == canon["Jennifer Psaki"] == canon["Psaki"] == "Jennifer Psaki"
     assert canon["Anna Smith"] != canon["John Smith"]

@@ -34,37 +34,49 @@ def _art(aid: str, *paragraphs: str) -> Article:
 def _made_up() -> dict[str, list[Article]]:
     """Short stories full of pronouns, roles and bare surnames: what resolves against the article read so far."""
     bridge = [
-        _art("bridge-1",
-             "Mayor Anna Kowalski visited the collapsed bridge on Monday with Transport Minister Piet de Vries.",
-             "“The bridge will reopen in the spring after the repairs,” she said. “Nobody was hurt.”",
-             "“We have no money left for a second bridge this year,” the Transport Minister said.",
-             "De Vries added that the army would build a temporary crossing within two weeks."),
-        _art("bridge-2",
-             "“Every family that lost a car in the river will be paid back,” Kowalski told reporters.",
-             "According to police spokesman Tom Berg, the lorry that hit the pillar was twice the weight limit.",
-             "“The driver had ignored three warning signs before the bridge,” he said."),
+        _art(
+            "bridge-1",
+            "Mayor Anna Kowalski visited the collapsed bridge on Monday with Transport Minister Piet de Vries.",
+            "“The bridge will reopen in the spring after the repairs,” she said. “Nobody was hurt.”",
+            "“We have no money left for a second bridge this year,” the Transport Minister said.",
+            "De Vries added that the army would build a temporary crossing within two weeks.",
+        ),
+        _art(
+            "bridge-2",
+            "“Every family that lost a car in the river will be paid back,” Kowalski told reporters.",
+            "According to police spokesman Tom Berg, the lorry that hit the pillar was twice the weight limit.",
+            "“The driver had ignored three warning signs before the bridge,” he said.",
+        ),
     ]
     flood = [
-        _art("flood-1",
-             "Prime Minister Helena Marsh visited the flooded town of Lorn on Sunday.",
-             "“We will rebuild every house that the water destroyed,” she said. “The state will pay for all of it.”",
-             "“Nobody will be left behind in this valley,” she added.",
-             "A senior government official said that the damage would exceed two billion euros."),
-        _art("flood-2",
-             "Finance Minister Laura Chen said that the flood fund would be doubled next year.",
-             "“The money is there and it will reach the families before winter,” the Finance Minister said.",
-             "“We cannot wait for the insurers to pay every claim,” Marsh said in Lorn."),
+        _art(
+            "flood-1",
+            "Prime Minister Helena Marsh visited the flooded town of Lorn on Sunday.",
+            "“We will rebuild every house that the water destroyed,” she said. “The state will pay for all of it.”",
+            "“Nobody will be left behind in this valley,” she added.",
+            "A senior government official said that the damage would exceed two billion euros.",
+        ),
+        _art(
+            "flood-2",
+            "Finance Minister Laura Chen said that the flood fund would be doubled next year.",
+            "“The money is there and it will reach the families before winter,” the Finance Minister said.",
+            "“We cannot wait for the insurers to pay every claim,” Marsh said in Lorn.",
+        ),
     ]
     talks = [
-        _art("talks-1",
-             "German Foreign Minister Klaus Weber met his French counterpart Marie Dubois in Paris.",
-             "“We agree on every point of the plan for the border,” the Foreign Minister said after the meeting.",
-             "“The talks have collapsed twice before, and they will not collapse again,” Dubois said.",
-             "“All member states must raise their defence spending now,” the NATO statement said."),
-        _art("talks-2",
-             "“Prices will keep rising through the winter,” the newspaper quoted an energy analyst as saying.",
-             "Weber told reporters that the next round of talks would be held in Berlin in March.",
-             "“I told him that the deadline cannot slip again,” he said."),
+        _art(
+            "talks-1",
+            "German Foreign Minister Klaus Weber met his French counterpart Marie Dubois in Paris.",
+            "“We agree on every point of the plan for the border,” the Foreign Minister said after the meeting.",
+            "“The talks have collapsed twice before, and they will not collapse again,” Dubois said.",
+            "“All member states must raise their defence spending now,” the NATO statement said.",
+        ),
+        _art(
+            "talks-2",
+            "“Prices will keep rising through the winter,” the newspaper quoted an energy analyst as saying.",
+            "Weber told reporters that the next round of talks would be held in Berlin in March.",
+            "“I told him that the deadline cannot slip again,” he said.",
+        ),
     ]
     return {"bridge": bridge, "flood": flood, "talks": talks}
 

@@ -37,20 +37,22 @@ from warcutil import WARC_DATE, Warc, _seed_html  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "examples" / "seeds").glob("*.txt"))
 AEB = ROOT.parent / "shared" / "data" / "aeb" / "html"
-BODY = ("The regional parliament approved the water reform on Thursday after a debate that lasted most of the "
-        "night, ending a dispute that had divided the governing coalition for more than a year. ")
+BODY = (
+    "The regional parliament approved the water reform on Thursday after a debate that lasted most of the "
+    "night, ending a dispute that had divided the governing coalition for more than a year. "
+)
 
 
 def _page(i: int, date: str | None = None) -> str:
     meta = f'<meta property="article:published_time" content="{date}">' if date else ""
-    return (f"<!DOCTYPE html><html><head><title>Reform {i}</title>{meta}</head><body><article><h1>Reform {i}</h1>"
-            f"<p>{BODY * 3} This is report number {i}.</p></article></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><title>Reform {i}</title>{meta}</head><body><article><h1>Reform {i}</h1>"
+        f"<p>{BODY * 3} This is report number {i}.</p></article></body></html>"
+    )
 
 
 def _all(kind, outs):
     return [o for o in outs if type(o) is kind]
-
-
 
 
 def _ingest(tmp_path: Path, inputs, name: str = "db.sqlite"):
@@ -81,8 +83,9 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
     w.revisit("https://news.example.org/seed/0")
     w.response("https://news.example.org/logo.jpg", b"\xff\xd8\xff\xe0JFIF", ctype="image/jpeg", request=False)
     w.response("https://news.example.org/api", b'{"a": 1}', ctype="application/json", request=False)
-    w.response("https://news.example.org/gone", "<html><body>Not found</body></html>", status="404 Not Found",
-               request=False)
+    w.response(
+        "https://news.example.org/gone", "<html><body>Not found</body></html>", status="404 Not Found", request=False
+    )
     w.metadata("https://news.example.org/seed/0")
     path = tmp_path / ("crawl.warc.gz" if gz else "crawl.warc")
     path.write_bytes(w.data())
@@ -92,9 +95,13 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
     n_pages = len(SEEDS) + len(aeb) + 2
     assert len(report.stored) == n_pages
     assert Counter(s.reason for s in report.skipped) == {
-        "warcinfo record": 1, "request record": n_pages, "metadata record": 1, "HTTP status 404": 1,
+        "warcinfo record": 1,
+        "request record": n_pages,
+        "metadata record": 1,
+        "HTTP status 404": 1,
         "revisit record (no payload: the page had not changed)": 1,
-        "not HTML (image/jpeg)": 1, "not HTML (application/json)": 1,
+        "not HTML (image/jpeg)": 1,
+        "not HTML (application/json)": 1,
     }
     # skipped records are named by file, record number and byte offset
     by_reason = {s.reason: s.source for s in report.skipped}
@@ -104,8 +111,10 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
     from storyline.urls import canonical_url
 
     # the URL is the target URI's canonical form (www. folded); the source is the target URI as crawled
-    assert set(articles) == {canonical_url(u) for u in urls} | {"https://news.example.org/dated",
-                                                               "https://news.example.org/undated"}
+    assert set(articles) == {canonical_url(u) for u in urls} | {
+        "https://news.example.org/dated",
+        "https://news.example.org/undated",
+    }
     assert all(a.url == canonical_url(a.source) for a in articles.values())
     assert {a.source for a in articles.values()} >= set(urls)
     assert articles["https://news.example.org/seed/0"].outlet == "news.example.org"
@@ -117,8 +126,9 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
     cleaner = Cleaner()
     for url, src in urls.items():
         raw = src.read_bytes() if src.suffix == ".html" else _seed_html(src.read_text(encoding="utf-8"))
-        own = cleaner.transform(RawDocument(url, html=raw if isinstance(raw, str) else raw.decode("utf-8", "replace"),
-                                            meta={"url": url}))
+        own = cleaner.transform(
+            RawDocument(url, html=raw if isinstance(raw, str) else raw.decode("utf-8", "replace"), meta={"url": url})
+        )
         expected = own.published or datetime(2023, 5, 6, 7, 8, 9)
         assert articles[canonical_url(url)].published == expected, url
     if aeb:
@@ -126,15 +136,22 @@ def test_warc_pages_become_articles_and_every_other_record_is_skipped_with_why(t
 
 
 def test_warc_http_charset_is_honoured_and_a_wrong_one_rejected(tmp_path):
-    russian = "<html><body><article><p>" + "Президент заявил в среду, что экономика страны устойчива. " * 8 + \
-              "</p></article></body></html>"
+    russian = (
+        "<html><body><article><p>"
+        + "Президент заявил в среду, что экономика страны устойчива. " * 8
+        + "</p></article></body></html>"
+    )
     w = Warc()
     w.response("https://ru.example/1", russian.encode("cp1251"), ctype="text/html; charset=windows-1251")
-    bad = w.response("https://ru.example/2", russian.replace("среду", "четверг").encode("cp1251"),
-                     ctype="text/html; charset=utf-8")
+    bad = w.response(
+        "https://ru.example/2", russian.replace("среду", "четверг").encode("cp1251"), ctype="text/html; charset=utf-8"
+    )
     w.response("https://ru.example/3", russian.replace("среду", "пятницу").encode("utf-8"), ctype="text/html")
-    w.response("https://ru.example/4", russian.replace("среду", "субботу").encode("utf-8"),
-               ctype="text/html; charset=no-such-charset")
+    w.response(
+        "https://ru.example/4",
+        russian.replace("среду", "субботу").encode("utf-8"),
+        ctype="text/html; charset=no-such-charset",
+    )
     out = list(read_bytes("ru.warc.gz", w.data()))
     docs, rejected = _all(RawDocument, out), _all(Rejection, out)
     assert [d.source for d in docs] == ["https://ru.example/1", "https://ru.example/3", "https://ru.example/4"]
@@ -150,7 +167,7 @@ def test_warc_broken_member_in_the_middle_is_rejected_and_the_rest_is_read(tmp_p
     data = w.data()
     # cut the tail off record 3's gzip member (its deflate end and CRC): the member runs into the next one
     a, b = w.offsets[2], w.offsets[3]
-    broken = data[:b - 25] + data[b:]
+    broken = data[: b - 25] + data[b:]
     path = tmp_path / "mid.warc.gz"
     path.write_bytes(broken)
     report, store = _ingest(tmp_path, read_path(path))
@@ -168,7 +185,7 @@ def test_warc_garbled_headers_in_an_uncompressed_file(tmp_path):
         w.response(f"https://ex.org/{i}", _page(i), request=False)
     data = bytearray(w.data())
     start = w.offsets[1]
-    data[start:start + 8] = b"GARBAGE!"  # record 2's "WARC/1.x" line
+    data[start : start + 8] = b"GARBAGE!"  # record 2's "WARC/1.x" line
     out = list(read_bytes("plain.warc", bytes(data)))
     assert [d.source for d in _all(RawDocument, out)] == ["https://ex.org/0", "https://ex.org/2", "https://ex.org/3"]
     (r,) = _all(Rejection, out)
@@ -181,12 +198,13 @@ def test_warc_body_damage_fails_the_block_digest():
         w.response(f"https://ex.org/{i}", _page(i), request=False)
     data = w.data()
     at = data.index(b"report number 1")
-    out = list(read_bytes("bits.warc", data[:at] + b"REPORT" + data[at + 6:]))
+    out = list(read_bytes("bits.warc", data[:at] + b"REPORT" + data[at + 6 :]))
     assert [d.source for d in _all(RawDocument, out)] == ["https://ex.org/0", "https://ex.org/2"]
     (r,) = _all(Rejection, out)
     assert r.source == f"bits.warc#2@{w.offsets[1]}" and "WARC-Block-Digest" in r.reason
-    unchecked = list(read_bytes("bits.warc", data[:at] + b"REPORT" + data[at + 6:],
-                                IngestConfig(warc_verify_digests=False)))
+    unchecked = list(
+        read_bytes("bits.warc", data[:at] + b"REPORT" + data[at + 6 :], IngestConfig(warc_verify_digests=False))
+    )
     assert len(_all(RawDocument, unchecked)) == 3
 
 
@@ -225,12 +243,16 @@ def test_property_a_warc_cut_anywhere_never_raises_and_keeps_the_whole_records(w
     docs = _all(RawDocument, out)
     full = list(read_bytes("cut.warc", data))
     full_docs = [(n + 1, o) for n, o in enumerate(full) if isinstance(o, RawDocument)]
-    assert [d.source for d in docs[: sum(1 for n, _ in full_docs if n in whole)]] == \
-        [o.source for n, o in full_docs if n in whole]
-    inside = [i + 1 for i, (s, e) in enumerate(zip(w.offsets, ends, strict=True)) if s < cut < e - 4]  # not in the trailing CRLFs
+    assert [d.source for d in docs[: sum(1 for n, _ in full_docs if n in whole)]] == [
+        o.source for n, o in full_docs if n in whole
+    ]
+    inside = [
+        i + 1 for i, (s, e) in enumerate(zip(w.offsets, ends, strict=True)) if s < cut < e - 4
+    ]  # not in the trailing CRLFs
     if inside:
-        assert any(isinstance(o, Rejection) and not isinstance(o, Skipped) and f"#{inside[0]}@" in o.source
-                   for o in named), (cut, named)
+        assert any(
+            isinstance(o, Rejection) and not isinstance(o, Skipped) and f"#{inside[0]}@" in o.source for o in named
+        ), (cut, named)
 
 
 _DAMAGE = {gz: Warc(gz) for gz in (True, False)}
@@ -265,8 +287,12 @@ def test_property_damage_anywhere_loses_at_most_the_records_it_touches(gz, where
     if any(s <= a and b <= e for s, e in spans):
         bodies = {o.html for o in _all(RawDocument, out)}
         lost = [o.source for o in _all(RawDocument, full) if o.html not in bodies]
-        news = [o for o in out if isinstance(o, Rejection) and (o.source, o.reason) not in
-                {(f.source, getattr(f, "reason", None)) for f in full}]
+        news = [
+            o
+            for o in out
+            if isinstance(o, Rejection)
+            and (o.source, o.reason) not in {(f.source, getattr(f, "reason", None)) for f in full}
+        ]
         assert not lost or news
 
 
@@ -296,9 +322,15 @@ def test_gzip_by_extension_and_by_magic_and_zip_members_named(tmp_path):
         z.writestr("__MACOSX/._page.html", b"\x00\x05")
     out = list(read_inputs([tmp_path]))
     docs = {d.source: d for d in _all(RawDocument, out)}
-    assert set(docs) == {f"{tmp_path}/bundle.zip!a/page.html", "https://ex.org/zipped",
-                         f"{tmp_path}/bundle.zip!more.jsonl.gz:1", f"{tmp_path}/feed.jsonl.gz:1",
-                         f"{tmp_path}/feed.jsonl.gz:2", f"{tmp_path}/feed.jsonl.gz:3", f"{tmp_path}/story.txt"}
+    assert set(docs) == {
+        f"{tmp_path}/bundle.zip!a/page.html",
+        "https://ex.org/zipped",
+        f"{tmp_path}/bundle.zip!more.jsonl.gz:1",
+        f"{tmp_path}/feed.jsonl.gz:1",
+        f"{tmp_path}/feed.jsonl.gz:2",
+        f"{tmp_path}/feed.jsonl.gz:3",
+        f"{tmp_path}/story.txt",
+    }
     assert docs[f"{tmp_path}/story.txt"].text.startswith("Headline")
     assert docs[f"{tmp_path}/bundle.zip!a/page.html"].html is not None
     skipped = {s.source: s.reason for s in _all(Skipped, out)}
@@ -343,10 +375,21 @@ def test_bad_gzip_names_the_file_and_keeps_what_came_before(tmp_path):
 # ----------------------------------------------------------------------------- news-please and trafilatura JSON
 
 NEWS_PLEASE = {
-    "authors": ["Ann Lee", "Bo Chen"], "date_download": "2022-01-27 10:00:00", "date_modify": None,
-    "date_publish": "2022-01-26 09:30:00", "description": "Lead.", "filename": "x.json", "image_url": None,
-    "language": "en", "localpath": None, "maintext": BODY * 2, "source_domain": "www.example-news.com",
-    "title": "Water reform passes", "title_page": None, "title_rss": None, "url": "https://www.example-news.com/a",
+    "authors": ["Ann Lee", "Bo Chen"],
+    "date_download": "2022-01-27 10:00:00",
+    "date_modify": None,
+    "date_publish": "2022-01-26 09:30:00",
+    "description": "Lead.",
+    "filename": "x.json",
+    "image_url": None,
+    "language": "en",
+    "localpath": None,
+    "maintext": BODY * 2,
+    "source_domain": "www.example-news.com",
+    "title": "Water reform passes",
+    "title_page": None,
+    "title_rss": None,
+    "url": "https://www.example-news.com/a",
 }
 
 
@@ -355,27 +398,37 @@ def test_news_please_json_object_array_and_lines(tmp_path):
     arr = [dict(NEWS_PLEASE, url=f"https://www.example-news.com/{i}", maintext=BODY + str(i)) for i in range(3)]
     arr[1]["maintext"] = None  # news-please found no text
     (tmp_path / "many.json").write_text(json.dumps(arr, indent=1))
-    (tmp_path / "lines.jsonl").write_text("\n".join(json.dumps(dict(r, maintext=BODY + "L" + str(i),
-                                                                   url=f"https://www.example-news.com/line/{i}"))
-                                                    for i, r in enumerate(arr)))
-    report, store = _ingest(tmp_path, read_inputs([tmp_path / "one.json", tmp_path / "many.json",
-                                                   tmp_path / "lines.jsonl"]))
+    (tmp_path / "lines.jsonl").write_text(
+        "\n".join(
+            json.dumps(dict(r, maintext=BODY + "L" + str(i), url=f"https://www.example-news.com/line/{i}"))
+            for i, r in enumerate(arr)
+        )
+    )
+    report, store = _ingest(
+        tmp_path, read_inputs([tmp_path / "one.json", tmp_path / "many.json", tmp_path / "lines.jsonl"])
+    )
     assert len(report.stored) == 6
     (r,) = report.rejected
     assert r.source == f"{tmp_path / 'many.json'}:2" and "'maintext'" in r.reason
     a = store.get_article(next(x.article_id for x in report.stored if x.source == NEWS_PLEASE["url"]))
-    assert (a.title, a.author, a.outlet, a.url) == ("Water reform passes", "Ann Lee, Bo Chen", "www.example-news.com",
-                                                    "https://example-news.com/a")  # the canonical URL
+    assert (a.title, a.author, a.outlet, a.url) == (
+        "Water reform passes",
+        "Ann Lee, Bo Chen",
+        "www.example-news.com",
+        "https://example-news.com/a",
+    )  # the canonical URL
     assert a.published == datetime(2022, 1, 26, 9, 30)
 
 
 def test_trafilatura_json_output(tmp_path):
     import trafilatura
 
-    page = ('<html><head><title>Storm hits coast</title><meta name="author" content="Jo Park">'
-            '<meta property="og:site_name" content="Coast Times">'
-            '<meta property="article:published_time" content="2020-10-02"></head><body><article>'
-            f"<p>{BODY * 3}</p></article></body></html>")
+    page = (
+        '<html><head><title>Storm hits coast</title><meta name="author" content="Jo Park">'
+        '<meta property="og:site_name" content="Coast Times">'
+        '<meta property="article:published_time" content="2020-10-02"></head><body><article>'
+        f"<p>{BODY * 3}</p></article></body></html>"
+    )
     out = trafilatura.extract(page, output_format="json", with_metadata=True, url="https://coast.example/storm")
     assert out and "raw_text" in json.loads(out)
     (tmp_path / "t.json").write_text(out)
@@ -383,8 +436,12 @@ def test_trafilatura_json_output(tmp_path):
     report, store = _ingest(tmp_path, read_inputs([tmp_path / "t.json"]))
     assert not report.rejected and len(report.stored) == 1
     a = store.get_article(report.stored[0].article_id)
-    assert (a.title, a.author, a.outlet, a.url) == ("Storm hits coast", "Jo Park", "Coast Times",
-                                                    "https://coast.example/storm")
+    assert (a.title, a.author, a.outlet, a.url) == (
+        "Storm hits coast",
+        "Jo Park",
+        "Coast Times",
+        "https://coast.example/storm",
+    )
     assert a.published == datetime(2020, 10, 2)
     (doc,) = list(read_path(tmp_path / "t.jsonl"))
     assert doc.meta["outlet"] == "Coast Times" and doc.meta["title"] == "Storm hits again coast"
@@ -417,13 +474,27 @@ def test_csv_with_a_column_mapping_and_bad_rows_named(tmp_path):
         "2,too,few",  # line 5
     ] + [f'{i},"{BODY} number {i}",2021-05-07,https://c.example/{i},Title {i}' for i in range(3, 300)]
     # a latin-1 byte on line 303, past the first 64 KiB the encoding is told from (UTF-8)
-    data = ("\n".join(rows) + "\n").encode() + b'300,"caf\xe9 latin-1 byte",2021-05-08,https://c.example/x,Bad\n' + \
-        f'301,"{BODY} last",2021-05-09,https://c.example/301,Last\n'.encode()
+    data = (
+        ("\n".join(rows) + "\n").encode()
+        + b'300,"caf\xe9 latin-1 byte",2021-05-08,https://c.example/x,Bad\n'
+        + f'301,"{BODY} last",2021-05-09,https://c.example/301,Last\n'.encode()
+    )
     assert data.index(b"\xe9") > 65_536
     p.write_bytes(data)
     db = tmp_path / "c.db"
-    r = runner.invoke(app, ["ingest", str(p), "--db", str(db), "--no-stories", "--json",
-                            "--map", "text=body,date=published,url=link,title=headline"])
+    r = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(p),
+            "--db",
+            str(db),
+            "--no-stories",
+            "--json",
+            "--map",
+            "text=body,date=published,url=link,title=headline",
+        ],
+    )
     assert r.exit_code == 1, r.output  # rejections -> exit code 1, the good rows stored
     report = json.loads(r.stdout)
     stored = [s["source"] for s in report["stored"]]
@@ -446,12 +517,14 @@ def test_parquet_in_batches_with_mapping_and_defaults(tmp_path):
     import pyarrow.parquet as pq
 
     n = 7
-    table = pa.table({
-        "body": [BODY + f"row {i}" if i != 4 else None for i in range(n)],
-        "published": [datetime(2020, 1, i + 1) for i in range(n)],
-        "link": [f"https://p.example/{i}" for i in range(n)],
-        "authors": [["A", "B"]] * n,
-    })
+    table = pa.table(
+        {
+            "body": [BODY + f"row {i}" if i != 4 else None for i in range(n)],
+            "published": [datetime(2020, 1, i + 1) for i in range(n)],
+            "link": [f"https://p.example/{i}" for i in range(n)],
+            "authors": [["A", "B"]] * n,
+        }
+    )
     p = tmp_path / "dump.parquet"
     pq.write_table(table, p, row_group_size=3)
     cfg = IngestConfig(columns={"text": "body", "date": "published", "url": "link", "author": "authors"}, batch_rows=2)
@@ -481,8 +554,9 @@ def test_cli_map_errors_and_the_summary_lists_skipped(tmp_path):
     assert r.exit_code == 0, r.output
     assert "stored 1" in r.stderr and "skipped 1" in r.stderr and "request record (1)" in r.stderr
     assert "c.warc.gz#1@0: request record" in r.stderr
-    r = runner.invoke(app, ["ingest", str(tmp_path / "c.warc.gz"), "--db", str(tmp_path / "x.db"), "--no-stories",
-                            "--json"])
+    r = runner.invoke(
+        app, ["ingest", str(tmp_path / "c.warc.gz"), "--db", str(tmp_path / "x.db"), "--no-stories", "--json"]
+    )
     data = json.loads(r.stdout)
     assert data["skipped"] == [{"source": f"{tmp_path / 'c.warc.gz'}#1@0", "reason": "request record"}]
     assert data["duplicates"][0]["source"] == "https://ex.org/1" and data["rejected"] == []
@@ -516,16 +590,28 @@ def test_read_bytes_gives_what_read_path_gives(tmp_path):
     w.warcinfo()
     w.response("https://ex.org/1", _page(1))
     files = {
-        "a.warc.gz": w.data(), "b.jsonl": (json.dumps({"text": BODY}) + "\n{bad\n").encode(),
-        "c.csv": f'text,title\n"{BODY}",T\n'.encode(), "d.html": _page(3).encode(), "e.txt.gz": gzip.compress(b"x y z"),
+        "a.warc.gz": w.data(),
+        "b.jsonl": (json.dumps({"text": BODY}) + "\n{bad\n").encode(),
+        "c.csv": f'text,title\n"{BODY}",T\n'.encode(),
+        "d.html": _page(3).encode(),
+        "e.txt.gz": gzip.compress(b"x y z"),
         "f.json": json.dumps(NEWS_PLEASE).encode(),
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-        via_path = [(type(o).__name__, o.source.replace(str(tmp_path) + "/", ""), getattr(o, "reason", None),
-                     getattr(o, "meta", None)) for o in read_path(tmp_path / name)]
-        via_bytes = [(type(o).__name__, o.source, getattr(o, "reason", None), getattr(o, "meta", None))
-                     for o in read_bytes(name, data)]
+        via_path = [
+            (
+                type(o).__name__,
+                o.source.replace(str(tmp_path) + "/", ""),
+                getattr(o, "reason", None),
+                getattr(o, "meta", None),
+            )
+            for o in read_path(tmp_path / name)
+        ]
+        via_bytes = [
+            (type(o).__name__, o.source, getattr(o, "reason", None), getattr(o, "meta", None))
+            for o in read_bytes(name, data)
+        ]
         assert via_path == via_bytes and via_path, name
 
 
@@ -545,8 +631,9 @@ def test_fallback_date_only_when_the_article_has_none():
     from storyline.clean import Cleaner
 
     c = Cleaner()
-    dated = c.transform(RawDocument("a", text=f"Reform passes\n\nJan. 26, 2022\n\n{BODY}",
-                                    meta={"fallback_date": WARC_DATE}))
+    dated = c.transform(
+        RawDocument("a", text=f"Reform passes\n\nJan. 26, 2022\n\n{BODY}", meta={"fallback_date": WARC_DATE})
+    )
     assert dated.published == datetime(2022, 1, 26)  # the text's own date, not the crawl's
     given = c.transform(RawDocument("b", text=BODY, meta={"date": "2020-02-02", "fallback_date": WARC_DATE}))
     assert given.published == datetime(2020, 2, 2)

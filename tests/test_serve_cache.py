@@ -35,10 +35,16 @@ def fresh(tmp_path, seeded):
 
 def _new_article(store) -> str:
     """Store one article that belongs to no story yet; its id."""
-    rep = Pipeline(store, reuse=False, cluster=False).ingest([RawDocument(
-        source="test:harbour", meta={"outlet": "Harbour Wire", "title": "Harbour plan"},
-        text="BERGEN, May 2. The port authority presented a new plan to expand the harbour on Tuesday, "
-             "its director said.\n\nWork on the northern quay would start next spring if the council agrees.")])
+    rep = Pipeline(store, reuse=False, cluster=False).ingest(
+        [
+            RawDocument(
+                source="test:harbour",
+                meta={"outlet": "Harbour Wire", "title": "Harbour plan"},
+                text="BERGEN, May 2. The port authority presented a new plan to expand the harbour on Tuesday, "
+                "its director said.\n\nWork on the northern quay would start next spring if the council agrees.",
+            )
+        ]
+    )
     return rep.stored[0].article_id
 
 
@@ -114,14 +120,18 @@ def test_post_then_read_shows_the_article_in_its_story(fresh):
     with _client(db) as c:
         before_list = c.get("/stories").json()
         base = _seed_text(db, ids["tass"])
-        first = c.post("/articles", json={"text": "GENEVA, Feb 5 (Wire One) - " + base, "outlet": "Wire One", "date": "2022-02-05"}).json()
+        first = c.post(
+            "/articles", json={"text": "GENEVA, Feb 5 (Wire One) - " + base, "outlet": "Wire One", "date": "2022-02-05"}
+        ).json()
         (r1,) = first["results"]
         assert r1["status"] == "stored" and r1["story_id"]
         sid = r1["story_id"]
         s1 = c.get(f"/stories/{sid}").json()
         assert r1["id"] in {a["id"] for a in s1["articles"]}
         assert c.get("/stories").json()["total_stories"] >= before_list["total_stories"]
-        second = c.post("/articles", json={"text": "GENEVA, Feb 6 (Wire Two) - " + base, "outlet": "Wire Two", "date": "2022-02-06"}).json()
+        second = c.post(
+            "/articles", json={"text": "GENEVA, Feb 6 (Wire Two) - " + base, "outlet": "Wire Two", "date": "2022-02-06"}
+        ).json()
         (r2,) = second["results"]
         assert r2["status"] == "stored" and r2["story_id"] == sid  # a near-copy of the first joins its story
         s2 = c.get(f"/stories/{sid}").json()  # cached before: must show the newcomer
@@ -144,7 +154,9 @@ def test_big_story_is_paged(fresh):
         for e in page["graph"]["edges"]:  # only edges among the listed articles, passages as a count
             assert e["source_id"] in order[:2] and e["target_id"] in order[:2] and isinstance(e["passages"], int)
         rest = c.get(page["articles_next"]).json()
-        assert [a["id"] for a in rest["items"]] == order[2:4] and rest["next_offset"] == 4 and rest["total_articles"] == 5
+        assert (
+            [a["id"] for a in rest["items"]] == order[2:4] and rest["next_offset"] == 4 and rest["total_articles"] == 5
+        )
         edges = c.get(f"/stories/{sid}/edges", params={"limit": 1}).json()
         assert edges["total_edges"] == 2 and len(edges["items"]) == 1 and edges["next_offset"] == 1
         strongest = edges["items"][0]
@@ -154,7 +166,9 @@ def test_big_story_is_paged(fresh):
         assert c.get("/stories/nope/edges").status_code == 404
         # who copies an article: passage references (sentence numbers), not texts
         by = c.get(f"/articles/{ids['tass']}").json()["copied_by"]
-        assert by and all(set(p) == {"source_index", "target_index", "kind", "score"} for e in by for p in e["passages"])
+        assert by and all(
+            set(p) == {"source_index", "target_index", "kind", "score"} for e in by for p in e["passages"]
+        )
 
 
 def test_full_write_queue_answers_503_at_once(fresh, monkeypatch):
@@ -170,8 +184,10 @@ def test_full_write_queue_answers_503_at_once(fresh, monkeypatch):
 
     monkeypatch.setattr(service_mod, "ingest_answers", slow)
     app = create_app(db, analysis=stored_analysis, max_pending_writes=1)
-    body = {"text": "OSLO, June 1. The harbour board approved the new ferry terminal on Monday, its chairman said, "
-                    "after two years of hearings about noise and traffic near the old town."}
+    body = {
+        "text": "OSLO, June 1. The harbour board approved the new ferry terminal on Monday, its chairman said, "
+        "after two years of hearings about noise and traffic near the old town."
+    }
 
     async def scenario():
         transport = httpx.ASGITransport(app=app)
@@ -209,8 +225,10 @@ def test_revision_counters_survive_migration_of_an_older_store(tmp_path):
         db.create_function("storyline_article", 1, lambda a: a)
         db.executescript(step)
     db.execute("PRAGMA user_version=2")
-    db.execute("INSERT INTO stories(id, title, article_count, outlets, data, updated_at) VALUES ('s1', 't', 0, '[]', ?, 'now')",
-               ('{"id": "s1", "article_ids": [], "events": []}',))
+    db.execute(
+        "INSERT INTO stories(id, title, article_count, outlets, data, updated_at) VALUES ('s1', 't', 0, '[]', ?, 'now')",
+        ('{"id": "s1", "article_ids": [], "events": []}',),
+    )
     db.commit()
     db.close()
     store = SQLiteStore(path)
@@ -255,6 +273,7 @@ def test_response_cache_single_flight_and_stale_while_rebuilding():
             calls.append(tag)
             gate.wait(10)
             return tag
+
         return run
 
     async def scenario():
@@ -325,13 +344,17 @@ def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkey
     db, ids = fresh
     base = _seed_text(db, ids["tass"])
     with _client(db) as c:
-        r1 = c.post("/articles", json={"text": "GENEVA, Feb 5 (Wire One) - " + base, "outlet": "Wire One"}).json()["results"][0]
+        r1 = c.post("/articles", json={"text": "GENEVA, Feb 5 (Wire One) - " + base, "outlet": "Wire One"}).json()[
+            "results"
+        ][0]
         sid = r1["story_id"]
         before = c.get(f"/stories/{sid}").json()
         c.app.state.service.inline_stories = False  # builds on the build threads (as with computed analyses)
         monkeypatch.setattr(api_mod.Service, "build_story", slow_build)
         t0 = _time.perf_counter()
-        r2 = c.post("/articles", json={"text": "GENEVA, Feb 6 (Wire Two) - " + base, "outlet": "Wire Two"}).json()["results"][0]
+        r2 = c.post("/articles", json={"text": "GENEVA, Feb 6 (Wire Two) - " + base, "outlet": "Wire Two"}).json()[
+            "results"
+        ][0]
         assert r2["story_id"] == sid
         after = c.get(f"/stories/{sid}").json()  # the rebuild is still running: waits for it, never the old one
         assert after["article_count"] == before["article_count"] + 1
@@ -342,8 +365,15 @@ def test_post_on_busy_cores_drops_the_old_story_instead_of_waiting(fresh, monkey
 def test_fast_path_sends_exactly_what_the_endpoints_send(fresh):
     db, ids = fresh
     sid = ids["story_id"]
-    paths = ["/", "/stories", "/stories?limit=5&offset=0", f"/stories/{sid}", f"/story/{sid}",
-             f"/articles/{ids['tass']}", f"/article/{ids['tasnim']}"]
+    paths = [
+        "/",
+        "/stories",
+        "/stories?limit=5&offset=0",
+        f"/stories/{sid}",
+        f"/story/{sid}",
+        f"/articles/{ids['tass']}",
+        f"/article/{ids['tasnim']}",
+    ]
     with _client(db) as c:
         svc = c.app.state.service
         first = {p: c.get(p) for p in paths}  # built by the endpoints

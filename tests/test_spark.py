@@ -54,9 +54,15 @@ def _table(out: Path, name: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def spark():
-    session = make_session("local[2]", app_name="storyline-tests", conf={
-        "spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2", "spark.ui.enabled": "false",
-    })
+    session = make_session(
+        "local[2]",
+        app_name="storyline-tests",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.ui.enabled": "false",
+        },
+    )
     yield session
     session.stop()
 
@@ -223,7 +229,9 @@ def test_link_windows_joins_neighbours_only():
     a, b = rng.normal(size=32), rng.normal(size=32)
     noise = lambda: rng.normal(scale=0.05, size=32)  # noqa: E731
     cent = {
-        "w10-s0": (10, a + noise()), "w11-s0": (11, a + noise()), "w12-s3": (12, 2 * (a + noise())),  # one story, 3 windows
+        "w10-s0": (10, a + noise()),
+        "w11-s0": (11, a + noise()),
+        "w12-s3": (12, 2 * (a + noise())),  # one story, 3 windows
         "w11-s1": (11, b + noise()),  # another story
         "w20-s0": (20, a + noise()),  # same topic, but 8 windows later: beyond the span
         "w-1-s0": (-1, b + noise()),  # undated: joins the best story anywhere
@@ -305,12 +313,16 @@ def test_spark_reads_warc_and_feeds_with_the_single_machine_readers(spark, tmp_p
     (folder / "crawl.warc.gz").write_bytes(w.data())
     body = "The council approved the budget on Monday after a long debate about schools and roads. " * 6
     with zipfile.ZipFile(folder / "dump.zip", "w") as zf:
-        zf.writestr("lines.jsonl", "\n".join(json.dumps({"text": body + str(i), "url": f"https://b.example/{i}"})
-                                             for i in range(3)))
-    feed = ("<?xml version='1.0'?><rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content/'>"
-            "<channel><title>F</title><item><title>Budget</title><link>https://c.example/1</link>"
-            f"<content:encoded><![CDATA[<p>{body}</p>]]></content:encoded></item>"
-            "<item><title>Link only</title><link>https://c.example/2</link></item></channel></rss>")
+        zf.writestr(
+            "lines.jsonl",
+            "\n".join(json.dumps({"text": body + str(i), "url": f"https://b.example/{i}"}) for i in range(3)),
+        )
+    feed = (
+        "<?xml version='1.0'?><rss version='2.0' xmlns:content='http://purl.org/rss/1.0/modules/content/'>"
+        "<channel><title>F</title><item><title>Budget</title><link>https://c.example/1</link>"
+        f"<content:encoded><![CDATA[<p>{body}</p>]]></content:encoded></item>"
+        "<item><title>Link only</title><link>https://c.example/2</link></item></channel></rss>"
+    )
     (folder / "feed.xml.gz").write_bytes(gzip.compress(feed.encode()))
     cfg = Config()
 
@@ -373,8 +385,27 @@ def test_cli_spark_run_passes_options_and_reports(spark, tmp_path, monkeypatch):
 
     monkeypatch.setattr(sl_spark, "run_pipeline", fake_run)
     out = tmp_path / "o"
-    res = CliRunner().invoke(app, ["spark-run", str(SEEDS), str(out), "--master", "local[2]", "--format", "files",
-                                   "--window-days", "3", "--link", "cosine", "--link-threshold", "0.8", "--partitions", "3", "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "spark-run",
+            str(SEEDS),
+            str(out),
+            "--master",
+            "local[2]",
+            "--format",
+            "files",
+            "--window-days",
+            "3",
+            "--link",
+            "cosine",
+            "--link-threshold",
+            "0.8",
+            "--partitions",
+            "3",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["counts"] == {"articles": 5}
     assert seen["inp"] == str(SEEDS) and seen["session"] is spark

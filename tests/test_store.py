@@ -86,8 +86,9 @@ def test_migration_converts_blob_lsh_keys(tmp_path):
     db.executescript(MIGRATIONS[0])
     db.execute("PRAGMA user_version=1")
     old_key = b"\x03" + bytes(range(8))  # a 9-byte key as ReuseDetector makes them
-    db.executemany("INSERT INTO lsh_bands(bucket, article_id) VALUES (?, ?)",
-                   [(old_key, "old1"), (b"k2", "old1"), (b"k2", "old2")])
+    db.executemany(
+        "INSERT INTO lsh_bands(bucket, article_id) VALUES (?, ?)", [(old_key, "old1"), (b"k2", "old1"), (b"k2", "old2")]
+    )
     db.commit()
     db.close()
     store = SQLiteStore(path)
@@ -105,8 +106,13 @@ def test_lsh_rows_keep_hex_ids_as_integers(tmp_path):
     store = SQLiteStore(tmp_path / "ids.db")
     hex_id, other = "00ff00ff00ff00ff", "Article-1"
     top = "ffffffffffffffff"  # the sign bit set
-    store.put_minhashes([(hex_id, np.zeros(4, dtype=np.uint64), [b"k"]), (other, np.zeros(4, dtype=np.uint64), [b"k"]),
-                         (top, np.zeros(4, dtype=np.uint64), [b"k", b"j"])])
+    store.put_minhashes(
+        [
+            (hex_id, np.zeros(4, dtype=np.uint64), [b"k"]),
+            (other, np.zeros(4, dtype=np.uint64), [b"k"]),
+            (top, np.zeros(4, dtype=np.uint64), [b"k", b"j"]),
+        ]
+    )
     assert sorted(store.query_bands([b"k"])) == sorted([hex_id, other, top])
     assert store.query_bands([b"j"]) == [top]
     kinds = dict(store._q("SELECT article_id, typeof(article_id) FROM lsh_bands WHERE typeof(article_id) = 'text'"))

@@ -42,7 +42,7 @@ def test_budget_and_citations(seeds, embedder, words):
 def test_summary_sentences_come_from_originals_and_cite_their_copies(seeds, embedder):
     arts, copies = seeds
     summary = summarize(arts, embedder, AnalysisConfig(), words=150, copy_of=copies)
-    (copy_id, orig_id), = copies.items()
+    ((copy_id, orig_id),) = copies.items()
     assert all(s.citations[0].article_id != copy_id for s in summary)
     from_orig = [s for s in summary if s.citations[0].article_id == orig_id]
     assert from_orig, "the most-reported text should be in the summary"
@@ -66,8 +66,12 @@ def test_copies_do_not_outvote_independent_sources(embedder):
         _art(1, "Reprint One", wire[1], wire[0]),
         _art(2, "Reprint Two", wire[1], wire[0]),
         _art(3, "Paper B", indep, "The government said the fuel tax would fund new railway lines in the north."),
-        _art(4, "Paper C", "Thousands of farmers protested against new fuel taxes with tractor convoys across the provinces.",
-             "Police said the tractor convoys blocked several motorways for hours."),
+        _art(
+            4,
+            "Paper C",
+            "Thousands of farmers protested against new fuel taxes with tractor convoys across the provinces.",
+            "Police said the tractor convoys blocked several motorways for hours.",
+        ),
     ]
     for a in arts[1:3]:
         a.paragraphs = [a.paragraphs[0] + " "]  # same text, distinct articles
@@ -87,7 +91,6 @@ def test_empty_and_tiny_inputs(embedder):
     one = _art(9, None, "A single short article says that the bridge over the river reopened to traffic on Monday.")
     out = summarize([one], embedder, AnalysisConfig(), words=50)
     assert len(out) == 1 and out[0].citations[0].article_id == "a9"
-
 
 
 def _duc_dir():
@@ -127,12 +130,18 @@ def test_duc_summaries_beat_the_lead_baseline(embedder):
 def test_compress_drops_attribution_tails_weekdays_and_wire_tags():
     from storyline.summarize import compress
 
-    assert compress("The agreement will make Hun Sen prime minister, officials said on Tuesday.") == \
-        "The agreement will make Hun Sen prime minister."
-    assert compress("The opposition leader on Friday rejected talks abroad, accusing the government of threats.") == \
-        "The opposition leader rejected talks abroad, accusing the government of threats."
-    assert compress("The storm killed 12 people (AP) in the region, the Red Cross said.") == \
-        "The storm killed 12 people in the region."
+    assert (
+        compress("The agreement will make Hun Sen prime minister, officials said on Tuesday.")
+        == "The agreement will make Hun Sen prime minister."
+    )
+    assert (
+        compress("The opposition leader on Friday rejected talks abroad, accusing the government of threats.")
+        == "The opposition leader rejected talks abroad, accusing the government of threats."
+    )
+    assert (
+        compress("The storm killed 12 people (AP) in the region, the Red Cross said.")
+        == "The storm killed 12 people in the region."
+    )
     # nothing to drop, or too much would go: the sentence as it was
     assert compress("He said.") == "He said."
     assert compress("Rain fell, he said on Monday.") == "Rain fell, he said on Monday."
@@ -147,10 +156,19 @@ def test_summary_options_off_by_default_and_learnt_concepts_run():
 
     cfg = AnalysisConfig()
     assert not cfg.summary_compress and not cfg.summary_learnt_concepts and cfg.summary_lead_weight == 0.0
-    arts = [Article(id=f"a{i}", source=f"a{i}", outlet=f"o{i}", paragraphs=[
-        "Flooding along the Varna river forced 3,000 people from their homes, officials said on Monday.",
-        f"Rescue teams used boats to reach villages cut off by the flooding along the Varna river, report {i}.",
-        "The regional government declared a state of emergency after the Varna river burst its banks."]) for i in range(4)]
+    arts = [
+        Article(
+            id=f"a{i}",
+            source=f"a{i}",
+            outlet=f"o{i}",
+            paragraphs=[
+                "Flooding along the Varna river forced 3,000 people from their homes, officials said on Monday.",
+                f"Rescue teams used boats to reach villages cut off by the flooding along the Varna river, report {i}.",
+                "The regional government declared a state of emergency after the Varna river burst its banks.",
+            ],
+        )
+        for i in range(4)
+    ]
     emb = get_embedder(EmbedConfig(backend="static"))
     for c in (replace(cfg, summary_learnt_concepts=True), replace(cfg, summary_compress=True, summary_lead_weight=1.0)):
         out = summarize(arts, emb, c, words=40)

@@ -72,8 +72,11 @@ def _entries_on(timeline, d: date):
 )
 def test_seed_timeline_dates_and_sources(seed_articles, seed_timeline, day, files, words):
     want = _ids(seed_articles, *files)
-    hits = [e for e in _entries_on(seed_timeline, day)
-            if all(any(w in (c.text or "").lower() for c in e.sources) or w in e.text.lower() for w in words)]
+    hits = [
+        e
+        for e in _entries_on(seed_timeline, day)
+        if all(any(w in (c.text or "").lower() for c in e.sources) or w in e.text.lower() for w in words)
+    ]
     assert len(hits) == 1, f"expected ONE entry on {day} about {words}, got {[(e.text, e.sources) for e in hits]}"
     got = {c.article_id for c in hits[0].sources}
     assert want <= got
@@ -139,8 +142,10 @@ def test_absolute_and_yearless_dates():
 
 
 def test_false_hits_filtered():
-    s = ("Russia may decide now to publish the second reply to 3 proposals, and 100,000 troops may stay; "
-         "the Founding Act 2.0 is one of 2 options, said the march organisers at 20:16.")
+    s = (
+        "Russia may decide now to publish the second reply to 3 proposals, and 100,000 troops may stay; "
+        "the Founding Act 2.0 is one of 2 options, said the march organisers at 20:16."
+    )
     assert sentence_mentions(s, SAT) == []
 
 
@@ -150,9 +155,11 @@ def test_relative_needs_anchor_absolute_does_not():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
-       st.sampled_from(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
-       st.sampled_from(["They met on {}.", "{}'s meeting ended early.", "Officials said {} that it had ended."]))
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
+    st.sampled_from(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]),
+    st.sampled_from(["They met on {}.", "{}'s meeting ended early.", "Officials said {} that it had ended."]),
+)
 def test_weekday_always_within_week_before_base(base, weekday, template):
     m = _one(template.format(weekday), base)
     assert 0 <= (base - m.date).days < 7
@@ -164,12 +171,33 @@ def test_weekday_always_within_week_before_base(base, weekday, template):
 
 
 def test_undated_article_resolved_from_story_and_merged():
-    a = _art("a1", ["WASHINGTON. The foreign ministers of Russia and the United States met in Geneva on Friday "
-                    "to discuss security guarantees for Europe."], datetime(2022, 1, 22), "Wire")
-    b = _art("b2", ["Russia and the United States held talks. Their foreign ministers met in Geneva on Friday "
-                    "and discussed security guarantees in Europe."], None, "Copycat")
-    c = _art("c3", ["Unrelated filler about weather in Oslo. On December 17, 2021, the ministry released a draft "
-                    "treaty on security guarantees."], None, "Other")
+    a = _art(
+        "a1",
+        [
+            "WASHINGTON. The foreign ministers of Russia and the United States met in Geneva on Friday "
+            "to discuss security guarantees for Europe."
+        ],
+        datetime(2022, 1, 22),
+        "Wire",
+    )
+    b = _art(
+        "b2",
+        [
+            "Russia and the United States held talks. Their foreign ministers met in Geneva on Friday "
+            "and discussed security guarantees in Europe."
+        ],
+        None,
+        "Copycat",
+    )
+    c = _art(
+        "c3",
+        [
+            "Unrelated filler about weather in Oslo. On December 17, 2021, the ministry released a draft "
+            "treaty on security guarantees."
+        ],
+        None,
+        "Other",
+    )
     tl = build_timeline([a, b, c])
     fri = [e for e in tl if e.date == date(2022, 1, 21)]
     assert len(fri) == 1
@@ -179,16 +207,31 @@ def test_undated_article_resolved_from_story_and_merged():
     assert len(dec) == 1 and dec[0].resolved_from == "article" and dec[0].sources[0].article_id == "c3"
 
     # alone with another undated article, b still resolves against the story's date, and says so
-    tl2 = build_timeline([b, _art("d4", ["Markets were calm in Tokyo on Monday as traders waited for news."],
-                                  datetime(2022, 1, 25), "Daily")])
+    tl2 = build_timeline(
+        [
+            b,
+            _art(
+                "d4",
+                ["Markets were calm in Tokyo on Monday as traders waited for news."],
+                datetime(2022, 1, 25),
+                "Daily",
+            ),
+        ]
+    )
     fri2 = [e for e in tl2 if e.date == date(2022, 1, 21)]
     assert len(fri2) == 1 and fri2[0].resolved_from == "story"
 
 
 def test_different_events_same_day_stay_apart_and_clauses_split():
-    a = _art("a", ["Consultations took place in Geneva on January 10, followed by a meeting of the council "
-                   "in Brussels on January 12 and a session in Vienna on January 13. "
-                   "Separately, farmers protested in Lyon about fuel prices on January 12."], datetime(2022, 1, 22))
+    a = _art(
+        "a",
+        [
+            "Consultations took place in Geneva on January 10, followed by a meeting of the council "
+            "in Brussels on January 12 and a session in Vienna on January 13. "
+            "Separately, farmers protested in Lyon about fuel prices on January 12."
+        ],
+        datetime(2022, 1, 22),
+    )
     tl = build_timeline([a])
     on12 = [e for e in tl if e.date == date(2022, 1, 12)]
     assert len(on12) == 2
@@ -201,11 +244,18 @@ def test_different_events_same_day_stay_apart_and_clauses_split():
 
 
 def test_publication_lead_is_an_entry():
-    a = _art("p", ["The Spanish newspaper El Pais said it had received the replies and published details.",
-                   "This was reported by El Pais."], datetime(2022, 2, 2, 13, 29))
+    a = _art(
+        "p",
+        [
+            "The Spanish newspaper El Pais said it had received the replies and published details.",
+            "This was reported by El Pais.",
+        ],
+        datetime(2022, 2, 2, 13, 29),
+    )
     tl = build_timeline([a])
     assert [(e.date, e.expression, e.kind, e.reported) for e in tl] == [
-        (date(2022, 2, 2), "(publication date)", "report", date(2022, 2, 2))]
+        (date(2022, 2, 2), "(publication date)", "report", date(2022, 2, 2))
+    ]
 
 
 # --------------------------------------------------------------------------- event date vs report date
@@ -216,11 +266,14 @@ def test_publication_lead_is_an_entry():
 MINE = "The council voted {} to close the old copper mine at Tullow after a long dispute."
 
 
-@pytest.mark.parametrize("published, expected", [
-    (datetime(2021, 3, 6, 9, 0), date(2021, 3, 5)),  # a Saturday: "on Friday" is the day before
-    (datetime(2021, 3, 13, 9, 0), date(2021, 3, 12)),  # a week later: the Friday before that
-    (datetime(2019, 7, 1, 9, 0), date(2019, 6, 28)),  # a Monday
-])
+@pytest.mark.parametrize(
+    "published, expected",
+    [
+        (datetime(2021, 3, 6, 9, 0), date(2021, 3, 5)),  # a Saturday: "on Friday" is the day before
+        (datetime(2021, 3, 13, 9, 0), date(2021, 3, 12)),  # a week later: the Friday before that
+        (datetime(2019, 7, 1, 9, 0), date(2019, 6, 28)),  # a Monday
+    ],
+)
 def test_relative_date_resolved_against_the_articles_publication_date(published, expected):
     tl = build_timeline([_art("m", [MINE.format("on Friday")], published)])
     events = [e for e in tl if e.kind == "event"]
@@ -235,29 +288,46 @@ def test_text_saying_the_day_of_publication_makes_it_an_event_date():
 
 
 def test_undated_lead_is_a_report_never_an_event():
-    a = _art("m", ["The council closed the old copper mine at Tullow after a long dispute with the union.",
-                   "Workers gathered at the gates."], datetime(2021, 3, 6, 9, 0))
+    a = _art(
+        "m",
+        [
+            "The council closed the old copper mine at Tullow after a long dispute with the union.",
+            "Workers gathered at the gates.",
+        ],
+        datetime(2021, 3, 6, 9, 0),
+    )
     tl = build_timeline([a])
     assert [(e.kind, e.date, e.reported) for e in tl] == [("report", date(2021, 3, 6), date(2021, 3, 6))]
     assert build_timeline([a], AnalysisConfig(timeline_publication_leads=False)) == []
 
 
-@pytest.mark.parametrize("stamped", [
-    "Saturday 6 March 2021 09.15 GMT " + MINE.format("on Friday"),
-    "TULLOW, March 6 (Wire) - " + MINE.format("on Friday"),
-    "Mon Mar 8, 2021 4:23 pm EST " + MINE.format("on Friday"),
-    "Last updated at 08:58 GMT, Saturday, 6 March 2021 " + MINE.format("on Friday"),
-])
+@pytest.mark.parametrize(
+    "stamped",
+    [
+        "Saturday 6 March 2021 09.15 GMT " + MINE.format("on Friday"),
+        "TULLOW, March 6 (Wire) - " + MINE.format("on Friday"),
+        "Mon Mar 8, 2021 4:23 pm EST " + MINE.format("on Friday"),
+        "Last updated at 08:58 GMT, Saturday, 6 March 2021 " + MINE.format("on Friday"),
+    ],
+)
 def test_report_time_stamp_or_dateline_is_not_an_event(stamped):
     tl = build_timeline([_art("m", [stamped], datetime(2021, 3, 6, 9, 15))])
     assert [(e.date, e.kind) for e in tl] == [(date(2021, 3, 5), "event")]
 
 
 def test_report_lead_merges_into_the_event_the_text_dates():
-    a = _art("a", ["The council closed the old copper mine at Tullow after a vote of its members."],
-             datetime(2021, 3, 6, 9, 0), "Wire")
-    b = _art("b", ["The council closed the old copper mine at Tullow on Saturday after a vote of its members."],
-             datetime(2021, 3, 8, 9, 0), "Daily")
+    a = _art(
+        "a",
+        ["The council closed the old copper mine at Tullow after a vote of its members."],
+        datetime(2021, 3, 6, 9, 0),
+        "Wire",
+    )
+    b = _art(
+        "b",
+        ["The council closed the old copper mine at Tullow on Saturday after a vote of its members."],
+        datetime(2021, 3, 8, 9, 0),
+        "Daily",
+    )
     tl = build_timeline([a, b])
     assert len(tl) == 1
     e = tl[0]
@@ -271,8 +341,15 @@ def test_hundred_article_story_is_fast(seed_articles):
     many = []
     for i in range(20):
         for a in seed_articles:
-            many.append(Article(id=f"{a.id}-{i}", source=a.source, paragraphs=a.paragraphs, outlet=a.outlet,
-                                published=(a.published + timedelta(days=i)) if a.published else None))
+            many.append(
+                Article(
+                    id=f"{a.id}-{i}",
+                    source=a.source,
+                    paragraphs=a.paragraphs,
+                    outlet=a.outlet,
+                    published=(a.published + timedelta(days=i)) if a.published else None,
+                )
+            )
     t = time.perf_counter()
     tl = build_timeline(many)
     assert time.perf_counter() - t < 5.0
@@ -288,20 +365,33 @@ def test_month_abbreviations_without_a_dot_only_before_a_number():
 def test_report_stamp_cut_from_the_sentence():
     from storyline.timeline.resolve import strip_report_stamp
 
-    assert strip_report_stamp("Mine closes | Sat Mar 6, 2021 4:23 pm EST TULLOW (Wire) - The mine closed.") == \
-        "The mine closed."
-    assert strip_report_stamp("Saturday 6 March 2021 09.15 GMT The council voted to close the mine.") == \
-        "The council voted to close the mine."
+    assert (
+        strip_report_stamp("Mine closes | Sat Mar 6, 2021 4:23 pm EST TULLOW (Wire) - The mine closed.")
+        == "The mine closed."
+    )
+    assert (
+        strip_report_stamp("Saturday 6 March 2021 09.15 GMT The council voted to close the mine.")
+        == "The council voted to close the mine."
+    )
     plain = "The mine closed on 6 March 2021 at 10:00 after a vote."
     assert strip_report_stamp(plain) == plain
 
 
 def test_a_lead_in_another_script_is_a_sentence_not_a_dateline():
     """A Russian (or Arabic…) lead has no Latin letters: it is still an event sentence, not a dateline."""
-    ru = _art("ru", ["Совет директоров утвердил 2022-01-26 новый план развития компании на пять лет вперёд.",
-                     "Акционеры поддержали решение большинством голосов."], datetime(2022, 1, 27, 9, 0))
+    ru = _art(
+        "ru",
+        [
+            "Совет директоров утвердил 2022-01-26 новый план развития компании на пять лет вперёд.",
+            "Акционеры поддержали решение большинством голосов.",
+        ],
+        datetime(2022, 1, 27, 9, 0),
+    )
     tl = build_timeline([ru])
     assert date(2022, 1, 26) in {e.date for e in tl if e.kind == "event"}
-    ar = _art("ar", ["وافق مجلس الإدارة في 2022-01-26 على خطة التطوير الجديدة للشركة لمدة خمس سنوات."],
-              datetime(2022, 1, 27, 9, 0))
+    ar = _art(
+        "ar",
+        ["وافق مجلس الإدارة في 2022-01-26 على خطة التطوير الجديدة للشركة لمدة خمس سنوات."],
+        datetime(2022, 1, 27, 9, 0),
+    )
     assert date(2022, 1, 26) in {e.date for e in build_timeline([ar]) if e.kind == "event"}

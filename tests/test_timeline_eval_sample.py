@@ -32,22 +32,45 @@ def ev():
 def _rows(shift: int = 0) -> list[dict]:
     """Made-up reports on an oil rig fire at "Kestrel Reef". Tuesday 20 April 2010 is the fire; Monday 12 April
     a safety warning (named once); Tuesday 11 May a hearing. Many reports are published on 3 May, naming no date."""
+
     def row(i, day, text):
         return {"id": f"kestrel_x/{i}", "time": (day + timedelta(days=shift)).isoformat(), "text": text}
 
     rows = [
         # published Wed 21 April: "on Tuesday" is 20 April
-        row(1, date(2010, 4, 21), "The Kestrel Reef rig caught fire on Tuesday , killing eleven workers .\nBoats sprayed water on the platform ."),
-        row(2, date(2010, 4, 22), "Oil leaked into the gulf after the Kestrel Reef rig fire on Tuesday , the coast guard said ."),
+        row(
+            1,
+            date(2010, 4, 21),
+            "The Kestrel Reef rig caught fire on Tuesday , killing eleven workers .\nBoats sprayed water on the platform .",
+        ),
+        row(
+            2,
+            date(2010, 4, 22),
+            "Oil leaked into the gulf after the Kestrel Reef rig fire on Tuesday , the coast guard said .",
+        ),
         row(3, date(2010, 4, 23), "The Kestrel Reef platform sank two days after the fire of April 20 ."),
         row(4, date(2010, 4, 26), "Engineers had warned of a faulty valve on the Kestrel Reef rig on April 12 ."),
         # published Tue 11 May, the day of the hearing ("today", "on Tuesday")
-        row(5, date(2010, 5, 11), "Executives were questioned at a hearing in the capital today about the Kestrel Reef fire .\n"
-                                  "The rig burned on April 20 , a week after a warning ."),
-        row(6, date(2010, 5, 11), "Senators at a hearing on Tuesday asked why the Kestrel Reef warning of April 12 was ignored ."),
+        row(
+            5,
+            date(2010, 5, 11),
+            "Executives were questioned at a hearing in the capital today about the Kestrel Reef fire .\n"
+            "The rig burned on April 20 , a week after a warning .",
+        ),
+        row(
+            6,
+            date(2010, 5, 11),
+            "Senators at a hearing on Tuesday asked why the Kestrel Reef warning of April 12 was ignored .",
+        ),
     ]
-    rows += [row(10 + i, date(2010, 5, 3), f"Crews laid booms along the coast to hold back the oil slick , crew member {i} told reporters .")
-             for i in range(6)]
+    rows += [
+        row(
+            10 + i,
+            date(2010, 5, 3),
+            f"Crews laid booms along the coast to hold back the oil slick , crew member {i} told reporters .",
+        )
+        for i in range(6)
+    ]
     return rows
 
 
@@ -55,8 +78,10 @@ def _topic(tmp: Path, shift: int = 0) -> Path:
     d = tmp / f"data{shift}" / "kestrel"
     d.mkdir(parents=True)
     (d / "articles.jsonl").write_text("\n".join(json.dumps(r) for r in _rows(shift)) + "\n")
-    ref = [[SPILL.isoformat(), ["The Kestrel Reef rig catches fire; eleven workers die."]],
-           [HEARING.isoformat(), ["Executives are questioned at a hearing."]]]
+    ref = [
+        [SPILL.isoformat(), ["The Kestrel Reef rig catches fire; eleven workers die."]],
+        [HEARING.isoformat(), ["Executives are questioned at a hearing."]],
+    ]
     (d / "timelines.jsonl").write_text(json.dumps(ref) + "\n")
     return d.parent
 
@@ -67,8 +92,12 @@ def test_loader_reads_publication_dates_and_detokenizes(ev, tmp_path):
     first = topic.articles[0]
     assert first.published.date() == date(2010, 4, 21)
     assert first.paragraphs[0] == "The Kestrel Reef rig caught fire on Tuesday, killing eleven workers."
-    assert topic.timelines == [{SPILL: ["The Kestrel Reef rig catches fire; eleven workers die."],
-                                HEARING: ["Executives are questioned at a hearing."]}]
+    assert topic.timelines == [
+        {
+            SPILL: ["The Kestrel Reef rig catches fire; eleven workers die."],
+            HEARING: ["Executives are questioned at a hearing."],
+        }
+    ]
 
 
 def test_storyline_ranks_named_dates_resolved_against_each_articles_date(ev, tmp_path):

@@ -18,8 +18,13 @@ from storyline.timeline import rank_timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
-COLLAPSE, WARNING, INQUIRY, MAYOR, DIVERS = (date(2023, 5, 5), date(2023, 5, 2), date(2023, 5, 10),
-                                             date(2023, 5, 7), date(2023, 5, 8))
+COLLAPSE, WARNING, INQUIRY, MAYOR, DIVERS = (
+    date(2023, 5, 5),
+    date(2023, 5, 2),
+    date(2023, 5, 10),
+    date(2023, 5, 7),
+    date(2023, 5, 8),
+)
 
 
 def _art(aid: str, published: datetime | None, *paras: str, outlet: str | None = None) -> Article:
@@ -29,20 +34,40 @@ def _art(aid: str, published: datetime | None, *paras: str, outlet: str | None =
 def _story() -> list[Article]:
     return [
         # Saturday 6 May: "on Friday" is 5 May
-        _art("a1", datetime(2023, 5, 6, 8), "The old bridge over the Varna river collapsed on Friday, killing four people.",
-             "Rescue teams searched the water through the night with boats and divers."),
-        _art("a2", datetime(2023, 5, 7, 9), "The Varna bridge gave way on Friday after days of heavy rain upstream.",
-             "The mayor of Varna resigned today, saying the town had failed its people."),
-        _art("a3", datetime(2023, 5, 9, 10), "Engineers had warned the council about deep cracks in the bridge on 2 May.",
-                 "The bridge collapsed on May 5 while a bus was crossing it.",
-                 "Mayor Ivo Petrov stepped down on 7 May after two days of protests."),
-        _art("a4", datetime(2023, 5, 11, 7), "Prosecutors opened an inquiry into the collapse on Wednesday.",
-             "The bridge fell on 5 May, a week after an inspection had found it safe."),
+        _art(
+            "a1",
+            datetime(2023, 5, 6, 8),
+            "The old bridge over the Varna river collapsed on Friday, killing four people.",
+            "Rescue teams searched the water through the night with boats and divers.",
+        ),
+        _art(
+            "a2",
+            datetime(2023, 5, 7, 9),
+            "The Varna bridge gave way on Friday after days of heavy rain upstream.",
+            "The mayor of Varna resigned today, saying the town had failed its people.",
+        ),
+        _art(
+            "a3",
+            datetime(2023, 5, 9, 10),
+            "Engineers had warned the council about deep cracks in the bridge on 2 May.",
+            "The bridge collapsed on May 5 while a bus was crossing it.",
+            "Mayor Ivo Petrov stepped down on 7 May after two days of protests.",
+        ),
+        _art(
+            "a4",
+            datetime(2023, 5, 11, 7),
+            "Prosecutors opened an inquiry into the collapse on Wednesday.",
+            "The bridge fell on 5 May, a week after an inspection had found it safe.",
+        ),
     ] + [
         # five reports on Monday 8 May naming no date: a busy publication day, not an event date
-        _art(f"d{i}", datetime(2023, 5, 8, 9 + i),
-             f"Monday 8 May 2023 0{i}.15 GMT Divers recovered more wreckage of the bridge from the Varna river, "
-             f"report number {i} said.", "Cranes lifted broken concrete slabs onto the banks of the river.")
+        _art(
+            f"d{i}",
+            datetime(2023, 5, 8, 9 + i),
+            f"Monday 8 May 2023 0{i}.15 GMT Divers recovered more wreckage of the bridge from the Varna river, "
+            f"report number {i} said.",
+            "Cranes lifted broken concrete slabs onto the banks of the river.",
+        )
         for i in range(5)
     ]
 
@@ -74,8 +99,10 @@ def test_dates_resolved_against_each_articles_publication_date():
     assert tl[INQUIRY].reported == date(2023, 5, 11) and tl[INQUIRY].date == INQUIRY
     assert any("Wednesday" in s for s in tl[INQUIRY].sentences)
     # against a wrong reference date (a week later) the same text gives other dates
-    moved = [_art(a.id, a.published.replace(day=a.published.day + 7) if a.published else None, *a.paragraphs)
-             for a in _story()[:2]]
+    moved = [
+        _art(a.id, a.published.replace(day=a.published.day + 7) if a.published else None, *a.paragraphs)
+        for a in _story()[:2]
+    ]
     assert rank_timeline(moved, dates=1, sentences=1)[0].date == date(2023, 5, 12)
 
 
@@ -88,10 +115,14 @@ def test_publication_dates_do_not_leak_in_as_event_dates():
 
 
 def test_copies_count_as_one_source():
-    orig = _art("o", datetime(2023, 5, 9), "The council met the engineers on 3 May to discuss the cracks in the bridge.")
+    orig = _art(
+        "o", datetime(2023, 5, 9), "The council met the engineers on 3 May to discuss the cracks in the bridge."
+    )
     copies = [_art(f"c{i}", datetime(2023, 5, 9), *orig.paragraphs) for i in range(3)]
-    others = [_art(f"x{i}", datetime(2023, 5, 9), f"Divers found the bus in the river on 6 May, witness {i} told reporters.")
-              for i in range(2)]
+    others = [
+        _art(f"x{i}", datetime(2023, 5, 9), f"Divers found the bus in the river on 6 May, witness {i} told reporters.")
+        for i in range(2)
+    ]
     arts = [orig, *copies, *others]
     assert rank_timeline(arts, dates=1, sentences=1)[0].date == date(2023, 5, 3)
     first = rank_timeline(arts, dates=2, sentences=1, copy_of={c.id: "o" for c in copies})
@@ -99,10 +130,19 @@ def test_copies_count_as_one_source():
 
 
 def test_same_event_from_many_sources_is_one_entry_without_repeats():
-    same = [_art(f"s{i}", datetime(2023, 5, 6), "The old bridge over the Varna river collapsed on Friday, killing four people.")
-            for i in range(3)]
-    tl = rank_timeline(same + [_art("t", datetime(2023, 5, 6), "A bus fell into the river when the bridge collapsed on Friday.")],
-                       dates=5, sentences=3)
+    same = [
+        _art(
+            f"s{i}",
+            datetime(2023, 5, 6),
+            "The old bridge over the Varna river collapsed on Friday, killing four people.",
+        )
+        for i in range(3)
+    ]
+    tl = rank_timeline(
+        same + [_art("t", datetime(2023, 5, 6), "A bus fell into the river when the bridge collapsed on Friday.")],
+        dates=5,
+        sentences=3,
+    )
     assert [e.date for e in tl] == [COLLAPSE]
     assert len(tl[0].sentences) == len(set(tl[0].sentences)) == 2
 
@@ -113,7 +153,9 @@ def test_window_keeps_dates_inside_it():
 
 
 def test_undated_articles_borrow_the_storys_date():
-    dated = _art("a", datetime(2023, 5, 6), "The old bridge over the Varna river collapsed on Friday, killing four people.")
+    dated = _art(
+        "a", datetime(2023, 5, 6), "The old bridge over the Varna river collapsed on Friday, killing four people."
+    )
     undated = _art("u", None, "Survivors of the Varna bridge collapse on Friday told of the moment the river rose.")
     tl = rank_timeline([dated, undated], dates=1, sentences=2)
     assert tl[0].date == COLLAPSE and {c.article_id for c in tl[0].sources} == {"a", "u"}
@@ -140,7 +182,9 @@ def test_date_f1(ev):
 
 
 def test_rouge_tokens_stem_and_drop_punctuation(ev):
-    assert ev.rouge_tokens("Floods, bridges -LRB- Varna -RRB- collapsing") == ev.rouge_tokens("floods bridges (varna) collapsing")
+    assert ev.rouge_tokens("Floods, bridges -LRB- Varna -RRB- collapsing") == ev.rouge_tokens(
+        "floods bridges (varna) collapsing"
+    )
     assert ev.rouge_tokens("Varna's bridges") == ("varna", "bridg")  # PTB clitic split off and dropped, Porter stem
 
 
@@ -179,8 +223,16 @@ def test_average_is_f1_of_averaged_precision_and_recall(ev):
 
 def test_baselines_on_a_made_up_task(ev):
     arts = _story()
-    task = ev.Task("varna", 0, arts, {COLLAPSE: ["The bridge collapsed."], MAYOR: ["The mayor resigned."]},
-                   date(2023, 5, 1), date(2023, 5, 31), 2, 1)
+    task = ev.Task(
+        "varna",
+        0,
+        arts,
+        {COLLAPSE: ["The bridge collapsed."], MAYOR: ["The mayor resigned."]},
+        date(2023, 5, 1),
+        date(2023, 5, 31),
+        2,
+        1,
+    )
     assert list(ev.pubcount_lead(task)) == [DIVERS, date(2023, 5, 6)]  # five reports on 8 May, then ties by date
     assert set(ev.mentioncount(task, {})) == {COLLAPSE, MAYOR}
     assert set(ev.storyline_system(task, AnalysisConfig(), {})) == {COLLAPSE, MAYOR}

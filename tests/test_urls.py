@@ -71,15 +71,38 @@ def test_variants_of_one_page_meet():
 
 
 _label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
-_host = st.builds(lambda pre, name, suf: ".".join([*pre, name, suf]),
-                  st.lists(st.sampled_from(["www", "m", "mobile", "amp", "news", "edition"]), max_size=2),
-                  _label, st.sampled_from(["com", "co.uk", "com.au", "org", "ru", "ir", "example", "localhost"]))
-_segment = st.one_of(st.sampled_from(["amp", "AMP", "news", "story.amp", "a.amp.html", "", "index.html", "%20x"]),
-                     st.text(alphabet="abcXYZ019-_.~%:@!$&'()*+,;=", max_size=6))
-_param = st.one_of(st.sampled_from(["utm_source=x", "fbclid=1", "ref=home", "amp", "outputType=amp", "id=3", "a=", "=x",
-                                    "Q=%41", "b=1&c=2", "UTM_TERM=y"]),
-                   st.builds(lambda k, v: f"{k}={v}", st.text(alphabet="abcz_", min_size=1, max_size=4),
-                             st.text(alphabet="xyz019%+=?/", max_size=4)))
+_host = st.builds(
+    lambda pre, name, suf: ".".join([*pre, name, suf]),
+    st.lists(st.sampled_from(["www", "m", "mobile", "amp", "news", "edition"]), max_size=2),
+    _label,
+    st.sampled_from(["com", "co.uk", "com.au", "org", "ru", "ir", "example", "localhost"]),
+)
+_segment = st.one_of(
+    st.sampled_from(["amp", "AMP", "news", "story.amp", "a.amp.html", "", "index.html", "%20x"]),
+    st.text(alphabet="abcXYZ019-_.~%:@!$&'()*+,;=", max_size=6),
+)
+_param = st.one_of(
+    st.sampled_from(
+        [
+            "utm_source=x",
+            "fbclid=1",
+            "ref=home",
+            "amp",
+            "outputType=amp",
+            "id=3",
+            "a=",
+            "=x",
+            "Q=%41",
+            "b=1&c=2",
+            "UTM_TERM=y",
+        ]
+    ),
+    st.builds(
+        lambda k, v: f"{k}={v}",
+        st.text(alphabet="abcz_", min_size=1, max_size=4),
+        st.text(alphabet="xyz019%+=?/", max_size=4),
+    ),
+)
 
 
 @st.composite
@@ -95,8 +118,13 @@ def url_like(draw, valid: bool = False) -> str:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(url_like(), st.text(max_size=80),
-                 st.text(alphabet="htps:/?#&=.%[]@ amp", max_size=40).map(lambda s: "https://" + s)))
+@given(
+    st.one_of(
+        url_like(),
+        st.text(max_size=80),
+        st.text(alphabet="htps:/?#&=.%[]@ amp", max_size=40).map(lambda s: "https://" + s),
+    )
+)
 def test_property_canonical_url_is_idempotent_and_never_raises(raw):
     once = canonical_url(raw)
     assert isinstance(once, str)
@@ -126,13 +154,23 @@ def test_registered_domain_multi_part_suffixes():
     assert registered_domain("https://www.irna.ir/news/1") == "irna.ir"
     assert registered_domain("WWW.Example.COM") == "example.com"
     assert registered_domain("https://user@Example.org:8443/x") == "example.org"
-    for none in ("https://127.0.0.1/x", "http://localhost:8000/", "javascript:alert(1)", "co.uk", "", None,
-                 "/tmp/article.html", "https://[::1]/x", "not a url"):
+    for none in (
+        "https://127.0.0.1/x",
+        "http://localhost:8000/",
+        "javascript:alert(1)",
+        "co.uk",
+        "",
+        None,
+        "/tmp/article.html",
+        "https://[::1]/x",
+        "not a url",
+    ):
         assert registered_domain(none) is None, none
 
 
 def test_suffix_list_is_the_bundled_one_no_network(monkeypatch):
     """tldextract reads its bundled snapshot: with every socket refused and no cache, domains still resolve."""
+
     def refuse(*args, **kwargs):
         raise OSError("network disabled in this test")
 
@@ -151,9 +189,11 @@ def test_suffix_list_is_the_bundled_one_no_network(monkeypatch):
 
 
 def test_canonical_link_in_the_head():
-    page = ("<html><head><link rel='stylesheet' href='/a.css'>"
-            "<LINK HREF=\"https://example.com/news/story?x=1&amp;y=2\" REL=\"Canonical\"></head>"
-            "<body><link rel=canonical href=/not-this></body></html>")
+    page = (
+        "<html><head><link rel='stylesheet' href='/a.css'>"
+        '<LINK HREF="https://example.com/news/story?x=1&amp;y=2" REL="Canonical"></head>'
+        "<body><link rel=canonical href=/not-this></body></html>"
+    )
     assert canonical_link(page) == "https://example.com/news/story?x=1&y=2"
     assert canonical_link("<head><link rel=canonical href=/news/x></head>") == "/news/x"
     assert canonical_link("<head><link rel=alternate href=/x></head><body>") is None

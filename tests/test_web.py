@@ -21,12 +21,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("STORYLINE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM} (install Debian's 'chromium' package; .ci/run does)",
-                allow_module_level=True)
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM} (install Debian's 'chromium' package; .ci/run does)", allow_module_level=True
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the test extra) is not installed")
 
 
@@ -193,15 +200,24 @@ def network_server(tmp_path_factory):
     ids = build_seed_store(db)
     with open_store(db) as store:
         tass = store.get_article(ids["tass"])
-        copy = Article(id="hostile0outlet01", source="hostile-outlet", paragraphs=list(tass.paragraphs),
-                       title="A copy <b>of</b> TASS", outlet=HOSTILE_OUTLET, published=datetime(2022, 1, 23),
-                       date_precision="day")
+        copy = Article(
+            id="hostile0outlet01",
+            source="hostile-outlet",
+            paragraphs=list(tass.paragraphs),
+            title="A copy <b>of</b> TASS",
+            outlet=HOSTILE_OUTLET,
+            published=datetime(2022, 1, 23),
+            date_precision="day",
+        )
         with store.transaction():
             store.put_article(copy)
             store.put_edges([ReuseEdge(tass.id, copy.id, "near-duplicate", 0.97, 1.0, 1.0, "date", 0.9)])
             story = store.get_story(ids["story_id"])
-            store.save_story(dataclasses.replace(story, article_ids=[*story.article_ids, copy.id],
-                                                 outlets=sorted({*story.outlets, HOSTILE_OUTLET})))
+            store.save_story(
+                dataclasses.replace(
+                    story, article_ids=[*story.article_ids, copy.id], outlets=sorted({*story.outlets, HOSTILE_OUTLET})
+                )
+            )
     ids["hostile_copy"] = copy.id
     for base in _serve(db):
         yield base, db, ids
@@ -211,8 +227,12 @@ def _network_of(db: Path) -> tuple[set[str], set[tuple[str, str]]]:
     """Outlets and (source outlet, copier outlet) pairs, read from the store's articles and edges."""
     with open_store(db) as store:
         arts = {a.id: a.outlet or "(unknown)" for a in store.iter_articles()}
-        pairs = {(arts[e.source_id], arts[e.target_id]) for aid in arts for e in store.edges_for(aid)
-                 if e.relation != "independent" and arts[e.source_id] != arts[e.target_id]}
+        pairs = {
+            (arts[e.source_id], arts[e.target_id])
+            for aid in arts
+            for e in store.edges_for(aid)
+            if e.relation != "independent" and arts[e.source_id] != arts[e.target_id]
+        }
     return set(arts.values()), pairs
 
 
@@ -237,15 +257,19 @@ def test_outlet_network_pages(network_server, page):
     assert set(svg.locator("text.net-label").all_text_contents()) == outlets  # the hostile name shown as text
     edges = svg.locator("g.net-edge")
     assert edges.count() == len(pairs)
-    assert {(edges.nth(i).get_attribute("data-source"), edges.nth(i).get_attribute("data-copier"))
-            for i in range(edges.count())} == pairs
+    assert {
+        (edges.nth(i).get_attribute("data-source"), edges.nth(i).get_attribute("data-copier"))
+        for i in range(edges.count())
+    } == pairs
     for i in range(edges.count()):  # each arrow is drawn, with its head
         assert edges.nth(i).locator("path.net-edge-line").get_attribute("marker-end") == "url(#net-arrow)"
         box = edges.nth(i).bounding_box()
         assert box and max(box["width"], box["height"]) > 20
     # nodes are sized by articles: the biggest outlet has the widest disc
-    radii = {nodes.nth(i).get_attribute("data-outlet"): float(nodes.nth(i).locator("circle").get_attribute("r"))
-             for i in range(nodes.count())}
+    radii = {
+        nodes.nth(i).get_attribute("data-outlet"): float(nodes.nth(i).locator("circle").get_attribute("r"))
+        for i in range(nodes.count())
+    }
     assert set(radii) == outlets and len(set(radii.values())) == 1  # one article each: equal discs
     table = page.locator("#outlet-table tr.outlet-row")
     assert table.count() == len(outlets)
@@ -290,8 +314,10 @@ def test_story_coverage_chart(network_server, page):
     assert chart.is_visible()
     cells = chart.locator("g.cov-cell")
     assert cells.count() == len(want) == len(arts)  # one article per outlet and day here
-    assert {(cells.nth(i).get_attribute("data-outlet"), cells.nth(i).get_attribute("data-day"))
-            for i in range(cells.count())} == want
+    assert {
+        (cells.nth(i).get_attribute("data-outlet"), cells.nth(i).get_attribute("data-day"))
+        for i in range(cells.count())
+    } == want
     assert set(chart.locator("g.cov-cell text").all_text_contents()) == {"1"}
     assert chart.locator("a.cov-outlet").count() == len({o for o, _ in want})
     box = cells.first.locator("rect").bounding_box()

@@ -13,8 +13,10 @@ def _seed_html(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in lines[1:])
     title = html.escape(lines[0])
-    return (f"<!DOCTYPE html><html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
-            f"<article><h1>{title}</h1>{paras}</article><footer>Contact us</footer></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body><nav><a href='/'>Home</a></nav>"
+        f"<article><h1>{title}</h1>{paras}</article><footer>Contact us</footer></body></html>"
+    )
 
 
 class Warc:
@@ -32,8 +34,14 @@ class Warc:
         self.w.write_record(rec)
         return len(self.offsets)
 
-    def response(self, url: str, body: bytes | str, ctype: str = "text/html; charset=utf-8", status: str = "200 OK",
-                 request: bool = True) -> int:
+    def response(
+        self,
+        url: str,
+        body: bytes | str,
+        ctype: str = "text/html; charset=utf-8",
+        status: str = "200 OK",
+        request: bool = True,
+    ) -> int:
         from warcio.statusandheaders import StatusAndHeaders
 
         if request:
@@ -41,20 +49,25 @@ class Warc:
             self._write(self.w.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=req))
         data = body.encode("utf-8") if isinstance(body, str) else body
         hh = StatusAndHeaders(status, [("Content-Type", ctype)], protocol="HTTP/1.1")
-        rec = self.w.create_warc_record(url, "response", payload=io.BytesIO(data), http_headers=hh,
-                                        warc_headers_dict={"WARC-Date": WARC_DATE})
+        rec = self.w.create_warc_record(
+            url, "response", payload=io.BytesIO(data), http_headers=hh, warc_headers_dict={"WARC-Date": WARC_DATE}
+        )
         return self._write(rec)
 
     def warcinfo(self) -> int:
         return self._write(self.w.create_warcinfo_record("test.warc", {"software": "tests"}))
 
     def revisit(self, url: str) -> int:
-        return self._write(self.w.create_revisit_record(url, digest="sha1:AAAA", refers_to_uri=url,
-                                                        refers_to_date=WARC_DATE))
+        return self._write(
+            self.w.create_revisit_record(url, digest="sha1:AAAA", refers_to_uri=url, refers_to_date=WARC_DATE)
+        )
 
     def metadata(self, url: str) -> int:
-        return self._write(self.w.create_warc_record(url, "metadata", payload=io.BytesIO(b"outlinks: none"),
-                                                     warc_content_type="application/warc-fields"))
+        return self._write(
+            self.w.create_warc_record(
+                url, "metadata", payload=io.BytesIO(b"outlinks: none"), warc_content_type="application/warc-fields"
+            )
+        )
 
     def data(self) -> bytes:
         return self.buf.getvalue()

@@ -37,7 +37,6 @@ from .model import (
 log = logging.getLogger(__name__)
 
 
-
 def copies_from_edges(edges: Iterable[ReuseEdge], article_ids: Iterable[str] | None = None) -> dict[str, str]:
     """copy id -> original id from reuse edges (exact/near-duplicate and rewrite: target copies source).
 
@@ -145,8 +144,7 @@ def skipped_notes(others: dict[str, str | None]) -> list[str]:
         return []
     listed = ", ".join(f"{aid} ({lang})" for aid, lang in sorted(others.items()))
     n = f"{len(others)} article{'s' if len(others) != 1 else ''} not in English"
-    return [f"{ENGLISH_ONLY['quotes']}: {n} left out: {listed}",
-            f"{ENGLISH_ONLY['timeline']} for {n}: {listed}"]
+    return [f"{ENGLISH_ONLY['quotes']}: {n} left out: {listed}", f"{ENGLISH_ONLY['timeline']} for {n}: {listed}"]
 
 
 def story_edges(store, article_ids: Sequence[str]) -> list[ReuseEdge]:

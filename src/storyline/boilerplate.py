@@ -264,6 +264,7 @@ def _learnt_keep(infos, probs, c: CleanConfig, forced_bad, mode: dict[str, Any] 
             keep[k] = probs[k] >= inside and not (forced_bad and forced_bad[k])
     return keep
 
+
 _MODEL: dict | None = None
 _MODEL_LOADED = False
 
@@ -314,26 +315,72 @@ def _predict(model: dict, feats: list[list[float]]) -> list[float]:
 _DIGIT = re.compile(r"\d")
 _CAPTION = re.compile(
     r"\b(?:photos?|photograph(?:ed|er)?|image|picture|pictured|illustration|video|file photo|getty|afp|reuters|"
-    r"ap photo|shutterstock|credit|courtesy)\b", re.I)
+    r"ap photo|shutterstock|credit|courtesy)\b",
+    re.I,
+)
 _DATEISH = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|\b\d{1,2}:\d{2}\b|"
-    r"\b(?:19|20)\d\d\b|\b(?:published|updated|posted|last modified)\b", re.I)
+    r"\b(?:19|20)\d\d\b|\b(?:published|updated|posted|last modified)\b",
+    re.I,
+)
 _LINKISH = re.compile(
     r"\b(?:related|read more|more from|more on|see also|recommended|popular|trending|links?|share|comments?|"
     r"subscribe|newsletter|follow us|sign up|log in|advertisement|sponsored|copyright|all rights reserved|"
-    r"cookies?|privacy|terms of|contact us|about us|tags?|topics?|filed under|click here)\b|[©|»›]", re.I)
+    r"cookies?|privacy|terms of|contact us|about us|tags?|topics?|filed under|click here)\b|[©|»›]",
+    re.I,
+)
 _ABOUT = re.compile(r"^\s*(?:about|media contact|contact|for more information|notes to editors|disclaimer)\b", re.I)
-_LOCAL = ("log_words", "stop", "ends", "punct", "headline", "forced", "c_good", "c_near", "c_short",
-          "smooth_good", "rule_keep", "score", "upper", "digits", "chars_per_word",
-          "caption", "dateish", "linkish", "about", "quote_open", "starts_lower")
+_LOCAL = (
+    "log_words",
+    "stop",
+    "ends",
+    "punct",
+    "headline",
+    "forced",
+    "c_good",
+    "c_near",
+    "c_short",
+    "smooth_good",
+    "rule_keep",
+    "score",
+    "upper",
+    "digits",
+    "chars_per_word",
+    "caption",
+    "dateish",
+    "linkish",
+    "about",
+    "quote_open",
+    "starts_lower",
+)
 FEATURES = (
     list(_LOCAL)
-    + [f"{p}_{f}" for p in ("p1", "n1") for f in ("log_words", "stop", "ends", "c_good", "rule_keep", "headline", "forced")]
+    + [
+        f"{p}_{f}"
+        for p in ("p1", "n1")
+        for f in ("log_words", "stop", "ends", "c_good", "rule_keep", "headline", "forced")
+    ]
     + [f"{p}_{f}" for p in ("p2", "n2") for f in ("log_words", "rule_keep")]
     + [f"{p}_{f}" for p in ("p1", "n1") for f in ("caption", "dateish", "linkish")]
-    + ["in_main", "dist_main", "rel_pos", "before_first_good", "after_last_good", "win_good", "win_words", "win_keep",
-       "lone_short_run", "prose_before", "prose_after", "after_last_long", "before_first_long",
-       "lone_good", "win_headlines", "teaser", "win_linkish"]
+    + [
+        "in_main",
+        "dist_main",
+        "rel_pos",
+        "before_first_good",
+        "after_last_good",
+        "win_good",
+        "win_words",
+        "win_keep",
+        "lone_short_run",
+        "prose_before",
+        "prose_after",
+        "after_last_long",
+        "before_first_long",
+        "lone_good",
+        "win_headlines",
+        "teaser",
+        "win_linkish",
+    ]
 )
 
 
@@ -361,18 +408,31 @@ def line_features(infos, first, scores, keep, main, forced_bad):
     for k, i in enumerate(infos):
         toks = _TOKEN.findall(i.text)
         caps = sum(map(str.isupper, [t[0] for t in toks]))
-        local.append([
-            math.log1p(i.words), i.stop, float(i.ends), min(i.punct, 6) / 6.0, float(i.headline),
-            float(bool(forced_bad and forced_bad[k])), float(first[k] == GOOD), float(first[k] == NEAR),
-            float(first[k] == SHORT), float(i.cls == GOOD), float(keep[k]),
-            max(-1.0, min(1.0, scores[k] / 30.0)),
-            caps / len(toks) if toks else 0.0,
-            len(_DIGIT.findall(i.text)) / max(1, i.chars),
-            min(i.chars / max(1, len(toks)), 15.0) / 15.0,
-            float(bool(_CAPTION.search(i.text))), float(i.words < 15 and bool(_DATEISH.search(i.text))),
-            float(bool(_LINKISH.search(i.text))), float(bool(_ABOUT.match(i.text))),
-            float(i.text[:1] in "\"“‘'"), float(i.text[:1].islower()),
-        ])
+        local.append(
+            [
+                math.log1p(i.words),
+                i.stop,
+                float(i.ends),
+                min(i.punct, 6) / 6.0,
+                float(i.headline),
+                float(bool(forced_bad and forced_bad[k])),
+                float(first[k] == GOOD),
+                float(first[k] == NEAR),
+                float(first[k] == SHORT),
+                float(i.cls == GOOD),
+                float(keep[k]),
+                max(-1.0, min(1.0, scores[k] / 30.0)),
+                caps / len(toks) if toks else 0.0,
+                len(_DIGIT.findall(i.text)) / max(1, i.chars),
+                min(i.chars / max(1, len(toks)), 15.0) / 15.0,
+                float(bool(_CAPTION.search(i.text))),
+                float(i.words < 15 and bool(_DATEISH.search(i.text))),
+                float(bool(_LINKISH.search(i.text))),
+                float(bool(_ABOUT.match(i.text))),
+                float(i.text[:1] in "\"“‘'"),
+                float(i.text[:1].islower()),
+            ]
+        )
     import numpy as np
 
     L = np.asarray(local, dtype=float).reshape(n, len(_LOCAL))
@@ -415,18 +475,28 @@ def line_features(infos, first, scores, keep, main, forced_bad):
     next_good = np.concatenate([is_good[1:], [False]])
     prev_head = np.concatenate([[False], head[:-1]])
     next_head = np.concatenate([head[1:], [False]]) | np.concatenate([head[2:], [False, False]])[:n]
-    extra = np.column_stack([
-        ((idx >= s) & (idx <= e)).astype(float), np.log1p(dist), idx / max(1, n - 1), (idx < fg).astype(float),
-        (idx > lg).astype(float),
-        window(is_good.astype(float), 3, 3), window(L[:, 0], 3, 3), window(L[:, 10], 3, 3),
-        np.log1p(np.array(run, dtype=float)), cum / total, (total - cum - gw) / total,
-        (idx > ll).astype(float), (idx < fl).astype(float),
-        (is_good & ~prev_good & ~next_good).astype(float),
-        window(head.astype(float), 4, 4, 9.0),
-        # a prose line right after a headline-like line, itself followed by another headline (a teaser list)
-        (prev_head & next_head).astype(float),
-        window(L[:, 17], 4, 4, 9.0),
-    ])
+    extra = np.column_stack(
+        [
+            ((idx >= s) & (idx <= e)).astype(float),
+            np.log1p(dist),
+            idx / max(1, n - 1),
+            (idx < fg).astype(float),
+            (idx > lg).astype(float),
+            window(is_good.astype(float), 3, 3),
+            window(L[:, 0], 3, 3),
+            window(L[:, 10], 3, 3),
+            np.log1p(np.array(run, dtype=float)),
+            cum / total,
+            (total - cum - gw) / total,
+            (idx > ll).astype(float),
+            (idx < fl).astype(float),
+            (is_good & ~prev_good & ~next_good).astype(float),
+            window(head.astype(float), 4, 4, 9.0),
+            # a prose line right after a headline-like line, itself followed by another headline (a teaser list)
+            (prev_head & next_head).astype(float),
+            window(L[:, 17], 4, 4, 9.0),
+        ]
+    )
     X = np.hstack([L, p1[:, sel1], n1[:, sel1], p2[:, sel2], n2[:, sel2], p1[:, sel3], n1[:, sel3], extra])
     return X
 
@@ -442,7 +512,13 @@ def _extend_lists(infos: list[LineInfo], keep: list[bool], forced_bad: list[bool
     for k in range(n):
         if keep[k] and infos[k].text.rstrip().endswith(":"):
             j = k + 1
-            while j < n and j - k <= max_items and not keep[j] and not (forced_bad and forced_bad[j]) and infos[j].words < 25:
+            while (
+                j < n
+                and j - k <= max_items
+                and not keep[j]
+                and not (forced_bad and forced_bad[j])
+                and infos[j].words < 25
+            ):
                 j += 1
             if j < n and keep[j] and j > k + 1:
                 for t in range(k + 1, j):
@@ -466,7 +542,9 @@ def _extend_lists(infos: list[LineInfo], keep: list[bool], forced_bad: list[bool
                 last = j
             j += 1
         if len(items) >= 3:
-            for t in range(items[0], items[-1] + 2 if items[-1] + 1 < n and items[-1] - items[-2] == 2 else items[-1] + 1):
+            for t in range(
+                items[0], items[-1] + 2 if items[-1] + 1 < n and items[-1] - items[-2] == 2 else items[-1] + 1
+            ):
                 if not (forced_bad and forced_bad[t]):
                     keep[t] = True
             k = items[-1] + 1

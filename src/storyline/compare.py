@@ -138,14 +138,21 @@ class LexicalIndex:
         idf = {x: math.log((n + 1) / (c + 0.5)) for x, c in df.items()}
         indptr, indices, data = [0], [], []
         for f in feats:
-            vals = [(self.vocab[x], idf[x] * (bigram_weight if "_" in x else (name_weight if x in names else 1.0))) for x in f]
+            vals = [
+                (self.vocab[x], idf[x] * (bigram_weight if "_" in x else (name_weight if x in names else 1.0)))
+                for x in f
+            ]
             norm = math.sqrt(sum(v * v for _, v in vals)) or 1.0
             for k, v in vals:
                 indices.append(k)
                 data.append(v / norm)
             indptr.append(len(indices))
         self.matrix = csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+            (
+                np.asarray(data, dtype=np.float32),
+                np.asarray(indices, dtype=np.int64),
+                np.asarray(indptr, dtype=np.int64),
+            ),
             shape=(len(texts), max(len(self.vocab), 1)),
         )
 
@@ -178,9 +185,20 @@ def centred(vectors: np.ndarray, amount: float) -> np.ndarray:
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")]
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
     )
     for m in names
 }
@@ -188,7 +206,9 @@ _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _MONTH_RE = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 _DATE_RES = [
     re.compile(_MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b", re.IGNORECASE),  # January 12, 2022
-    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b", re.IGNORECASE),  # 12 January
+    re.compile(
+        r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b", re.IGNORECASE
+    ),  # 12 January
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
 ]
 _NUM_RE = re.compile(
@@ -297,8 +317,16 @@ def differences(texts: Sequence[str]) -> list[str]:
                 only_a = [a[k] for k in a if k not in b]
                 only_b = [b[k] for k in b if k not in a]
                 if kind == "date":  # "January 12" vs "January 12, 2022" is the same day
-                    only_a = [a[k] for k in a if not any(k[:5] == kb[:5] and (len(k) == 5 or len(kb) == 5 or k == kb) for kb in b)]
-                    only_b = [b[k] for k in b if not any(k[:5] == ka[:5] and (len(k) == 5 or len(ka) == 5 or k == ka) for ka in a)]
+                    only_a = [
+                        a[k]
+                        for k in a
+                        if not any(k[:5] == kb[:5] and (len(k) == 5 or len(kb) == 5 or k == kb) for kb in b)
+                    ]
+                    only_b = [
+                        b[k]
+                        for k in b
+                        if not any(k[:5] == ka[:5] and (len(k) == 5 or len(ka) == 5 or k == ka) for ka in a)
+                    ]
                 if only_a and only_b:
                     out.append(f"{kind}: {', '.join(only_a)} vs {', '.join(only_b)}")
                     return
@@ -338,7 +366,9 @@ class ClaimSet:
         return w_embed * float(self.embeddings[i] @ self.embeddings[j]) + (1 - w_embed) * self.lexical.sim(i, j)
 
 
-def build_claims(articles: Sequence[Article], embedder, config: AnalysisConfig, min_words: int | None = None) -> ClaimSet:
+def build_claims(
+    articles: Sequence[Article], embedder, config: AnalysisConfig, min_words: int | None = None
+) -> ClaimSet:
     sents: list[Sentence] = []
     for a in articles:
         for s in article_sentences(a):
@@ -347,8 +377,12 @@ def build_claims(articles: Sequence[Article], embedder, config: AnalysisConfig, 
     texts = [s.text for s in sents]
     emb = embedder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
     emb = centred(np.asarray(emb, dtype=np.float32), config.claim_centre)
-    return ClaimSet(sents, [s.article_id for s in sents], emb,
-                    LexicalIndex(texts, config.claim_bigram_weight, config.claim_name_weight))
+    return ClaimSet(
+        sents,
+        [s.article_id for s in sents],
+        emb,
+        LexicalIndex(texts, config.claim_bigram_weight, config.claim_name_weight),
+    )
 
 
 def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024) -> list[tuple[float, int, int]]:
@@ -378,6 +412,7 @@ def candidate_links(claims: ClaimSet, config: AnalysisConfig, block: int = 1024)
         raise ValueError("claims must be grouped by article")
     Ci_all, Cj_all, C_all = [], [], []
     import torch  # a dependency (the embeddings); its top-k is faster than argpartition on wide blocks
+
     for start in range(0, n, block):
         sims = E[start : start + block] @ E.T
         rows = np.arange(start, min(start + block, n))
@@ -516,7 +551,9 @@ def compare_claims(
         else:
             emb = claims.embeddings[g]
             lex = claims.lexical.matrix[g]
-            central = w * (emb @ emb.sum(axis=0)) + (1 - w) * np.asarray(lex @ np.asarray(lex.sum(axis=0)).ravel()).ravel()
+            central = (
+                w * (emb @ emb.sum(axis=0)) + (1 - w) * np.asarray(lex @ np.asarray(lex.sum(axis=0)).ravel()).ravel()
+            )
             # the label is an original's wording when the group has one (not a copy's rewording)
             is_orig = np.array([root[claims.article_of[x]] == claims.article_of[x] for x in g])
             if is_orig.any():
@@ -527,8 +564,13 @@ def compare_claims(
             s = claims.sentences[x]
             a = by_id[s.article_id]
             cits.append(
-                Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text,
-                         copy_of=root[a.id] if root[a.id] != a.id else None)
+                Citation(
+                    article_id=a.id,
+                    sentence_index=s.index,
+                    outlet=a.outlet,
+                    text=s.text,
+                    copy_of=root[a.id] if root[a.id] != a.id else None,
+                )
             )
         n_src = len({src[c.article_id] for c in cits})
         kind: Literal["consensus", "partial", "unique"]
@@ -546,9 +588,17 @@ def compare_claims(
         texts = list(dict.fromkeys(per_source.values()))[: config.claim_max_compare]
         diffs = differences(texts) if n_src > 1 and len(texts) > 1 else []
         out.append(
-            ClaimGroup(id=0, claims=cits, outlets=outlets, kind=kind, label=claims.sentences[centre].text, differences=diffs)
+            ClaimGroup(
+                id=0, claims=cits, outlets=outlets, kind=kind, label=claims.sentences[centre].text, differences=diffs
+            )
         )
-    out.sort(key=lambda g: (-len({src[c.article_id] for c in g.claims}), order[g.claims[0].article_id], g.claims[0].sentence_index or 0))
+    out.sort(
+        key=lambda g: (
+            -len({src[c.article_id] for c in g.claims}),
+            order[g.claims[0].article_id],
+            g.claims[0].sentence_index or 0,
+        )
+    )
     for rank, group in enumerate(out):
         group.id = rank
     return out

@@ -16,8 +16,23 @@ from typing import Any
 class IngestConfig:
     max_bytes: int = 20_000_000  # a single input, record or decompressed member larger than this is rejected
     # files read from folders (besides these, every extension a registered reader declares)
-    extensions: tuple[str, ...] = (".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".md", ".json",
-                                   ".warc", ".csv", ".tsv", ".parquet", ".gz", ".zip")
+    extensions: tuple[str, ...] = (
+        ".txt",
+        ".text",
+        ".html",
+        ".htm",
+        ".xhtml",
+        ".jsonl",
+        ".ndjson",
+        ".md",
+        ".json",
+        ".warc",
+        ".csv",
+        ".tsv",
+        ".parquet",
+        ".gz",
+        ".zip",
+    )
     # field -> column (CSV, Parquet) or key (JSON) of the input, for the fields text, html, title, date, url,
     # outlet, author, language; a field not named here is read from a column of its own name (--map on the CLI)
     columns: dict[str, str] = field(default_factory=dict)
@@ -57,7 +72,9 @@ class CleanConfig:
     bp_far_share: float = 0.6  # a block further away is kept only when nearly as strong as the main one
     bp_extra_min: float = 40.0
     bp_extra_share: float = 0.3
-    bp_learnt: bool = False  # final call by the learnt line model (data/clean_lines.json): same held-out F1, ~40% slower
+    bp_learnt: bool = (
+        False  # final call by the learnt line model (data/clean_lines.json): same held-out F1, ~40% slower
+    )
     bp_learnt_threshold: float = 0.5
 
 
@@ -96,7 +113,9 @@ class ReuseConfig:
     # a non-empty dict here overrides them)
     weights: dict = field(default_factory=dict)
     match_threshold: float = 0.75  # min. paraphrase probability for two sentences to be aligned
-    edited_min_bigram_jaccard: float = 0.7  # aligned pair sharing this share of word bigrams is "edited" (else "paraphrase")
+    edited_min_bigram_jaccard: float = (
+        0.7  # aligned pair sharing this share of word bigrams is "edited" (else "paraphrase")
+    )
     # article relations from the alignment
     fill_threshold: float = 0.45  # weaker pairs aligned too when they keep the order between aligned ones
     exact_min_coverage: float = 1.0  # all sentences identical both ways (or the same words)
@@ -126,7 +145,9 @@ class ClusterConfig:
     time_weight: float = 1.0
     event_window_days: float = 2.0  # an article dated further than this from an event cannot join it
     event_candidates: int = 12  # an article is compared with the story's most recent events only
-    weights: dict[str, float] = field(default_factory=dict)  # overrides of the learnt scorer weights, saved with the store
+    weights: dict[str, float] = field(
+        default_factory=dict
+    )  # overrides of the learnt scorer weights, saved with the store
     top_k: int = 10  # candidate stories from the centroid index
     posting_entities: int = 5  # the article's rarest entities used for candidates (inverted index)
     posting_per_entity: int = 5  # most recent stories taken per entity

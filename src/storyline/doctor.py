@@ -67,8 +67,9 @@ def check_dates() -> Check:
     import dateparser
 
     got = dateparser.parse("3 February 2022", languages=["en"])
-    rel = dateparser.parse("yesterday", languages=["en"], settings={"RELATIVE_BASE": __import__("datetime").datetime(
-        2022, 2, 3, 12)})
+    rel = dateparser.parse(
+        "yesterday", languages=["en"], settings={"RELATIVE_BASE": __import__("datetime").datetime(2022, 2, 3, 12)}
+    )
     if got is None or got.date() != date(2022, 2, 3) or rel is None or rel.date() != date(2022, 2, 2):
         raise DependencyError(f"dateparser read '3 February 2022' as {got} and 'yesterday' as {rel}")
     return Check("dates", True, f"dateparser {dateparser.__version__} reads absolute and relative dates")
@@ -143,6 +144,7 @@ def ensure_html_path() -> None:
             return
         check = run_check("html", check_html)
         if not check.ok:
-            raise DependencyError(f"the HTML path does not work on this installation ({check.detail}); "
-                                  f"to fix it: {check.fix}")
+            raise DependencyError(
+                f"the HTML path does not work on this installation ({check.detail}); to fix it: {check.fix}"
+            )
         _HTML_OK = True

@@ -74,7 +74,7 @@ def maybe_gunzip(data: bytes, max_bytes: int) -> bytes:
 
 
 def feed_kind(data: bytes) -> str | None:
-    """"rss", "atom", "rdf", "sitemap" or "sitemapindex" from the root element; None for anything else
+    """ "rss", "atom", "rdf", "sitemap" or "sitemapindex" from the root element; None for anything else
     (an HTML or XHTML page, plain text). Gzipped data counts as a sitemap only once unpacked."""
     head = _unbom(data[:4096])
     prolog = _PROLOG.match(head)  # always matches (maybe nothing)
@@ -116,10 +116,15 @@ def _parse_syndication(data: bytes, source: str, kind: str, base_url: str | None
         if not link:
             continue
         content = next((c.get("value") for c in e.get("content") or [] if _text(c.get("value"))), None)
-        out.entries.append(FeedEntry(
-            link=link, title=_text(e.get("title")), summary=_text(e.get("summary")), content=content,
-            date=_iso(e.get("published_parsed") or e.get("updated_parsed")),
-        ))
+        out.entries.append(
+            FeedEntry(
+                link=link,
+                title=_text(e.get("title")),
+                summary=_text(e.get("summary")),
+                content=content,
+                date=_iso(e.get("published_parsed") or e.get("updated_parsed")),
+            )
+        )
     if broken:
         where = ""
         if isinstance(exc, xml.sax.SAXParseException):
@@ -139,8 +144,12 @@ def _child_text(el, name: str, parent: str | None = None) -> str | None:
     """Text of the first descendant with this local name (namespace ignored), under a ``parent`` element
     of that local name when given (news:news/news:title, not image:image/image:title)."""
     for sub in el.iter():
-        if _local(sub.tag) == name and sub.text and sub.text.strip() and (
-                parent is None or _local(sub.getparent().tag) == parent):
+        if (
+            _local(sub.tag) == name
+            and sub.text
+            and sub.text.strip()
+            and (parent is None or _local(sub.getparent().tag) == parent)
+        ):
             return sub.text.strip()
     return None
 
@@ -152,8 +161,9 @@ def _parse_sitemap(data: bytes, source: str, kind: str, base_url: str | None) ->
 
     out = ParsedFeed(source, kind)
     want = "url" if kind == "sitemap" else "sitemap"
-    ctx = etree.iterparse(io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True,
-                          huge_tree=False, load_dtd=False)
+    ctx = etree.iterparse(
+        io.BytesIO(data), events=("end",), resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
     try:
         for _, el in ctx:
             if _local(el.tag) != want:
@@ -164,10 +174,13 @@ def _parse_sitemap(data: bytes, source: str, kind: str, base_url: str | None) ->
                 if kind == "sitemapindex":
                     out.sitemaps.append(loc)
                 else:  # Google News sitemaps add news:title and news:publication_date
-                    out.entries.append(FeedEntry(
-                        link=loc, title=_child_text(el, "title", parent="news"),
-                        date=_child_text(el, "publication_date", parent="news") or _child_text(el, "lastmod"),
-                    ))
+                    out.entries.append(
+                        FeedEntry(
+                            link=loc,
+                            title=_child_text(el, "title", parent="news"),
+                            date=_child_text(el, "publication_date", parent="news") or _child_text(el, "lastmod"),
+                        )
+                    )
             el.clear()
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (exc.lineno, 0)
@@ -206,8 +219,10 @@ def entry_document(entry: FeedEntry, source: str | None = None, html: str | None
     if html is None and "<html" not in body[:2000].lower():  # a fragment: give the extractor a whole page
         from html import escape
 
-        body = (f"<html><head><title>{escape(entry.title or '')}</title></head>"
-                f"<body><article>{body}</article></body></html>")
+        body = (
+            f"<html><head><title>{escape(entry.title or '')}</title></head>"
+            f"<body><article>{body}</article></body></html>"
+        )
     meta = {"url": entry.link, "title": entry.title, "date": entry.date}
     return RawDocument(source=source or entry.link, html=body, meta={k: v for k, v in meta.items() if v})
 

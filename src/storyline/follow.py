@@ -54,8 +54,11 @@ def normalise_url(url: str) -> str:
     host = f"[{host}]" if ":" in host else host  # IPv6
     port = port if port and (scheme, port) not in (("http", 80), ("https", 443)) else None
     netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{port}" if port else "")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
 
 
@@ -100,13 +103,20 @@ class Fetcher:
     """GET with the follower's limits (see the module doc). ``sleep`` waits (tests make it instant or
     record it; the follower makes it wake up on stop)."""
 
-    def __init__(self, config: FollowConfig, sleep: Callable[[float], Any] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        config: FollowConfig,
+        sleep: Callable[[float], Any] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.config = config
         self.sleep, self.clock = sleep, clock
         self.client = httpx.Client(
-            timeout=httpx.Timeout(config.timeout_s), follow_redirects=False,  # followed here, hop by hop
-            headers={"User-Agent": config.user_agent}, transport=transport,
+            timeout=httpx.Timeout(config.timeout_s),
+            follow_redirects=False,  # followed here, hop by hop
+            headers={"User-Agent": config.user_agent},
+            transport=transport,
         )
         self._next_ok: dict[str, float] = {}  # host -> monotonic time of its next allowed request
 
@@ -121,8 +131,15 @@ class Fetcher:
     def _hold(self, host: str, seconds: float) -> None:
         self._next_ok[host] = max(self._next_ok.get(host, 0.0), self.clock() + seconds)
 
-    def get(self, url: str, *, max_bytes: int, validators: dict[str, str] | None = None,
-            html_only: bool = False, known: Callable[[str], bool] | None = None) -> Response:
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        validators: dict[str, str] | None = None,
+        html_only: bool = False,
+        known: Callable[[str], bool] | None = None,
+    ) -> Response:
         """The response to a GET, redirects followed one hop at a time (at most ``max_redirects``; a hop to
         a URL for which ``known`` says True is not requested: :class:`AlreadyFetched`). Passing errors
         are retried with back-off. Raises :class:`FetchError` naming ``url``."""
@@ -143,15 +160,16 @@ class Fetcher:
                 raise AlreadyFetched(url, f"redirected to {target}, already fetched")
         raise FetchError(url, f"too many redirects (more than {self.config.max_redirects})")
 
-    def _get_one(self, url: str, target: str, headers: dict[str, str], max_bytes: int,
-                 html_only: bool) -> Response | str:
+    def _get_one(
+        self, url: str, target: str, headers: dict[str, str], max_bytes: int, html_only: bool
+    ) -> Response | str:
         """One URL (retried with back-off): the response, or the Location of a redirect."""
         cfg = self.config
         host = (urlsplit(target).hostname or "").lower()
         tries = cfg.retries + 1
         for attempt in range(tries):
             self._wait_for(host)
-            wait = min(cfg.max_backoff_s, cfg.backoff_s * 2 ** attempt)
+            wait = min(cfg.max_backoff_s, cfg.backoff_s * 2**attempt)
             try:
                 with self.client.stream("GET", target, headers=headers) as r:
                     self._hold(host, cfg.host_delay_s)
@@ -176,8 +194,9 @@ class Fetcher:
 
     def _read(self, url: str, r: httpx.Response, max_bytes: int, html_only: bool) -> Response:
         final = str(r.url)
-        validators = {k: v for k, v in (("etag", r.headers.get("ETag")),
-                                        ("last_modified", r.headers.get("Last-Modified"))) if v}
+        validators = {
+            k: v for k, v in (("etag", r.headers.get("ETag")), ("last_modified", r.headers.get("Last-Modified"))) if v
+        }
         if r.status_code == 304:
             return Response(final, 304, validators=validators)
         if r.status_code != 200:
@@ -215,9 +234,14 @@ class PollReport:
     def to_dict(self) -> dict[str, Any]:
         ing = self.ingest
         return {
-            "feeds": self.feeds, "not_modified": self.not_modified, "links": self.links,
-            "repeated": self.repeated, "seen": self.seen,
-            "fetched": self.fetched, "deferred": self.deferred, "stored": [r.article_id for r in ing.stored],
+            "feeds": self.feeds,
+            "not_modified": self.not_modified,
+            "links": self.links,
+            "repeated": self.repeated,
+            "seen": self.seen,
+            "fetched": self.fetched,
+            "deferred": self.deferred,
+            "stored": [r.article_id for r in ing.stored],
             "duplicates": [{"source": s, "article_id": a} for s, a in ing.duplicates],
             "rejected": [{"source": r.source, "reason": r.reason} for r in ing.rejected],
             "skipped": [{"url": u, "reason": r} for u, r in self.skipped],
@@ -227,12 +251,14 @@ class PollReport:
     def summary_lines(self) -> list[str]:
         """A one-line summary, then one line per duplicate, skip, rejection and error (plain text)."""
         ing = self.ingest
-        lines = [f"feeds {self.feeds} (not modified {self.not_modified}) · links {self.links} "
-                 f"(repeated {self.repeated}) · "
-                 f"already fetched {self.seen} · fetched {self.fetched} · stored {len(ing.stored)} · "
-                 f"duplicates {len(ing.duplicates)} · skipped {len(self.skipped)} · "
-                 f"rejected {len(ing.rejected)} · errors {len(self.errors)}"
-                 + (f" · left for the next poll {self.deferred}" if self.deferred else "")]
+        lines = [
+            f"feeds {self.feeds} (not modified {self.not_modified}) · links {self.links} "
+            f"(repeated {self.repeated}) · "
+            f"already fetched {self.seen} · fetched {self.fetched} · stored {len(ing.stored)} · "
+            f"duplicates {len(ing.duplicates)} · skipped {len(self.skipped)} · "
+            f"rejected {len(ing.rejected)} · errors {len(self.errors)}"
+            + (f" · left for the next poll {self.deferred}" if self.deferred else "")
+        ]
         lines += [f"  duplicate {s}: already stored as {a}" for s, a in ing.duplicates]
         lines += [f"  skipped {u}: {r}" for u, r in self.skipped]
         lines += [f"  rejected {r.source}: {r.reason}" for r in ing.rejected]
@@ -247,9 +273,15 @@ def _entry_json(e: FeedEntry, tries: int = 0) -> dict[str, Any]:
 class Follower:
     """Polls ``sources`` (feed/sitemap URLs or files) and ingests their new pages through ``pipeline``."""
 
-    def __init__(self, pipeline: Pipeline, sources: Iterable[str], config: FollowConfig | None = None,
-                 fetcher: Fetcher | None = None, stop: threading.Event | None = None,
-                 on_progress: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        sources: Iterable[str],
+        config: FollowConfig | None = None,
+        fetcher: Fetcher | None = None,
+        stop: threading.Event | None = None,
+        on_progress: Callable[[str], None] | None = None,
+    ):
         self.pipeline = pipeline
         self.store = pipeline.store
         self.sources = list(dict.fromkeys(sources))
@@ -317,8 +349,10 @@ class Follower:
 
     def _collect(self, report: PollReport, updates: dict[str, Any]) -> list[tuple[FeedEntry, int]]:
         """Every link of every feed (sitemap indexes followed, at most ``max_sitemaps``), pending ones first."""
-        entries = [(FeedEntry(link=p["link"], title=p.get("title"), date=p.get("date")), int(p.get("tries", 0)))
-                   for p in self._state(PENDING_KEY) or []]
+        entries = [
+            (FeedEntry(link=p["link"], title=p.get("title"), date=p.get("date")), int(p.get("tries", 0)))
+            for p in self._state(PENDING_KEY) or []
+        ]
         queue, visited, children = list(self.sources), set(), 0
         while queue and not self.stop.is_set():
             source = queue.pop(0)
@@ -360,7 +394,7 @@ class Follower:
             else:
                 todo.append((norm, entry, tries))
             this_poll.add(norm)
-        later = todo[cfg.max_pages:]
+        later = todo[cfg.max_pages :]
         todo = todo[: cfg.max_pages]
         report.deferred = len(later)
         # links not fetched yet are saved with the feeds' new validators: a feed answering 304 next time
@@ -376,8 +410,9 @@ class Follower:
         self._put({PENDING_KEY: retry + [_entry_json(e, t) for _, e, t in later]})
         return report
 
-    def _fetch_batch(self, batch: list[tuple[str, FeedEntry, int]], report: PollReport,
-                     this_poll: set[str]) -> list[dict[str, Any]]:
+    def _fetch_batch(
+        self, batch: list[tuple[str, FeedEntry, int]], report: PollReport, this_poll: set[str]
+    ) -> list[dict[str, Any]]:
         """Fetch and ingest some pages; mark them fetched. Returns the ones to try again on a later poll."""
         cfg = self.config
         docs, records, retry = [], {}, []

@@ -20,8 +20,18 @@ ENGLISH_ONLY: dict[str, str] = {
 }
 # py3langid labels that are not ISO 639-1 codes, mapped to the 639-1 code of their macrolanguage
 # (Arabic and Chinese varieties, Northern Uzbek, ...); "zxx" is "no linguistic content".
-_TO_639_1 = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh", "gug": "gn", "sdh": "ku",
-             "ltg": "lv", "fuv": "ff", "kik": "ki"}
+_TO_639_1 = {
+    "ary": "ar",
+    "arz": "ar",
+    "uzs": "uz",
+    "wuu": "zh",
+    "yue": "zh",
+    "gug": "gn",
+    "sdh": "ku",
+    "ltg": "lv",
+    "fuv": "ff",
+    "kik": "ki",
+}
 _NO_LANGUAGE = {"zxx", "und"}
 _LETTERS = re.compile(r"[^\W\d_]")
 # characters read (whitespace collapsed): at 300, all 220 DUC 2004 documents are "en" (p >= 0.94) and the 92 aeb
@@ -83,10 +93,15 @@ def is_prose_line(line: str) -> bool:
 def _date_parser(language: str) -> Any:
     from dateparser.date import DateDataParser
 
-    return DateDataParser(languages=[language], settings={
-        "REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False,
-        "PARSERS": ["absolute-time"],
-    })
+    return DateDataParser(
+        languages=[language],
+        settings={
+            "REQUIRE_PARTS": ["day", "month", "year"],
+            "PREFER_DATES_FROM": "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "PARSERS": ["absolute-time"],
+        },
+    )
 
 
 def parse_full_date(text: str, language: str) -> Any:

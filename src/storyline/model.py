@@ -105,7 +105,12 @@ class Article:
 
     def chronological_key(self) -> tuple:
         """Sort key: dated articles first, by publication date, then ingest order, then id."""
-        return (self.published is None, self.published or datetime.min, self.seq if self.seq is not None else 0, self.id)
+        return (
+            self.published is None,
+            self.published or datetime.min,
+            self.seq if self.seq is not None else 0,
+            self.id,
+        )
 
 
 @dataclass

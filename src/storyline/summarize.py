@@ -48,7 +48,8 @@ _DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _WHEN = rf"(?:(?:on |last |early |late )?{_DAY}(?: (?:morning|afternoon|evening|night))?|today|yesterday|(?:on |last )?(?:this|last) week)"
 # ", Foreign Minister Ana Lopez said on Tuesday." / ", officials said." at the end of a sentence
 _TRAILING_SAID = re.compile(
-    rf",\s+(?:(?:the|a|an|his|her|their|its)\s+)?(?:[\w.'’-]+\s+){{0,6}}?(?:said|says|reported|announced|added|told [\w.'’ -]{{1,40}}?)(?:\s+{_WHEN})?(?=[.]$)")
+    rf",\s+(?:(?:the|a|an|his|her|their|its)\s+)?(?:[\w.'’-]+\s+){{0,6}}?(?:said|says|reported|announced|added|told [\w.'’ -]{{1,40}}?)(?:\s+{_WHEN})?(?=[.]$)"
+)
 # "... said Tuesday that" / "... said on Monday." -> the weekday goes (the date is on the timeline, not in the summary)
 _SAID_WHEN = re.compile(rf"\b(said|says|announced|reported|told \w+)\s+{_WHEN}\b")
 _WHEN_MID = re.compile(rf"\s+on\s+{_DAY}(?: (?:morning|afternoon|evening|night))?(?=[\s,.;])")
@@ -104,8 +105,15 @@ def _position_prior(index: int, power: float = 0.5) -> float:
     return (index + 1.0) ** -power
 
 
-def _solve(weights: np.ndarray, cover: list[list[int]], bonus: np.ndarray, lengths: np.ndarray,
-           budget: int, conflicts: list[tuple[int, int]], time_limit: float = 5.0) -> list[int]:
+def _solve(
+    weights: np.ndarray,
+    cover: list[list[int]],
+    bonus: np.ndarray,
+    lengths: np.ndarray,
+    budget: int,
+    conflicts: list[tuple[int, int]],
+    time_limit: float = 5.0,
+) -> list[int]:
     """Exact ILP (HiGHS); greedy if it is unavailable or fails."""
     n, m = len(lengths), len(weights)
     try:
@@ -128,8 +136,11 @@ def _solve(weights: np.ndarray, cover: list[list[int]], bonus: np.ndarray, lengt
             A[1 + m + r, j] = 1
             hi[1 + m + r] = 1
         res = milp(
-            c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=np.ones(n + m),
-            bounds=Bounds(0, 1), options={"time_limit": time_limit, "disp": False},
+            c,
+            constraints=LinearConstraint(A.tocsr(), lo, hi),
+            integrality=np.ones(n + m),
+            bounds=Bounds(0, 1),
+            options={"time_limit": time_limit, "disp": False},
         )
         if res.x is not None:
             return [i for i in range(n) if res.x[i] > 0.5]
@@ -166,8 +177,13 @@ def _greedy(weights, cover, bonus, lengths, budget, conflicts) -> list[int]:
         covered.update(sent_concepts[best])
 
 
-def concept_stats(sents: Sequence[Sentence], src: dict[str, str], cache: dict | None = None, unigrams: bool = False,
-                  lead_sentences: int = 3):
+def concept_stats(
+    sents: Sequence[Sentence],
+    src: dict[str, str],
+    cache: dict | None = None,
+    unigrams: bool = False,
+    lead_sentences: int = 3,
+):
     """Per concept: the sources using it (df), those using it in their first ``lead_sentences`` sentences, the
     first sentence index using it per source, and the number of sentences holding it."""
     df: dict[str, set[str]] = defaultdict(set)
@@ -187,8 +203,15 @@ def concept_stats(sents: Sequence[Sentence], src: dict[str, str], cache: dict | 
     return df, lead, first, n_sent
 
 
-CONCEPT_FEATURES = ("source_share", "log_sources", "lead_share", "first_position", "sentence_share", "has_stopword",
-                    "has_number")
+CONCEPT_FEATURES = (
+    "source_share",
+    "log_sources",
+    "lead_share",
+    "first_position",
+    "sentence_share",
+    "has_stopword",
+    "has_number",
+)
 
 
 def concept_features(concepts: list[str], df, lead, first, n_sent, n_sources: int, n_sentences: int) -> np.ndarray:
@@ -201,9 +224,12 @@ def concept_features(concepts: list[str], df, lead, first, n_sent, n_sources: in
         d = len(df[c])
         toks = c.split()
         rows[i] = (
-            d / max(1, n_sources), math.log1p(d), len(lead.get(c, ())) / max(1, d),
+            d / max(1, n_sources),
+            math.log1p(d),
+            len(lead.get(c, ())) / max(1, d),
             float(np.mean([1.0 / (1 + x) for x in first[c].values()])) if first.get(c) else 0.0,
-            n_sent.get(c, 0) / max(1, n_sentences), float(any(t in sw for t in toks)),
+            n_sent.get(c, 0) / max(1, n_sentences),
+            float(any(t in sw for t in toks)),
             float(any(t.isdigit() for t in toks)),
         )
     return rows
@@ -225,8 +251,12 @@ def concept_model() -> dict | None:
 
 
 def select_sentences(
-    articles: Sequence[Article], embedder, config: AnalysisConfig, words_budget: int,
-    copy_of: dict[str, str] | None = None, fill: bool = False,
+    articles: Sequence[Article],
+    embedder,
+    config: AnalysisConfig,
+    words_budget: int,
+    copy_of: dict[str, str] | None = None,
+    fill: bool = False,
 ) -> tuple[list[_Cand], list[int], _Vectors]:
     """The chosen candidates (indices into the returned candidate list) and the vectors used."""
     src = source_keys(articles, copy_of)
@@ -243,7 +273,9 @@ def select_sentences(
             if root[a.id] == a.id and _good_sentence(s.text, config):
                 text = compress(s.text) if config.summary_compress else s.text
                 cands.append(_Cand(s, k, len(text.split()), set(_concepts(text, uni)), text))
-                concept_cache[(s.article_id, s.index)] = set(_concepts(s.text, uni)) if text != s.text else cands[-1].concepts
+                concept_cache[(s.article_id, s.index)] = (
+                    set(_concepts(s.text, uni)) if text != s.text else cands[-1].concepts
+                )
     vectors = _Vectors(all_sents, embedder, config)
     if not cands:
         return cands, [], vectors
@@ -254,9 +286,11 @@ def select_sentences(
     else:
         min_df = 1 if n_sources <= 1 else max(2, min(3, round(config.summary_df_share * n_sources)))
     weight = {
-        c: float(len(v)) ** config.summary_df_power * (1.0 if " " in c else config.summary_unigram_weight)
+        c: float(len(v)) ** config.summary_df_power
+        * (1.0 if " " in c else config.summary_unigram_weight)
         * (1.0 + config.summary_lead_weight * len(lead.get(c, ())) / len(v))
-        for c, v in df.items() if len(v) >= min_df
+        for c, v in df.items()
+        if len(v) >= min_df
     }
     if not weight:  # tiny story: every concept counts
         weight = {c: float(len(v)) for c, v in df.items()}
@@ -299,7 +333,8 @@ def select_sentences(
     kidx_a = np.asarray(kidx, dtype=np.int64)
     combined = np.full(len(iu), -1.0)
     combined[maybe] = vectors.w * csims[iu[maybe], ju[maybe]] + (1 - vectors.w) * vectors.lexical.pair_sims(
-        kidx_a[iu[maybe]], kidx_a[ju[maybe]])
+        kidx_a[iu[maybe]], kidx_a[ju[maybe]]
+    )
     dup = (sims[iu, ju] >= 0.85) | (combined >= config.summary_redundancy)
     conflicts = list(zip(iu[dup].tolist(), ju[dup].tolist(), strict=True))
     chosen = _solve(w, cover, bonus[keep], lengths[keep], words_budget, conflicts)
@@ -384,8 +419,13 @@ def summarize(
         # sources first (originals before their copies), then story order
         cited.sort(key=lambda t: (t[0] != s.article_id, src[t[0]], root[t[0]] != t[0], order[t[0]]))
         cits = [
-            Citation(article_id=aid, sentence_index=x.index, outlet=by_id[aid].outlet, text=x.text,
-                     copy_of=root[aid] if root[aid] != aid else None)
+            Citation(
+                article_id=aid,
+                sentence_index=x.index,
+                outlet=by_id[aid].outlet,
+                text=x.text,
+                copy_of=root[aid] if root[aid] != aid else None,
+            )
             for aid, x in cited
         ]
         out.append(SummarySentence(text=cands[i].text or s.text, citations=cits))

@@ -18,13 +18,59 @@ from typing import Any
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
 # Query parameters that only say how a reader arrived (campaigns, click ids, referrers): dropped.
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid", "ttclid",
-    "mc_cid", "mc_eid", "mkt_tok", "ref", "ref_src", "ref_url", "referrer", "cmpid", "cmp", "icid", "ocid",
-    "smid", "smtyp", "xtor", "ito", "s_cid", "s_kwcid", "_ga", "_gl", "_hsenc", "_hsmi", "hsctatracking",
-    "oly_anon_id", "oly_enc_id", "rb_clickid", "vero_id", "vero_conv", "wt_mc", "spm", "at_medium", "at_campaign",
-    "at_custom1", "at_custom2", "at_custom3", "at_custom4", "cid_source", "share_source", "sr_share",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "ttclid",
+        "mc_cid",
+        "mc_eid",
+        "mkt_tok",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "referrer",
+        "cmpid",
+        "cmp",
+        "icid",
+        "ocid",
+        "smid",
+        "smtyp",
+        "xtor",
+        "ito",
+        "s_cid",
+        "s_kwcid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "hsctatracking",
+        "oly_anon_id",
+        "oly_enc_id",
+        "rb_clickid",
+        "vero_id",
+        "vero_conv",
+        "wt_mc",
+        "spm",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+        "cid_source",
+        "share_source",
+        "sr_share",
+    }
+)
 TRACKING_PREFIXES = ("utm_", "ns_", "pk_", "mtm_", "hsa_", "wt.", "oly_")
 # Query parameters that ask for the AMP rendering of the same page: dropped.
 AMP_PARAMS = frozenset({"amp", "_amp", "amp_js_v", "usqp"})
@@ -109,7 +155,7 @@ def _fold_path(path: str) -> str:
             segments[-1] = last[:-4]
         elif ".amp." in low:  # story.amp.html -> story.html
             i = low.rindex(".amp.")
-            segments[-1] = last[:i] + last[i + 4:]
+            segments[-1] = last[:i] + last[i + 4 :]
         segments = [s for k, s in enumerate(segments) if k == 0 or s.lower() != "amp"]
         new = "/".join(segments).rstrip("/") or "/"
         if not new.startswith("/"):
@@ -209,8 +255,11 @@ def _same_site(declared: str, fetched: str) -> bool:
     """The declared address is on the fetched one's registered domain, and is not just the site's home page
     while the fetched one is a page below it."""
     domain = registered_domain(declared)
-    return (domain is not None and domain == registered_domain(fetched)
-            and (is_article_url(declared) or not is_article_url(fetched)))
+    return (
+        domain is not None
+        and domain == registered_domain(fetched)
+        and (is_article_url(declared) or not is_article_url(fetched))
+    )
 
 
 def choose_url(fetched: str | None, declared: str | None) -> str | None:

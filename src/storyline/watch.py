@@ -62,8 +62,12 @@ class FolderWatcher:
         self.pipeline.store.put_state(self.state_key, json.dumps(self.seen).encode())
         return report
 
-    def run(self, interval: float = 2.0, stop: threading.Event | None = None,
-            on_report: Callable[[IngestReport], None] | None = None) -> None:
+    def run(
+        self,
+        interval: float = 2.0,
+        stop: threading.Event | None = None,
+        on_report: Callable[[IngestReport], None] | None = None,
+    ) -> None:
         stop = stop or threading.Event()
         while not stop.is_set():
             report = self.scan()

@@ -28,4 +28,12 @@ from .lines import _continues, _is_body_line, hard_wrapped  # noqa: F401
 from .rules import _end_marker, _norm_line, furniture_reason  # noqa: F401
 from .stage import DOCUMENT_ERRORS, Cleaner, _document_error_reason, clean, guess_language  # noqa: F401
 
-__all__ = ["DOCUMENT_ERRORS", "Cleaner", "FurnitureModel", "clean", "furniture_reason", "guess_language", "hard_wrapped"]
+__all__ = [
+    "DOCUMENT_ERRORS",
+    "Cleaner",
+    "FurnitureModel",
+    "clean",
+    "furniture_reason",
+    "guess_language",
+    "hard_wrapped",
+]

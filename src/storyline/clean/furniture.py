@@ -18,7 +18,11 @@ class FurnitureModel:
 
     def to_bytes(self) -> bytes:
         return json.dumps(
-            {"docs": self.docs, "lines": dict(self.line_docs), "outlets": {k: dict(v) for k, v in self.outlet_line_docs.items()}}
+            {
+                "docs": self.docs,
+                "lines": dict(self.line_docs),
+                "outlets": {k: dict(v) for k, v in self.outlet_line_docs.items()},
+            }
         ).encode()
 
     @classmethod

@@ -16,9 +16,14 @@ def from_html(raw: RawDocument, config: CleanConfig) -> Article | None:
     import trafilatura
 
     assert raw.html is not None
+
     def extract(precision: bool) -> Any:
         return trafilatura.bare_extraction(
-            raw.html, url=raw.meta.get("url"), with_metadata=True, include_comments=False, include_tables=True,
+            raw.html,
+            url=raw.meta.get("url"),
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
             favor_precision=precision,
         )
 

@@ -27,8 +27,12 @@ def _continues(prev: str, line: str, wrapped: bool = False) -> bool:
     """``line`` carries on a sentence that ``prev`` (the line just above) left open: prev is a run of
     words without a final stop and line starts in lower case (or, in hard-wrapped text, any way)."""
     return (
-        bool(prev) and bool(line) and (wrapped or line[:1].islower()) and len(prev.split()) >= 6
-        and bool(_OPEN_END.search(prev)) and not _SENT_END_RE.search(prev)
+        bool(prev)
+        and bool(line)
+        and (wrapped or line[:1].islower())
+        and len(prev.split()) >= 6
+        and bool(_OPEN_END.search(prev))
+        and not _SENT_END_RE.search(prev)
     )
 
 

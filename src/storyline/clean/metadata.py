@@ -15,10 +15,18 @@ from .rules import _norm_line
 
 # Datelines and outlet cues at the start of the body.
 _DATELINE_PAREN = re.compile(r"^([A-Z][A-Z .'-]{1,40}?)\s*\(([^()]{2,40})\)\s*[-–—:]")  # TEHRAN (Tasnim) –
-_DATELINE_SLASH = re.compile(r"^([A-Z][A-Z .'-]{1,40}?),\s*([A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)\.?\s*/([A-Za-z][\w .-]{1,30})/\.?")  # WASHINGTON, January 22. /TASS/.
-_DATE_PAREN_OUTLET = re.compile(r"^([A-Z][a-z]{2,8}\.? \d{1,2},? \d{4})\s*\(([A-Z][\w .&-]{1,30})\)\s*[-–—:]")  # Jan. 26, 2022 (EIRNS)—
-_DATELINE_PLAIN = re.compile(r"^([A-Z][A-Z .'-]{2,40}),\s*([A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)?\s*[(-–—,]")  # LONDON, May 3 (Reuters) -
-_DATELINE_AGENCY = re.compile(r"^([A-Z][A-Z .'-]{2,40})(?:,\s*[A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)?\s*\(([A-Z][\w .&-]{1,30})\)")
+_DATELINE_SLASH = re.compile(
+    r"^([A-Z][A-Z .'-]{1,40}?),\s*([A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)\.?\s*/([A-Za-z][\w .-]{1,30})/\.?"
+)  # WASHINGTON, January 22. /TASS/.
+_DATE_PAREN_OUTLET = re.compile(
+    r"^([A-Z][a-z]{2,8}\.? \d{1,2},? \d{4})\s*\(([A-Z][\w .&-]{1,30})\)\s*[-–—:]"
+)  # Jan. 26, 2022 (EIRNS)—
+_DATELINE_PLAIN = re.compile(
+    r"^([A-Z][A-Z .'-]{2,40}),\s*([A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)?\s*[(-–—,]"
+)  # LONDON, May 3 (Reuters) -
+_DATELINE_AGENCY = re.compile(
+    r"^([A-Z][A-Z .'-]{2,40})(?:,\s*[A-Z][a-z]+\.? \d{1,2}(?:,? \d{4})?)?\s*\(([A-Z][\w .&-]{1,30})\)"
+)
 _WRITTEN_BY = re.compile(r"^\W*(?:written|posted|published)\s+by\s*:?\s+(.{2,80}?)\W*$", re.I)
 _BY_LINE = re.compile(r"^\W*by\s+([A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|al|bin|and|&)){0,5})\W*$")
 _PERSON_NAME = re.compile(r"^[A-Z][a-zà-ÿ'’-]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-zà-ÿ'’-]+){1,2}$")
@@ -30,7 +38,10 @@ _ORG_WORDS = re.compile(
 
 
 def read_header(
-    article: Article, page_header: list[tuple[int, str]], header: list[tuple[int, str]], other: str | None,
+    article: Article,
+    page_header: list[tuple[int, str]],
+    header: list[tuple[int, str]],
+    other: str | None,
     removed: list[RemovedLine],
 ) -> tuple[str | None, set[int]]:
     """Title, date and byline from the header lines (and a page's lines just above its main text) into
@@ -39,8 +50,14 @@ def read_header(
     header_removed_positions = set()
     if page_header:
         # the lines just above the main text of a page: title (the longest), date and byline
-        titled = [(i, s) for i, s in page_header if 3 <= len(s.split()) <= 30 and not _DATE_LINE.match(s)
-                  and not _WRITTEN_BY.match(s) and not _BY_LINE.match(s)]
+        titled = [
+            (i, s)
+            for i, s in page_header
+            if 3 <= len(s.split()) <= 30
+            and not _DATE_LINE.match(s)
+            and not _WRITTEN_BY.match(s)
+            and not _BY_LINE.match(s)
+        ]
         if titled:
             ti, ts = max(titled, key=lambda x: len(x[1].split()))
             article.title = ts
@@ -58,7 +75,9 @@ def read_header(
             continue
         m_date = _DATE_LINE.match(s)
         if m_date and article.published is None:
-            parsed = _parse_date(m_date.group(3) + (" " + m_date.group(2) if m_date.group(2) else "") + (m_date.group(4) or ""))
+            parsed = _parse_date(
+                m_date.group(3) + (" " + m_date.group(2) if m_date.group(2) else "") + (m_date.group(4) or "")
+            )
             if parsed:
                 article.published, article.date_precision = parsed
                 removed.append(RemovedLine(s, "meta:date", i))
@@ -173,4 +192,3 @@ def text_metadata(article: Article, header: list[str]) -> None:
             parsed = _parse_date(m.group(2))
             if parsed:
                 article.published, article.date_precision = parsed
-

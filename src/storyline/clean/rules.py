@@ -13,19 +13,37 @@ from ..model import normalise_for_hash
 _FURNITURE_LINE = [
     (r"most (visited|viewed|read|popular|shared)( in [\w\s]+| stories| articles| news)?", "navigation"),
     (r"top( [\w\s]+)? (stories|news|headlines|articles)", "navigation"),
-    (r"(trending|latest|related|recommended|popular|more)( now| news| stories| articles| posts| videos| from [\w\s]+)?:?", "navigation"),
+    (
+        r"(trending|latest|related|recommended|popular|more)( now| news| stories| articles| posts| videos| from [\w\s]+)?:?",
+        "navigation",
+    ),
     (r"(read|see) (more|also|next)( on| about| from)?[\w\s:]*", "navigation"),
     (r"go to (the )?home ?page|home|menu|search|skip to (main )?content|main menu|navigation", "navigation"),
     (r"back to top|scroll to top|to top", "navigation"),
     (r"fbpx|adsbygoogle.*|googletag.*|window\.\w+.*|var \w+ ?=.*", "tracking"),
-    (r"(photo|image|picture|video|credit|source|file photo)s?(\s*(:|by|/|©|-|–)\s*[\w .,/&'’-]{0,60}|(\s+[\w.&'’-]+){1,4})?", "photo-credit"),
-    (r"about the author|author bio(graphy)?|about us|contact us|privacy policy|terms (of use|and conditions)|cookie (policy|settings)", "author-box"),
-    (r"(share|tweet|email|print|comment)s?( (this|on|via) [\w\s]+)?|share on (facebook|twitter|x|whatsapp|telegram|linkedin)", "social"),
-    (r"(follow|like|join) us( on [\w\s,]+)?|subscribe( now| to [\w\s]+)?|sign (up|in)( for [\w\s]+)?|log ?in|register|newsletter", "social"),
+    (
+        r"(photo|image|picture|video|credit|source|file photo)s?(\s*(:|by|/|©|-|–)\s*[\w .,/&'’-]{0,60}|(\s+[\w.&'’-]+){1,4})?",
+        "photo-credit",
+    ),
+    (
+        r"about the author|author bio(graphy)?|about us|contact us|privacy policy|terms (of use|and conditions)|cookie (policy|settings)",
+        "author-box",
+    ),
+    (
+        r"(share|tweet|email|print|comment)s?( (this|on|via) [\w\s]+)?|share on (facebook|twitter|x|whatsapp|telegram|linkedin)",
+        "social",
+    ),
+    (
+        r"(follow|like|join) us( on [\w\s,]+)?|subscribe( now| to [\w\s]+)?|sign (up|in)( for [\w\s]+)?|log ?in|register|newsletter",
+        "social",
+    ),
     (r"advertisement|advertising|sponsored( content)?|ad|ads|promoted", "advertising"),
     (r"(all rights reserved|copyright|©).{0,120}", "copyright"),
     (r"tags?:.{0,200}|topics?:.{0,200}|filed under:?.{0,120}", "tags"),
-    (r"(click|tap) here.{0,80}|loading\.*|please wait\.*|comments?( \(\d+\))?|\d+ comments?|leave a (comment|reply)", "navigation"),
+    (
+        r"(click|tap) here.{0,80}|loading\.*|please wait\.*|comments?( \(\d+\))?|\d+ comments?|leave a (comment|reply)",
+        "navigation",
+    ),
     (r"clear|close|x|×|•|\||›|»|«|…", "navigation"),
 ]
 _FURNITURE_RE = [(re.compile(r"^\W*(?:" + p + r")\W*$", re.I), reason) for p, reason in _FURNITURE_LINE]
@@ -39,10 +57,21 @@ _FURNITURE_PHRASES = re.compile(
 
 # End-of-article markers: the marker line and everything after it is furniture.
 _END_MARKERS = [
-    (re.compile(r"(found|notice[d]?|see|spot(ted)?) an? (spelling|typo|grammar|grammatical)? ?(error|mistake|typo)", re.I), "after:spelling-notice"),
+    (
+        re.compile(
+            r"(found|notice[d]?|see|spot(ted)?) an? (spelling|typo|grammar|grammatical)? ?(error|mistake|typo)", re.I
+        ),
+        "after:spelling-notice",
+    ),
     (re.compile(r"^\W*spelling error report\W*$", re.I), "after:spelling-notice"),
     (re.compile(r"^\W*about the author\W*$", re.I), "after:author-box"),
-    (re.compile(r"^\W*(related (articles|stories|news|posts)|read also|you may also like|more (stories|from)[\w\s]*|recommended for you)\W*$", re.I), "after:related"),
+    (
+        re.compile(
+            r"^\W*(related (articles|stories|news|posts)|read also|you may also like|more (stories|from)[\w\s]*|recommended for you)\W*$",
+            re.I,
+        ),
+        "after:related",
+    ),
 ]
 # End markers that only count near the end (in the last third of the lines), since the words can appear in a body.
 _LATE_ONLY = {"after:related", "after:author-box"}
@@ -88,7 +117,9 @@ def furniture_reason(line: str) -> str | None:
     return None
 
 
-_END_ANY = re.compile(r"spelling|typo|grammar|mistake|error|author|related|read also|may also like|more |recommended", re.I)
+_END_ANY = re.compile(
+    r"spelling|typo|grammar|mistake|error|author|related|read also|may also like|more |recommended", re.I
+)
 
 
 def _end_marker(line: str) -> str | None:
@@ -98,4 +129,3 @@ def _end_marker(line: str) -> str | None:
         if rx.search(line) and len(line) < 200:
             return reason
     return None
-

@@ -95,7 +95,11 @@ class Cleaner:
             return False
         if outlet and self.furniture.outlet_line_docs.get(outlet, Counter()).get(norm, 0) >= k:
             return True
-        return self.furniture.line_docs.get(norm, 0) >= max(k, 0.05 * self.furniture.docs) if self.furniture.docs >= 2 * k else False
+        return (
+            self.furniture.line_docs.get(norm, 0) >= max(k, 0.05 * self.furniture.docs)
+            if self.furniture.docs >= 2 * k
+            else False
+        )
 
     # -- transform ------------------------------------------------------------------------
     def transform(self, raw: RawDocument) -> Article | Rejection:
@@ -155,7 +159,11 @@ class Cleaner:
                 continue
             prev = s
             reason = furniture_reason(s)
-            if reason is None and len(s) <= 20 * self.config.learn_max_words and self._learnt(_norm_line(s), outlet_hint):
+            if (
+                reason is None
+                and len(s) <= 20 * self.config.learn_max_words
+                and self._learnt(_norm_line(s), outlet_hint)
+            ):
                 reason = "learned:recurring-line"
             if reason:
                 removed.append(RemovedLine(s, reason, i))

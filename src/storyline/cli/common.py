@@ -26,7 +26,9 @@ app = typer.Typer(
 console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 140)
 err = Console(stderr=True)
 
-DbOption = typer.Option(None, "--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False)
+DbOption = typer.Option(
+    None, "--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False
+)
 JsonOption = typer.Option(False, "--json", help="Machine-readable JSON on standard output.")
 
 

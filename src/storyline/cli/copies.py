@@ -41,8 +41,14 @@ def reuse_cmd(
     for e in edges:
         copied = e.target_id == a.id
         other = others.get(e.source_id if copied else e.target_id)
-        other_name = f"{other.outlet or 'unknown outlet'} {other.id}" if other else (e.source_id if copied else e.target_id)
-        head = (f"[bold]{e.relation}[/bold] of {other_name}" if copied else f"its text is reused by {other_name} ([bold]{e.relation}[/bold])")
+        other_name = (
+            f"{other.outlet or 'unknown outlet'} {other.id}" if other else (e.source_id if copied else e.target_id)
+        )
+        head = (
+            f"[bold]{e.relation}[/bold] of {other_name}"
+            if copied
+            else f"its text is reused by {other_name} ([bold]{e.relation}[/bold])"
+        )
         console.print(
             f"\n{head} · confidence {e.confidence:.2f} · source covered {e.source_coverage:.0%}, copy covered "
             f"{e.target_coverage:.0%} · first: {e.source_id[:10]} by {e.direction_rule} ({e.direction_confidence:.2f})"
@@ -82,6 +88,11 @@ def duplicates_cmd(db: Path | None = DbOption, as_json: bool = JsonOption) -> No
     for n, g in enumerate(groups, 1):
         for k, i in enumerate(g):
             x = arts.get(i)
-            table.add_row(str(n) if k == 0 else "", i, (x.outlet or "") if x else "", _date(x) if x else "",
-                          (x.title or x.paragraphs[0][:70]) if x else "")
+            table.add_row(
+                str(n) if k == 0 else "",
+                i,
+                (x.outlet or "") if x else "",
+                _date(x) if x else "",
+                (x.title or x.paragraphs[0][:70]) if x else "",
+            )
     console.print(table)

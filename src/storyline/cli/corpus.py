@@ -57,7 +57,9 @@ def show(
         if value:
             console.print(f"[dim]{key:>9}[/dim] ", end="")
             console.print("; ".join(value) if key == "notes" else str(value), markup=False, highlight=False)
-    console.print(f"[dim]{'date':>9}[/dim] {_date(a) or '(none given)'}" + (f" ({a.date_precision})" if a.date_precision else ""))
+    console.print(
+        f"[dim]{'date':>9}[/dim] {_date(a) or '(none given)'}" + (f" ({a.date_precision})" if a.date_precision else "")
+    )
     console.print()
     for p in a.paragraphs:
         console.print(p, markup=False, highlight=False)
@@ -73,7 +75,9 @@ def show(
 def export(
     db: Path | None = DbOption,
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or parquet."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (JSONL: standard output by default)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (JSONL: standard output by default)."
+    ),
 ) -> None:
     """Export all articles (clean text and metadata)."""
     if fmt not in ("jsonl", "parquet"):
@@ -95,8 +99,11 @@ def export(
             import pyarrow.parquet as pq
 
             data = [
-                {**{k: v for k, v in r.items() if k not in ("removed", "paragraphs")},
-                 "paragraphs": r["paragraphs"], "removed": json.dumps(r["removed"], ensure_ascii=False)}
+                {
+                    **{k: v for k, v in r.items() if k not in ("removed", "paragraphs")},
+                    "paragraphs": r["paragraphs"],
+                    "removed": json.dumps(r["removed"], ensure_ascii=False),
+                }
                 for r in rows
             ]
             pq.write_table(pa.Table.from_pylist(data), output)

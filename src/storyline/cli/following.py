@@ -43,18 +43,25 @@ def watch(
 
 @app.command()
 def follow(
-    feeds: Annotated[list[str], typer.Argument(
-        help="RSS/Atom feeds, sitemaps or sitemap indexes (.xml or .xml.gz): URLs or files.")],
-    db: Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).",
-                                            show_default=False)] = None,
-    interval: Annotated[float | None, typer.Option(
-        help="Seconds between polls (default: follow.interval_s, 600).")] = None,
-    once: Annotated[bool, typer.Option(
-        "--once", help="Poll once and exit (exit code 1 on errors or rejections).")] = False,
-    max_pages: Annotated[int | None, typer.Option(
-        "--max-pages", help="New pages fetched per poll (default 100).")] = None,
-    no_stories: Annotated[bool, typer.Option(
-        "--no-stories", help="Only clean and store (no copies, no stories).")] = False,
+    feeds: Annotated[
+        list[str], typer.Argument(help="RSS/Atom feeds, sitemaps or sitemap indexes (.xml or .xml.gz): URLs or files.")
+    ],
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="SQLite store (default: $STORYLINE_DB or ./storyline.db).", show_default=False),
+    ] = None,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between polls (default: follow.interval_s, 600).")
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll once and exit (exit code 1 on errors or rejections).")
+    ] = False,
+    max_pages: Annotated[
+        int | None, typer.Option("--max-pages", help="New pages fetched per poll (default 100).")
+    ] = None,
+    no_stories: Annotated[
+        bool, typer.Option("--no-stories", help="Only clean and store (no copies, no stories).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With --once: the poll's report as JSON on stdout.")] = False,
 ) -> None:
     """Poll feeds and sitemaps; fetch their new pages and ingest them (what was fetched is remembered in the store)."""
@@ -83,8 +90,10 @@ def follow(
                 if report.errors or report.ingest.rejected:
                     raise typer.Exit(1)
                 return
-            err.print(f"following {len(feeds)} feed(s) every {cfg.interval_s if interval is None else interval:g}s "
-                      "(Ctrl-C to stop)")
+            err.print(
+                f"following {len(feeds)} feed(s) every {cfg.interval_s if interval is None else interval:g}s "
+                "(Ctrl-C to stop)"
+            )
             follower.run(interval, on_report=show)
         except KeyboardInterrupt:
             follower.stop.set()

@@ -40,7 +40,7 @@ def run(
             _print_ingest_summary(report)
             _print_found(store)
             # the largest stories in full: timeline, quotes, agreement and the cited summary
-            biggest = sorted(store.list_stories(limit=1000), key=lambda st: -len(st.article_ids))[:max(0, analyse)]
+            biggest = sorted(store.list_stories(limit=1000), key=lambda st: -len(st.article_ids))[: max(0, analyse)]
             for st in biggest:
                 arts = {a.id: a for a in store.get_articles(st.article_ids)}
                 analysis, by_date = _story_analysis(store, st, arts)
@@ -69,7 +69,12 @@ def _print_found(store) -> None:
             table.add_column(col)
         for e in edges:
             table.add_row(
-                e.source_id, e.target_id, e.relation, f"{e.confidence:.2f}", f"{e.target_coverage:.0%}", e.direction_rule
+                e.source_id,
+                e.target_id,
+                e.relation,
+                f"{e.confidence:.2f}",
+                f"{e.target_coverage:.0%}",
+                e.direction_rule,
             )
         console.print(table)
     stories = store.list_stories(limit=1000)
@@ -80,6 +85,8 @@ def _print_found(store) -> None:
         for s in stories:
             span = ""
             if s.first_date:
-                span = s.first_date.strftime("%Y-%m-%d") + (" – " + s.last_date.strftime("%Y-%m-%d") if s.last_date and s.last_date != s.first_date else "")
+                span = s.first_date.strftime("%Y-%m-%d") + (
+                    " – " + s.last_date.strftime("%Y-%m-%d") if s.last_date and s.last_date != s.first_date else ""
+                )
             table.add_row(s.id, s.title or "", str(len(s.article_ids)), str(len(s.events)), ", ".join(s.outlets), span)
         console.print(table)

@@ -13,8 +13,9 @@ from rich.text import Text
 
 from .common import DbOption, JsonOption, _opened, _print_json, app, console, err
 
-groups_app = typer.Typer(help="Outlet groups (country, owner, leaning...: a CSV you supply) and their blind spots.",
-                         no_args_is_help=True)
+groups_app = typer.Typer(
+    help="Outlet groups (country, owner, leaning...: a CSV you supply) and their blind spots.", no_args_is_help=True
+)
 app.add_typer(groups_app, name="groups")
 
 
@@ -57,21 +58,37 @@ def outlet(
     sources = graph.sources_of(stats.outlet)[:top]
     copiers = graph.copiers_of(stats.outlet)[:top]
     if as_json:
-        _print_json({**outlet_dict(stats), "sources": [pair_dict(p) for p in sources],
-                     "copiers": [pair_dict(p) for p in copiers]})
+        _print_json(
+            {
+                **outlet_dict(stats),
+                "sources": [pair_dict(p) for p in sources],
+                "copiers": [pair_dict(p) for p in copiers],
+            }
+        )
         return
     console.print(Text(stats.outlet, style="bold"))
-    console.print(f"{stats.articles} articles · {stats.original_share:.0%} original · in {stats.stories} stories · "
-                  f"first in {stats.first} ({stats.first_share:.0%}) · median delay behind the first report "
-                  f"{_hours(stats.delay_hours_median) or 'n/a'}", highlight=False)
+    console.print(
+        f"{stats.articles} articles · {stats.original_share:.0%} original · in {stats.stories} stories · "
+        f"first in {stats.first} ({stats.first_share:.0%}) · median delay behind the first report "
+        f"{_hours(stats.delay_hours_median) or 'n/a'}",
+        highlight=False,
+    )
     for title, pairs, other in (("Takes from", sources, "source"), ("Taken by", copiers, "copier")):
         table = Table(title=f"{title} ({len(pairs)})")
         for col in (other, "copies", "rewrites", "partial", "share", "lag (median)", "kept", "added", "cites"):
             table.add_column(col, overflow="fold")
         for p in pairs:
-            table.add_row(Text(getattr(p, other)), str(p.copies), str(p.rewrites), str(p.partial), f"{p.share:.0%}",
-                          _hours(p.lag_hours_median), "" if p.source_kept is None else f"{p.source_kept:.0%}",
-                          "" if p.added is None else f"{p.added:.0%}", f"{p.cited_share:.0%}")
+            table.add_row(
+                Text(getattr(p, other)),
+                str(p.copies),
+                str(p.rewrites),
+                str(p.partial),
+                f"{p.share:.0%}",
+                _hours(p.lag_hours_median),
+                "" if p.source_kept is None else f"{p.source_kept:.0%}",
+                "" if p.added is None else f"{p.added:.0%}",
+                f"{p.cited_share:.0%}",
+            )
         console.print(table)
 
 
@@ -125,8 +142,11 @@ def coverage(
         return
     console.print(Text(cov.title or cov.story_id, style="bold"))
     first = cov.first
-    console.print("first report: " + (f"{first.outlet} ({first.published:%Y-%m-%d}, {first.id})" if first
-                                      else "none dated"), highlight=False, markup=False)
+    console.print(
+        "first report: " + (f"{first.outlet} ({first.published:%Y-%m-%d}, {first.id})" if first else "none dated"),
+        highlight=False,
+        markup=False,
+    )
     joined = Table(title="Outlets in the order they joined")
     for col in ("outlet", "first article", "articles", "behind the first"):
         joined.add_column(col)
@@ -139,8 +159,9 @@ def coverage(
         chains.add_column("original")
         chains.add_column("copies")
         for c in cov.chains:
-            chains.add_row(Text(f"{c.original.outlet} {c.original.id}"),
-                           Text(", ".join(f"{x.outlet} {x.id}" for x in c.copies)))
+            chains.add_row(
+                Text(f"{c.original.outlet} {c.original.id}"), Text(", ".join(f"{x.outlet} {x.id}" for x in c.copies))
+            )
         console.print(chains)
     days = Table(title="Articles per outlet per day")
     days.add_column("outlet")
@@ -170,8 +191,11 @@ def groups_load(
         except GroupsError as exc:
             raise _fail(f"{file}: {exc}") from exc
         unmatched = groups.unmatched(store.article_outlet_names())  # not the whole graph: one indexed query
-    err.print(f"loaded {len(groups.names)} outlets in {len(groups.dimensions)} dimensions "
-              f"({', '.join(groups.dimensions)})", markup=False, highlight=False)
+    err.print(
+        f"loaded {len(groups.names)} outlets in {len(groups.dimensions)} dimensions ({', '.join(groups.dimensions)})",
+        markup=False,
+        highlight=False,
+    )
     if unmatched:
         err.print(f"  not in the store (yet): {', '.join(unmatched)}", markup=False, highlight=False, soft_wrap=True)
 
@@ -212,5 +236,3 @@ def groups_blind_spots(
         for c in s.claims:
             carried = "; ".join(f"{dim}: {', '.join(g) or '-'}" for dim, g in c.carried_by.items())
             console.print(Text(f"  [{c.kind}] {c.label[:100]} — {carried}"))
-
-

@@ -15,7 +15,8 @@ from .common import DbOption, JsonOption, _opened, _print_json, app, console, er
 @app.command()
 def outlets(
     changes: list[str] | None = typer.Argument(
-        None, help="With --set: FIELD=VALUE (name, language, country, domains)."),
+        None, help="With --set: FIELD=VALUE (name, language, country, domains)."
+    ),
     set_domain: str | None = typer.Option(None, "--set", help="Edit the row of this domain (made if missing)."),
     db: Path | None = DbOption,
     as_json: bool = JsonOption,
@@ -30,7 +31,7 @@ def outlets(
     from ..outlet_table import normalise_domain, parse_changes
 
     if changes and not set_domain:
-        err.print("[red]error:[/red] FIELD=VALUE needs --set DOMAIN (e.g. --set example.com name=\"Example News\")")
+        err.print('[red]error:[/red] FIELD=VALUE needs --set DOMAIN (e.g. --set example.com name="Example News")')
         raise typer.Exit(2)
     with _opened(db) as store:
         if set_domain:
@@ -56,9 +57,14 @@ def outlets(
             for net in network_rows(outlet_graph(store)):
                 entry = by_key.get(outlet_key(net["outlet"]))
                 if entry is None:
-                    entry = by_key[outlet_key(net["outlet"])] = {"name": net["outlet"], "domains": [], "language": None,
-                                                                 "country": None, "articles": net["articles"],
-                                                                 "in_table": False}
+                    entry = by_key[outlet_key(net["outlet"])] = {
+                        "name": net["outlet"],
+                        "domains": [],
+                        "language": None,
+                        "country": None,
+                        "articles": net["articles"],
+                        "in_table": False,
+                    }
                     data.append(entry)
                 entry["network"] = net
             data.sort(key=lambda d: (-d["articles"], d["name"]))
@@ -75,13 +81,21 @@ def outlets(
     from rich.text import Text
 
     for d in data:  # names as plain text, never as markup
-        cells = [Text(d["name"]), Text(", ".join(d["domains"])), d["language"] or "", d["country"] or "",
-                 str(d["articles"])]
+        cells = [
+            Text(d["name"]),
+            Text(", ".join(d["domains"])),
+            d["language"] or "",
+            d["country"] or "",
+            str(d["articles"]),
+        ]
         if not set_domain:
             net = d.get("network") or {}
             top_s, top_c = net.get("top_sources") or [], net.get("top_copiers") or []
-            cells += [f"{net['original_share']:.0%}" if net else "", f"{net.get('first', '')}",
-                      Text(f"{top_s[0]['outlet']} ({top_s[0]['reuses']})" if top_s else ""),
-                      Text(f"{top_c[0]['outlet']} ({top_c[0]['reuses']})" if top_c else "")]
+            cells += [
+                f"{net['original_share']:.0%}" if net else "",
+                f"{net.get('first', '')}",
+                Text(f"{top_s[0]['outlet']} ({top_s[0]['reuses']})" if top_s else ""),
+                Text(f"{top_c[0]['outlet']} ({top_c[0]['reuses']})" if top_c else ""),
+            ]
         table.add_row(*cells)
     console.print(table)

@@ -11,13 +11,23 @@ from .common import DbOption, JsonOption, _opened, _print_json, app, err
 
 @app.command("spark-run")
 def spark_run(
-    input: str = typer.Argument(..., help="JSONL, Parquet, or a folder of text/HTML files (local path or any URI Spark reads)."),
+    input: str = typer.Argument(
+        ..., help="JSONL, Parquet, or a folder of text/HTML files (local path or any URI Spark reads)."
+    ),
     output: str = typer.Argument(..., help="Folder (or URI) for the Parquet tables."),
     master: str = typer.Option("local[2]", "--master", help="local[N], spark://host:7077, yarn, k8s://..."),
     fmt: str = typer.Option("auto", "--format", help="auto, jsonl, parquet or files."),
-    window_days: float = typer.Option(7.0, "--window-days", help="Stories are clustered per time window of this many days."),
-    link: str = typer.Option("scorer", "--link", help="How story pieces of different windows are linked: scorer (the clusterer's own story-pair score) or cosine (centroids)."),
-    link_threshold: float = typer.Option(0.9, "--link-threshold", help="--link cosine: centroid cosine joining story pieces of neighbouring windows."),
+    window_days: float = typer.Option(
+        7.0, "--window-days", help="Stories are clustered per time window of this many days."
+    ),
+    link: str = typer.Option(
+        "scorer",
+        "--link",
+        help="How story pieces of different windows are linked: scorer (the clusterer's own story-pair score) or cosine (centroids).",
+    ),
+    link_threshold: float = typer.Option(
+        0.9, "--link-threshold", help="--link cosine: centroid cosine joining story pieces of neighbouring windows."
+    ),
     partitions: int = typer.Option(0, "--partitions", help="Partitions for the articles (0: twice the cores)."),
     config_file: Path | None = typer.Option(None, "--config", help="JSON file with Storyline settings."),
     conf: list[str] = typer.Option([], "--conf", help="Extra Spark setting key=value (repeatable)."),
@@ -33,7 +43,9 @@ def spark_run(
         err.print("[red]error:[/red] pyspark is not installed: pip install 'storyline[spark]'")
         raise typer.Exit(2) from exc
     config = Config.from_json(config_file.read_text()) if config_file else Config()
-    options = SparkOptions(input_format=fmt, window_days=window_days, link=link, link_threshold=link_threshold, partitions=partitions)
+    options = SparkOptions(
+        input_format=fmt, window_days=window_days, link=link, link_threshold=link_threshold, partitions=partitions
+    )
     existing = SparkSession.getActiveSession()
     spark = make_session(master, conf=dict(kv.split("=", 1) for kv in conf))
     try:
@@ -42,7 +54,9 @@ def spark_run(
         if existing is None:
             spark.stop()
     if json_out:
-        _print_json({"output": report.output, "counts": report.counts, "seconds": report.seconds, "backends": report.backends})
+        _print_json(
+            {"output": report.output, "counts": report.counts, "seconds": report.seconds, "backends": report.backends}
+        )
         return
     err.print(" · ".join(f"{k} {v}" for k, v in report.counts.items()) + f" · {report.seconds.get('total', 0):.1f} s")
     for k, v in report.backends.items():

@@ -45,11 +45,21 @@ def cluster(
     n_events = len({a.event_id for a in assignments})
     copies = sum(1 for a in assignments if a.copy_of)
     if as_json:
-        _print_json({"articles": len(assignments), "stories": n_stories, "events": n_events, "copies": copies,
-                     "seconds": round(took, 3), "top": [_story_brief(s) for s in stories]})
+        _print_json(
+            {
+                "articles": len(assignments),
+                "stories": n_stories,
+                "events": n_events,
+                "copies": copies,
+                "seconds": round(took, 3),
+                "top": [_story_brief(s) for s in stories],
+            }
+        )
         return
-    err.print(f"clustered {len(assignments)} articles into [green]{n_stories}[/green] stories and {n_events} events"
-              f" ({copies} copies joined their original) in {took:.1f}s")
+    err.print(
+        f"clustered {len(assignments)} articles into [green]{n_stories}[/green] stories and {n_events} events"
+        f" ({copies} copies joined their original) in {took:.1f}s"
+    )
     if stories:
         console.print(_stories_table(stories, title="Most recent stories"))
 
@@ -78,8 +88,12 @@ def _story_json(s, articles: dict[str, Article] | None) -> dict[str, Any]:
     return data
 
 
-DatesOption = typer.Option(0, "--dates", min=0, help="A ranked timeline: the story's N key dates, most important "
-                           "first (0: every dated event, in date order).")
+DatesOption = typer.Option(
+    0,
+    "--dates",
+    min=0,
+    help="A ranked timeline: the story's N key dates, most important first (0: every dated event, in date order).",
+)
 
 
 SentencesOption = typer.Option(1, "--sentences", min=1, help="With --dates: K sentences for each date.")

@@ -25,9 +25,16 @@ def _articles_table(articles: list[Article], title: str = "Articles") -> Table:
 
 def _article_brief(a: Article) -> dict[str, Any]:
     return {
-        "id": a.id, "source": a.source, "title": a.title, "outlet": a.outlet, "author": a.author,
-        "dateline": a.dateline, "published": a.published.isoformat() if a.published else None,
-        "date_precision": a.date_precision, "language": a.language, "words": a.word_count,
+        "id": a.id,
+        "source": a.source,
+        "title": a.title,
+        "outlet": a.outlet,
+        "author": a.author,
+        "dateline": a.dateline,
+        "published": a.published.isoformat() if a.published else None,
+        "date_precision": a.date_precision,
+        "language": a.language,
+        "words": a.word_count,
     }
 
 
@@ -41,8 +48,13 @@ def _span(first, last) -> str:
 
 def _story_brief(s) -> dict[str, Any]:
     return {
-        "id": s.id, "title": s.title, "articles": len(s.article_ids), "events": len(s.events), "outlets": s.outlets,
-        "entities": s.entities, "first_date": s.first_date.isoformat() if s.first_date else None,
+        "id": s.id,
+        "title": s.title,
+        "articles": len(s.article_ids),
+        "events": len(s.events),
+        "outlets": s.outlets,
+        "entities": s.entities,
+        "first_date": s.first_date.isoformat() if s.first_date else None,
         "last_date": s.last_date.isoformat() if s.last_date else None,
     }
 
@@ -52,15 +64,25 @@ def _stories_table(stories: list, title: str = "Stories") -> Table:
     for col in ("story", "title", "articles", "events", "outlets", "dates"):
         table.add_column(col, overflow="fold")
     for s in stories:
-        table.add_row(s.id, s.title or "", str(len(s.article_ids)), str(len(s.events)), ", ".join(s.outlets), _span(s.first_date, s.last_date))
+        table.add_row(
+            s.id,
+            s.title or "",
+            str(len(s.article_ids)),
+            str(len(s.events)),
+            ", ".join(s.outlets),
+            _span(s.first_date, s.last_date),
+        )
     return table
 
 
 def _print_story_header(s) -> None:
     console.rule(f"[bold]{s.title or '(untitled story)'}")
     for key, value in (
-        ("id", s.id), ("articles", str(len(s.article_ids))), ("dates", _span(s.first_date, s.last_date)),
-        ("outlets", ", ".join(s.outlets)), ("entities", ", ".join(s.entities)),
+        ("id", s.id),
+        ("articles", str(len(s.article_ids))),
+        ("dates", _span(s.first_date, s.last_date)),
+        ("outlets", ", ".join(s.outlets)),
+        ("entities", ", ".join(s.entities)),
     ):
         if value:
             console.print(f"[dim]{key:>9}[/dim] ", end="")
@@ -73,7 +95,11 @@ def _print_story_events(s, articles: dict[str, Article] | None = None) -> None:
     for i, e in enumerate(s.events, 1):
         span = _span(e.start, e.end) or "undated"
         console.print(f"[bold]{i}. {span}[/bold] ", end="")
-        console.print(f"{e.title or ''}  ({len(e.article_ids)} article{'s' if len(e.article_ids) != 1 else ''})", markup=False, highlight=False)
+        console.print(
+            f"{e.title or ''}  ({len(e.article_ids)} article{'s' if len(e.article_ids) != 1 else ''})",
+            markup=False,
+            highlight=False,
+        )
         if articles is not None:
             for aid in e.article_ids:
                 a = articles.get(aid)
@@ -106,7 +132,7 @@ def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article
     copy_of: dict[str, str] = {}
     for part in (analysis.summary, analysis.claims):
         for item in part:
-            for c in (item.citations if hasattr(item, "citations") else item.claims):
+            for c in item.citations if hasattr(item, "citations") else item.claims:
                 if c.copy_of:
                     copy_of[c.article_id] = c.copy_of
 
@@ -158,7 +184,9 @@ def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article
     if shared:
         for g in shared:
             tag = "[green]consensus[/green]" if g.kind == "consensus" else "[yellow]partial[/yellow]"
-            console.print(f"{tag} {escape(g.label)} [cyan]{_cite(g.claims, numbers)}[/cyan] [dim]{escape(', '.join(g.outlets))}[/dim]")
+            console.print(
+                f"{tag} {escape(g.label)} [cyan]{_cite(g.claims, numbers)}[/cyan] [dim]{escape(', '.join(g.outlets))}[/dim]"
+            )
             for d in g.differences:
                 console.print(f"    [red]differs[/red] {escape(d)}")
     else:
@@ -169,7 +197,7 @@ def print_analysis(console: Console, analysis, articles_by_id: dict[str, Article
             first = g.claims[0]
             origin = copy_of.get(first.article_id, first.article_id)
             a = articles_by_id.get(origin) or articles_by_id.get(first.article_id)
-            label = (a.outlet if a and a.outlet else f"article [{numbers.get(origin, '?')}]")
+            label = a.outlet if a and a.outlet else f"article [{numbers.get(origin, '?')}]"
             unique.setdefault(label, []).append(g)
     for outlet, gs in unique.items():
         console.print(f"[bold]Only {escape(outlet)}[/bold] ({len(gs)} claims)")
@@ -192,8 +220,13 @@ def analysis_json(analysis, articles_by_id: dict[str, Article]) -> dict[str, Any
     numbers = {aid: k + 1 for k, aid in enumerate(articles_by_id)}
     return to_dict(analysis) | {
         "articles": [
-            {"number": numbers[aid], "id": aid, "outlet": a.outlet, "title": a.title,
-             "published": a.published.isoformat() if a.published else None}
+            {
+                "number": numbers[aid],
+                "id": aid,
+                "outlet": a.outlet,
+                "title": a.title,
+                "published": a.published.isoformat() if a.published else None,
+            }
             for aid, a in articles_by_id.items()
         ]
     }

@@ -45,19 +45,33 @@ from .entities import extract_entities
 from .features import DocFeatures, embed_text, featurize
 from .scorer import FEATURES, default_weights
 from .stage import (
-                    DELTA_KEY,
-                    DELTAS_KEY,
-                    GEN_KEY,
-                    STATE_KEY,
-                    STORY_KEY,
-                    ClusterStage,
-                    copies_from_edges,
-                    copies_from_results,
+    DELTA_KEY,
+    DELTAS_KEY,
+    GEN_KEY,
+    STATE_KEY,
+    STORY_KEY,
+    ClusterStage,
+    copies_from_edges,
+    copies_from_results,
 )
 from .vectors import Group
 
 __all__ = [
-    "DELTAS_KEY", "DELTA_KEY", "FEATURES", "GEN_KEY", "STATE_KEY", "STORY_KEY", "Assignment", "ClusterStage",
-    "DocFeatures", "Group", "StoryClusterer", "copies_from_edges", "copies_from_results", "default_weights",
-    "embed_text", "extract_entities", "featurize",
+    "DELTAS_KEY",
+    "DELTA_KEY",
+    "FEATURES",
+    "GEN_KEY",
+    "STATE_KEY",
+    "STORY_KEY",
+    "Assignment",
+    "ClusterStage",
+    "DocFeatures",
+    "Group",
+    "StoryClusterer",
+    "copies_from_edges",
+    "copies_from_results",
+    "default_weights",
+    "embed_text",
+    "extract_entities",
+    "featurize",
 ]

@@ -38,8 +38,7 @@ class Assignment:
     copy_of: str | None = None
 
 
-class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, LabelsMixin, OutputMixin,
-                     StateMixin):
+class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, LabelsMixin, OutputMixin, StateMixin):
     """In-memory online story and event clustering. See the package docstring."""
 
     def __init__(self, config: ClusterConfig | None = None, embedder: Any = None):
@@ -68,8 +67,9 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         self.mark_saved(0)
 
     # -- building a document -----------------------------------------------------------------
-    def _doc(self, article: Article, emb: np.ndarray, update_df: bool = True,
-             features: DocFeatures | None = None) -> _Doc:
+    def _doc(
+        self, article: Article, emb: np.ndarray, update_df: bool = True, features: DocFeatures | None = None
+    ) -> _Doc:
         cfg = self.config
         f = features if features is not None and features.article_id == article.id else featurize(article, cfg)
         counts, ents, surf = f.terms, f.entities, f.surfaces
@@ -98,9 +98,17 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         e_ids, e_vals = self._top(e_ids, e_vals, cfg.article_entities)
         label_ids = np.unique(np.asarray(v.ids(f.label_words), dtype=np.int32))
         return _Doc(
-            id=article.id, t_ids=t_ids, t_vals=self._unit(t_vals), e_ids=e_ids, e_vals=self._unit(e_vals),
-            emb=np.asarray(emb, dtype=np.float32), day=_days(article.published), outlet=article.outlet,
-            label=f.label, label_is_title=f.label_is_title, label_ids=label_ids,
+            id=article.id,
+            t_ids=t_ids,
+            t_vals=self._unit(t_vals),
+            e_ids=e_ids,
+            e_vals=self._unit(e_vals),
+            emb=np.asarray(emb, dtype=np.float32),
+            day=_days(article.published),
+            outlet=article.outlet,
+            label=f.label,
+            label_is_title=f.label_is_title,
+            label_ids=label_ids,
         )
 
     @staticmethod
@@ -263,7 +271,9 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         keyed.sort(key=lambda x: (x[0], x[1]))
         return [a for _, _, a in keyed]
 
-    def fit(self, articles: Sequence[Article], copies: dict[str, str] | None = None, embeddings: np.ndarray | None = None) -> list[Assignment]:
+    def fit(
+        self, articles: Sequence[Article], copies: dict[str, str] | None = None, embeddings: np.ndarray | None = None
+    ) -> list[Assignment]:
         """Batch: forget everything, then place all articles in date order."""
         self.reset()
         articles = list(articles)

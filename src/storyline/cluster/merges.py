@@ -53,8 +53,12 @@ class MergesMixin:
         keep.copy_ids += gone.copy_ids
         keep.n += gone.n
         keep.emb += gone.emb
-        keep.t_ids, keep.t_vals = self._top(*_sparse_add(keep.t_ids, keep.t_vals, gone.t_ids, gone.t_vals), cfg.story_terms)
-        keep.e_ids, keep.e_vals = self._top(*_sparse_add(keep.e_ids, keep.e_vals, gone.e_ids, gone.e_vals), cfg.story_entities)
+        keep.t_ids, keep.t_vals = self._top(
+            *_sparse_add(keep.t_ids, keep.t_vals, gone.t_ids, gone.t_vals), cfg.story_terms
+        )
+        keep.e_ids, keep.e_vals = self._top(
+            *_sparse_add(keep.e_ids, keep.e_vals, gone.e_ids, gone.e_vals), cfg.story_entities
+        )
         keep._cache = None
         for d in (gone.first, gone.last):
             if not math.isnan(d):

@@ -43,7 +43,9 @@ class OutputMixin:
         return self._to_story(s)
 
     def stories_out(self, ids: Iterable[str] | None = None) -> list[Story]:
-        groups = [s for s in self._groups if s.alive] if ids is None else [self.by_id[i] for i in ids if i in self.by_id]
+        groups = (
+            [s for s in self._groups if s.alive] if ids is None else [self.by_id[i] for i in ids if i in self.by_id]
+        )
         return [self._to_story(s) for s in groups]
 
     def stories(self) -> list[Story]:  # noqa: D401 - the agreed API name
@@ -63,13 +65,24 @@ class OutputMixin:
                 e.out = (self._best_label(e), self._entities_of(e, k))
         events = [
             Event(
-                id=e.id, story_id=s.id, article_ids=list(e.article_ids), title=e.out[0],  # type: ignore[index]
-                start=_from_days(e.first), end=_from_days(e.last), entities=list(e.out[1]),  # type: ignore[index]
+                id=e.id,
+                story_id=s.id,
+                article_ids=list(e.article_ids),
+                title=e.out[0],  # type: ignore[index]
+                start=_from_days(e.first),
+                end=_from_days(e.last),
+                entities=list(e.out[1]),  # type: ignore[index]
             )
             for e in evs
         ]
         outlets = sorted(s.outlets, key=lambda o: (-s.outlets[o], o))
         return Story(
-            id=s.id, article_ids=list(s.article_ids), events=events, title=self._best_label(s),
-            entities=self._entities_of(s, k), outlets=outlets, first_date=_from_days(s.first), last_date=_from_days(s.last),
+            id=s.id,
+            article_ids=list(s.article_ids),
+            events=events,
+            title=self._best_label(s),
+            entities=self._entities_of(s, k),
+            outlets=outlets,
+            first_date=_from_days(s.first),
+            last_date=_from_days(s.last),
         )

@@ -105,7 +105,11 @@ class ScoringMixin:
         self._buf_doc = None
 
     def features(self, doc: _Doc, g: Group, doc_w=None) -> list[float]:
-        dtw, dtn, dew, den = doc_w if doc_w is not None else (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
+        dtw, dtn, dew, den = (
+            doc_w
+            if doc_w is not None
+            else (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
+        )
         _, tw, tn, ew, en, cen = self._group_vectors(g)
         if self._buf_doc is doc:
             buf = self._buf

@@ -30,7 +30,9 @@ def copies_from_results(results: dict[str, Any]) -> dict[str, str]:
     for aid, r in results.items():
         best = None
         for c in getattr(r, "copies_of", None) or []:
-            if c.get("relation") in DUPLICATE_RELATIONS and (best is None or c.get("confidence", 0) > best.get("confidence", 0)):
+            if c.get("relation") in DUPLICATE_RELATIONS and (
+                best is None or c.get("confidence", 0) > best.get("confidence", 0)
+            ):
                 best = c
         if best is not None and best.get("source_id") and best["source_id"] != aid:
             out[aid] = best["source_id"]
@@ -41,7 +43,9 @@ def copies_from_edges(edges: Iterable[Any]) -> dict[str, str]:
     """copy id -> original id from stored reuse edges (for batch re-clustering)."""
     best: dict[str, Any] = {}
     for e in edges:
-        if e.relation in DUPLICATE_RELATIONS and (e.target_id not in best or e.confidence > best[e.target_id].confidence):
+        if e.relation in DUPLICATE_RELATIONS and (
+            e.target_id not in best or e.confidence > best[e.target_id].confidence
+        ):
             best[e.target_id] = e
     return {t: e.source_id for t, e in best.items()}
 
@@ -109,7 +113,7 @@ class ClusterStage:
             store.put_state(DELTAS_KEY, b"0 0")
             self._base_size = len(blob)
         c.mark_saved()
-        for sid in (c.story_ids() if story_ids is None else story_ids):
+        for sid in c.story_ids() if story_ids is None else story_ids:
             if sid in c.by_id:
                 store.put_state(STORY_KEY + sid, c.story_bytes(sid))
         self._generation = uuid.uuid4().hex.encode()
@@ -124,8 +128,9 @@ class ClusterStage:
                 f.embedding = vec
         return feats
 
-    def process(self, articles: list[Article], store: Any, results: dict[str, Any],
-                prepared: list[DocFeatures] | None = None) -> list[Assignment]:
+    def process(
+        self, articles: list[Article], store: Any, results: dict[str, Any], prepared: list[DocFeatures] | None = None
+    ) -> list[Assignment]:
         clusterer = self._ensure_loaded(store)
         copies = copies_from_results(results)
         ready = {f.article_id: f for f in prepared or ()}

@@ -40,7 +40,9 @@ class StateMixin:
     index: _CentroidIndex
 
     if TYPE_CHECKING:
+
         def __init__(self, config: ClusterConfig | None = None, embedder: Any = None) -> None: ...
+
     aliases: dict[str, str]
     n_events: int
 
@@ -67,15 +69,26 @@ class StateMixin:
         post = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=int(post_lens.sum()))
         surf_keys = sorted(v.surface)
         meta = {
-            "version": _STATE_VERSION, "dim": self.dim, "bits": v.bits, "n_docs": v.n_docs, "aliases": self.aliases,
-            "n_events": self.n_events, "stories": [s.id for s in self._groups], "alive": [s.alive for s in self._groups],
+            "version": _STATE_VERSION,
+            "dim": self.dim,
+            "bits": v.bits,
+            "n_docs": v.n_docs,
+            "aliases": self.aliases,
+            "n_events": self.n_events,
+            "stories": [s.id for s in self._groups],
+            "alive": [s.alive for s in self._groups],
         }
         arrays = {
             "meta": _json_array(meta),
-            "df_ids": (nz := np.flatnonzero(v.df).astype(np.uint32)), "df": v.df[nz],
+            "df_ids": (nz := np.flatnonzero(v.df).astype(np.uint32)),
+            "df": v.df[nz],
             "surf_keys": np.asarray(surf_keys, dtype=np.int64),
-            "surf": np.frombuffer("\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8),
-            "post_keys": np.asarray(post_keys, dtype=np.int32), "post": post, "post_len": post_lens,
+            "surf": np.frombuffer(
+                "\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8
+            ),
+            "post_keys": np.asarray(post_keys, dtype=np.int32),
+            "post": post,
+            "post_len": post_lens,
         }
         return _npz(arrays)
 
@@ -85,26 +98,41 @@ class StateMixin:
         KB per article where :meth:`global_bytes` grows with the corpus. Applied in order after the
         last full part by :meth:`from_parts`; every entry sets a value, so applying one twice is harmless."""
         v = self.vocab
-        ids = np.unique(np.concatenate(self._changed_df)).astype(np.uint32) if self._changed_df else np.zeros(0, np.uint32)
+        ids = (
+            np.unique(np.concatenate(self._changed_df)).astype(np.uint32)
+            if self._changed_df
+            else np.zeros(0, np.uint32)
+        )
         post_keys = sorted(self._changed_posts)
         lists = [self.postings.get(k, []) for k in post_keys]
         post_lens = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         surf_keys = sorted(self._changed_surf)
         new = self._groups[self._saved_groups :]
         meta = {
-            "version": _STATE_VERSION, "delta": True, "n_docs": v.n_docs, "n_events": self.n_events,
-            "first_story": self._saved_groups, "stories": [g.id for g in new], "alive": [g.alive for g in new],
+            "version": _STATE_VERSION,
+            "delta": True,
+            "n_docs": v.n_docs,
+            "n_events": self.n_events,
+            "first_story": self._saved_groups,
+            "stories": [g.id for g in new],
+            "alive": [g.alive for g in new],
             "gone": sorted(i for i in self._changed_alive if i < self._saved_groups),
             "aliases": {k: self.aliases[k] for k in sorted(self._changed_aliases) if k in self.aliases},
         }
-        return _npz({
-            "meta": _json_array(meta), "df_ids": ids, "df": v.df[ids],
-            "surf_keys": np.asarray(surf_keys, dtype=np.int64),
-            "surf": np.frombuffer("\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8),
-            "post_keys": np.asarray(post_keys, dtype=np.int32),
-            "post": np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=int(post_lens.sum())),
-            "post_len": post_lens,
-        })
+        return _npz(
+            {
+                "meta": _json_array(meta),
+                "df_ids": ids,
+                "df": v.df[ids],
+                "surf_keys": np.asarray(surf_keys, dtype=np.int64),
+                "surf": np.frombuffer(
+                    "\n".join(v.surface[k].replace("\n", " ") for k in surf_keys).encode("utf-8"), dtype=np.uint8
+                ),
+                "post_keys": np.asarray(post_keys, dtype=np.int32),
+                "post": np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int32, count=int(post_lens.sum())),
+                "post_len": post_lens,
+            }
+        )
 
     def story_bytes(self, story_id: str) -> bytes:
         """One story's part of the state (by live id)."""
@@ -113,7 +141,12 @@ class StateMixin:
     def to_bytes(self) -> bytes:
         """Everything needed to continue the stream elsewhere (JSON + numpy arrays; no pickle)."""
         stories = _pack_groups(self._groups, self.dim)
-        return _npz({"global": np.frombuffer(self.global_bytes(), dtype=np.uint8), "stories": np.frombuffer(stories, dtype=np.uint8)})
+        return _npz(
+            {
+                "global": np.frombuffer(self.global_bytes(), dtype=np.uint8),
+                "stories": np.frombuffer(stories, dtype=np.uint8),
+            }
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes, config: ClusterConfig | None = None, embedder: Any = None) -> Self:
@@ -123,8 +156,14 @@ class StateMixin:
         return cls.from_parts(z["global"].tobytes(), by.get, config, embedder)
 
     @classmethod
-    def from_parts(cls, global_blob: bytes, story_part: Any, config: ClusterConfig | None = None, embedder: Any = None,
-                   deltas: Sequence[bytes] = ()) -> Self:
+    def from_parts(
+        cls,
+        global_blob: bytes,
+        story_part: Any,
+        config: ClusterConfig | None = None,
+        embedder: Any = None,
+        deltas: Sequence[bytes] = (),
+    ) -> Self:
         """Rebuild from the global part, the deltas saved after it (:meth:`global_delta_bytes`, in
         order) and ``story_part(story_id) -> Group | None`` for live stories."""
         self = cls(config, embedder)
@@ -220,9 +259,15 @@ def _pack_groups(stories: Sequence[Group], dim: int) -> bytes:
         groups.append(s)
     gmeta = [
         {
-            "id": g.id, "order": g.order, "a": g.article_ids, "c": g.copy_ids, "n": g.n,
-            "first": None if math.isnan(g.first) else g.first, "last": None if math.isnan(g.last) else g.last,
-            "outlets": g.outlets, "labels": [[lab[0], lab[1], lab[2]] for lab in g.labels],
+            "id": g.id,
+            "order": g.order,
+            "a": g.article_ids,
+            "c": g.copy_ids,
+            "n": g.n,
+            "first": None if math.isnan(g.first) else g.first,
+            "last": None if math.isnan(g.last) else g.last,
+            "outlets": g.outlets,
+            "labels": [[lab[0], lab[1], lab[2]] for lab in g.labels],
             **({"out": [g.out[0], g.out[1]]} if g.out is not None else {}),
         }
         for g in groups

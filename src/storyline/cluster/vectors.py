@@ -94,8 +94,26 @@ class _Doc:
 class Group:
     """A story or an event: running sums of its members' signals."""
 
-    __slots__ = ("id", "order", "article_ids", "copy_ids", "n", "emb", "t_ids", "t_vals", "e_ids", "e_vals",
-                 "first", "last", "outlets", "labels", "events", "alive", "_cache", "out")
+    __slots__ = (
+        "id",
+        "order",
+        "article_ids",
+        "copy_ids",
+        "n",
+        "emb",
+        "t_ids",
+        "t_vals",
+        "e_ids",
+        "e_vals",
+        "first",
+        "last",
+        "outlets",
+        "labels",
+        "events",
+        "alive",
+        "_cache",
+        "out",
+    )
 
     def __init__(self, gid: str, order: int, dim: int, dtype: Any = np.float32):
         self.id = gid

@@ -100,7 +100,7 @@ def decode_declared(data: bytes, charset: str | None, max_error_share: float = 0
         return text.lstrip("\ufeff")
     raise DecodeError(
         f"the declared charset {charset} does not fit the page: {bad:,} undecodable bytes "
-        f"(first: {first.object[first.start:first.start + 1]!r} at byte {first.start:,})"
+        f"(first: {first.object[first.start : first.start + 1]!r} at byte {first.start:,})"
     )
 
 

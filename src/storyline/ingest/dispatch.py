@@ -213,8 +213,9 @@ def read_stdin(config: IngestConfig, stream: BinaryIO | None = None) -> Iterator
     yield from read_bytes("<stdin>", data, config)
 
 
-def read_inputs(paths: Iterable[str | os.PathLike[str]],
-                config: IngestConfig | None = None) -> Iterator[RawDocument | Rejection]:
+def read_inputs(
+    paths: Iterable[str | os.PathLike[str]], config: IngestConfig | None = None
+) -> Iterator[RawDocument | Rejection]:
     """Everything the user named: files, folders (recursive), ``-`` for standard input."""
     config = config or IngestConfig()
     for p in paths:

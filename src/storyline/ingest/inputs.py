@@ -141,7 +141,9 @@ def gunzipped(inp: Input, cap: int) -> Input:
 
     def opener() -> BinaryIO:
         raw = inp.open()
-        return io.BufferedReader(CappedStream(cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")), cap, inp.name, also_close=raw))
+        return io.BufferedReader(
+            CappedStream(cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")), cap, inp.name, also_close=raw)
+        )
 
     return Input(inp.name, opener=opener, inner_name=inner, decompressed=True)
 

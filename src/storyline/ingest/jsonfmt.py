@@ -107,7 +107,7 @@ class _Values:
         if self.eof:
             return False
         if self.pos > 1 << 20:
-            self.buf, self.pos = self.buf[self.pos:], 0
+            self.buf, self.pos = self.buf[self.pos :], 0
         more = self.text.read(max(1 << 20, len(self.buf) - self.pos))
         if not more:
             self.eof = True
@@ -135,7 +135,9 @@ class _Values:
                     raise ValueError(f"record too large (more than {self.limit:,} characters)") from None
                 if self._fill():
                     continue
-                raise ValueError(f"malformed JSON ({exc.msg} at character {exc.pos - self.pos + 1:,} of the record)") from None
+                raise ValueError(
+                    f"malformed JSON ({exc.msg} at character {exc.pos - self.pos + 1:,} of the record)"
+                ) from None
             # a value that ends exactly at the buffer's end may go on (a number): make sure
             if end == len(self.buf) and not self.eof and not isinstance(obj, (dict, list, str)) and self._fill():
                 continue

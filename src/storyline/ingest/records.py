@@ -23,12 +23,22 @@ META_FIELDS = ("url", "title", "date", "outlet", "author", "language", "source")
 Layout = Mapping[str, tuple[str, ...]]
 STORYLINE: Layout = {f: (f,) for f in FIELDS}
 NEWS_PLEASE: Layout = {
-    "text": ("maintext",), "title": ("title", "title_page", "title_rss"), "date": ("date_publish",),
-    "author": ("authors",), "outlet": ("source_domain",), "url": ("url",), "language": ("language",),
+    "text": ("maintext",),
+    "title": ("title", "title_page", "title_rss"),
+    "date": ("date_publish",),
+    "author": ("authors",),
+    "outlet": ("source_domain",),
+    "url": ("url",),
+    "language": ("language",),
 }
 TRAFILATURA: Layout = {
-    "text": ("text", "raw_text"), "title": ("title",), "date": ("date",), "author": ("author",),
-    "outlet": ("source-hostname", "sitename", "hostname"), "url": ("source", "url"), "language": ("language",),
+    "text": ("text", "raw_text"),
+    "title": ("title",),
+    "date": ("date",),
+    "author": ("author",),
+    "outlet": ("source-hostname", "sitename", "hostname"),
+    "url": ("source", "url"),
+    "language": ("language",),
 }
 
 
@@ -88,8 +98,9 @@ def _get(obj: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def record_to_doc(source: str, obj: Any, layout: Layout, max_bytes: int,
-                  what: str = "record") -> RawDocument | Rejection:
+def record_to_doc(
+    source: str, obj: Any, layout: Layout, max_bytes: int, what: str = "record"
+) -> RawDocument | Rejection:
     """One record -> document; ``source`` names it (``file:line``) unless the record gives its URL."""
     if not isinstance(obj, Mapping):
         return Rejection(source, f"a JSON object was expected for each {what}")
@@ -115,8 +126,9 @@ def record_to_doc(source: str, obj: Any, layout: Layout, max_bytes: int,
     )
 
 
-def parse_jsonl_record(source: str, line: str, mapping: Mapping[str, str] | None = None,
-                       max_bytes: int = 1 << 62) -> RawDocument | Rejection:
+def parse_jsonl_record(
+    source: str, line: str, mapping: Mapping[str, str] | None = None, max_bytes: int = 1 << 62
+) -> RawDocument | Rejection:
     """One JSONL line -> document: ``text`` or ``html`` required; url/title/date/outlet/author optional
     (or news-please / trafilatura keys, or the keys a mapping names)."""
     try:

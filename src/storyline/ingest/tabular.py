@@ -41,8 +41,11 @@ def table_layout(name: str, columns: Sequence[str], config: IngestConfig) -> Lay
     _, layout = layout_for(list(columns), config.columns)
     wanted = (*layout["text"], *layout.get("html", ()))
     if not have.intersection(wanted):
-        return Rejection(name, f"no text column (none of {', '.join(map(repr, wanted))}); the columns are {shown}; "
-                               "name the column with --map text=COLUMN (or html=COLUMN)")
+        return Rejection(
+            name,
+            f"no text column (none of {', '.join(map(repr, wanted))}); the columns are {shown}; "
+            "name the column with --map text=COLUMN (or html=COLUMN)",
+        )
     return layout
 
 
@@ -94,7 +97,9 @@ def read_csv(inp: Input, config: IngestConfig) -> Iterator[RawDocument | Rejecti
             try:
                 yield raw.decode(encoding)
             except UnicodeDecodeError as exc:
-                bad[n] = f"line {n} is not {encoding} (byte {raw[exc.start:exc.start + 1]!r} at column {exc.start + 1})"
+                bad[n] = (
+                    f"line {n} is not {encoding} (byte {raw[exc.start : exc.start + 1]!r} at column {exc.start + 1})"
+                )
                 yield raw.decode(encoding, errors="replace")
 
     with inp.open() as fh:
@@ -150,8 +155,11 @@ def read_parquet(inp: Input, config: IngestConfig) -> Iterator[RawDocument | Rej
     errors = (pa.ArrowException, OSError, ValueError)
     with inp.open() as raw:
         try:
-            src = str(inp.path) if inp.path is not None and not inp.decompressed else \
-                seekable_copy(raw, config.max_decompressed_bytes, name)
+            src = (
+                str(inp.path)
+                if inp.path is not None and not inp.decompressed
+                else seekable_copy(raw, config.max_decompressed_bytes, name)
+            )
             pf = pq.ParquetFile(src)
             columns = pf.schema_arrow.names
         except STREAM_ERRORS as exc:

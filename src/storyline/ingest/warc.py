@@ -120,8 +120,9 @@ def _convert(rec, loc: str, config: IngestConfig) -> RawDocument | Rejection:
     return RawDocument(source=uri, html=text, meta=meta)
 
 
-def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool = True,
-             skip: int = 0) -> Iterator[RawDocument | Rejection]:
+def _records(
+    it, name: str, config: IngestConfig, state: _State, offsets: bool = True, skip: int = 0
+) -> Iterator[RawDocument | Rejection]:
     """The records of one ArchiveIterator; raises :class:`_Broken` where the file cannot be read on."""
     errors: tuple[type[BaseException], ...] = _warc_errors()
     # warcio parsing a cut or garbled header block fails in many ways (e.g. AttributeError on a missing
@@ -135,8 +136,12 @@ def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool =
             # last whole record are that record, cut short
             at = it.offset
             if it.fh.tell() > at > state.floor:
-                raise _Broken(state.n + 1, at if offsets else None, counted=False,
-                              exc=_Framing("truncated or unreadable (no whole record from here on)")) from None
+                raise _Broken(
+                    state.n + 1,
+                    at if offsets else None,
+                    counted=False,
+                    exc=_Framing("truncated or unreadable (no whole record from here on)"),
+                ) from None
             return
         except parse_errors as exc:
             at = it.offset if offsets and it.offset > state.floor else None
@@ -168,8 +173,11 @@ def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool =
             if state.n > skip:
                 yield Rejection(loc, f"broken record: {framing}; reading on from the next record")
             raise _Broken(state.n, off if offsets else None, _Framing(framing), counted=True, reported=True)
-        damaged = [p for p in (rec.digest_checker.problems if config.warc_verify_digests else [])
-                   if p.startswith("block digest")]  # (payload digests: crawlers disagree on chunked bodies)
+        damaged = [
+            p
+            for p in (rec.digest_checker.problems if config.warc_verify_digests else [])
+            if p.startswith("block digest")
+        ]  # (payload digests: crawlers disagree on chunked bodies)
         if bad:
             pass
         elif missing > 0:
@@ -179,10 +187,12 @@ def _records(it, name: str, config: IngestConfig, state: _State, offsets: bool =
                 out = Rejection(loc, "truncated record: its gzip member ends early (the file is cut short)")
             elif not it.next_line.startswith(b"WARC/"):  # (a next record in the same member: one-stream gzip)
                 if state.n > skip:
-                    yield Rejection(loc, "broken record: its gzip member is cut short or corrupt; "
-                                         "reading on from the next record")
-                raise _Broken(state.n, off if offsets else None, _Framing("corrupt gzip member"), counted=True,
-                              reported=True)
+                    yield Rejection(
+                        loc, "broken record: its gzip member is cut short or corrupt; reading on from the next record"
+                    )
+                raise _Broken(
+                    state.n, off if offsets else None, _Framing("corrupt gzip member"), counted=True, reported=True
+                )
         if damaged and (isinstance(out, RawDocument) or type(out) is Skipped):  # (not when already rejected)
             out = Rejection(loc, "damaged record: its bytes do not match its WARC-Block-Digest")
         if state.n > skip:
@@ -201,7 +211,7 @@ def _next_start(fh: BinaryIO, after: int) -> int | None:
         hits = [i for i in (data.find(b"\x1f\x8b\x08"), data.find(b"\nWARC/1.")) if i >= 0]
         if hits:
             i = min(hits)
-            return pos - len(tail) + i + (1 if data[i:i + 1] == b"\n" else 0)
+            return pos - len(tail) + i + (1 if data[i : i + 1] == b"\n" else 0)
         tail = data[-7:]
         pos += len(block)
 
@@ -251,9 +261,17 @@ def _read_single_gzip(inp: Input, config: IngestConfig, done: int) -> Iterator[R
     state = _State()
     with gunzipped(inp, config.max_decompressed_bytes).open() as fh:
         try:
-            yield from _records(ArchiveIterator(fh, check_digests=config.warc_verify_digests), inp.name, config,
-                                state, offsets=False, skip=done)
+            yield from _records(
+                ArchiveIterator(fh, check_digests=config.warc_verify_digests),
+                inp.name,
+                config,
+                state,
+                offsets=False,
+                skip=done,
+            )
         except _Broken as broken:
             if not broken.reported:
-                yield Rejection(f"{inp.name}#{broken.number}",
-                                f"broken WARC record: {_describe(broken.exc)}; the rest of the file is not read")
+                yield Rejection(
+                    f"{inp.name}#{broken.number}",
+                    f"broken WARC record: {_describe(broken.exc)}; the rest of the file is not read",
+                )

@@ -86,8 +86,13 @@ def _day(m: ArticleMeta) -> str:
     return date.fromordinal(m.day).isoformat() if m.day is not None else UNDATED
 
 
-def coverage_of(story_id: str, title: str | None, metas: list[ArticleMeta], links: list[LightEdge],
-                config: OutletConfig | None = None) -> StoryCoverage:
+def coverage_of(
+    story_id: str,
+    title: str | None,
+    metas: list[ArticleMeta],
+    links: list[LightEdge],
+    config: OutletConfig | None = None,
+) -> StoryCoverage:
     """The pure part of :func:`story_coverage`: from the story's articles and the reuse edges between them."""
     config = config or OutletConfig()
     by_id = {m.id: m for m in metas}
@@ -106,20 +111,32 @@ def coverage_of(story_id: str, title: str | None, metas: list[ArticleMeta], link
     for t, r in original_of.items():
         members.setdefault(r, []).append(by_id[t])
     chains = sorted(
-        (CopyChain(_ref(by_id[r], config), tuple(_ref(m, config) for m in sorted(ms, key=ArticleMeta.sort_key)))
-         for r, ms in members.items()),
-        key=lambda c: by_id[c.original.id].sort_key())
+        (
+            CopyChain(_ref(by_id[r], config), tuple(_ref(m, config) for m in sorted(ms, key=ArticleMeta.sort_key)))
+            for r, ms in members.items()
+        ),
+        key=lambda c: by_id[c.original.id].sort_key(),
+    )
     rec = story_record(story_id, metas)
     names = {k: rec.first_of[k].outlet or config.unknown for k in rec.outlets}  # one name per outlet (first spelling)
-    joined = tuple(OutletJoin(names[k], _ref(rec.first_of[k], config), rec.counts[k], rec.delays.get(k))
-                   for k in rec.outlets)
+    joined = tuple(
+        OutletJoin(names[k], _ref(rec.first_of[k], config), rec.counts[k], rec.delays.get(k)) for k in rec.outlets
+    )
     per_day: dict[str, dict[str, int]] = {}
     for m in sorted(metas, key=ArticleMeta.sort_key):
         row = per_day.setdefault(names[m.key], {})
         row[_day(m)] = row.get(_day(m), 0) + 1
     days = tuple(sorted({_day(m) for m in metas if m.day is not None}))
-    return StoryCoverage(story_id, title, _ref(rec.first, config) if rec.first else None, tuple(chains), original_of,
-                         joined, per_day, days)
+    return StoryCoverage(
+        story_id,
+        title,
+        _ref(rec.first, config) if rec.first else None,
+        tuple(chains),
+        original_of,
+        joined,
+        per_day,
+        days,
+    )
 
 
 def story_coverage(store: Any, story_id: str, config: OutletConfig | None = None) -> StoryCoverage | None:

@@ -370,8 +370,14 @@ class OutletAggregator:
         new = []
         for s, e in plan:
             sm = meta[s]
-            c = ((sm.key, tm.key), e.relation, lag_hours(sm, tm), e.source_coverage, 1.0 - e.target_coverage,
-                 cites.get((t, sm.key), 0.0))
+            c = (
+                (sm.key, tm.key),
+                e.relation,
+                lag_hours(sm, tm),
+                e.source_coverage,
+                1.0 - e.target_coverage,
+                cites.get((t, sm.key), 0.0),
+            )
             self._add_contribution(c, +1)
             new.append(c)
         self._contrib[t] = new
@@ -432,8 +438,12 @@ class OutletAggregator:
     # ------------------------------------------------------------------ the snapshot
     def graph(self) -> OutletGraph:
         """The graph as of the last :meth:`partial_fit` (the same object while nothing changed)."""
-        if self._graph is not None and not self._dirty_pairs and not self._dirty_outlets \
-                and self._graph.revision == self.revision:
+        if (
+            self._graph is not None
+            and not self._dirty_pairs
+            and not self._dirty_outlets
+            and self._graph.revision == self.revision
+        ):
             return self._graph
         for pair in self._dirty_pairs:  # an outlet's top sources / copiers follow its pairs
             self._dirty_outlets.update(pair)
@@ -463,8 +473,14 @@ class OutletAggregator:
                 self._outlet_stats[outlet_name] = outlet_stats
         self._dirty_pairs.clear()
         self._dirty_outlets.clear()
-        self._graph = OutletGraph(self.revision, dict(self._pair_stats), dict(self._outlet_stats),
-                                  dict(self.stories), dict(self.names), self.config)
+        self._graph = OutletGraph(
+            self.revision,
+            dict(self._pair_stats),
+            dict(self._outlet_stats),
+            dict(self.stories),
+            dict(self.names),
+            self.config,
+        )
         return self._graph
 
     def _pair(self, pair: tuple[str, str]) -> PairStats | None:
@@ -474,12 +490,20 @@ class OutletAggregator:
         lags = sorted(acc.lags)
         unk = self.config.unknown
         return PairStats(
-            source=self.names.get(pair[0], unk), copier=self.names.get(pair[1], unk),
-            exact=acc.counts["exact-duplicate"], near=acc.counts["near-duplicate"], rewrites=acc.counts["rewrite"],
-            partial=acc.counts[PARTIAL], copier_articles=self._n_articles[pair[1]], lag_count=len(lags),
-            lag_hours_median=quantile(lags, 0.5), lag_hours_p90=quantile(lags, 0.9),
-            source_kept=round(acc.kept / acc.n, 4), added=round(acc.added / acc.n, 4),
-            cited=acc.cited, named=acc.named,
+            source=self.names.get(pair[0], unk),
+            copier=self.names.get(pair[1], unk),
+            exact=acc.counts["exact-duplicate"],
+            near=acc.counts["near-duplicate"],
+            rewrites=acc.counts["rewrite"],
+            partial=acc.counts[PARTIAL],
+            copier_articles=self._n_articles[pair[1]],
+            lag_count=len(lags),
+            lag_hours_median=quantile(lags, 0.5),
+            lag_hours_p90=quantile(lags, 0.9),
+            source_kept=round(acc.kept / acc.n, 4),
+            added=round(acc.added / acc.n, 4),
+            cited=acc.cited,
+            named=acc.named,
         )
 
     def _outlet(self, k: str) -> OutletStats | None:
@@ -498,11 +522,16 @@ class OutletAggregator:
 
         delays = sorted(self._delays.get(k, {}).values())
         return OutletStats(
-            outlet=self.names.get(k, unk), articles=n, original=n - self._copied[k],
+            outlet=self.names.get(k, unk),
+            articles=n,
+            original=n - self._copied[k],
             top_sources=top(self._by_target.get(k, ()), lambda o: (o, k)),
             top_copiers=top(self._by_source.get(k, ()), lambda o: (k, o)),
-            stories=self._covered[k], first=self._firsts[k], delay_count=len(delays),
-            delay_hours_median=quantile(delays, 0.5), delay_hours_p90=quantile(delays, 0.9),
+            stories=self._covered[k],
+            first=self._firsts[k],
+            delay_count=len(delays),
+            delay_hours_median=quantile(delays, 0.5),
+            delay_hours_p90=quantile(delays, 0.9),
         )
 
 

@@ -45,8 +45,9 @@ class OutletGroups:
 
     def outlets_in(self, dimension: str, group: str) -> tuple[str, ...]:
         """The CSV's outlets in a group (as the CSV writes them)."""
-        return tuple(sorted(self.names.get(k, k) for k, gs in self.assignments.get(dimension, {}).items()
-                            if group in gs))
+        return tuple(
+            sorted(self.names.get(k, k) for k, gs in self.assignments.get(dimension, {}).items() if group in gs)
+        )
 
     def unmatched(self, outlets: Iterable[str | None]) -> tuple[str, ...]:
         """The CSV's outlets that are none of these (e.g. the store's): misspelt, or not ingested yet."""
@@ -54,15 +55,24 @@ class OutletGroups:
         return tuple(sorted(name for k, name in self.names.items() if k not in have))
 
     def to_json(self) -> str:
-        return json.dumps({"dimensions": list(self.dimensions), "names": self.names,
-                           "assignments": {d: {k: list(g) for k, g in a.items()} for d, a in self.assignments.items()}},
-                          ensure_ascii=False, sort_keys=True)
+        return json.dumps(
+            {
+                "dimensions": list(self.dimensions),
+                "names": self.names,
+                "assignments": {d: {k: list(g) for k, g in a.items()} for d, a in self.assignments.items()},
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> OutletGroups:
         d = json.loads(text)
-        return cls(tuple(d["dimensions"]), {dim: {k: tuple(g) for k, g in a.items()} for dim, a in d["assignments"].items()},
-                   dict(d.get("names") or {}))
+        return cls(
+            tuple(d["dimensions"]),
+            {dim: {k: tuple(g) for k, g in a.items()} for dim, a in d["assignments"].items()},
+            dict(d.get("names") or {}),
+        )
 
 
 def parse_groups(csv_text: str) -> OutletGroups:
@@ -89,7 +99,7 @@ def parse_groups(csv_text: str) -> OutletGroups:
     for line_no, row in enumerate(reader, start=2):
         if not any(c.strip() for c in row):
             continue
-        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+        if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
             raise GroupsError(f"line {line_no}: {len(row)} cells for {len(header)} columns")
         name = clean_name(row[col] if col < len(row) else "")
         if name is None:
@@ -102,8 +112,9 @@ def parse_groups(csv_text: str) -> OutletGroups:
                 got = assignments[dim].setdefault(key, [])
                 if group not in got:
                     got.append(group)
-    return OutletGroups(tuple(h for _, h in dims),
-                        {d: {k: tuple(g) for k, g in a.items()} for d, a in assignments.items()}, names)
+    return OutletGroups(
+        tuple(h for _, h in dims), {d: {k: tuple(g) for k, g in a.items()} for d, a in assignments.items()}, names
+    )
 
 
 def load_groups(store: Any, csv_text: str) -> OutletGroups:
@@ -167,8 +178,9 @@ def _dims(groups: OutletGroups, dimensions: Sequence[str] | None) -> tuple[str, 
     return tuple(dimensions)
 
 
-def group_coverage(outlets: Iterable[str], groups: OutletGroups,
-                   dimensions: Sequence[str] | None = None) -> tuple[GroupCoverage, ...]:
+def group_coverage(
+    outlets: Iterable[str], groups: OutletGroups, dimensions: Sequence[str] | None = None
+) -> tuple[GroupCoverage, ...]:
     """Covered groups, missing groups and ungrouped outlets of a set of outlets, per dimension (pure)."""
     names = list(dict.fromkeys(outlets))
     out = []
@@ -186,9 +198,14 @@ def group_coverage(outlets: Iterable[str], groups: OutletGroups,
     return tuple(out)
 
 
-def claim_carriers(claims: Iterable[ClaimGroup], groups: OutletGroups, story_outlets: Iterable[str],
-                   dimensions: Sequence[str] | None = None, kinds: Sequence[str] | None = CLAIM_KINDS,
-                   unknown: str = OutletConfig.unknown) -> tuple[ClaimCarriers, ...]:
+def claim_carriers(
+    claims: Iterable[ClaimGroup],
+    groups: OutletGroups,
+    story_outlets: Iterable[str],
+    dimensions: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = CLAIM_KINDS,
+    unknown: str = OutletConfig.unknown,
+) -> tuple[ClaimCarriers, ...]:
     """For each claim group (of the given kinds; None: all), the groups whose outlets report it, and those
     that covered the story without reporting it (pure). A copy reporting a claim counts for its outlet."""
     dims = _dims(groups, dimensions)
@@ -215,8 +232,13 @@ def _require(store: Any, groups: OutletGroups | None) -> OutletGroups:
     return groups
 
 
-def blind_spots(store: Any, groups: OutletGroups | None = None, story_ids: Iterable[str] | None = None,
-                dimensions: Sequence[str] | None = None, config: OutletConfig | None = None) -> list[StoryBlindSpots]:
+def blind_spots(
+    store: Any,
+    groups: OutletGroups | None = None,
+    story_ids: Iterable[str] | None = None,
+    dimensions: Sequence[str] | None = None,
+    config: OutletConfig | None = None,
+) -> list[StoryBlindSpots]:
     """For every story (or these), the groups that covered it and those that did not, per dimension; most
     recent activity first. ``groups``: default, those kept by :func:`load_groups`. Claims are not read here
     (see :func:`story_blind_spots`)."""
@@ -236,10 +258,15 @@ def blind_spots(store: Any, groups: OutletGroups | None = None, story_ids: Itera
     return out
 
 
-def story_blind_spots(store: Any, story_id: str, groups: OutletGroups | None = None,
-                      analysis: StoryAnalysis | None = None, dimensions: Sequence[str] | None = None,
-                      kinds: Sequence[str] | None = CLAIM_KINDS,
-                      config: OutletConfig | None = None) -> StoryBlindSpots | None:
+def story_blind_spots(
+    store: Any,
+    story_id: str,
+    groups: OutletGroups | None = None,
+    analysis: StoryAnalysis | None = None,
+    dimensions: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = CLAIM_KINDS,
+    config: OutletConfig | None = None,
+) -> StoryBlindSpots | None:
     """One story's blind spots, with the groups carrying each claim (of ``kinds``; None: all) of its analysis:
     ``analysis`` if given (e.g. ``storyline.analyze.analysis_for(store, id)``, which brings it up to date),
     else the one stored, else none (``analysed`` False). None for no such story."""
@@ -254,5 +281,6 @@ def story_blind_spots(store: Any, story_id: str, groups: OutletGroups | None = N
         stored = store.get_analysis(story.id)
         analysis = stored[1] if stored else None
     claims = claim_carriers(analysis.claims, groups, outlets, dimensions, kinds, config.unknown) if analysis else ()
-    return StoryBlindSpots(story.id, story.title, outlets, group_coverage(outlets, groups, dimensions), claims,
-                           analysis is not None)
+    return StoryBlindSpots(
+        story.id, story.title, outlets, group_coverage(outlets, groups, dimensions), claims, analysis is not None
+    )

@@ -16,8 +16,9 @@ from .spans import WORD, Sent, Span, sent_at, title_like, words_between
 from .speakers import Found, according, name_phrase, speaker_of
 
 
-def direct_quotes(ctx: ArticleContext, a: Article, sents: list[Sent], spans: list[list[Span]],
-                  min_quote_words: int) -> tuple[list[Found], set[int]]:
+def direct_quotes(
+    ctx: ArticleContext, a: Article, sents: list[Sent], spans: list[list[Span]], min_quote_words: int
+) -> tuple[list[Found], set[int]]:
     """The article's direct quotes in text order, and the sentences they cover. Records each speaker in ctx."""
     out: list[Found] = []
     quoted_sents: set[int] = set()
@@ -40,8 +41,12 @@ def direct_quotes(ctx: ArticleContext, a: Article, sents: list[Sent], spans: lis
             if attr is None:
                 # continuation of the previous quote of this (or the previous) paragraph
                 prefix = s_start.text[: max(0, sp.start - s_start.offset)]
-                if last is not None and len(WORD.findall(prefix)) <= 1 and \
-                        last.quote.sentence_index is not None and s_start.index - last.quote.sentence_index <= 3:
+                if (
+                    last is not None
+                    and len(WORD.findall(prefix)) <= 1
+                    and last.quote.sentence_index is not None
+                    and s_start.index - last.quote.sentence_index <= 3
+                ):
                     attr = (last.quote.speaker, last.name_kind, last.raw)
                 else:
                     continue
@@ -49,8 +54,15 @@ def direct_quotes(ctx: ArticleContext, a: Article, sents: list[Sent], spans: lis
             if inner is not None:
                 attr = inner
             speaker, kind, raw = attr
-            q = Quote(text=sp.text.strip(" ,"), speaker=speaker, speaker_kind=kind,
-                      kind="direct", article_id=a.id, sentence_index=s_start.index, speaker_as_written=raw)
+            q = Quote(
+                text=sp.text.strip(" ,"),
+                speaker=speaker,
+                speaker_kind=kind,
+                kind="direct",
+                article_id=a.id,
+                sentence_index=s_start.index,
+                speaker_as_written=raw,
+            )
             f = Found(q, kind, raw)
             out.append(f)
             last = f
@@ -71,9 +83,10 @@ def _attribution(ctx: ArticleContext, s_start: Sent, s_end: Sent, sp: Span):
     doc = s_end.doc
     q_end = sp.end - s_end.offset
     after = [t for t in doc if t.idx >= q_end + 1]
-    verb = next((t for t in after[:12] if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX", "NOUN", "PROPN")),
-                None)
-    if verb is not None and not words_between(doc.text[q_end:verb.idx], 8):
+    verb = next(
+        (t for t in after[:12] if t.lower_ in SPEECH_VERBS and t.pos_ in ("VERB", "AUX", "NOUN", "PROPN")), None
+    )
+    if verb is not None and not words_between(doc.text[q_end : verb.idx], 8):
         verb = None
     if verb is not None:
         r = speaker_of(ctx, verb, s_end, (None, q_end + 1))

@@ -59,8 +59,10 @@ class QuoteExtractor:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if getattr(self, "_frozen", False):
-            raise AttributeError(f"QuoteExtractor is read-only after construction (tried to set {name!r}): "
-                                 "per-call state belongs in the call, not on a shared extractor")
+            raise AttributeError(
+                f"QuoteExtractor is read-only after construction (tried to set {name!r}): "
+                "per-call state belongs in the call, not on a shared extractor"
+            )
         object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ public
@@ -100,17 +102,28 @@ class QuoteExtractor:
                     # may name the person a later "he said" / "the minister said" points back to
                     ner_only.append(s)
         # parse only what can hold a quote or its attribution; the rest gets NER where a name may be needed
-        for s, doc in zip(full, self.nlp.pipe([s.text for s in full], batch_size=self.batch_size,
-                                              n_process=self.n_process if len(full) > 2000 else 1), strict=True):
+        for s, doc in zip(
+            full,
+            self.nlp.pipe(
+                [s.text for s in full], batch_size=self.batch_size, n_process=self.n_process if len(full) > 2000 else 1
+            ),
+            strict=True,
+        ):
             s.doc = doc
-        for s, doc in zip(ner_only, self.nlp.pipe([s.text for s in ner_only], batch_size=self.batch_size,
-                                                  disable=[n for n in self.nlp.pipe_names if n != "ner"]), strict=True):
+        for s, doc in zip(
+            ner_only,
+            self.nlp.pipe(
+                [s.text for s in ner_only],
+                batch_size=self.batch_size,
+                disable=[n for n in self.nlp.pipe_names if n != "ner"],
+            ),
+            strict=True,
+        ):
             s.doc = doc
         per_article = [(a, [s for s in sents if s.doc is not None], spans) for a, sents, spans in per_article]
         return per_article, QuoteStats(articles=len(articles), parsed=len(full), ner_only=len(ner_only))
 
-    def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]],
-                 surnames: frozenset[str]) -> list[Found]:
+    def _article(self, a: Article, sents: list[Sent], spans: list[list[Span]], surnames: frozenset[str]) -> list[Found]:
         """One article's direct quotes, then its indirect ones in the parsed sentences no direct quote covers."""
         ctx = article_context(sents, spans, surnames)
         out, quoted_sents = direct_quotes(ctx, a, sents, spans, self.min_quote_words)
@@ -122,7 +135,7 @@ class QuoteExtractor:
                 out.append(f)
                 if f.name_kind == "unnamed" and f.raw:
                     ctx.unnamed_seen.append((s.index, f.quote.speaker or f.raw))
-        out.sort(key=lambda f: (f.quote.sentence_index or 0))
+        out.sort(key=lambda f: f.quote.sentence_index or 0)
         return out
 
 

@@ -51,6 +51,13 @@ def indirect_quote(ctx: ArticleContext, a: Article, s: Sent) -> Found | None:
 
 def _found(a: Article, s: Sent, content: str, r) -> Found:
     speaker, kind, raw = r
-    q = Quote(text=content, speaker=speaker, speaker_kind=kind, kind="indirect", article_id=a.id,
-              sentence_index=s.index, speaker_as_written=raw)
+    q = Quote(
+        text=content,
+        speaker=speaker,
+        speaker_kind=kind,
+        kind="indirect",
+        article_id=a.id,
+        sentence_index=s.index,
+        speaker_as_written=raw,
+    )
     return Found(q, kind, raw)

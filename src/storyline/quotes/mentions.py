@@ -63,20 +63,29 @@ def article_context(sents: list[Sent], spans: list[list[Span]], surnames: frozen
     return ArticleContext(
         surnames,
         persons=_person_mentions(sents, spans, surnames),
-        mentions=[(s.index, e.start_char, clean_name(e.text)) for s in sents for e in s.doc.ents
-                  if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)],
-        roles=_role_mentions(sents, spans))
+        mentions=[
+            (s.index, e.start_char, clean_name(e.text))
+            for s in sents
+            for e in s.doc.ents
+            if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)
+        ],
+        roles=_role_mentions(sents, spans),
+    )
 
 
-def _person_mentions(sents: list[Sent], spans: list[list[Span]],
-                     surnames: frozenset[str]) -> list[tuple[int, int, str, str]]:
+def _person_mentions(
+    sents: list[Sent], spans: list[list[Span]], surnames: frozenset[str]
+) -> list[tuple[int, int, str, str]]:
     """People named as grammatical subjects outside quotes: (sentence, char, name, "person")."""
     out = []
     for s in sents:
         doc = s.doc
         if not s.parsed:
-            out += [(s.index, e.start_char, clean_name(e.text), "person") for e in doc.ents
-                    if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)]
+            out += [
+                (s.index, e.start_char, clean_name(e.text), "person")
+                for e in doc.ents
+                if e.label_ == "PERSON" and not in_quote(spans[s.paragraph], s.offset + e.start_char)
+            ]
             continue
         for t in doc:
             if t.dep_ not in ("nsubj", "nsubjpass") or t.pos_ != "PROPN" or not _main_subject(t):
@@ -100,12 +109,22 @@ def propn_name(t) -> str:
             if e.start <= t.i < e.end:
                 return clean_name(e.text)
     first = t.i
-    while first - 1 >= 0 and t.doc[first - 1].pos_ == "PROPN" and t.doc[first - 1].dep_ in ("compound", "flat") \
-            and t.doc[first - 1].head.i in range(first, t.i + 1) and t.doc[first - 1].lower_ not in PERSON_ROLES:
+    while (
+        first - 1 >= 0
+        and t.doc[first - 1].pos_ == "PROPN"
+        and t.doc[first - 1].dep_ in ("compound", "flat")
+        and t.doc[first - 1].head.i in range(first, t.i + 1)
+        and t.doc[first - 1].lower_ not in PERSON_ROLES
+    ):
         first -= 1
     last = t.i
-    while last + 2 < len(t.doc) and t.doc[last + 1].text == "-" and not t.doc[last].whitespace_ \
-            and not t.doc[last + 1].whitespace_ and t.doc[last + 2].pos_ == "PROPN":
+    while (
+        last + 2 < len(t.doc)
+        and t.doc[last + 1].text == "-"
+        and not t.doc[last].whitespace_
+        and not t.doc[last + 1].whitespace_
+        and t.doc[last + 2].pos_ == "PROPN"
+    ):
         last += 2  # al-Zuwiy
     return clean_name(t.doc[first : last + 1].text)
 

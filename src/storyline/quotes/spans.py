@@ -17,7 +17,8 @@ NAMEISH = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]*)*\s+[A-
 ROLE_INTRO = re.compile(
     r"\b(?:Minister|Secretary|President|Ambassador|Director|Chancellor|Premier|Governor|Senator|Mayor|General"
     r"|Commander|Chief|Head|leader|expert|analyst|scientist|professor|economist|envoy|adviser|advisor|spokes\w+)"
-    r"\b(?:\s+of\s+\w+)?\s+[A-Z]")
+    r"\b(?:\s+of\s+\w+)?\s+[A-Z]"
+)
 _DQ = re.compile(r"“([^“”]*)”|\"([^\"]*)\"|``(.*?)''|“([^“”]*)$")
 _SQ = re.compile(r"(?<![A-Za-z])‘([^‘’]+?)’(?![A-Za-z])")
 WORD = re.compile(r"[A-Za-z0-9]+")

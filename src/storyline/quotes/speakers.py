@@ -84,7 +84,7 @@ def name_phrase(ctx: ArticleContext, head, s: Sent):
     doc = head.doc
     low = head.lower_
     # "one of the officials of the State Department"
-    if low in ("one", "some", "several", "many") :
+    if low in ("one", "some", "several", "many"):
         of = next((c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"), None)
         pobj = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
         if pobj is not None and pobj.lower_ in UNNAMED_HEADS:
@@ -120,8 +120,13 @@ def name_phrase(ctx: ArticleContext, head, s: Sent):
             if ctx.unnamed_seen:
                 return (ctx.unnamed_seen[-1][1], "unnamed", raw)
         return (raw, "unnamed", raw)
-    if words and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three") and \
-            head.pos_ == "NOUN" and low in PERSON_ROLES and head.ent_type_ != "PERSON":
+    if (
+        words
+        and words[0] in ("a", "an", "another", "one", "some", "several", "two", "three")
+        and head.pos_ == "NOUN"
+        and low in PERSON_ROLES
+        and head.ent_type_ != "PERSON"
+    ):
         return (raw, "unnamed", raw)  # "an energy analyst", "a Western diplomat"
     persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= start and e.end <= end and e.root.i == head.i]
     if not persons:
@@ -136,12 +141,18 @@ def name_phrase(ctx: ArticleContext, head, s: Sent):
         role_kids = [c for c in head.children if c.dep_ in ("compound", "appos") and c.lower_ in PERSON_ROLES]
         # "Dino Frisullo, an Italian supporter, said": a name with a common-noun apposition is a person
         if not role_kids and not any(t.text in ORG_WORDS for t in span):
-            role_kids = [c for c in head.children if c.dep_ == "appos" and c.pos_ == "NOUN"
-                         and any(g.lower_ in ("a", "an") for g in c.children)]
+            role_kids = [
+                c
+                for c in head.children
+                if c.dep_ == "appos" and c.pos_ == "NOUN" and any(g.lower_ in ("a", "an") for g in c.children)
+            ]
         if head.text in ctx.surnames or (role_kids and low not in PERSON_ROLES and words[0] != "the"):
             return (propn_name(head), "person", raw)
-    if words and words[0] == "the" and (low in PERSON_ROLES or (head.pos_ == "PROPN" and
-                                                                 any(w in PERSON_ROLES for w in words))):
+    if (
+        words
+        and words[0] == "the"
+        and (low in PERSON_ROLES or (head.pos_ == "PROPN" and any(w in PERSON_ROLES for w in words)))
+    ):
         named = ctx.resolve_role(words, s.index)
         if named is None and low in PERSON_ROLES:
             named = ctx.last_mention(s.index, sent_char)

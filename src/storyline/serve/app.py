@@ -49,8 +49,15 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status)
 
 
-_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 422: "invalid", 500: "internal",
-          503: "busy"}
+_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "invalid",
+    500: "internal",
+    503: "busy",
+}
 
 
 # --------------------------------------------------------------------------- the app
@@ -76,9 +83,17 @@ def create_app(
     ``freeze_gc``: after start-up, move every object then alive out of the garbage collector's reach
     (``gc.freeze``; process-wide, so for a server process, as ``storyline serve`` sets it, not a test run).
     """
-    service = Service(db_path, config, analysis, ingest_process, max_pending_writes=max_pending_writes,
-                      ingest_nice=ingest_nice, cache_bytes=cache_bytes, warm_stories=warm_stories,
-                      freeze_gc=freeze_gc)
+    service = Service(
+        db_path,
+        config,
+        analysis,
+        ingest_process,
+        max_pending_writes=max_pending_writes,
+        ingest_nice=ingest_nice,
+        cache_bytes=cache_bytes,
+        warm_stories=warm_stories,
+        freeze_gc=freeze_gc,
+    )
     network = OutletNetwork(service)  # the outlet graph, for /outlets and the outlet pages
 
     @asynccontextmanager
@@ -92,7 +107,7 @@ def create_app(
         title="Storyline",
         version="0.1.0",
         description="Stories from a stream of news articles: ingest articles, read stories, timelines, quotes, "
-        "agreement and cited summaries, and the outlet network (who copies whom). Errors are JSON: {\"error\": code, \"message\": text}.",
+        'agreement and cited summaries, and the outlet network (who copies whom). Errors are JSON: {"error": code, "message": text}.',
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
         lifespan=_lifespan,
@@ -126,8 +141,15 @@ def create_app(
 
     @app.exception_handler(WriteQueueFull)
     async def _busy(request: Request, exc: WriteQueueFull) -> JSONResponse:
-        return JSONResponse({"error": "busy", "message": f"too many writes waiting ({exc.pending}); retry shortly",
-                             "pending_writes": exc.pending}, status_code=503, headers={"retry-after": "1"})
+        return JSONResponse(
+            {
+                "error": "busy",
+                "message": f"too many writes waiting ({exc.pending}); retry shortly",
+                "pending_writes": exc.pending,
+            },
+            status_code=503,
+            headers={"retry-after": "1"},
+        )
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -142,9 +164,16 @@ def create_app(
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {
-                    "anyOf": [_ARTICLE_SCHEMA, {"type": "array", "items": _ARTICLE_SCHEMA, "maxItems": max_batch}]
-                }}},
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "anyOf": [
+                                _ARTICLE_SCHEMA,
+                                {"type": "array", "items": _ARTICLE_SCHEMA, "maxItems": max_batch},
+                            ]
+                        }
+                    }
+                },
             }
         },
     )
@@ -157,7 +186,11 @@ def create_app(
         try:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            msg = f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else "body is not UTF-8"
+            msg = (
+                f"malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else "body is not UTF-8"
+            )
             raise HTTPException(400, msg) from None
         if isinstance(data, list):
             if not data:
@@ -171,7 +204,9 @@ def create_app(
         except ValidationError as exc:
             details = [{"loc": list(e.get("loc", [])), "msg": e.get("msg", "")} for e in exc.errors()[:20]]
             where = ".".join(str(x) for x in details[0]["loc"]) if details else ""
-            return _error(422, "invalid", f"{where}: {details[0]['msg']}" if details else "invalid article", details=details)
+            return _error(
+                422, "invalid", f"{where}: {details[0]['msg']}" if details else "invalid article", details=details
+            )
         items = parsed if isinstance(parsed, list) else [parsed]
         for i, it in enumerate(items):
             if it.text is None and it.html is None:
@@ -179,15 +214,22 @@ def create_app(
         answers = await service.ingest_items(items)
         await service.refresh_stories([a["story_id"] for a in answers if a["status"] == "stored"])
         status = 201 if any(a["status"] == "stored" for a in answers) else 200
-        return JSONResponse({"results": answers,
-                             "stored": sum(a["status"] == "stored" for a in answers),
-                             "duplicates": sum(a["status"] == "duplicate" for a in answers),
-                             "rejected": sum(a["status"] == "rejected" for a in answers)}, status_code=status)
+        return JSONResponse(
+            {
+                "results": answers,
+                "stored": sum(a["status"] == "stored" for a in answers),
+                "duplicates": sum(a["status"] == "duplicate" for a in answers),
+                "rejected": sum(a["status"] == "rejected" for a in answers),
+            },
+            status_code=status,
+        )
 
     @app.get("/articles", tags=["articles"], summary="List articles (ingest order)")
     async def list_articles(
-        limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
-        outlet: str | None = Query(None, max_length=300), q: str | None = Query(None, max_length=200),
+        limit: int = Query(20, ge=1, le=MAX_PAGE),
+        offset: int = Query(0, ge=0),
+        outlet: str | None = Query(None, max_length=300),
+        q: str | None = Query(None, max_length=200),
     ) -> Response:
         store = service.reader()
 
@@ -196,38 +238,62 @@ def create_app(
             with st.snapshot():
                 items = st.list_articles(limit=limit + 1, offset=offset, outlet=outlet, q=q)
                 more = len(items) > limit
-                return dumps({"items": [article_brief(a, st.story_of(a.id)) for a in items[:limit]], "limit": limit,
-                              "offset": offset, "next_offset": offset + limit if more else None,
-                              "total_articles": st.count_articles()})
+                return dumps(
+                    {
+                        "items": [article_brief(a, st.story_of(a.id)) for a in items[:limit]],
+                        "limit": limit,
+                        "offset": offset,
+                        "next_offset": offset + limit if more else None,
+                        "total_articles": st.count_articles(),
+                    }
+                )
 
         rev = _rev(store.articles_revision(), store.stories_revision())
         return await service.cached(("articles", limit, offset, outlet, q), rev, build)
 
-    @app.get("/articles/{article_id}", tags=["articles"],
-             summary="One article: clean text, sentences, what it copies (with passages) and who copies it")
+    @app.get(
+        "/articles/{article_id}",
+        tags=["articles"],
+        summary="One article: clean text, sentences, what it copies (with passages) and who copies it",
+    )
     async def get_article(article_id: str) -> Response:
         if len(article_id) > 64:
             raise HTTPException(404, "no such article")
         rev = service.reader().article_revision(article_id)  # None for a prefix: built, not kept
-        return await service.cached(("article", article_id), rev, lambda: service.build_article(article_id), inline=True)
+        return await service.cached(
+            ("article", article_id), rev, lambda: service.build_article(article_id), inline=True
+        )
 
     @app.get("/stories", tags=["stories"], summary="Stories, newest activity first")
     async def list_stories(
-        limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0),
+        limit: int = Query(20, ge=1, le=MAX_PAGE),
+        offset: int = Query(0, ge=0),
         date_from: date | None = Query(None, description="Stories active on or after (YYYY-MM-DD)."),
         date_to: date | None = Query(None, description="Stories active on or before (YYYY-MM-DD)."),
-        outlet: str | None = Query(None, max_length=300), q: str | None = Query(None, max_length=200),
+        outlet: str | None = Query(None, max_length=300),
+        q: str | None = Query(None, max_length=200),
     ) -> Response:
-        filters = {"outlet": outlet, "q": q, "date_from": date_from.isoformat() if date_from else None,
-                   "date_to": date_to.isoformat() if date_to else None}
+        filters = {
+            "outlet": outlet,
+            "q": q,
+            "date_from": date_from.isoformat() if date_from else None,
+            "date_to": date_to.isoformat() if date_to else None,
+        }
 
         def build() -> bytes:
             st = service.reader()
             with st.snapshot():
                 items = st.story_briefs(limit=limit + 1, offset=offset, **filters)
                 more = len(items) > limit
-                return dumps({"items": [story_brief_row(d) for d in items[:limit]], "limit": limit, "offset": offset,
-                              "next_offset": offset + limit if more else None, "total_stories": st.count_stories()})
+                return dumps(
+                    {
+                        "items": [story_brief_row(d) for d in items[:limit]],
+                        "limit": limit,
+                        "offset": offset,
+                        "next_offset": offset + limit if more else None,
+                        "total_stories": st.count_stories(),
+                    }
+                )
 
         rev = service.reader().stories_revision()
         slow = bool(q or outlet)  # a text filter scans every story: off the event loop
@@ -243,34 +309,53 @@ def create_app(
             raise HTTPException(404, f"no story {story_id!r}")
         return sid, rev
 
-    @app.get("/stories/{story_id}", tags=["stories"],
-             summary="One story: events, timeline, quotes, claims, cited summary; a page of its articles and their reuse graph")
+    @app.get(
+        "/stories/{story_id}",
+        tags=["stories"],
+        summary="One story: events, timeline, quotes, claims, cited summary; a page of its articles and their reuse graph",
+    )
     async def get_story(
         story_id: str,
-        articles: int = Query(STORY_ARTICLES, ge=0, le=MAX_STORY_ARTICLES, description="How many articles to list (and draw)."),
+        articles: int = Query(
+            STORY_ARTICLES, ge=0, le=MAX_STORY_ARTICLES, description="How many articles to list (and draw)."
+        ),
         offset: int = Query(0, ge=0, description="First article listed."),
     ) -> Response:
         sid, rev = _story_rev(story_id)
-        return await service.cached(("story", sid, offset, articles), rev, lambda: service.build_story(sid, offset, articles),
-                                    stale_ok=True, inline=service.inline_stories)
+        return await service.cached(
+            ("story", sid, offset, articles),
+            rev,
+            lambda: service.build_story(sid, offset, articles),
+            stale_ok=True,
+            inline=service.inline_stories,
+        )
 
     @app.get("/stories/{story_id}/articles", tags=["stories"], summary="A story's articles, a page at a time")
-    async def get_story_articles(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_STORY_ARTICLES),
-                                 offset: int = Query(0, ge=0)) -> Response:
+    async def get_story_articles(
+        story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_STORY_ARTICLES), offset: int = Query(0, ge=0)
+    ) -> Response:
         sid, rev = _story_rev(story_id)
-        return await service.cached(("story-articles", sid, offset, limit), rev,
-                                    lambda: service.build_story_articles(sid, offset, limit))
+        return await service.cached(
+            ("story-articles", sid, offset, limit), rev, lambda: service.build_story_articles(sid, offset, limit)
+        )
 
-    @app.get("/stories/{story_id}/edges", tags=["stories"],
-             summary="Reuse edges touching a story's articles, strongest first, without passages (see /articles/{id})")
-    async def get_story_edges(story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_EDGE_PAGE),
-                              offset: int = Query(0, ge=0)) -> Response:
+    @app.get(
+        "/stories/{story_id}/edges",
+        tags=["stories"],
+        summary="Reuse edges touching a story's articles, strongest first, without passages (see /articles/{id})",
+    )
+    async def get_story_edges(
+        story_id: str, limit: int = Query(MAX_PAGE, ge=1, le=MAX_EDGE_PAGE), offset: int = Query(0, ge=0)
+    ) -> Response:
         sid, rev = _story_rev(story_id)
-        return await service.cached(("story-edges", sid, offset, limit), rev,
-                                    lambda: service.build_story_edges(sid, offset, limit))
+        return await service.cached(
+            ("story-edges", sid, offset, limit), rev, lambda: service.build_story_edges(sid, offset, limit)
+        )
 
     @app.get("/search", tags=["search"], summary="Text search over articles and stories")
-    async def search(q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)) -> Response:
+    async def search(
+        q: str = Query(..., min_length=1, max_length=200), limit: int = Query(20, ge=1, le=MAX_PAGE)
+    ) -> Response:
         # Matching articles are the first `limit` in ingest order, and stored articles never change: once
         # a query has `limit` matches its article list is final, otherwise only newer articles can add to
         # it. So the text scan runs once per query (again only while it has fewer than `limit` matches and
@@ -279,26 +364,37 @@ def create_app(
         arts_rev = store.articles_revision()
         found = service.search_ids.get((q, limit))
         if found is None or (found[0] != "final" and found[0] != arts_rev):
-            body = await service.cache.fetch(("search-ids", q, limit), _rev(arts_rev),
-                                              lambda: dumps([a.id for a in service.reader().list_articles(limit=limit, q=q)]))
+            body = await service.cache.fetch(
+                ("search-ids", q, limit),
+                _rev(arts_rev),
+                lambda: dumps([a.id for a in service.reader().list_articles(limit=limit, q=q)]),
+            )
             found = ("final" if len(loads(body)) >= limit else arts_rev, loads(body))
             if len(service.search_ids) >= 10_000:  # arbitrary queries: keep the memory bounded
                 service.search_ids.clear()
             service.search_ids[(q, limit)] = found
         ids = found[1]
         rev = _rev(store.stories_revision(), tuple(ids))
-        return await service.cached(("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)),
-                                    inline=True)  # known article ids: a few lookups and a scan of the story rows
+        return await service.cached(
+            ("search", q, limit), rev, lambda: dumps(_search(service.reader, q, limit, ids)), inline=True
+        )  # known article ids: a few lookups and a scan of the story rows
 
     add_outlet_routes(app, service, network)
 
     @app.get("/stats", include_in_schema=False)
     async def stats() -> JSONResponse:
         """Cache and write-queue counters (for load checks)."""
-        return JSONResponse({"cache": service.cache.stats(), "fast_hits": service.fast_hits, "pending_writes": service.pending_writes,
-                             "write_groups": service.write_groups, "stale_while_writing": service.stale_while_writing,
-                             "gc": service.gc_pauses.stats(),
-                             "max_pending_writes": service.max_pending_writes})
+        return JSONResponse(
+            {
+                "cache": service.cache.stats(),
+                "fast_hits": service.fast_hits,
+                "pending_writes": service.pending_writes,
+                "write_groups": service.write_groups,
+                "stale_while_writing": service.stale_while_writing,
+                "gc": service.gc_pauses.stats(),
+                "max_pending_writes": service.max_pending_writes,
+            }
+        )
 
     # ---- web pages
     from ..web import mount_web
@@ -321,12 +417,17 @@ def _search(reader: Callable[[], Store], q: str, limit: int, article_ids: list[s
         story_of = {a.id: store.story_of(a.id) for a in arts}
         # stories whose articles match, too (a story's own record holds only its title and metadata)
         have = {s["id"] for s in stories}
-        extra = [sid for sid in dict.fromkeys(story_of.values()) if sid and sid not in have][: max(0, limit - len(stories))]
+        extra = [sid for sid in dict.fromkeys(story_of.values()) if sid and sid not in have][
+            : max(0, limit - len(stories))
+        ]
         if extra:
             found = {d["id"]: d for d in store.story_briefs(limit=len(extra), ids=extra)}
             stories += [found[i] for i in extra if i in found]
-    return {"q": q, "articles": [article_brief(a, story_of[a.id]) | {"snippet": snippet(a, q)} for a in arts],
-            "stories": [story_brief_row(s) for s in stories]}
+    return {
+        "q": q,
+        "articles": [article_brief(a, story_of[a.id]) | {"snippet": snippet(a, q)} for a in arts],
+        "stories": [story_brief_row(s) for s in stories],
+    }
 
 
 SERVE_ENV = "STORYLINE_SERVE_OPTIONS"
@@ -339,7 +440,8 @@ def app_from_env() -> FastAPI:
 
     opts = json.loads(os.environ[SERVE_ENV])
     return create_app(
-        opts["db"], max_body_bytes=int(opts.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+        opts["db"],
+        max_body_bytes=int(opts.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
         max_batch=int(opts.get("max_batch", DEFAULT_MAX_BATCH)),
         analysis=stored_analysis if opts.get("analysis") == "stored" else default_analysis,
         ingest_process=bool(opts.get("ingest_process", True)),

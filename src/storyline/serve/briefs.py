@@ -29,8 +29,19 @@ class ArticleBrief(NamedTuple):
 
     @classmethod
     def of(cls, a: Article) -> ArticleBrief:
-        return cls(a.id, a.title, a.outlet, a.author, a.url, a.published, a.date_precision, a.seq, a.word_count,
-                   tuple(a.paragraphs[:1]), a.language)
+        return cls(
+            a.id,
+            a.title,
+            a.outlet,
+            a.author,
+            a.url,
+            a.published,
+            a.date_precision,
+            a.seq,
+            a.word_count,
+            tuple(a.paragraphs[:1]),
+            a.language,
+        )
 
 
 class BriefCache:

@@ -88,10 +88,17 @@ class ResponseCache:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"entries": len(self._items), "bytes": self._bytes, "hits": self.hits, "builds": self.builds,
-                    "stale": self.stale,
-                    "loop_builds": {k: {"n": v[0], "ms": round(1000 * v[1], 1), "max_ms": round(1000 * v[2], 1)}
-                                    for k, v in sorted(self.loop_builds.items())}}
+            return {
+                "entries": len(self._items),
+                "bytes": self._bytes,
+                "hits": self.hits,
+                "builds": self.builds,
+                "stale": self.stale,
+                "loop_builds": {
+                    k: {"n": v[0], "ms": round(1000 * v[1], 1), "max_ms": round(1000 * v[2], 1)}
+                    for k, v in sorted(self.loop_builds.items())
+                },
+            }
 
     def peek(self, key: Any) -> bytes | None:
         """The kept body for ``key`` whatever its revision."""
@@ -99,8 +106,15 @@ class ResponseCache:
             item = self._items.get(key)
             return item[1] if item is not None else None
 
-    async def fetch(self, key: Any, rev: Any, build: Callable[[], bytes], inline: bool = False, slow: bool = False,
-                    stale_ok: bool = False) -> bytes:
+    async def fetch(
+        self,
+        key: Any,
+        rev: Any,
+        build: Callable[[], bytes],
+        inline: bool = False,
+        slow: bool = False,
+        stale_ok: bool = False,
+    ) -> bytes:
         """``inline``: a build of a millisecond or two runs on the event loop itself (handing it to a
         thread costs more than that under load); longer ones go to the build threads.
         ``stale_ok``: while another request is already rebuilding this key, answer with the version kept
@@ -153,7 +167,9 @@ class ResponseCache:
                     return old
         return await asyncio.shield(fut)
 
-    async def _build(self, key: Any, rev: Any, build: Callable[[], bytes], pool: Any, fut: asyncio.Future[bytes]) -> None:
+    async def _build(
+        self, key: Any, rev: Any, build: Callable[[], bytes], pool: Any, fut: asyncio.Future[bytes]
+    ) -> None:
         try:
             body = await asyncio.get_running_loop().run_in_executor(pool, build)
         except Exception as exc:  # noqa: BLE001 - handed to every waiter

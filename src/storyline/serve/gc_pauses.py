@@ -35,4 +35,8 @@ class GcPauses:
             gc.callbacks.remove(self)
 
     def stats(self) -> dict[str, Any]:
-        return {"collections": list(self.count), "total_ms": round(1000 * self.total_s, 1), "max_ms": round(1000 * self.max_s, 1)}
+        return {
+            "collections": list(self.count),
+            "total_ms": round(1000 * self.total_s, 1),
+            "max_ms": round(1000 * self.max_s, 1),
+        }

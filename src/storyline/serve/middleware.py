@@ -26,9 +26,17 @@ class BodyLimitMiddleware:
         body = json.dumps(
             {"error": "too_large", "message": f"request body too large (limit {self.max_bytes:,} bytes)"}
         ).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -43,8 +51,13 @@ class BodyLimitMiddleware:
                     declared = -1
                 if declared < 0:
                     body = b'{"error": "bad_request", "message": "invalid Content-Length"}'
-                    await send({"type": "http.response.start", "status": 400,
-                                "headers": [(b"content-type", b"application/json")]})
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 400,
+                            "headers": [(b"content-type", b"application/json")],
+                        }
+                    )
                     await send({"type": "http.response.body", "body": body})
                     return
                 if declared > self.max_bytes:
@@ -127,8 +140,13 @@ class CachedReadMiddleware:
             if hit is not None:
                 body, media_type = hit
                 self.service.fast_hits += 1
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [(b"content-type", media_type), (b"content-length", str(len(body)).encode())],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)

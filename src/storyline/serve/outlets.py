@@ -94,9 +94,16 @@ def outlets_view(graph: OutletGraph, limit: int, offset: int, sort: str = "artic
     rows = sorted(graph.outlets.values(), key=SORTS[sort])
     page = rows[offset : offset + limit]
     more = offset + limit < len(rows)
-    return {"items": [outlet_row(o) for o in page], "limit": limit, "offset": offset, "sort": sort,
-            "next_offset": offset + limit if more else None, "total_outlets": len(rows),
-            "total_pairs": len(graph.pairs), "units": {"delay_hours_median": "hours", "delay_hours_p90": "hours"}}
+    return {
+        "items": [outlet_row(o) for o in page],
+        "limit": limit,
+        "offset": offset,
+        "sort": sort,
+        "next_offset": offset + limit if more else None,
+        "total_outlets": len(rows),
+        "total_pairs": len(graph.pairs),
+        "units": {"delay_hours_median": "hours", "delay_hours_p90": "hours"},
+    }
 
 
 def outlet_view(graph: OutletGraph, name: str, top: int = OUTLET_PAIRS) -> dict[str, Any] | None:
@@ -106,18 +113,28 @@ def outlet_view(graph: OutletGraph, name: str, top: int = OUTLET_PAIRS) -> dict[
     if stats is None:
         return None
     sources, copiers = graph.sources_of(stats.outlet), graph.copiers_of(stats.outlet)
-    return {**outlet_row(stats),
-            "sources": [pair_dict(p) | {"links": outlet_links(p.source)} for p in sources[:top]],
-            "copiers": [pair_dict(p) | {"links": outlet_links(p.copier)} for p in copiers[:top]],
-            "total_sources": len(sources), "total_copiers": len(copiers),
-            "units": {"lag_hours_median": "hours", "lag_hours_p90": "hours", "delay_hours_median": "hours",
-                      "delay_hours_p90": "hours"}}
+    return {
+        **outlet_row(stats),
+        "sources": [pair_dict(p) | {"links": outlet_links(p.source)} for p in sources[:top]],
+        "copiers": [pair_dict(p) | {"links": outlet_links(p.copier)} for p in copiers[:top]],
+        "total_sources": len(sources),
+        "total_copiers": len(copiers),
+        "units": {
+            "lag_hours_median": "hours",
+            "lag_hours_p90": "hours",
+            "delay_hours_median": "hours",
+            "delay_hours_p90": "hours",
+        },
+    }
 
 
 def coverage_view(cov: StoryCoverage) -> dict[str, Any]:
     """A story's coverage (:func:`~storyline.outlets.export.coverage_dict`) with links to the outlets."""
-    return {**coverage_dict(cov), "outlets": {j.outlet: outlet_links(j.outlet) for j in cov.joined},
-            "links": {"story": f"/stories/{cov.story_id}", "page": f"/story/{cov.story_id}"}}
+    return {
+        **coverage_dict(cov),
+        "outlets": {j.outlet: outlet_links(j.outlet) for j in cov.joined},
+        "links": {"story": f"/stories/{cov.story_id}", "page": f"/story/{cov.story_id}"},
+    }
 
 
 # --------------------------------------------------------------------------- OpenAPI models (documentation)
@@ -220,7 +237,7 @@ class Coverage(BaseModel):
 
 
 def _doc(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
-    return {200: {"model": model}, 404: {"description": "Not found: {\"error\": \"not_found\", \"message\"}"}}
+    return {200: {"model": model}, 404: {"description": 'Not found: {"error": "not_found", "message"}'}}
 
 
 # --------------------------------------------------------------------------- routes
@@ -229,22 +246,36 @@ def _doc(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
 def add_outlet_routes(app: FastAPI, service: Service, network: OutletNetwork) -> None:
     """The three endpoints, their answers kept in the service's response cache per store revision."""
 
-    @app.get("/outlets", tags=["outlets"], summary="Outlets with their place in the copy network",
-             responses={200: {"model": OutletPage}})
+    @app.get(
+        "/outlets",
+        tags=["outlets"],
+        summary="Outlets with their place in the copy network",
+        responses={200: {"model": OutletPage}},
+    )
     async def list_outlets(
-        limit: int = Query(20, ge=1, le=MAX_PAGE), offset: int = Query(0, ge=0, le=10**9),
-        sort: Sort = Query("articles", description="articles (most first), original_share, first, delay "
-                                                   "(least first) or name."),
+        limit: int = Query(20, ge=1, le=MAX_PAGE),
+        offset: int = Query(0, ge=0, le=10**9),
+        sort: Sort = Query(
+            "articles", description="articles (most first), original_share, first, delay (least first) or name."
+        ),
     ) -> Response:
         """Per outlet: articles, share original, top sources and copiers, stories it reported first, median
         delay behind a story's first report (hours)."""
-        return await service.cached(("outlets", limit, offset, sort), network.revision(),
-                                    lambda: dumps(outlets_view(network.graph(), limit, offset, sort)))
+        return await service.cached(
+            ("outlets", limit, offset, sort),
+            network.revision(),
+            lambda: dumps(outlets_view(network.graph(), limit, offset, sort)),
+        )
 
-    @app.get("/outlets/{name:path}", tags=["outlets"], responses=_doc(OutletDetail),
-             summary="One outlet: whom it takes from and who takes from it (counts, shares, lags, text kept and added)")
-    async def get_outlet(name: str, top: int = Query(OUTLET_PAIRS, ge=1, le=MAX_OUTLET_PAIRS,
-                                                         description="Sources and copiers listed.")) -> Response:
+    @app.get(
+        "/outlets/{name:path}",
+        tags=["outlets"],
+        responses=_doc(OutletDetail),
+        summary="One outlet: whom it takes from and who takes from it (counts, shares, lags, text kept and added)",
+    )
+    async def get_outlet(
+        name: str, top: int = Query(OUTLET_PAIRS, ge=1, le=MAX_OUTLET_PAIRS, description="Sources and copiers listed.")
+    ) -> Response:
         """The outlet's name is matched ignoring case and spacing (URL-encode it: ``/outlets/The%20Times``)."""
         if len(name) > MAX_NAME:
             raise HTTPException(404, "no such outlet")
@@ -257,8 +288,12 @@ def add_outlet_routes(app: FastAPI, service: Service, network: OutletNetwork) ->
 
         return await service.cached(("outlet", name, top), network.revision(), build)
 
-    @app.get("/stories/{story_id}/coverage", tags=["stories"], responses=_doc(Coverage),
-             summary="A story by outlet: first report, the original of each copy chain, join order, articles per outlet per day")
+    @app.get(
+        "/stories/{story_id}/coverage",
+        tags=["stories"],
+        responses=_doc(Coverage),
+        summary="A story by outlet: first report, the original of each copy chain, join order, articles per outlet per day",
+    )
     async def get_story_coverage(story_id: str) -> Response:
         if len(story_id) > 64:
             raise HTTPException(404, "no such story")

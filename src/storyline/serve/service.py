@@ -36,7 +36,9 @@ log = logging.getLogger("storyline.api")
 DEFAULT_MAX_PENDING_WRITES = 64
 DEFAULT_INGEST_NICE = 0  # raise (e.g. 5) to favour reads over writes when the cores are contended
 DEFAULT_WARM_STORIES = 50  # stories whose views are built when the server starts (most recently active first)
-REFRESH_WAIT = 0.5  # seconds a POST waits for the stories it changed to be rebuilt (then: their old versions are dropped)
+REFRESH_WAIT = (
+    0.5  # seconds a POST waits for the stories it changed to be rebuilt (then: their old versions are dropped)
+)
 
 
 _JSON_B = JSON_TYPE.encode()
@@ -69,10 +71,18 @@ class Service:
     middlewares) has its own file. Parting the write queue from the reads would change how they share it:
     a change of design, not of place, left out of the move that made this package (#13)."""
 
-    def __init__(self, db_path: str | Path, config: Config | None = None, analysis: AnalysisProvider | None = None,
-                 ingest_process: bool = False, max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
-                 ingest_nice: int = DEFAULT_INGEST_NICE, cache_bytes: int = DEFAULT_CACHE_BYTES,
-                 warm_stories: int = DEFAULT_WARM_STORIES, freeze_gc: bool = False):
+    def __init__(
+        self,
+        db_path: str | Path,
+        config: Config | None = None,
+        analysis: AnalysisProvider | None = None,
+        ingest_process: bool = False,
+        max_pending_writes: int = DEFAULT_MAX_PENDING_WRITES,
+        ingest_nice: int = DEFAULT_INGEST_NICE,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+        warm_stories: int = DEFAULT_WARM_STORIES,
+        freeze_gc: bool = False,
+    ):
         self.db_path = str(db_path)
         self.freeze_gc = freeze_gc
         self.cache = ResponseCache(cache_bytes)
@@ -144,15 +154,20 @@ class Service:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init,
-                                   initargs=(self.db_path, self.config.to_json(), self.ingest_nice, self.worker_views))
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(self.db_path, self.config.to_json(), self.ingest_nice, self.worker_views),
+        )
 
     async def start(self) -> None:
         """Start the ingest worker before serving (its start-up must not delay the first POST), and
         build the views of the ``warm_stories`` most recently active stories while it loads (only when
         analyses are read from the store: computing them for many stories at start-up would take long)."""
-        warm = asyncio.ensure_future(self.warm_up()) if self.warm_stories and self._analysis is stored_analysis else None
+        warm = (
+            asyncio.ensure_future(self.warm_up()) if self.warm_stories and self._analysis is stored_analysis else None
+        )
         if self.ingest_process and self._executor is None:
             self._executor = self._make_executor()
             await asyncio.wrap_future(self._executor.submit(_worker_ping))
@@ -306,8 +321,16 @@ class Service:
             return (body, _JSON_B if kind == "articles" else _HTML_B) if body is not None else None
         return None
 
-    async def cached(self, key: Any, rev: Any, build: Callable[[], bytes], media_type: str = JSON_TYPE,
-                     inline: bool = False, slow: bool = False, stale_ok: bool = False) -> Response:
+    async def cached(
+        self,
+        key: Any,
+        rev: Any,
+        build: Callable[[], bytes],
+        media_type: str = JSON_TYPE,
+        inline: bool = False,
+        slow: bool = False,
+        stale_ok: bool = False,
+    ) -> Response:
         return Response(await self.cache.fetch(key, rev, build, inline, slow, stale_ok), media_type=media_type)
 
     def story_view_builders(self, story_id: str) -> list[tuple[Any, Callable[[], bytes]]]:
@@ -316,7 +339,8 @@ class Service:
         from ..web import build_story_page
 
         out: list[tuple[Any, Callable[[], bytes]]] = [
-            (("story", story_id, 0, STORY_ARTICLES), lambda: self.build_story(story_id, 0, STORY_ARTICLES))]
+            (("story", story_id, 0, STORY_ARTICLES), lambda: self.build_story(story_id, 0, STORY_ARTICLES))
+        ]
         if self.web_env is not None:
             out.append((("page:story", story_id, 1), lambda: build_story_page(self, self.web_env, story_id, 1)))
         return out
@@ -394,16 +418,31 @@ class Service:
             story, listed = self._story_page(store, story_id, offset, limit)
         event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
         more = offset + limit < len(story.article_ids)
-        return dumps({"story_id": story.id, "items": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
-                      "limit": limit, "offset": offset, "next_offset": offset + limit if more else None,
-                      "total_articles": len(story.article_ids)})
+        return dumps(
+            {
+                "story_id": story.id,
+                "items": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
+                "limit": limit,
+                "offset": offset,
+                "next_offset": offset + limit if more else None,
+                "total_articles": len(story.article_ids),
+            }
+        )
 
     def build_story_edges(self, story_id: str, offset: int, limit: int) -> bytes:
         store = self.reader()
         with store.snapshot():
             total, page = store.story_edge_page(story_id, limit, offset)
-        return dumps({"story_id": story_id, "items": [edge_light(e, n) for e, n in page], "limit": limit, "offset": offset,
-                      "next_offset": offset + limit if offset + limit < total else None, "total_edges": total})
+        return dumps(
+            {
+                "story_id": story_id,
+                "items": [edge_light(e, n) for e, n in page],
+                "limit": limit,
+                "offset": offset,
+                "next_offset": offset + limit if offset + limit < total else None,
+                "total_edges": total,
+            }
+        )
 
     def build_article(self, article_id: str) -> bytes:
         store = self.reader()
@@ -419,7 +458,9 @@ class Service:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(db_path: str, config_json: str, nice: int = 0, views: bool = False) -> None:  # pragma: no cover - ingest process
+def _worker_init(
+    db_path: str, config_json: str, nice: int = 0, views: bool = False
+) -> None:  # pragma: no cover - ingest process
     if nice > 0:
         with contextlib.suppress(OSError):  # reads are what people wait for: let the ingest worker yield the CPU
             os.nice(nice)

@@ -20,16 +20,28 @@ MAX_EDGE_PAGE = 1000
 
 def article_brief(a: Article, story_id: str | None = None) -> dict[str, Any]:
     return {
-        "id": a.id, "title": a.title, "outlet": a.outlet, "author": a.author, "url": a.url,
-        "published": a.published.isoformat() if a.published else None, "date_precision": a.date_precision,
-        "words": a.word_count, "language": a.language, "story_id": story_id, "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
+        "id": a.id,
+        "title": a.title,
+        "outlet": a.outlet,
+        "author": a.author,
+        "url": a.url,
+        "published": a.published.isoformat() if a.published else None,
+        "date_precision": a.date_precision,
+        "words": a.word_count,
+        "language": a.language,
+        "story_id": story_id,
+        "links": {"self": f"/articles/{a.id}", "page": f"/article/{a.id}"},
     }
 
 
 def story_brief(s: Story) -> dict[str, Any]:
     return {
-        "id": s.id, "title": s.title, "article_count": len(s.article_ids), "event_count": len(s.events),
-        "outlets": s.outlets, "first_date": s.first_date.isoformat() if s.first_date else None,
+        "id": s.id,
+        "title": s.title,
+        "article_count": len(s.article_ids),
+        "event_count": len(s.events),
+        "outlets": s.outlets,
+        "first_date": s.first_date.isoformat() if s.first_date else None,
         "last_date": s.last_date.isoformat() if s.last_date else None,
         "links": {"self": f"/stories/{s.id}", "page": f"/story/{s.id}"},
     }
@@ -74,18 +86,32 @@ def edge_light(e: ReuseEdge, n_passages: int) -> dict[str, Any]:
 
 def passage_refs(e: ReuseEdge) -> list[dict[str, Any]]:
     """An edge's aligned passages without their texts (sentence numbers of both articles, kind, score)."""
-    return [{"source_index": p.source_index, "target_index": p.target_index, "kind": p.kind, "score": p.score}
-            for p in e.passages]
+    return [
+        {"source_index": p.source_index, "target_index": p.target_index, "kind": p.kind, "score": p.score}
+        for p in e.passages
+    ]
 
 
-def story_view(story: Story, listed: list[Any], links: list[tuple[ReuseEdge, int]], n_links: int,
-               analysis: StoryAnalysis | None, offset: int = 0, limit: int = STORY_ARTICLES) -> dict[str, Any]:
+def story_view(
+    story: Story,
+    listed: list[Any],
+    links: list[tuple[ReuseEdge, int]],
+    n_links: int,
+    analysis: StoryAnalysis | None,
+    offset: int = 0,
+    limit: int = STORY_ARTICLES,
+) -> dict[str, Any]:
     """A story as JSON: the listed page of its articles (``offset``, ``limit``) and, as its graph,
     those articles and the strongest reuse edges among them."""
     event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
     nodes = [
-        {"id": a.id, "outlet": a.outlet, "title": a.title,
-         "published": a.published.isoformat() if a.published else None, "event_id": event_of.get(a.id)}
+        {
+            "id": a.id,
+            "outlet": a.outlet,
+            "title": a.title,
+            "published": a.published.isoformat() if a.published else None,
+            "event_id": event_of.get(a.id),
+        }
         for a in listed
     ]
     total = len(story.article_ids)
@@ -96,41 +122,57 @@ def story_view(story: Story, listed: list[Any], links: list[tuple[ReuseEdge, int
         "events": [to_dict(e) for e in story.events],
         "articles": [article_brief(a, story.id) | {"event_id": event_of.get(a.id)} for a in listed],
         "articles_offset": offset,
-        "articles_next": f"/stories/{story.id}/articles?offset={offset + limit}&limit={min(limit, MAX_PAGE)}" if more else None,
+        "articles_next": f"/stories/{story.id}/articles?offset={offset + limit}&limit={min(limit, MAX_PAGE)}"
+        if more
+        else None,
         "analysis_available": analysis is not None,
         "timeline": to_dict(analysis.timeline) if analysis else [],
         "quotes": to_dict(analysis.quotes) if analysis else [],
         "claims": to_dict(analysis.claims) if analysis else [],
         "summary": to_dict(analysis.summary) if analysis else [],
-        "graph": {"nodes": nodes, "edges": [edge_light(e, n) for e, n in links], "edges_among_nodes": n_links,
-                  "all_edges": f"/stories/{story.id}/edges"},
+        "graph": {
+            "nodes": nodes,
+            "edges": [edge_light(e, n) for e, n in links],
+            "edges_among_nodes": n_links,
+            "all_edges": f"/stories/{story.id}/edges",
+        },
     }
 
 
-def story_detail(store: Store, story: Story, analysis: StoryAnalysis | None, offset: int = 0,
-                 limit: int = STORY_ARTICLES) -> dict[str, Any]:
+def story_detail(
+    store: Store, story: Story, analysis: StoryAnalysis | None, offset: int = 0, limit: int = STORY_ARTICLES
+) -> dict[str, Any]:
     """:func:`story_view` read from the store (no caches)."""
     listed = store.get_articles(story.article_ids[offset : offset + limit])
     n_links, links = store.edges_among([a.id for a in listed], GRAPH_EDGES)
     return story_view(story, listed, links, n_links, analysis, offset, limit)
 
 
-def article_view(a: Article, story_id: str | None, edges: list[tuple[str, str, str, str]] | list[ReuseEdge]) -> dict[str, Any]:
+def article_view(
+    a: Article, story_id: str | None, edges: list[tuple[str, str, str, str]] | list[ReuseEdge]
+) -> dict[str, Any]:
     """One article: text, sentences, what it copies (edges with their passages) and who copies it
     (edges with passage references: sentence numbers, no texts). ``edges``: as
     :meth:`Store.edge_json_for` gives them (or edge objects)."""
     from ..text import article_sentences
 
-    rows = [e if isinstance(e, tuple) else (e.source_id, e.target_id, e.relation, json.dumps(to_dict(e))) for e in edges]
+    rows = [
+        e if isinstance(e, tuple) else (e.source_id, e.target_id, e.relation, json.dumps(to_dict(e))) for e in edges
+    ]
     rows = [r for r in rows if r[2] != "independent"]
     copied_by = []
     for src, _, _, data in rows:
         if src == a.id:
             e = loads(data)
-            e["passages"] = [{k: p[k] for k in ("source_index", "target_index", "kind", "score")} for p in e.get("passages") or []]
+            e["passages"] = [
+                {k: p[k] for k in ("source_index", "target_index", "kind", "score")} for p in e.get("passages") or []
+            ]
             copied_by.append(e)
     return {
-        **to_dict(a), "text": a.text, "words": a.word_count, "story_id": story_id,
+        **to_dict(a),
+        "text": a.text,
+        "words": a.word_count,
+        "story_id": story_id,
         "sentences": [{"index": s.index, "paragraph": s.paragraph, "text": s.text} for s in article_sentences(a)],
         "copies_of": [raw_json(data) for _, tgt, _, data in rows if tgt == a.id],
         "copied_by": copied_by,

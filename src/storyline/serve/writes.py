@@ -58,15 +58,45 @@ def ingest_answers(pipeline: Pipeline, items: list[ArticleIn]) -> list[dict[str,
         src = doc.source
         if src in stored:
             r = stored[src]
-            answers.append({"index": i, "id": r.article_id, "status": "stored", "reason": None, "story_id": r.story_id,
-                            "event_id": r.event_id, "copies_of": r.copies_of})
+            answers.append(
+                {
+                    "index": i,
+                    "id": r.article_id,
+                    "status": "stored",
+                    "reason": None,
+                    "story_id": r.story_id,
+                    "event_id": r.event_id,
+                    "copies_of": r.copies_of,
+                }
+            )
         elif src in dups:
             aid, reason = dups[src]
-            copies = [{"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
-                      for e in store.edges_for(aid) if e.target_id == aid and e.relation != "independent"]
-            answers.append({"index": i, "id": aid, "status": "duplicate", "reason": reason,
-                            "story_id": store.story_of(aid), "event_id": None, "copies_of": copies})
+            copies = [
+                {"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
+                for e in store.edges_for(aid)
+                if e.target_id == aid and e.relation != "independent"
+            ]
+            answers.append(
+                {
+                    "index": i,
+                    "id": aid,
+                    "status": "duplicate",
+                    "reason": reason,
+                    "story_id": store.story_of(aid),
+                    "event_id": None,
+                    "copies_of": copies,
+                }
+            )
         else:
-            answers.append({"index": i, "id": None, "status": "rejected", "reason": rejected.get(src, "not stored"),
-                            "story_id": None, "event_id": None, "copies_of": []})
+            answers.append(
+                {
+                    "index": i,
+                    "id": None,
+                    "status": "rejected",
+                    "reason": rejected.get(src, "not stored"),
+                    "story_id": None,
+                    "event_id": None,
+                    "copies_of": [],
+                }
+            )
     return answers

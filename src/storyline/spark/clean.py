@@ -64,21 +64,36 @@ def _cleaner(config_json: str, furniture_bytes: bytes) -> Cleaner:
 def _schemas():
     from pyspark.sql import types as T
 
-    removed = T.ArrayType(T.StructType([
-        T.StructField("text", T.StringType()), T.StructField("reason", T.StringType()),
-        T.StructField("position", T.IntegerType()),
-    ]))
-    article = T.StructType([
-        T.StructField("id", T.StringType(), False), T.StructField("source", T.StringType()),
-        T.StructField("paragraphs", T.ArrayType(T.StringType())), T.StructField("title", T.StringType()),
-        T.StructField("outlet", T.StringType()), T.StructField("author", T.StringType()),
-        T.StructField("dateline", T.StringType()), T.StructField("published", T.StringType()),
-        T.StructField("date_precision", T.StringType()), T.StructField("language", T.StringType()),
-        T.StructField("language_score", T.DoubleType()), T.StructField("outlet_from", T.StringType()),
-        T.StructField("notes", T.ArrayType(T.StringType())),
-        T.StructField("url", T.StringType()), T.StructField("removed", removed),
-        T.StructField("word_count", T.IntegerType()), T.StructField("ord", T.LongType()),
-    ])
+    removed = T.ArrayType(
+        T.StructType(
+            [
+                T.StructField("text", T.StringType()),
+                T.StructField("reason", T.StringType()),
+                T.StructField("position", T.IntegerType()),
+            ]
+        )
+    )
+    article = T.StructType(
+        [
+            T.StructField("id", T.StringType(), False),
+            T.StructField("source", T.StringType()),
+            T.StructField("paragraphs", T.ArrayType(T.StringType())),
+            T.StructField("title", T.StringType()),
+            T.StructField("outlet", T.StringType()),
+            T.StructField("author", T.StringType()),
+            T.StructField("dateline", T.StringType()),
+            T.StructField("published", T.StringType()),
+            T.StructField("date_precision", T.StringType()),
+            T.StructField("language", T.StringType()),
+            T.StructField("language_score", T.DoubleType()),
+            T.StructField("outlet_from", T.StringType()),
+            T.StructField("notes", T.ArrayType(T.StringType())),
+            T.StructField("url", T.StringType()),
+            T.StructField("removed", removed),
+            T.StructField("word_count", T.IntegerType()),
+            T.StructField("ord", T.LongType()),
+        ]
+    )
     rejection = T.StructType([T.StructField("source", T.StringType()), T.StructField("reason", T.StringType())])
     return article, rejection
 
@@ -108,9 +123,14 @@ def clean_partitions(raw_rdd, config: Config, furniture: FurnitureModel):
     cleaned = raw_rdd.mapPartitions(clean).persist(StorageLevel.MEMORY_AND_DISK)
     art_schema, rej_schema = _schemas()
     names = art_schema.names
-    arts = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "a").map(lambda kv: tuple(kv[1].get(n) for n in names)),
-                                 art_schema, verifySchema=False)
-    rejs = spark.createDataFrame(cleaned.filter(lambda kv: kv[0] == "r").map(lambda kv: kv[1]), rej_schema, verifySchema=False)
+    arts = spark.createDataFrame(
+        cleaned.filter(lambda kv: kv[0] == "a").map(lambda kv: tuple(kv[1].get(n) for n in names)),
+        art_schema,
+        verifySchema=False,
+    )
+    rejs = spark.createDataFrame(
+        cleaned.filter(lambda kv: kv[0] == "r").map(lambda kv: kv[1]), rej_schema, verifySchema=False
+    )
     return arts, rejs, cleaned
 
 

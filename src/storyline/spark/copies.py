@@ -62,16 +62,23 @@ def signatures(articles_df, config: Config):
                 keys.append(ks)
                 lsh.append([k for k in ks if k[:1] != b"\xfe"])
             yield pa.RecordBatch.from_arrays(
-                [pa.array(ids, pa.string()), pa.array(sigs, pa.list_(pa.int64())),
-                 pa.array(keys, pa.list_(pa.binary())), pa.array(lsh, pa.list_(pa.binary()))],
-                names=["id", "signature", "band_keys", "lsh_keys"])
+                [
+                    pa.array(ids, pa.string()),
+                    pa.array(sigs, pa.list_(pa.int64())),
+                    pa.array(keys, pa.list_(pa.binary())),
+                    pa.array(lsh, pa.list_(pa.binary())),
+                ],
+                names=["id", "signature", "band_keys", "lsh_keys"],
+            )
 
-    schema = T.StructType([
-        T.StructField("id", T.StringType()),
-        T.StructField("signature", T.ArrayType(T.LongType())),
-        T.StructField("band_keys", T.ArrayType(T.BinaryType())),
-        T.StructField("lsh_keys", T.ArrayType(T.BinaryType())),
-    ])
+    schema = T.StructType(
+        [
+            T.StructField("id", T.StringType()),
+            T.StructField("signature", T.ArrayType(T.LongType())),
+            T.StructField("band_keys", T.ArrayType(T.BinaryType())),
+            T.StructField("lsh_keys", T.ArrayType(T.BinaryType())),
+        ]
+    )
     return articles_df.select(*ARTICLE_COLS).mapInArrow(sign, schema)
 
 
@@ -123,13 +130,27 @@ def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
         pairs_df.join(s.withColumnRenamed("id", "a").withColumnRenamed("signature", "sa"), "a")
         .join(s.withColumnRenamed("id", "b").withColumnRenamed("signature", "sb"), "b")
         # the Jaccard estimate, before the article bodies are joined in (most LSH candidates stop here)
-        .where(F.expr(f"size(filter(arrays_zip(sa, sb), z -> z.sa = z.sb)) >= size(sa) * {config.reuse.lsh_threshold * 0.5!r}"))
+        .where(
+            F.expr(
+                f"size(filter(arrays_zip(sa, sb), z -> z.sa = z.sb)) >= size(sa) * {config.reuse.lsh_threshold * 0.5!r}"
+            )
+        )
         .join(art.select(F.col("id").alias("a"), F.struct(*[F.col(c) for c in art.columns]).alias("art_a")), "a")
         .join(art.select(F.col("id").alias("b"), F.struct(*[F.col(c) for c in art.columns]).alias("art_b")), "b")
     )
 
-    names = ["source_id", "target_id", "relation", "confidence", "source_coverage", "target_coverage",
-             "direction_rule", "direction_confidence", "passages", "jaccard"]
+    names = [
+        "source_id",
+        "target_id",
+        "relation",
+        "confidence",
+        "source_coverage",
+        "target_coverage",
+        "direction_rule",
+        "direction_confidence",
+        "passages",
+        "jaccard",
+    ]
 
     def verify(batches: Iterable[Any]) -> Iterator[Any]:
 
@@ -142,23 +163,50 @@ def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
                 e = det.compare(row_article(first), row_article(second))
                 if e.relation == "independent":
                     continue
-                out.append((e.source_id, e.target_id, e.relation, float(e.confidence), float(e.source_coverage),
-                            float(e.target_coverage), e.direction_rule, float(e.direction_confidence),
-                            json.dumps(to_dict(e.passages), ensure_ascii=False),
-                            round(jaccard_estimate(np.asarray(r["sa"]), np.asarray(r["sb"])), 4)))
+                out.append(
+                    (
+                        e.source_id,
+                        e.target_id,
+                        e.relation,
+                        float(e.confidence),
+                        float(e.source_coverage),
+                        float(e.target_coverage),
+                        e.direction_rule,
+                        float(e.direction_confidence),
+                        json.dumps(to_dict(e.passages), ensure_ascii=False),
+                        round(jaccard_estimate(np.asarray(r["sa"]), np.asarray(r["sb"])), 4),
+                    )
+                )
             yield _rows_batch(out, names, types)
 
-    schema = T.StructType([
-        T.StructField("source_id", T.StringType()), T.StructField("target_id", T.StringType()),
-        T.StructField("relation", T.StringType()), T.StructField("confidence", T.DoubleType()),
-        T.StructField("source_coverage", T.DoubleType()), T.StructField("target_coverage", T.DoubleType()),
-        T.StructField("direction_rule", T.StringType()), T.StructField("direction_confidence", T.DoubleType()),
-        T.StructField("passages", T.StringType()), T.StructField("jaccard", T.DoubleType()),
-    ])
+    schema = T.StructType(
+        [
+            T.StructField("source_id", T.StringType()),
+            T.StructField("target_id", T.StringType()),
+            T.StructField("relation", T.StringType()),
+            T.StructField("confidence", T.DoubleType()),
+            T.StructField("source_coverage", T.DoubleType()),
+            T.StructField("target_coverage", T.DoubleType()),
+            T.StructField("direction_rule", T.StringType()),
+            T.StructField("direction_confidence", T.DoubleType()),
+            T.StructField("passages", T.StringType()),
+            T.StructField("jaccard", T.DoubleType()),
+        ]
+    )
     import pyarrow as pa
 
-    types = [pa.string(), pa.string(), pa.string(), pa.float64(), pa.float64(), pa.float64(), pa.string(), pa.float64(),
-             pa.string(), pa.float64()]
+    types = [
+        pa.string(),
+        pa.string(),
+        pa.string(),
+        pa.float64(),
+        pa.float64(),
+        pa.float64(),
+        pa.string(),
+        pa.float64(),
+        pa.string(),
+        pa.float64(),
+    ]
     return joined.mapInArrow(verify, schema)
 
 
@@ -183,7 +231,11 @@ def connected_components(edges_df, max_iterations: int = 60):
         )
         new = (
             labels.join(prop, "id", "left")
-            .select("id", F.least("label", F.coalesce("nl", "label")).alias("label"), (F.col("nl") < F.col("label")).alias("ch"))
+            .select(
+                "id",
+                F.least("label", F.coalesce("nl", "label")).alias("label"),
+                (F.col("nl") < F.col("label")).alias("ch"),
+            )
             .localCheckpoint()
         )
         changed = new.where("ch").count()

@@ -36,8 +36,15 @@ class RunReport:
     backends: dict[str, str] = field(default_factory=dict)
 
 
-def run_pipeline(spark, input_path: str, output: str, config: Config | None = None, options: SparkOptions | None = None,
-                 mode: str = "overwrite", on_lap: Callable[[str], None] | None = None) -> RunReport:
+def run_pipeline(
+    spark,
+    input_path: str,
+    output: str,
+    config: Config | None = None,
+    options: SparkOptions | None = None,
+    mode: str = "overwrite",
+    on_lap: Callable[[str], None] | None = None,
+) -> RunReport:
     """The whole batch pipeline; writes the Parquet tables and the manifest under ``output``.
     ``on_lap(step)`` is called as each step ends (the benchmark samples CPU time there)."""
     from pyspark import StorageLevel
@@ -62,7 +69,11 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     out = output.rstrip("/")
 
     # 1. read + learn furniture (one pass over the raw documents, kept for the cleaning pass)
-    raw = read_raw(spark, input_path, config, options.input_format).repartition(parts).persist(StorageLevel.MEMORY_AND_DISK)
+    raw = (
+        read_raw(spark, input_path, config, options.input_format)
+        .repartition(parts)
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
     furniture = learn_furniture(raw, config)
     lap("read+furniture")
 
@@ -103,19 +114,31 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     arts.join(member, "id", "left").orderBy("ord").write.mode(mode).parquet(f"{out}/articles")
 
     # 4. stories: per window in parallel, then the pieces linked across windows
-    story_schema = T.StructType([
-        T.StructField("id", T.StringType()), T.StructField("title", T.StringType()),
-        T.StructField("article_ids", T.ArrayType(T.StringType())), T.StructField("event_ids", T.ArrayType(T.StringType())),
-        T.StructField("entities", T.ArrayType(T.StringType())), T.StructField("outlets", T.ArrayType(T.StringType())),
-        T.StructField("first_date", T.StringType()), T.StructField("last_date", T.StringType()),
-        T.StructField("size", T.LongType()), T.StructField("pieces", T.ArrayType(T.StringType())),
-    ])
-    event_schema = T.StructType([
-        T.StructField("id", T.StringType()), T.StructField("story_id", T.StringType()),
-        T.StructField("article_ids", T.ArrayType(T.StringType())), T.StructField("title", T.StringType()),
-        T.StructField("start", T.StringType()), T.StructField("end", T.StringType()),
-        T.StructField("entities", T.ArrayType(T.StringType())),
-    ])
+    story_schema = T.StructType(
+        [
+            T.StructField("id", T.StringType()),
+            T.StructField("title", T.StringType()),
+            T.StructField("article_ids", T.ArrayType(T.StringType())),
+            T.StructField("event_ids", T.ArrayType(T.StringType())),
+            T.StructField("entities", T.ArrayType(T.StringType())),
+            T.StructField("outlets", T.ArrayType(T.StringType())),
+            T.StructField("first_date", T.StringType()),
+            T.StructField("last_date", T.StringType()),
+            T.StructField("size", T.LongType()),
+            T.StructField("pieces", T.ArrayType(T.StringType())),
+        ]
+    )
+    event_schema = T.StructType(
+        [
+            T.StructField("id", T.StringType()),
+            T.StructField("story_id", T.StringType()),
+            T.StructField("article_ids", T.ArrayType(T.StringType())),
+            T.StructField("title", T.StringType()),
+            T.StructField("start", T.StringType()),
+            T.StructField("end", T.StringType()),
+            T.StructField("entities", T.ArrayType(T.StringType())),
+        ]
+    )
     sa_schema = "story_id string, event_id string, article_id string, window long"
     if not options.stories:
         rep.backends["cluster"] = "skipped"
@@ -126,10 +149,11 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     else:
         rep.backends["cluster"] = "storyline.cluster.StoryClusterer, one per window"
         # copies: a duplicate's original = the earliest member of its group (by date, then input order)
-        first = (
-            member.join(arts.select("id", "published", "ord"), "id")
-            .withColumn("_r", F.row_number().over(
-                Window.partitionBy("group_id").orderBy(F.col("published").asc_nulls_last(), "ord", "id")))
+        first = member.join(arts.select("id", "published", "ord"), "id").withColumn(
+            "_r",
+            F.row_number().over(
+                Window.partitionBy("group_id").orderBy(F.col("published").asc_nulls_last(), "ord", "id")
+            ),
         )
         originals = first.where("_r = 1").select("group_id", F.col("id").alias("original"))
         copies = first.where("_r > 1").join(originals, "group_id").select("id", "original")
@@ -157,7 +181,8 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
             rep.backends["link"] = f"centroid cosine >= {options.link_threshold}"
             vecs = embeddings(arts, config)
             cent = (
-                assign.join(vecs, "id").rdd.map(lambda r: (r.piece_id, (np.asarray(r.vector, dtype=np.float64), 1)))
+                assign.join(vecs, "id")
+                .rdd.map(lambda r: (r.piece_id, (np.asarray(r.vector, dtype=np.float64), 1)))
                 .reduceByKey(lambda x, y: (x[0] + y[0], x[1] + y[1]))
                 .mapValues(lambda t: t[0].astype(np.float32))
                 .collect()
@@ -167,17 +192,35 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
         stories = merge_pieces(pieces, mapping)
         lap("link-windows")
         spark.createDataFrame(
-            [(s.id, s.title, s.article_ids, [e.id for e in s.events], s.entities, s.outlets, _iso(s.first_date),
-              _iso(s.last_date), len(s.article_ids), sorted({p for p, t in mapping.items() if t == s.id}, key=_piece_order))
-             for s in stories], story_schema,
+            [
+                (
+                    s.id,
+                    s.title,
+                    s.article_ids,
+                    [e.id for e in s.events],
+                    s.entities,
+                    s.outlets,
+                    _iso(s.first_date),
+                    _iso(s.last_date),
+                    len(s.article_ids),
+                    sorted({p for p, t in mapping.items() if t == s.id}, key=_piece_order),
+                )
+                for s in stories
+            ],
+            story_schema,
         ).write.mode(mode).parquet(f"{out}/stories")
         spark.createDataFrame(
-            [(e.id, e.story_id, e.article_ids, e.title, _iso(e.start), _iso(e.end), e.entities) for s in stories for e in s.events],
+            [
+                (e.id, e.story_id, e.article_ids, e.title, _iso(e.start), _iso(e.end), e.entities)
+                for s in stories
+                for e in s.events
+            ],
             event_schema,
         ).write.mode(mode).parquet(f"{out}/events")
         map_df = spark.createDataFrame(list(mapping.items()), "piece_id string, story_id string")
-        assign.join(F.broadcast(map_df), "piece_id").select("story_id", "event_id", F.col("id").alias("article_id"), "window") \
-            .write.mode(mode).parquet(f"{out}/story_articles")
+        assign.join(F.broadcast(map_df), "piece_id").select(
+            "story_id", "event_id", F.col("id").alias("article_id"), "window"
+        ).write.mode(mode).parquet(f"{out}/story_articles")
         rep.counts["stories"] = len(stories)
         rep.counts["story_pieces"] = len(pieces)
         rep.counts["windows"] = n_windows
@@ -186,8 +229,13 @@ def run_pipeline(spark, input_path: str, output: str, config: Config | None = No
     lap("write")
     rep.seconds["total"] = round(time.perf_counter() - t0, 2)
     manifest = {
-        "version": 1, "config": json.loads(config.to_json()), "options": asdict(options), "counts": rep.counts,
-        "seconds": rep.seconds, "backends": rep.backends, "tables": list(TABLES),
+        "version": 1,
+        "config": json.loads(config.to_json()),
+        "options": asdict(options),
+        "counts": rep.counts,
+        "seconds": rep.seconds,
+        "backends": rep.backends,
+        "tables": list(TABLES),
         "furniture": {"docs": furniture.docs, "lines": len(furniture.line_docs)},
     }
     _write_text(spark, f"{out}/{MANIFEST}", json.dumps(manifest, indent=2))
@@ -211,8 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--master", default=None, help="local[2], spark://host:7077, yarn ... (default: spark-submit's)")
     p.add_argument("--format", default="auto", choices=["auto", "jsonl", "parquet", "files"])
     p.add_argument("--window-days", type=float, default=SparkOptions.window_days)
-    p.add_argument("--link", default=SparkOptions.link, choices=["scorer", "cosine"],
-                   help="link story pieces across windows with the clusterer's story-pair score, or centroid cosine")
+    p.add_argument(
+        "--link",
+        default=SparkOptions.link,
+        choices=["scorer", "cosine"],
+        help="link story pieces across windows with the clusterer's story-pair score, or centroid cosine",
+    )
     p.add_argument("--link-threshold", type=float, default=SparkOptions.link_threshold, help="--link cosine only")
     p.add_argument("--partitions", type=int, default=0)
     p.add_argument("--config", default=None, help="JSON file with Storyline settings (Config)")
@@ -223,14 +275,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     config = Config.from_json(Path(args.config).read_text()) if args.config else Config()
-    options = SparkOptions(input_format=args.format, window_days=args.window_days, link=args.link,
-                           link_threshold=args.link_threshold,
-                           partitions=args.partitions)
+    options = SparkOptions(
+        input_format=args.format,
+        window_days=args.window_days,
+        link=args.link,
+        link_threshold=args.link_threshold,
+        partitions=args.partitions,
+    )
     conf = dict(kv.split("=", 1) for kv in args.conf)
     spark = make_session(args.master, conf=conf)
     try:
         rep = run_pipeline(spark, args.input, args.output, config, options)
     finally:
         spark.stop()
-    print(json.dumps({"output": rep.output, "counts": rep.counts, "seconds": rep.seconds, "backends": rep.backends}, indent=2))
+    print(
+        json.dumps(
+            {"output": rep.output, "counts": rep.counts, "seconds": rep.seconds, "backends": rep.backends}, indent=2
+        )
+    )
     return 0

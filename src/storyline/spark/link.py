@@ -65,8 +65,9 @@ def link_windows(centroids: dict[str, tuple[int, np.ndarray]], threshold: float,
     return out
 
 
-def link_pieces(states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, bytes]]], config: Config,
-                embedder: Any = None) -> dict[str, str]:
+def link_pieces(
+    states: Mapping[int, bytes] | Callable[[], Iterable[tuple[int, bytes]]], config: Config, embedder: Any = None
+) -> dict[str, str]:
     """Join story pieces across windows with the online clusterer's own multi-signal scorer.
 
     ``states``: window -> that window's ``StoryClusterer.to_bytes()`` (its pieces' running sums of
@@ -128,9 +129,16 @@ def merge_pieces(pieces: list[Story], mapping: dict[str, str]) -> list[Story]:
                 events.append(e)
         firsts = [p.first_date for p in ps if p.first_date]
         lasts = [p.last_date for p in ps if p.last_date]
-        out.append(Story(
-            id=sid, article_ids=[a for p in ps for a in p.article_ids], events=events, title=largest.title,
-            entities=[e for e, _ in ents.most_common(20)], outlets=outlets,
-            first_date=min(firsts) if firsts else None, last_date=max(lasts) if lasts else None,
-        ))
+        out.append(
+            Story(
+                id=sid,
+                article_ids=[a for p in ps for a in p.article_ids],
+                events=events,
+                title=largest.title,
+                entities=[e for e, _ in ents.most_common(20)],
+                outlets=outlets,
+                first_date=min(firsts) if firsts else None,
+                last_date=max(lasts) if lasts else None,
+            )
+        )
     return out

@@ -17,13 +17,22 @@ from ..pipeline import apply_outlet_table
 from .rows import _order_key, row_article
 
 MANIFEST = "_storyline.json"
-TABLES = ("articles", "rejections", "signatures", "reuse_edges", "duplicate_groups", "stories", "events", "story_articles")
+TABLES = (
+    "articles",
+    "rejections",
+    "signatures",
+    "reuse_edges",
+    "duplicate_groups",
+    "stories",
+    "events",
+    "story_articles",
+)
 
 
 def _write_text(spark, path: str, text: str) -> None:
     """A small file next to the tables: local paths directly, other URIs through Hadoop's FileSystem."""
     if "://" not in path or path.startswith("file://"):
-        p = Path(path[len("file://"):] if path.startswith("file://") else path)
+        p = Path(path[len("file://") :] if path.startswith("file://") else path)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
         return
@@ -67,13 +76,26 @@ def import_output(output: str | os.PathLike[str], store, batch: int = 1000) -> d
         sig_rows = _read_table(output, "signatures") or []
         with store.transaction():
             for r in sig_rows:
-                store.put_minhash(r["id"], np.asarray(r["signature"], dtype=np.int64).view(np.uint64), list(r["band_keys"]))
+                store.put_minhash(
+                    r["id"], np.asarray(r["signature"], dtype=np.int64).view(np.uint64), list(r["band_keys"])
+                )
                 counts["signatures"] += 1
     edge_rows = _read_table(output, "reuse_edges") or []
     edges = []
     for r in edge_rows:
-        d = {k: r[k] for k in ("source_id", "target_id", "relation", "confidence", "source_coverage", "target_coverage",
-                               "direction_rule", "direction_confidence")}
+        d = {
+            k: r[k]
+            for k in (
+                "source_id",
+                "target_id",
+                "relation",
+                "confidence",
+                "source_coverage",
+                "target_coverage",
+                "direction_rule",
+                "direction_confidence",
+            )
+        }
         d["passages"] = json.loads(r.get("passages") or "[]")
         edges.append(reuse_edge_from_dict(d))
     if edges:
@@ -85,8 +107,12 @@ def import_output(output: str | os.PathLike[str], store, batch: int = 1000) -> d
         events_by_story[r["story_id"]].append(event_from_dict(dict(r)))
     for r in _read_table(output, "stories") or []:
         s = Story(
-            id=r["id"], article_ids=list(r["article_ids"] or []), events=events_by_story.get(r["id"], []), title=r["title"],
-            entities=list(r["entities"] or []), outlets=list(r["outlets"] or []),
+            id=r["id"],
+            article_ids=list(r["article_ids"] or []),
+            events=events_by_story.get(r["id"], []),
+            title=r["title"],
+            entities=list(r["entities"] or []),
+            outlets=list(r["outlets"] or []),
             first_date=datetime.fromisoformat(r["first_date"]) if r["first_date"] else None,
             last_date=datetime.fromisoformat(r["last_date"]) if r["last_date"] else None,
         )

@@ -39,7 +39,11 @@ def read_raw(spark, path: str, config: Config, input_format: str = "auto"):
     fmt = _detect_format(path) if input_format == "auto" else input_format
     ingest_cfg = config.ingest
     if fmt == "jsonl":
-        df = spark.read.text(path).withColumn("file", F.input_file_name()).withColumn("ord", F.monotonically_increasing_id())
+        df = (
+            spark.read.text(path)
+            .withColumn("file", F.input_file_name())
+            .withColumn("ord", F.monotonically_increasing_id())
+        )
 
         def parse(rows: Iterable[Any]) -> Iterator[tuple[int, Any]]:
             for r in rows:
@@ -75,7 +79,7 @@ def read_raw(spark, path: str, config: Config, input_format: str = "auto"):
         # every file through the single-machine readers (one code path): text, HTML, JSON, JSONL, CSV,
         # Parquet, WARC, feeds, and any of them gzipped or zipped; each output keyed by (file, record number)
         for r in rows:
-            p = r.path[len("file:"):] if r.path.startswith("file:") else r.path
+            p = r.path[len("file:") :] if r.path.startswith("file:") else r.path
             if wanted(p):
                 for i, out in enumerate(read_bytes(p, bytes(r.content), ingest_cfg)):
                     yield (p, i), out

@@ -17,15 +17,48 @@ def article_row(a: Article, ord_: int) -> dict[str, Any]:
     return d
 
 
-ARTICLE_COLS = ["id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published", "date_precision",
-                "language", "language_score", "outlet_from", "notes", "url", "removed", "ord"]
+ARTICLE_COLS = [
+    "id",
+    "source",
+    "paragraphs",
+    "title",
+    "outlet",
+    "author",
+    "dateline",
+    "published",
+    "date_precision",
+    "language",
+    "language_score",
+    "outlet_from",
+    "notes",
+    "url",
+    "removed",
+    "ord",
+]
 
 
 def row_article(row: Any) -> Article:
     d = row.asDict(recursive=True) if hasattr(row, "asDict") else dict(row)
-    keep = {k: d.get(k) for k in ("id", "source", "paragraphs", "title", "outlet", "author", "dateline", "published",
-                                    "date_precision", "language", "language_score", "outlet_from", "notes", "url",
-                                    "removed")}
+    keep = {
+        k: d.get(k)
+        for k in (
+            "id",
+            "source",
+            "paragraphs",
+            "title",
+            "outlet",
+            "author",
+            "dateline",
+            "published",
+            "date_precision",
+            "language",
+            "language_score",
+            "outlet_from",
+            "notes",
+            "url",
+            "removed",
+        )
+    }
     keep["paragraphs"] = list(keep["paragraphs"] or [])
     keep["removed"] = [dict(r) for r in keep["removed"] or []]
     return article_from_dict(keep)

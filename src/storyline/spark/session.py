@@ -41,13 +41,17 @@ def make_session(master: str | None = "local[2]", app_name: str = "storyline", c
         "spark.executorEnv.TOKENIZERS_PARALLELISM": "false",
     }
     if is_local:
-        defaults.update({
-            "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "8", "spark.driver.memory": "2g",
-            # the JVM only moves data here (the work is in the Python workers): its C2 JIT compiler alone
-            # burnt ~30 CPU-seconds of a 10,000-article run, more than the JVM's own task threads; the
-            # C1 compiler only costs ~3 s and the tasks ran ~10 % slower
-            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
-        })
+        defaults.update(
+            {
+                "spark.ui.enabled": "false",
+                "spark.sql.shuffle.partitions": "8",
+                "spark.driver.memory": "2g",
+                # the JVM only moves data here (the work is in the Python workers): its C2 JIT compiler alone
+                # burnt ~30 CPU-seconds of a 10,000-article run, more than the JVM's own task threads; the
+                # C1 compiler only costs ~3 s and the tasks ran ~10 % slower
+                "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+            }
+        )
     for k, v in {**defaults, **(conf or {})}.items():
         builder = builder.config(k, v)
     spark = builder.getOrCreate()

@@ -99,8 +99,14 @@ def stream_order(articles: Iterable[Article], ords: dict[str, int]) -> list[Arti
     return sorted(articles, key=lambda a: (a.published is None, a.published or datetime.min, ords.get(a.id, 0), a.id))
 
 
-def cluster_window(window: int, articles: list[Article], ords: dict[str, int], copies: dict[str, str], config: Config,
-                   prior_df: DF | None = None) -> tuple[list[tuple[str, str | None, str]], list[Story], bytes]:
+def cluster_window(
+    window: int,
+    articles: list[Article],
+    ords: dict[str, int],
+    copies: dict[str, str],
+    config: Config,
+    prior_df: DF | None = None,
+) -> tuple[list[tuple[str, str | None, str]], list[Story], bytes]:
     """Run one online clusterer (``StoryClusterer``) over one window's articles in stream order.
 
     -> (assignments (piece_id, event_id, article_id), story pieces, the clusterer's state). Piece and
@@ -127,13 +133,31 @@ def cluster_window(window: int, articles: list[Article], ords: dict[str, int], c
         events = []
         for ev in s.events:
             eid = prefix + ev.id
-            events.append(Event(id=eid, story_id=sid, article_ids=list(ev.article_ids), title=ev.title, start=ev.start,
-                                end=ev.end, entities=list(ev.entities)))
+            events.append(
+                Event(
+                    id=eid,
+                    story_id=sid,
+                    article_ids=list(ev.article_ids),
+                    title=ev.title,
+                    start=ev.start,
+                    end=ev.end,
+                    entities=list(ev.entities),
+                )
+            )
             for aid in ev.article_ids:
                 ev_of[aid] = eid
-        pieces.append(Story(id=sid, article_ids=list(s.article_ids), events=events, title=s.title,
-                            entities=list(s.entities), outlets=list(s.outlets), first_date=s.first_date,
-                            last_date=s.last_date))
+        pieces.append(
+            Story(
+                id=sid,
+                article_ids=list(s.article_ids),
+                events=events,
+                title=s.title,
+                entities=list(s.entities),
+                outlets=list(s.outlets),
+                first_date=s.first_date,
+                last_date=s.last_date,
+            )
+        )
         rows += [(sid, ev_of.get(aid), aid) for aid in s.article_ids]
     _seed_df(clusterer, prior_df, -1)  # the state keeps the window's own counts
     return rows, pieces, clusterer.to_bytes()
@@ -154,8 +178,13 @@ def hash_keys(spark, n: int) -> list[int]:
     keys: dict[int, int] = {}
     lo, size = 0, 64 * n + 64
     while len(keys) < n:
-        for r in spark.range(lo, lo + size).select("id", F.expr(f"pmod(hash(id), {n})").alias("p")) \
-                .groupBy("p").agg(F.min("id").alias("k")).collect():
+        for r in (
+            spark.range(lo, lo + size)
+            .select("id", F.expr(f"pmod(hash(id), {n})").alias("p"))
+            .groupBy("p")
+            .agg(F.min("id").alias("k"))
+            .collect()
+        ):
             keys.setdefault(int(r.p), int(r.k))
         lo += size
     return [keys[i] for i in range(n)]
@@ -182,7 +211,9 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
     window_days = options.window_days
     with_df = options.window_df
     config_json = config.to_json()
-    df = articles_df.select(*ARTICLE_COLS).join(copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left")
+    df = articles_df.select(*ARTICLE_COLS).join(
+        copies_df.select(F.col("id"), F.col("original").alias("copy_of")), "id", "left"
+    )
 
     def tag(batches: Iterable[Any]) -> Iterator[Any]:
         """Each article's window (kind "t"); at the end, per window in this partition, its size and
@@ -205,17 +236,31 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
                 acc[w] = sum_df([acc.get(w), article_df(items, cfg)])
             k = len(rows)
             yield pa.RecordBatch.from_arrays(
-                [pa.array(["t"] * k), pa.array([r["id"] for r in rows]), pa.array(wins, pa.int64()),
-                 pa.nulls(k, pa.binary()), pa.nulls(k, pa.binary()), pa.nulls(k, pa.int64()), pa.nulls(k, pa.int64())],
-                names=names)
+                [
+                    pa.array(["t"] * k),
+                    pa.array([r["id"] for r in rows]),
+                    pa.array(wins, pa.int64()),
+                    pa.nulls(k, pa.binary()),
+                    pa.nulls(k, pa.binary()),
+                    pa.nulls(k, pa.int64()),
+                    pa.nulls(k, pa.int64()),
+                ],
+                names=names,
+            )
         ws = sorted(sizes)
         dfs = [acc.get(w) for w in ws]
         yield pa.RecordBatch.from_arrays(
-            [pa.array(["d"] * len(ws)), pa.nulls(len(ws), pa.string()), pa.array(ws, pa.int64()),
-             pa.array([d[0].astype(np.int32).tobytes() if d else None for d in dfs], pa.binary()),
-             pa.array([d[1].astype(np.int64).tobytes() if d else None for d in dfs], pa.binary()),
-             pa.array([d[2] if d else 0 for d in dfs], pa.int64()), pa.array([sizes[w] for w in ws], pa.int64())],
-            names=names)
+            [
+                pa.array(["d"] * len(ws)),
+                pa.nulls(len(ws), pa.string()),
+                pa.array(ws, pa.int64()),
+                pa.array([d[0].astype(np.int32).tobytes() if d else None for d in dfs], pa.binary()),
+                pa.array([d[1].astype(np.int64).tobytes() if d else None for d in dfs], pa.binary()),
+                pa.array([d[2] if d else 0 for d in dfs], pa.int64()),
+                pa.array([sizes[w] for w in ws], pa.int64()),
+            ],
+            names=names,
+        )
 
     tag_schema = "kind string, id string, window long, ids binary, counts binary, n long, size long"
     tags = df.mapInArrow(tag, tag_schema).persist(StorageLevel.MEMORY_AND_DISK)
@@ -227,8 +272,13 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
     def add(x: tuple[Any, int], y: tuple[Any, int]) -> tuple[Any, int]:
         return sum_df([x[0], y[0]]), x[1] + y[1]
 
-    counted = dict(tags.where("kind = 'd'").select("window", "ids", "counts", "n", "size").rdd.map(parse)
-                   .reduceByKey(add).collect())
+    counted = dict(
+        tags.where("kind = 'd'")
+        .select("window", "ids", "counts", "n", "size")
+        .rdd.map(parse)
+        .reduceByKey(add)
+        .collect()
+    )
     per_window = {w: d for w, (d, _) in counted.items() if d is not None}
     sizes = {w: n for w, (_, n) in counted.items()}
     part_of = window_partitions(sizes)
@@ -262,13 +312,27 @@ def stories_per_window(articles_df, copies_df, config: Config, options: SparkOpt
         prior = prior_for(b_df.value, window) if with_df else None
         assigned, pieces, state = cluster_window(window, arts, ords, copies, cfg, prior)
         out: list[tuple[str, int, str | None, str | None, str | None, str | None]] = [
-            ("a", window, p, e, a, None) for p, e, a in assigned]
+            ("a", window, p, e, a, None) for p, e, a in assigned
+        ]
         out += [("s", window, s.id, None, None, json.dumps(to_dict(s), ensure_ascii=False)) for s in pieces]
         out.append(("w", window, None, None, None, base64.b64encode(state).decode("ascii")))
-        yield _rows_batch(out, ["kind", "window", "piece_id", "event_id", "article_id", "payload"],
-                          [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()])
+        yield _rows_batch(
+            out,
+            ["kind", "window", "piece_id", "event_id", "article_id", "payload"],
+            [pa.string(), pa.int64(), pa.string(), pa.string(), pa.string(), pa.string()],
+        )
 
-    schema = T.StructType([T.StructField(n, t) for n, t in (
-        ("kind", T.StringType()), ("window", T.LongType()), ("piece_id", T.StringType()), ("event_id", T.StringType()),
-        ("article_id", T.StringType()), ("payload", T.StringType()))])
+    schema = T.StructType(
+        [
+            T.StructField(n, t)
+            for n, t in (
+                ("kind", T.StringType()),
+                ("window", T.LongType()),
+                ("piece_id", T.StringType()),
+                ("event_id", T.StringType()),
+                ("article_id", T.StringType()),
+                ("payload", T.StringType()),
+            )
+        ]
+    )
     return placed.mapInArrow(run, schema), tags

@@ -49,5 +49,7 @@ def embeddings(articles_df, config: Config):
         if batch:
             yield from flush()
 
-    schema = T.StructType([T.StructField("id", T.StringType(), False), T.StructField("vector", T.ArrayType(T.FloatType()))])
+    schema = T.StructType(
+        [T.StructField("id", T.StringType(), False), T.StructField("vector", T.ArrayType(T.FloatType()))]
+    )
     return spark.createDataFrame(articles_df.rdd.mapPartitions(enc), schema, verifySchema=False)

@@ -54,7 +54,9 @@ class Store(StoreDefaults, abc.ABC):
         """All articles in ingest order."""
 
     @abc.abstractmethod
-    def list_articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None, q: str | None = None) -> list[Article]: ...
+    def list_articles(
+        self, limit: int = 50, offset: int = 0, outlet: str | None = None, q: str | None = None
+    ) -> list[Article]: ...
 
     @abc.abstractmethod
     def count_articles(self) -> int: ...

@@ -57,7 +57,9 @@ class StoreDefaults:
         None: not known (no caching)."""
         return None
 
-    def story_edge_page(self, story_id: str, limit: int | None = None, offset: int = 0) -> tuple[int, list[tuple[ReuseEdge, int]]]:
+    def story_edge_page(
+        self, story_id: str, limit: int | None = None, offset: int = 0
+    ) -> tuple[int, list[tuple[ReuseEdge, int]]]:
         """Non-independent edges touching the story's articles, strongest first, without passages:
         (total, [(edge with passages=[], number of passages)])."""
         import dataclasses
@@ -87,7 +89,12 @@ class StoreDefaults:
         for aid in story.article_ids:
             for e in self.edges_for(aid):
                 key = (e.source_id, e.target_id)
-                if e.relation != "independent" and e.source_id in members and e.target_id in members and key not in seen:
+                if (
+                    e.relation != "independent"
+                    and e.source_id in members
+                    and e.target_id in members
+                    and key not in seen
+                ):
                     seen.add(key)
                     out.append((e.source_id, e.target_id, e.relation, e.confidence))
         return out
@@ -102,7 +109,9 @@ class StoreDefaults:
 
         return nullcontext()
 
-    def edges_among(self, article_ids: list[str], limit: int | None = None, light: bool = False) -> tuple[int, list[tuple[ReuseEdge, int]]]:
+    def edges_among(
+        self, article_ids: list[str], limit: int | None = None, light: bool = False
+    ) -> tuple[int, list[tuple[ReuseEdge, int]]]:
         """Non-independent edges with both ends among these articles, strongest first, without passages:
         (how many, [(edge with passages=[], number of passages)] for the first ``limit``)."""
         import dataclasses
@@ -113,7 +122,12 @@ class StoreDefaults:
         for aid in dict.fromkeys(article_ids):
             for e in self.edges_for(aid):
                 key = (e.source_id, e.target_id)
-                if e.relation != "independent" and e.source_id in members and e.target_id in members and key not in seen:
+                if (
+                    e.relation != "independent"
+                    and e.source_id in members
+                    and e.target_id in members
+                    and key not in seen
+                ):
                     seen.add(key)
                     out.append((dataclasses.replace(e, passages=[]), len(e.passages)))
         out.sort(key=lambda x: (-x[0].confidence, x[0].source_id, x[0].target_id))
@@ -125,7 +139,10 @@ class StoreDefaults:
 
         from ..model import to_dict
 
-        return [(e.source_id, e.target_id, e.relation, json.dumps(to_dict(e), ensure_ascii=False)) for e in self.edges_for(article_id)]
+        return [
+            (e.source_id, e.target_id, e.relation, json.dumps(to_dict(e), ensure_ascii=False))
+            for e in self.edges_for(article_id)
+        ]
 
     def story_title(self, story_id: str) -> tuple[str, str | None] | None:
         """(id, title) of a story; None for no such story."""
@@ -137,13 +154,23 @@ class StoreDefaults:
         first_date, last_date (ISO text or None)."""
         ids = filters.pop("ids", None)
         if ids is not None:
-            stories = [s for s in (self.get_story(i) for i in dict.fromkeys(ids)) if s is not None and s.id in ids][offset : offset + limit]
+            stories = [s for s in (self.get_story(i) for i in dict.fromkeys(ids)) if s is not None and s.id in ids][
+                offset : offset + limit
+            ]
         else:
             stories = self.list_stories(limit=limit, offset=offset, **filters)
-        return [{"id": s.id, "title": s.title, "article_count": len(s.article_ids), "event_count": len(s.events),
-                 "outlets": s.outlets, "first_date": s.first_date.isoformat() if s.first_date else None,
-                 "last_date": s.last_date.isoformat() if s.last_date else None}
-                for s in stories]
+        return [
+            {
+                "id": s.id,
+                "title": s.title,
+                "article_count": len(s.article_ids),
+                "event_count": len(s.events),
+                "outlets": s.outlets,
+                "first_date": s.first_date.isoformat() if s.first_date else None,
+                "last_date": s.last_date.isoformat() if s.last_date else None,
+            }
+            for s in stories
+        ]
 
     def latest_article_ids(self, n: int) -> list[str]:
         """Ids of the ``n`` articles stored last, newest first."""
@@ -161,13 +188,18 @@ class StoreDefaults:
     def article_meta_since(self, seq: int = 0) -> list[tuple[int, str, str | None, str | None, str | None]]:
         """(seq, id, outlet, published as ISO text or None, date_precision) of the articles stored after
         ingest number ``seq``, in ingest order."""
-        return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
-                for a in self.iter_articles() if (a.seq or 0) > seq]
+        return [
+            (a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
+            for a in self.iter_articles()
+            if (a.seq or 0) > seq
+        ]
 
     def article_meta(self, ids: Iterable[str]) -> list[tuple[int, str, str | None, str | None, str | None]]:
         """:meth:`article_meta_since`'s tuples for these articles (those stored)."""
-        return [(a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
-                for a in self.get_articles(ids)]
+        return [
+            (a.seq or 0, a.id, a.outlet, a.published.isoformat() if a.published else None, a.date_precision)
+            for a in self.get_articles(ids)
+        ]
 
     def article_texts(self, ids: Iterable[str], containing: str | None = None) -> dict[str, str]:
         """Body text (``Article.text``) of these articles; with ``containing``, only of those whose text
@@ -186,7 +218,8 @@ class StoreDefaults:
         each (source, target) pair stays right)."""
         rows: list[tuple[str, str, str, float, float, float, str]] = [
             (e.source_id, e.target_id, e.relation, e.confidence, e.source_coverage, e.target_coverage, e.direction_rule)
-            for e in self.all_edges()]
+            for e in self.all_edges()
+        ]
         return None, rows
 
     def story_revisions(self) -> dict[str, Any]:

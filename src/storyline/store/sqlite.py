@@ -138,8 +138,10 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
         self._x("INSERT OR REPLACE INTO meta(key, value) VALUES ('config', ?)", (config.to_json(),))
 
     # ------------------------------------------------------------------ articles
-    _ART_COLS = ("seq, id, source, url, title, outlet, author, dateline, published, date_precision, language,"
-                 " paragraphs, removed, ingested_at, language_score, outlet_from, notes")
+    _ART_COLS = (
+        "seq, id, source, url, title, outlet, author, dateline, published, date_precision, language,"
+        " paragraphs, removed, ingested_at, language_score, outlet_from, notes"
+    )
 
     def _row_to_article(self, r: Any) -> Article:  # a row of _ARTICLE_COLS (sqlite3.Row or tuple)
         d = dict(zip([c.strip() for c in self._ART_COLS.split(",")], r, strict=True))
@@ -159,11 +161,24 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
                 " language, paragraphs, removed, ingested_at, language_score, outlet_from, notes)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
-                    article.id, article.source, article.url, article.title, article.outlet, article.author,
-                    article.dateline, _dt(article.published), article.date_precision, article.language,
+                    article.id,
+                    article.source,
+                    article.url,
+                    article.title,
+                    article.outlet,
+                    article.author,
+                    article.dateline,
+                    _dt(article.published),
+                    article.date_precision,
+                    article.language,
                     json.dumps(article.paragraphs, ensure_ascii=False),
-                    json.dumps([{"text": r.text, "reason": r.reason, "position": r.position} for r in article.removed], ensure_ascii=False), _dt(ingested),
-                    article.language_score, article.outlet_from,
+                    json.dumps(
+                        [{"text": r.text, "reason": r.reason, "position": r.position} for r in article.removed],
+                        ensure_ascii=False,
+                    ),
+                    _dt(ingested),
+                    article.language_score,
+                    article.outlet_from,
                     json.dumps(article.notes, ensure_ascii=False) if article.notes else None,
                 ),
             )
@@ -205,7 +220,9 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
                 yield self._row_to_article(r)
             last = rows[-1][0]
 
-    def list_articles(self, limit: int = 50, offset: int = 0, outlet: str | None = None, q: str | None = None) -> list[Article]:
+    def list_articles(
+        self, limit: int = 50, offset: int = 0, outlet: str | None = None, q: str | None = None
+    ) -> list[Article]:
         where, params = [], []
         if outlet:
             where.append("outlet = ?")
@@ -230,7 +247,10 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
         data = json.dumps(to_dict(story), ensure_ascii=False)
         event_of = {aid: ev.id for ev in story.events for aid in ev.article_ids}
         with self.transaction():
-            old: dict[str, Any] = {r[0]: r[1] for r in self._q("SELECT article_id, event_id FROM story_articles WHERE story_id=?", (story.id,))}
+            old: dict[str, Any] = {
+                r[0]: r[1]
+                for r in self._q("SELECT article_id, event_id FROM story_articles WHERE story_id=?", (story.id,))
+            }
             prev = self._q("SELECT last_seq FROM stories WHERE id=?", (story.id,))
             want = {aid: event_of.get(aid) for aid in story.article_ids}
             gone = [aid for aid in old if aid not in want]
@@ -249,13 +269,21 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
                 "INSERT OR REPLACE INTO stories(id, title, article_count, first_date, last_date, last_seq, outlets, data, updated_at)"
                 " VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    story.id, story.title, len(story.article_ids), _dt(story.first_date), _dt(story.last_date), last_seq,
-                    json.dumps(story.outlets, ensure_ascii=False), data, _now(),
+                    story.id,
+                    story.title,
+                    len(story.article_ids),
+                    _dt(story.first_date),
+                    _dt(story.last_date),
+                    last_seq,
+                    json.dumps(story.outlets, ensure_ascii=False),
+                    data,
+                    _now(),
                 ),
             )
             if gone:
-                self._db.executemany("DELETE FROM story_articles WHERE story_id=? AND article_id=?",
-                                     [(story.id, aid) for aid in gone])
+                self._db.executemany(
+                    "DELETE FROM story_articles WHERE story_id=? AND article_id=?", [(story.id, aid) for aid in gone]
+                )
             if changed:
                 self._db.executemany(
                     "INSERT OR REPLACE INTO story_articles(article_id, story_id, event_id) VALUES (?,?,?)", changed
@@ -305,7 +333,8 @@ class SQLiteStore(SQLiteOutlets, SQLiteCopyIndex, SQLiteViews, SQLiteAggregates,
     def record_merge(self, old_id: str, new_id: str) -> None:
         with self.transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO story_aliases(old_id, new_id, merged_at) VALUES (?,?,?)", (old_id, new_id, _now())
+                "INSERT OR REPLACE INTO story_aliases(old_id, new_id, merged_at) VALUES (?,?,?)",
+                (old_id, new_id, _now()),
             )
             self._db.execute("DELETE FROM stories WHERE id=?", (old_id,))
             self._db.execute("DELETE FROM analyses WHERE story_id=?", (old_id,))

@@ -77,7 +77,8 @@ class SQLiteCopyIndex:
     def put_embedding(self, kind: str, key: str, vector: np.ndarray) -> None:
         v = np.asarray(vector, dtype=np.float32)
         self._x(
-            "INSERT OR REPLACE INTO embeddings(kind, key, dim, vector) VALUES (?,?,?,?)", (kind, key, v.shape[-1], v.tobytes())
+            "INSERT OR REPLACE INTO embeddings(kind, key, dim, vector) VALUES (?,?,?,?)",
+            (kind, key, v.shape[-1], v.tobytes()),
         )
 
     def get_embeddings(self, kind: str, keys: Iterable[str] | None = None) -> tuple[list[str], np.ndarray]:

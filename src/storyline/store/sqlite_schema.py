@@ -136,7 +136,9 @@ def _story_filters(filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
     where, params = [], []
     if filters.get("outlet"):
         where.append("outlets LIKE ? ESCAPE '\\'")
-        params.append('%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%')
+        params.append(
+            '%"' + str(filters["outlet"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
+        )
     if filters.get("q"):
         where.append("(title LIKE ? ESCAPE '\\' OR data LIKE ? ESCAPE '\\')")
         like = "%" + str(filters["q"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

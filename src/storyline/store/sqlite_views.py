@@ -27,8 +27,10 @@ class SQLiteViews:
     def story_revision(self, story_id: str) -> int | None:
         """The story's change counter (kept by triggers): it grows whenever the story's row, its analysis
         or a reuse edge touching one of its articles is written. None for no such story."""
-        rows = self._q("SELECT rev FROM story_rev WHERE story_id=? AND EXISTS (SELECT 1 FROM stories WHERE id=?)",
-                       (story_id, story_id))
+        rows = self._q(
+            "SELECT rev FROM story_rev WHERE story_id=? AND EXISTS (SELECT 1 FROM stories WHERE id=?)",
+            (story_id, story_id),
+        )
         return int(rows[0][0]) if rows else None
 
     def edge_mark(self) -> int:
@@ -41,7 +43,8 @@ class SQLiteViews:
         rows = self._q(
             "SELECT sa.story_id FROM reuse_edges e JOIN story_articles sa ON sa.article_id = e.source_id WHERE e.rowid > ?1"
             " UNION SELECT sa.story_id FROM reuse_edges e JOIN story_articles sa ON sa.article_id = e.target_id WHERE e.rowid > ?1",
-            (int(mark),))
+            (int(mark),),
+        )
         return sorted(r[0] for r in rows)
 
     def stories_revision(self) -> int | None:
@@ -64,15 +67,19 @@ class SQLiteViews:
         )
         return tuple(rows[0]) if rows else None
 
-    def story_edge_page(self, story_id: str, limit: int | None = None, offset: int = 0) -> tuple[int, list[tuple[ReuseEdge, int]]]:
+    def story_edge_page(
+        self, story_id: str, limit: int | None = None, offset: int = 0
+    ) -> tuple[int, list[tuple[ReuseEdge, int]]]:
         """Non-independent reuse edges touching the story's articles, strongest first, WITHOUT their
         aligned passages: (total, [(edge with passages=[], number of passages)]). Only the page asked
         for is decoded (a big story has tens of thousands of edges)."""
         members = "SELECT article_id FROM story_articles WHERE story_id=?1"
-        base = (f"SELECT rowid, source_id, target_id, relation, confidence FROM reuse_edges WHERE source_id IN ({members})"
-                f" AND relation != 'independent' UNION ALL"
-                f" SELECT rowid, source_id, target_id, relation, confidence FROM reuse_edges WHERE target_id IN ({members})"
-                f" AND relation != 'independent' AND source_id NOT IN ({members})")
+        base = (
+            f"SELECT rowid, source_id, target_id, relation, confidence FROM reuse_edges WHERE source_id IN ({members})"
+            f" AND relation != 'independent' UNION ALL"
+            f" SELECT rowid, source_id, target_id, relation, confidence FROM reuse_edges WHERE target_id IN ({members})"
+            f" AND relation != 'independent' AND source_id NOT IN ({members})"
+        )
         total = int(self._q(f"SELECT count(*) FROM ({base})", (story_id,))[0][0])
         rows = self._q(
             f"SELECT e.source_id, e.target_id, e.relation, e.confidence,"
@@ -84,7 +91,19 @@ class SQLiteViews:
             (story_id, -1 if limit is None else int(limit), int(offset)),
         )
         out = [
-            (ReuseEdge(r[0], r[1], r[2], float(r[3]), float(r[4] or 0.0), float(r[5] or 0.0), r[6] or "", float(r[7] or 0.0)), int(r[8] or 0))
+            (
+                ReuseEdge(
+                    r[0],
+                    r[1],
+                    r[2],
+                    float(r[3]),
+                    float(r[4] or 0.0),
+                    float(r[5] or 0.0),
+                    r[6] or "",
+                    float(r[7] or 0.0),
+                ),
+                int(r[8] or 0),
+            )
             for r in rows
         ]
         return total, out
@@ -113,10 +132,21 @@ class SQLiteViews:
         clause = ("WHERE " + " AND ".join(where)) if where else ""
         rows = self._q(
             "SELECT id, title, article_count, json_array_length(data, '$.events'), outlets, first_date, last_date"
-            f" FROM stories {clause} ORDER BY last_seq DESC, id LIMIT ? OFFSET ?", [*params, limit, offset]
+            f" FROM stories {clause} ORDER BY last_seq DESC, id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
-        return [{"id": r[0], "title": r[1], "article_count": int(r[2]), "event_count": int(r[3] or 0),
-                 "outlets": json.loads(r[4]), "first_date": r[5], "last_date": r[6]} for r in rows]
+        return [
+            {
+                "id": r[0],
+                "title": r[1],
+                "article_count": int(r[2]),
+                "event_count": int(r[3] or 0),
+                "outlets": json.loads(r[4]),
+                "first_date": r[5],
+                "last_date": r[6],
+            }
+            for r in rows
+        ]
 
     def latest_article_ids(self, n: int) -> list[str]:
         """Ids of the ``n`` articles stored last, newest first."""
@@ -156,7 +186,9 @@ class SQLiteViews:
                 self._depth -= 1
                 self._db.execute("COMMIT")
 
-    def edges_among(self, article_ids: list[str], limit: int | None = None, light: bool = False) -> tuple[int, list[tuple[ReuseEdge, int]]]:
+    def edges_among(
+        self, article_ids: list[str], limit: int | None = None, light: bool = False
+    ) -> tuple[int, list[tuple[ReuseEdge, int]]]:
         """Non-independent edges with BOTH ends among these articles, strongest first, without passages:
         (how many there are, [(edge with passages=[], number of passages)] for the first ``limit``).
         ``light``: only ids, relation and confidence are filled (coverages 0, passages counted as 0),
@@ -167,9 +199,15 @@ class SQLiteViews:
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            found += [(-float(r[3]), r[1], r[2], r[0], r[4]) for r in self._q(
-                f"SELECT rowid, source_id, target_id, confidence, relation FROM reuse_edges WHERE source_id IN ({marks})"
-                " AND relation != 'independent'", chunk) if r[2] in members]
+            found += [
+                (-float(r[3]), r[1], r[2], r[0], r[4])
+                for r in self._q(
+                    f"SELECT rowid, source_id, target_id, confidence, relation FROM reuse_edges WHERE source_id IN ({marks})"
+                    " AND relation != 'independent'",
+                    chunk,
+                )
+                if r[2] in members
+            ]
         found.sort()
         chosen = found if limit is None else found[: max(0, limit)]
         if light:
@@ -183,10 +221,25 @@ class SQLiteViews:
             for r in self._q(
                 "SELECT source_id, target_id, relation, confidence, json_extract(data, '$.source_coverage',"
                 " '$.target_coverage', '$.direction_rule', '$.direction_confidence'), json_array_length(data, '$.passages')"
-                f" FROM reuse_edges WHERE rowid IN ({marks})", part):
+                f" FROM reuse_edges WHERE rowid IN ({marks})",
+                part,
+            ):
                 sc, tc, rule, dc = json.loads(r[4])
-                out.append((ReuseEdge(r[0], r[1], r[2], float(r[3]), float(sc or 0.0), float(tc or 0.0), rule or "", float(dc or 0.0)),
-                            int(r[5] or 0)))
+                out.append(
+                    (
+                        ReuseEdge(
+                            r[0],
+                            r[1],
+                            r[2],
+                            float(r[3]),
+                            float(sc or 0.0),
+                            float(tc or 0.0),
+                            rule or "",
+                            float(dc or 0.0),
+                        ),
+                        int(r[5] or 0),
+                    )
+                )
         out.sort(key=lambda x: (-x[0].confidence, x[0].source_id, x[0].target_id))
         return len(found), out
 

@@ -12,5 +12,15 @@ from .build import build_timeline
 from .rank import rank_dates, rank_timeline
 from .resolve import Mention, _dp, clause_for, find_expressions, resolve_expression, resolve_weekday, sentence_mentions
 
-__all__ = ["Mention", "build_timeline", "clause_for", "find_expressions", "resolve_expression", "resolve_weekday",
-           "rank_dates", "rank_timeline", "sentence_mentions", "_dp"]
+__all__ = [
+    "Mention",
+    "build_timeline",
+    "clause_for",
+    "find_expressions",
+    "resolve_expression",
+    "resolve_weekday",
+    "rank_dates",
+    "rank_timeline",
+    "sentence_mentions",
+    "_dp",
+]

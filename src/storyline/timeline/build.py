@@ -43,6 +43,7 @@ class _Cand:
     words: set[str] = field(default_factory=set)
     kind: Literal["event", "report"] = "event"
 
+
 # --------------------------------------------------------------------------- merging
 
 
@@ -64,7 +65,9 @@ def _similar(a: set[str], b: set[str], threshold: float) -> bool:
     return inter >= 2 and inter / min(len(a), len(b)) >= threshold
 
 
-def _most_similar(undated: list[Article], dated: list[Article], bags: dict[str, set[str]]) -> dict[str, tuple[Article, float]]:
+def _most_similar(
+    undated: list[Article], dated: list[Article], bags: dict[str, set[str]]
+) -> dict[str, tuple[Article, float]]:
     """For each undated article, the dated one with the highest Jaccard similarity of content words."""
     if not undated or not dated:
         return {}
@@ -146,16 +149,35 @@ def build_timeline(articles: list[Article], config: AnalysisConfig | None = None
                 seen.add(key)
                 text = clause_for(s.text, mentions, i)
                 cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
-                cands.append(_Cand(m.date, m.precision, m.end_date, text, m.expression,
-                                   origin if m.relative else "article", [cit], _bag(text)))
+                cands.append(
+                    _Cand(
+                        m.date,
+                        m.precision,
+                        m.end_date,
+                        text,
+                        m.expression,
+                        origin if m.relative else "article",
+                        [cit],
+                        _bag(text),
+                    )
+                )
             if use_leads and not lead_done and len(content_words(s.text)) >= 5:
                 lead_done = True
                 if mentions:  # the lead's own dates make its entries
                     continue
                 pub = a.published.date() if a.published is not None else None
                 cit = Citation(article_id=a.id, sentence_index=s.index, outlet=a.outlet, text=s.text)
-                c = _Cand(pub or date.min, "day", None, s.text.strip(), "(publication date)", "article", [cit],
-                          _bag(s.text), kind="report")
+                c = _Cand(
+                    pub or date.min,
+                    "day",
+                    None,
+                    s.text.strip(),
+                    "(publication date)",
+                    "article",
+                    [cit],
+                    _bag(s.text),
+                    kind="report",
+                )
                 (cands if pub is not None else floating).append(c)
 
     # merge: same date key + similar text (greedy single-link within each date)
@@ -182,9 +204,19 @@ def build_timeline(articles: list[Article], config: AnalysisConfig | None = None
         for g in bucket:
             g.sources.sort(key=lambda c: (c.article_id, c.sentence_index or 0))
             reported = min((published[c.article_id] for c in g.sources if c.article_id in published), default=None)
-            entries.append(TimelineEntry(date=g.date, precision=g.precision, text=g.text, expression=g.expression,
-                                         sources=g.sources, end_date=g.end_date, resolved_from=g.resolved_from,
-                                         kind=g.kind, reported=reported))
+            entries.append(
+                TimelineEntry(
+                    date=g.date,
+                    precision=g.precision,
+                    text=g.text,
+                    expression=g.expression,
+                    sources=g.sources,
+                    end_date=g.end_date,
+                    resolved_from=g.resolved_from,
+                    kind=g.kind,
+                    reported=reported,
+                )
+            )
     prec_order = {"year": 0, "month": 1, "range": 2, "day": 3}
     entries.sort(key=lambda e: (e.date, prec_order[e.precision], e.end_date or e.date, -len(e.sources), e.text))
     return entries

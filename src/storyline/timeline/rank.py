@@ -53,8 +53,9 @@ class ArticleDates:
     undated_lead: list[tuple[int, str]] = field(default_factory=list)
 
 
-def article_dates(article: Article, base: date | None, origin: Origin, min_words: int = 4,
-                  lead_sentences: int = 5) -> ArticleDates:
+def article_dates(
+    article: Article, base: date | None, origin: Origin, min_words: int = 4, lead_sentences: int = 5
+) -> ArticleDates:
     """The day-precision event dates each sentence of ``article`` names, resolved against ``base``."""
     out = ArticleDates(article.published.date() if article.published else None, origin)
     for pos, s in enumerate(article_sentences(article)):
@@ -106,8 +107,14 @@ def _resolve_all(articles: list[Article], config: AnalysisConfig, cache: dict | 
     return info
 
 
-def _rank(articles: list[Article], info: dict[str, ArticleDates], config: AnalysisConfig,
-          copy_of: dict[str, str], start: date | None, end: date | None):
+def _rank(
+    articles: list[Article],
+    info: dict[str, ArticleDates],
+    config: AnalysisConfig,
+    copy_of: dict[str, str],
+    start: date | None,
+    end: date | None,
+):
     """(dates best first, their scores, the first report naming each)."""
     by_id = {a.id: a for a in articles}
     mentioning: dict[date, set[str]] = defaultdict(set)
@@ -131,26 +138,45 @@ def _rank(articles: list[Article], info: dict[str, ArticleDates], config: Analys
                         first_report[d] = ad.published
     one_day = timedelta(days=1)
     c = config
-    scores = {d: (len(ms) + c.timeline_later_weight * len(later[d]) + c.timeline_sentence_weight * n_sents[d]
-                  + c.timeline_published_weight * len(published.get(d, ()))
-                  + c.timeline_next_day_weight * len(published.get(d + one_day, ())))
-              for d, ms in mentioning.items() if (start is None or d >= start) and (end is None or d <= end)}
+    scores = {
+        d: (
+            len(ms)
+            + c.timeline_later_weight * len(later[d])
+            + c.timeline_sentence_weight * n_sents[d]
+            + c.timeline_published_weight * len(published.get(d, ()))
+            + c.timeline_next_day_weight * len(published.get(d + one_day, ()))
+        )
+        for d, ms in mentioning.items()
+        if (start is None or d >= start) and (end is None or d <= end)
+    }
     ranked = sorted(scores, key=lambda d: (-scores[d], -n_sents[d], d))
     return ranked, scores, first_report
 
 
-def rank_dates(articles: list[Article], config: AnalysisConfig | None = None, copy_of: dict[str, str] | None = None,
-               start: date | None = None, end: date | None = None, cache: dict | None = None) -> list[tuple[date, float]]:
+def rank_dates(
+    articles: list[Article],
+    config: AnalysisConfig | None = None,
+    copy_of: dict[str, str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    cache: dict | None = None,
+) -> list[tuple[date, float]]:
     """Every day-precision event date the story's text names, with its importance, the most important first."""
     config = config or AnalysisConfig()
     ranked, scores, _ = _rank(articles, _resolve_all(articles, config, cache), config, copy_of or {}, start, end)
     return [(d, scores[d]) for d in ranked]
 
 
-def rank_timeline(articles: list[Article], dates: int | None = None, sentences: int | None = None,
-                  config: AnalysisConfig | None = None, copy_of: dict[str, str] | None = None,
-                  start: date | None = None, end: date | None = None,
-                  cache: dict | None = None) -> list[TimelineEntry]:
+def rank_timeline(
+    articles: list[Article],
+    dates: int | None = None,
+    sentences: int | None = None,
+    config: AnalysisConfig | None = None,
+    copy_of: dict[str, str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    cache: dict | None = None,
+) -> list[TimelineEntry]:
     """The story's ``dates`` most important dates, most important first, each with ``sentences`` sentences.
 
     ``dates``/``sentences`` default to ``config.timeline_dates`` / ``config.timeline_sentences``.
@@ -189,13 +215,30 @@ def rank_timeline(articles: list[Article], dates: int | None = None, sentences: 
         if not chosen:
             continue
         first_dated = next((c for c in chosen if c.expression), None) or by_day[d][0]
-        entries.append(TimelineEntry(
-            date=d, precision="day", text=" ".join(c.text for c in chosen), expression=first_dated.expression or "",
-            sources=[Citation(article_id=c.article.id, sentence_index=c.index, outlet=c.article.outlet, text=c.text,
-                              copy_of=copy_of.get(c.article.id)) for c in chosen],
-            resolved_from="story" if all(c.from_story for c in chosen if c.expression) else "article",
-            kind="event", reported=first_report.get(d), sentences=[c.text for c in chosen],
-            rank=len(entries) + 1, score=round(scores[d], 4)))
+        entries.append(
+            TimelineEntry(
+                date=d,
+                precision="day",
+                text=" ".join(c.text for c in chosen),
+                expression=first_dated.expression or "",
+                sources=[
+                    Citation(
+                        article_id=c.article.id,
+                        sentence_index=c.index,
+                        outlet=c.article.outlet,
+                        text=c.text,
+                        copy_of=copy_of.get(c.article.id),
+                    )
+                    for c in chosen
+                ],
+                resolved_from="story" if all(c.from_story for c in chosen if c.expression) else "article",
+                kind="event",
+                reported=first_report.get(d),
+                sentences=[c.text for c in chosen],
+                rank=len(entries) + 1,
+                score=round(scores[d], 4),
+            )
+        )
     return entries
 
 
@@ -260,7 +303,7 @@ def _summarise_date(ment: list[_Cand], pub: list[_Cand], k: int, vectorizer, con
     cands = ment + pub
     X = vectorizer.transform([c.text for c in cands]).tocsr()
     if pub:
-        Xm, Xp = X[: len(ment)], X[len(ment):]
+        Xm, Xp = X[: len(ment)], X[len(ment) :]
         cm = np.asarray(Xm.sum(axis=0)).ravel() / len(ment)
         cp = np.asarray(Xp.sum(axis=0)).ravel() / len(pub)
         vec = np.where((cm > 0) & (cp > 0), cm + cp, 0.0)

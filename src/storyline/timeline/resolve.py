@@ -44,33 +44,59 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # December 2021
     ("month_year", re.compile(rf"\b{_MONTH},?\s+(?:19|20)\d{{2}}\b")),
     # in December / since last March / early February / mid-January
-    ("month", re.compile(
-        rf"\b(?:(?:in|since|until|till|by|during|from|through|throughout|before|after)\s+(?:early\s+|late\s+|mid-?)?"
-        rf"|(?:early|late|mid-?|last|this|next|end of|beginning of|the end of|the beginning of)\s*)"
-        rf"(?:{_MONTH_FULL})\b(?!\s+[0-3]?\d)")),
-    ("weekday", re.compile(
-        rf"\b(?:(?:last|this|next|this past|this coming|on|early|late|until|by|since)\s+)?{_WEEKDAY}"
-        r"(?:['’]s)?(?:\s+(?:morning|afternoon|evening|night))?\b")),
-    ("relday", re.compile(
-        r"\b(?:the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight"
-        r"|this (?:morning|afternoon|evening)|last night|earlier today|later today)\b", re.I)),
-    ("relperiod", re.compile(r"\b(?:last|this|next|past|coming)\s+(?:week|month|year)\b"
-                             r"|\b(?:earlier|later)\s+this\s+(?:week|month|year)\b", re.I)),
+    (
+        "month",
+        re.compile(
+            rf"\b(?:(?:in|since|until|till|by|during|from|through|throughout|before|after)\s+(?:early\s+|late\s+|mid-?)?"
+            rf"|(?:early|late|mid-?|last|this|next|end of|beginning of|the end of|the beginning of)\s*)"
+            rf"(?:{_MONTH_FULL})\b(?!\s+[0-3]?\d)"
+        ),
+    ),
+    (
+        "weekday",
+        re.compile(
+            rf"\b(?:(?:last|this|next|this past|this coming|on|early|late|until|by|since)\s+)?{_WEEKDAY}"
+            r"(?:['’]s)?(?:\s+(?:morning|afternoon|evening|night))?\b"
+        ),
+    ),
+    (
+        "relday",
+        re.compile(
+            r"\b(?:the day before yesterday|the day after tomorrow|yesterday|today|tomorrow|tonight"
+            r"|this (?:morning|afternoon|evening)|last night|earlier today|later today)\b",
+            re.I,
+        ),
+    ),
+    (
+        "relperiod",
+        re.compile(
+            r"\b(?:last|this|next|past|coming)\s+(?:week|month|year)\b"
+            r"|\b(?:earlier|later)\s+this\s+(?:week|month|year)\b",
+            re.I,
+        ),
+    ),
     ("ago", re.compile(rf"\b{_NUMWORD}\s+(?:days?|weeks?|months?|years?)\s+ago\b", re.I)),
     # in 2010 / its 2010 summit / since 1991 (a bare number is not a year)
-    ("year", re.compile(
-        r"\b(?:in|since|until|till|by|from|during|before|after|early|late|mid-?|the|its|their|his|her|this|last)"
-        r"\s+((?:19|20)\d{2})\b(?![\d,.]\d|\s*(?:%|percent|per|troops|people|soldiers|km|miles|tons|dollars))")),
+    (
+        "year",
+        re.compile(
+            r"\b(?:in|since|until|till|by|from|during|before|after|early|late|mid-?|the|its|their|his|her|this|last)"
+            r"\s+((?:19|20)\d{2})\b(?![\d,.]\d|\s*(?:%|percent|per|troops|people|soldiers|km|miles|tons|dollars))"
+        ),
+    ),
 ]
 
 _FUTURE = re.compile(
     r"\b(?:will|shall|'ll|is to|are to|is due|are due|is set to|are set to|scheduled|plans? to|planned"
-    r"|is expected to|are expected to|next|coming|upcoming)\b", re.I)
+    r"|is expected to|are expected to|next|coming|upcoming)\b",
+    re.I,
+)
 _CONNECTOR = re.compile(r",?\s+(?:followed by|and then|and|while|whereas|but|then|before|after)\s+|;\s+|,\s+")
 _LEADING_CONNECTOR = re.compile(r"^(?:followed by|and then|and|while|whereas|but|then)\s+", re.I)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 Origin = Literal["article", "story"]  # which date anchored an article's relative expressions
+
 
 @dataclass
 class Mention:
@@ -83,7 +109,6 @@ class Mention:
     precision: Precision
     end_date: Date | None = None
     relative: bool = False  # needed an anchor date
-
 
 
 # --------------------------------------------------------------------------- dateparser, cached
@@ -145,8 +170,11 @@ def resolve_weekday(name: str, base: date, modifier: str = "", future: bool = Fa
     return base - timedelta(days=delta)
 
 
-_ANY = re.compile(r"\d|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|day|night|morning|afternoon|evening"
-                  r"|week|month|year", re.I)
+_ANY = re.compile(
+    r"\d|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|day|night|morning|afternoon|evening"
+    r"|week|month|year",
+    re.I,
+)
 
 
 def find_expressions(sentence: str) -> list[tuple[str, int, int, str]]:
@@ -207,7 +235,15 @@ def resolve_expression(kind: str, expr: str, base: date | None, future: bool = F
         return Mention(text, 0, 0, resolve_weekday(m.group(0), base, modifier, future), "day", relative=True)
     if kind == "relday":
         low = text.lower()
-        if low in ("today", "tonight", "this morning", "this afternoon", "this evening", "earlier today", "later today"):
+        if low in (
+            "today",
+            "tonight",
+            "this morning",
+            "this afternoon",
+            "this evening",
+            "earlier today",
+            "later today",
+        ):
             return Mention(text, 0, 0, base, "day", relative=True)
         if low == "last night":
             return Mention(text, 0, 0, base - timedelta(days=1), "day", relative=True)
@@ -240,19 +276,24 @@ def _clause_future(sentence: str, start: int, end: int) -> bool:
 # --------------------------------------------------------------------------- report stamps
 
 # A clock time: "16:00", "4:23 pm", "23.24" (with a dot only when a zone or am/pm follows: "$ 5.60" is no time)
-_CLOCK = (r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?m\.?)?"
-          r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?=\s*(?:[ap]\.?m\b|[A-Z]{2,4}\b)))")
+_CLOCK = (
+    r"(?:(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*[ap]\.?m\.?)?"
+    r"|(?:[01]?\d|2[0-3])\.[0-5]\d(?=\s*(?:[ap]\.?m\b|[A-Z]{2,4}\b)))"
+)
 _ZONE = r"(?:GMT|BST|UTC|CET|CEST|EST|EDT|ET|PST|PDT|PT|CST|CDT|MST|MDT|IST|HKT|AEST|local(?:\s+time)?|UK\s+time)"
 _WEEKDAY_ANY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|sday|urday|rsday)?\.?"
 # what may stand between a date and the clock time of a stamp ("Mon Mar 2, 2009 4:23 pm EST",
 # "18:00 UK time, Saturday, 25 April", "24 April 2011 Last updated at 17:55 GMT"): separators, zones,
 # weekdays and the words of a stamp. Not a bare "at": "on Monday at 10:30" is the time of an event.
-_GAP_TOKEN = (rf"[\s,;|/()\-–—]|{_ZONE}\b|{_WEEKDAY_ANY}(?![a-z])|(?:last\s+)?updated(?:\s+at)?\b|posted(?:\s+at)?\b"
-              r"|published(?:\s+at)?\b|aired\b")
+_GAP_TOKEN = (
+    rf"[\s,;|/()\-–—]|{_ZONE}\b|{_WEEKDAY_ANY}(?![a-z])|(?:last\s+)?updated(?:\s+at)?\b|posted(?:\s+at)?\b"
+    r"|published(?:\s+at)?\b|aired\b"
+)
 _STAMP_GAP = re.compile(rf"(?:{_GAP_TOKEN})*", re.I)
 _CLOCK_AFTER = re.compile(_CLOCK, re.I)
 _STAMP_BEFORE = re.compile(
-    rf"(?:{_CLOCK}(?:\s*{_ZONE})?|\b(?:updated|posted|published|aired)(?:\s+(?:at|on))?)\s*:?(?:{_GAP_TOKEN})*$", re.I)
+    rf"(?:{_CLOCK}(?:\s*{_ZONE})?|\b(?:updated|posted|published|aired)(?:\s+(?:at|on))?)\s*:?(?:{_GAP_TOKEN})*$", re.I
+)
 # a dateline: the date opens the sentence (after a place name) and a dash, maybe after "(Agency)", follows
 _RUNNING = re.compile(r"(?:on|by|since|until|till|last|next|this|early|late|in|from|before|after|during)\s", re.I)
 _AGENCY_DATELINE = re.compile(r"\s*\([A-Z][A-Za-z .&-]{1,24}\)\s*(?:—|–|--|-\s)")
@@ -305,7 +346,9 @@ def _stamped(sentence: str, found: list[tuple[str, int, int, str]]) -> set[int]:
 
 
 _AFTER_STAMP = re.compile(rf"(?:{_GAP_TOKEN})*{_CLOCK}(?:\s*{_ZONE})?", re.I)
-_LEADING_DATELINE = re.compile(r"^(?:[A-Z][A-Z.'’/\\-]*(?:[ ,]+[A-Z][A-Z.'’/\\-]*)*,?\s*)?(?:\([A-Za-z .&]{1,24}\))?\s*(?:—|–|--|-)\s*")
+_LEADING_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’/\\-]*(?:[ ,]+[A-Z][A-Z.'’/\\-]*)*,?\s*)?(?:\([A-Za-z .&]{1,24}\))?\s*(?:—|–|--|-)\s*"
+)
 
 
 def strip_report_stamp(sentence: str) -> str:
@@ -318,7 +361,7 @@ def strip_report_stamp(sentence: str) -> str:
         return sentence
     last = found[max(stamped)]
     m = _AFTER_STAMP.match(sentence, last[2])
-    rest = sentence[m.end() if m else last[2]:].lstrip(" ,;|-–—")
+    rest = sentence[m.end() if m else last[2] :].lstrip(" ,;|-–—")
     rest = _LEADING_DATELINE.sub("", rest, count=1)
     return rest if len(rest.split()) >= 3 else sentence
 
@@ -380,5 +423,3 @@ def clause_for(sentence: str, mentions: list[Mention], i: int) -> str:
     clause = sentence[start:end].strip(" ,;")
     clause = _LEADING_CONNECTOR.sub("", clause)
     return clause[:1].upper() + clause[1:] if clause else sentence.strip()
-
-

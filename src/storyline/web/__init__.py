@@ -62,7 +62,9 @@ class ArticleLike(Sourced, Protocol):
 
 
 def make_env() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     env.filters["day"] = fmt_date
     env.globals["safe_url"] = safe_url
     env.globals["display_title"] = display_title
@@ -154,7 +156,10 @@ class CitationIndex:
             text = sents[idx] if idx is not None and 0 <= idx < len(sents) else (c.text or "")
             a = self.articles.get(c.article_id)
             self.pops[key] = {
-                "key": key, "article_id": c.article_id, "sentence_index": idx, "text": text,
+                "key": key,
+                "article_id": c.article_id,
+                "sentence_index": idx,
+                "text": text,
                 "outlet": (source_label(a) if a else c.outlet) or c.article_id,
                 "title": a.title if a else None,
                 "href": f"/article/{c.article_id}" + (f"#s{idx}" if idx is not None else ""),
@@ -171,8 +176,12 @@ MAX_GRAPH_NODES = 40
 MAX_GRAPH_EDGES = 120
 
 
-def layout_graph(articles: Sequence[ArticleLike], edges: list[ReuseEdge], max_nodes: int = MAX_GRAPH_NODES,
-                 max_edges: int = MAX_GRAPH_EDGES) -> dict[str, Any]:
+def layout_graph(
+    articles: Sequence[ArticleLike],
+    edges: list[ReuseEdge],
+    max_nodes: int = MAX_GRAPH_NODES,
+    max_edges: int = MAX_GRAPH_EDGES,
+) -> dict[str, Any]:
     """Nodes left to right by date (then ingest order); rows by copy depth (originals on top).
 
     A big story keeps the articles that take part in copies first, up to ``max_nodes``, and draws the
@@ -215,9 +224,16 @@ def layout_graph(articles: Sequence[ArticleLike], edges: list[ReuseEdge], max_no
         x = pad + i * (box_w + gap_x)
         y = pad + 24 + d * (box_h + gap_y)
         nodes[a.id] = {
-            "id": a.id, "x": x, "y": y, "w": box_w, "h": box_h, "cx": x + box_w / 2,
-            "label": source_label(a)[:22], "date": fmt_date(a.published, a.date_precision) if a.published else "no date",
-            "title": display_title(a), "linked": a.id in linked,
+            "id": a.id,
+            "x": x,
+            "y": y,
+            "w": box_w,
+            "h": box_h,
+            "cx": x + box_w / 2,
+            "label": source_label(a)[:22],
+            "date": fmt_date(a.published, a.date_precision) if a.published else "no date",
+            "title": display_title(a),
+            "linked": a.id in linked,
         }
     max_depth = max((n_["y"] for n_ in nodes.values()), default=pad) + box_h
     drawn = []
@@ -236,17 +252,30 @@ def layout_graph(articles: Sequence[ArticleLike], edges: list[ReuseEdge], max_no
             c1, c2 = (x1, y1 - lift), (x2, y2 - lift)
         # label at t=0.7 on the curve (near the copy, so labels of edges leaving one node do not collide)
         t_ = 0.7
-        b = [(1 - t_) ** 3, 3 * (1 - t_) ** 2 * t_, 3 * (1 - t_) * t_ ** 2, t_ ** 3]
+        b = [(1 - t_) ** 3, 3 * (1 - t_) ** 2 * t_, 3 * (1 - t_) * t_**2, t_**3]
         lx = b[0] * x1 + b[1] * c1[0] + b[2] * c2[0] + b[3] * x2
         ly = b[0] * y1 + b[1] * c1[1] + b[2] * c2[1] + b[3] * y2 - 4
-        drawn.append({
-            "source": e.source_id, "target": e.target_id, "relation": e.relation, "confidence": e.confidence,
-            "d": f"M{x1:.1f},{y1:.1f} C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} {x2:.1f},{y2:.1f}",
-            "lx": lx, "ly": ly, "css": e.relation.replace("-", "_"),
-        })
+        drawn.append(
+            {
+                "source": e.source_id,
+                "target": e.target_id,
+                "relation": e.relation,
+                "confidence": e.confidence,
+                "d": f"M{x1:.1f},{y1:.1f} C{c1[0]:.1f},{c1[1]:.1f} {c2[0]:.1f},{c2[1]:.1f} {x2:.1f},{y2:.1f}",
+                "lx": lx,
+                "ly": ly,
+                "css": e.relation.replace("-", "_"),
+            }
+        )
     width = pad * 2 + max(1, len(order)) * (box_w + gap_x) - gap_x
-    return {"nodes": list(nodes.values()), "edges": drawn, "width": width, "height": max_depth + pad, "hidden": hidden,
-            "hidden_edges": hidden_edges}
+    return {
+        "nodes": list(nodes.values()),
+        "edges": drawn,
+        "width": width,
+        "height": max_depth + pad,
+        "hidden": hidden,
+        "hidden_edges": hidden_edges,
+    }
 
 
 # --------------------------------------------------------------------------- coverage grid
@@ -270,8 +299,16 @@ def coverage_grid(articles: Sequence[Sourced], analysis: StoryAnalysis | None, c
                 hit = next((c for c in g.claims if c.outlet == col), None)
             reported = hit is not None or col in (g.outlets or [])
             cells.append({"outlet": col, "reported": reported, "cite": cites.cite(hit) if hit else None})
-        rows.append({"id": g.id, "label": g.label, "kind": g.kind, "cells": cells, "differences": g.differences,
-                     "count": sum(c["reported"] for c in cells)})
+        rows.append(
+            {
+                "id": g.id,
+                "label": g.label,
+                "kind": g.kind,
+                "cells": cells,
+                "differences": g.differences,
+                "count": sum(c["reported"] for c in cells),
+            }
+        )
     return {"cols": cols, "rows": rows}
 
 
@@ -312,13 +349,39 @@ def mount_web(app: FastAPI, service: Service, network: OutletNetwork | None = No
                     latest = store.list_articles(limit=PAGE_SIZE, q=q)
                 else:
                     latest = service.briefs.get(store, store.latest_article_ids(15))
-                rows = [{"id": s["id"], "title": s["title"] or "(untitled story)", "outlets": s["outlets"], "count": s["article_count"],
-                         "events": s["event_count"], "span": span_of(s["first_date"], s["last_date"])} for s in stories[:PAGE_SIZE]]
-                arts = [{"id": a.id, "title": display_title(a), "outlet": source_label(a),
-                         "date": fmt_date(a.published, a.date_precision), "story_id": store.story_of(a.id)} for a in latest]
+                rows = [
+                    {
+                        "id": s["id"],
+                        "title": s["title"] or "(untitled story)",
+                        "outlets": s["outlets"],
+                        "count": s["article_count"],
+                        "events": s["event_count"],
+                        "span": span_of(s["first_date"], s["last_date"]),
+                    }
+                    for s in stories[:PAGE_SIZE]
+                ]
+                arts = [
+                    {
+                        "id": a.id,
+                        "title": display_title(a),
+                        "outlet": source_label(a),
+                        "date": fmt_date(a.published, a.date_precision),
+                        "story_id": store.story_of(a.id),
+                    }
+                    for a in latest
+                ]
                 n_stories = store.count_stories()
-            return page_bytes("index.html", title="Stories", stories=rows, page=page, more=more, q=q, articles=arts,
-                              n_articles=total, n_stories=n_stories)
+            return page_bytes(
+                "index.html",
+                title="Stories",
+                stories=rows,
+                page=page,
+                more=more,
+                q=q,
+                articles=arts,
+                n_articles=total,
+                n_stories=n_stories,
+            )
 
         store = service.reader()
         stories_rev = store.stories_revision()
@@ -332,8 +395,14 @@ def mount_web(app: FastAPI, service: Service, network: OutletNetwork | None = No
         rev = store.story_revision(sid) if sid else None
         if sid is None or rev is None:
             return not_found("story")
-        return await service.cached(("page:story", sid, page), rev, lambda: build_story_page(service, env, sid, page), HTML,
-                                    stale_ok=True, inline=service.inline_stories)
+        return await service.cached(
+            ("page:story", sid, page),
+            rev,
+            lambda: build_story_page(service, env, sid, page),
+            HTML,
+            stale_ok=True,
+            inline=service.inline_stories,
+        )
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     async def article_page(article_id: str) -> Response:
@@ -406,34 +475,74 @@ def build_story_page(service: Service, env: Environment, story_id: str, page: in
         full = {a.id: a for a in store.get_articles(sorted(cited))}
         chart = coverage_chart(story_coverage(store, story_id))  # articles per outlet per day, first report
     cites = CitationIndex(full)
-    summary = [{"text": ss.text, "cites": [cites.cite(c) for c in ss.citations]} for ss in (analysis.summary if analysis else [])]
+    summary = [
+        {"text": ss.text, "cites": [cites.cite(c) for c in ss.citations]}
+        for ss in (analysis.summary if analysis else [])
+    ]
     timeline = [
-        {"date": t.date, "end": t.end_date, "precision": t.precision, "text": t.text, "expression": t.expression,
-         "cites": [cites.cite(c) for c in t.sources]}
+        {
+            "date": t.date,
+            "end": t.end_date,
+            "precision": t.precision,
+            "text": t.text,
+            "expression": t.expression,
+            "cites": [cites.cite(c) for c in t.sources],
+        }
         for t in sorted(analysis.timeline if analysis else [], key=lambda t: t.date)
     ]
     grid = coverage_grid(all_briefs, analysis, cites)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for qt in analysis.quotes if analysis else []:
         speaker = qt.speaker or "Unattributed"
-        groups[speaker].append({"text": qt.text, "kind": qt.kind, "as_written": qt.speaker_as_written,
-                                "cite": cites.cite(Citation(qt.article_id, qt.sentence_index))})
+        groups[speaker].append(
+            {
+                "text": qt.text,
+                "kind": qt.kind,
+                "as_written": qt.speaker_as_written,
+                "cite": cites.cite(Citation(qt.article_id, qt.sentence_index)),
+            }
+        )
     quotes = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    event_rows = [{"title": ev.title or f"Event {i + 1}", "start": ev.start, "end": ev.end,
-                   "articles": [by_id[a] for a in ev.article_ids[:EVENT_ARTICLES] if a in by_id],
-                   "more": max(0, len(ev.article_ids) - EVENT_ARTICLES)} for i, ev in enumerate(s.events)]
+    event_rows = [
+        {
+            "title": ev.title or f"Event {i + 1}",
+            "start": ev.start,
+            "end": ev.end,
+            "articles": [by_id[a] for a in ev.article_ids[:EVENT_ARTICLES] if a in by_id],
+            "more": max(0, len(ev.article_ids) - EVENT_ARTICLES),
+        }
+        for i, ev in enumerate(s.events)
+    ]
     graph_articles = [by_id[a] for a in graph_ids if a in by_id]
     graph = layout_graph(graph_articles, [e for e, _ in links])
     graph["hidden"] += len(s.article_ids) - len(graph_articles)
     articles = [by_id[a] for a in listed_ids if a in by_id]
     n = len(s.article_ids)
     pages = (n + STORY_PAGE_ARTICLES - 1) // STORY_PAGE_ARTICLES
-    return env.get_template("story.html").render(
-        title=s.title or "Story", story=s, span=span(s), articles=articles, n_articles=n, summary=summary,
-        timeline=timeline, grid=grid, quotes=quotes, events=event_rows, graph=graph, analysis=analysis is not None,
-        pops=list(cites.pops.values()), source_label=source_label, page=page, pages=pages, first_index=start,
-        chart=chart,
-    ).encode("utf-8")
+    return (
+        env.get_template("story.html")
+        .render(
+            title=s.title or "Story",
+            story=s,
+            span=span(s),
+            articles=articles,
+            n_articles=n,
+            summary=summary,
+            timeline=timeline,
+            grid=grid,
+            quotes=quotes,
+            events=event_rows,
+            graph=graph,
+            analysis=analysis is not None,
+            pops=list(cites.pops.values()),
+            source_label=source_label,
+            page=page,
+            pages=pages,
+            first_index=start,
+            chart=chart,
+        )
+        .encode("utf-8")
+    )
 
 
 def build_article_page(service: Service, env: Environment, article_id: str) -> bytes | None:
@@ -455,30 +564,67 @@ def build_article_page(service: Service, env: Environment, article_id: str) -> b
             src = others.get(e["source_id"])
             label = source_label(src) if src else e["source_id"]
             for p in e.get("passages") or []:
-                taken[p["target_index"]].append({"id": e["source_id"], "index": p["source_index"], "kind": p["kind"], "label": label})
+                taken[p["target_index"]].append(
+                    {"id": e["source_id"], "index": p["source_index"], "kind": p["kind"], "label": label}
+                )
         if e["source_id"] == a.id:
             tgt = others.get(e["target_id"])
             label = source_label(tgt) if tgt else e["target_id"]
             for p in e.get("passages") or []:
-                given[p["source_index"]].append({"id": e["target_id"], "index": p["target_index"], "kind": p["kind"], "label": label})
+                given[p["source_index"]].append(
+                    {"id": e["target_id"], "index": p["target_index"], "kind": p["kind"], "label": label}
+                )
     paragraphs: list[list[dict[str, Any]]] = [[] for _ in a.paragraphs]
     for sent in article_sentences(a):
         g = given.get(sent.index, [])  # a widely copied sentence links its first few copies, counts the rest
         t = taken.get(sent.index, [])
-        paragraphs[sent.paragraph].append({"index": sent.index, "text": sent.text, "taken": t[:COPY_LINKS],
-                                           "taken_more": max(0, len(t) - COPY_LINKS),
-                                           "given": g[:COPY_LINKS], "given_more": max(0, len(g) - COPY_LINKS)})
-    copies_of = [{"id": e["source_id"], "relation": e["relation"], "confidence": e["confidence"],
-                  "label": source_label(others[e["source_id"]]) if e["source_id"] in others else e["source_id"]}
-                 for e in edges if e["target_id"] == a.id]
-    copied_by = [{"id": e["target_id"], "relation": e["relation"], "confidence": e["confidence"],
-                  "label": source_label(others[e["target_id"]]) if e["target_id"] in others else e["target_id"]}
-                 for e in edges if e["source_id"] == a.id]
+        paragraphs[sent.paragraph].append(
+            {
+                "index": sent.index,
+                "text": sent.text,
+                "taken": t[:COPY_LINKS],
+                "taken_more": max(0, len(t) - COPY_LINKS),
+                "given": g[:COPY_LINKS],
+                "given_more": max(0, len(g) - COPY_LINKS),
+            }
+        )
+    copies_of = [
+        {
+            "id": e["source_id"],
+            "relation": e["relation"],
+            "confidence": e["confidence"],
+            "label": source_label(others[e["source_id"]]) if e["source_id"] in others else e["source_id"],
+        }
+        for e in edges
+        if e["target_id"] == a.id
+    ]
+    copied_by = [
+        {
+            "id": e["target_id"],
+            "relation": e["relation"],
+            "confidence": e["confidence"],
+            "label": source_label(others[e["target_id"]]) if e["target_id"] in others else e["target_id"],
+        }
+        for e in edges
+        if e["source_id"] == a.id
+    ]
     copies_of.sort(key=lambda c: -c["confidence"])
     copied_by.sort(key=lambda c: -c["confidence"])
-    return env.get_template("article.html").render(
-        title=a.title or "Article", a=a, label=source_label(a), paragraphs=paragraphs,
-        date=fmt_date(a.published, a.date_precision), url=safe_url(a.url), story=story,
-        copies_of=copies_of[:REUSE_LINES], copies_of_more=max(0, len(copies_of) - REUSE_LINES),
-        copied_by=copied_by[:REUSE_LINES], copied_by_more=max(0, len(copied_by) - REUSE_LINES),
-        n_taken=len(taken)).encode("utf-8")
+    return (
+        env.get_template("article.html")
+        .render(
+            title=a.title or "Article",
+            a=a,
+            label=source_label(a),
+            paragraphs=paragraphs,
+            date=fmt_date(a.published, a.date_precision),
+            url=safe_url(a.url),
+            story=story,
+            copies_of=copies_of[:REUSE_LINES],
+            copies_of_more=max(0, len(copies_of) - REUSE_LINES),
+            copied_by=copied_by[:REUSE_LINES],
+            copied_by_more=max(0, len(copied_by) - REUSE_LINES),
+            n_taken=len(taken),
+        )
+        .encode("utf-8")
+    )
