@@ -159,7 +159,9 @@ class ReuseStage:
         chunk_keys: dict[bytes, list[str]] = {}
         chunk_sigs: dict[str, np.ndarray] = {}
         vectors: list[tuple[str, np.ndarray]] = []
-        found: list[ReuseEdge] = []
+        # pass 1, in order: each article's candidates (stored ones and earlier ones of the chunk); they do
+        # not depend on any comparison, so all the comparing is done after, on what one query fetched
+        cands_of: list[list[str]] = []
         for a, sig, ks in zip(articles, sigs, keys):
             self.stats["articles"] += 1
             cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
@@ -174,14 +176,23 @@ class ReuseStage:
             for k in ks:
                 chunk_keys.setdefault(k, []).append(a.id)
             chunk_sigs[a.id] = sig
+            cands_of.append(cands)
+        # pass 2: the candidates' articles in one query, their profiles built together (one embedder
+        # call for all the sentences not cached), then the comparisons
+        wanted = list(dict.fromkeys(c for cands in cands_of for c in cands))
+        fetched = {b.id: b for b in store.get_articles(wanted)} if wanted else {}
+        profiles = det.profiles([a for a, cands in zip(articles, cands_of) if cands] + list(fetched.values())) if wanted else {}
+        found: list[ReuseEdge] = []
+        for a, cands in zip(articles, cands_of):
             if not cands:
                 continue
             edges = []
-            for b in store.get_articles(cands):
-                if b.id == a.id:
+            for cid in cands:
+                b = fetched.get(cid)
+                if b is None or b.id == a.id:
                     continue
                 self.stats["compared"] += 1
-                e = det.compare(a, b)
+                e = det.compare(a, b, profiles)
                 if e.relation != "independent":
                     edges.append(e)
             if edges:
