@@ -205,9 +205,8 @@ class ReuseDetector:
             mine = emb[at : at + len(ts)] if emb is not None and ts else None
             at += len(ts)
             sig, keys = self.signature_and_keys(a)
-            profile = self.profile_from_texts(a.id, ts, mine)
-            profile.all_ids()  # the id space comparing intersects in, built here (in the worker) once
-            out.append(PreparedReuse(a.id, sig, keys, profile, self.vector_of(mine) if mine is not None else None))
+            out.append(PreparedReuse(a.id, sig, keys, self.profile_from_texts(a.id, ts, mine),
+                                     self.vector_of(mine) if mine is not None else None))
         return out
 
     def remember_profile(self, profile: Profile) -> None:
