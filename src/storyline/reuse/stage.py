@@ -128,18 +128,44 @@ class ReuseStage:
         """See :meth:`ReuseDetector.prepare` (pure; the result may be passed to :meth:`process`)."""
         return self.detector.prepare(articles)
 
+    def prepare_candidates(self, prepared: list[PreparedReuse], store: Any) -> list[Any]:
+        """The profiles (with sentence embeddings) of the stored articles that share LSH / sentence keys
+        with these: for each article its ``max_candidates`` best-ranked stored ones, as :meth:`process`
+        ranks them. A worker process computes them ahead from a read-only view of the store; handing
+        them to :meth:`process` (``candidate_profiles``) only spares building them there, so whatever
+        the view missed (articles committed since, semantic candidates) is built as before."""
+        try:
+            rows = store.lookup_bands([k for p in prepared for k in p.keys])
+        except (AttributeError, NotImplementedError):
+            return []
+        table: dict[bytes, list[str]] = {}
+        for bucket, aid in rows:
+            table.setdefault(bucket, []).append(aid)
+        mine = {p.article_id for p in prepared}
+        wanted: dict[str, None] = {}
+        for p in prepared:
+            for c in self._lsh_candidates(p.keys, p.article_id, table, {}, store):
+                if c not in mine:
+                    wanted[c] = None
+        if not wanted:
+            return []
+        return list(self.detector.profiles(store.get_articles(list(wanted))).values())
+
     def process(self, articles: list[Article], store: Any, results: dict[str, Any],
-                prepared: list[PreparedReuse] | None = None) -> list[ReuseEdge]:
+                prepared: list[PreparedReuse] | None = None, candidate_profiles: list[Any] | None = None) -> list[ReuseEdge]:
         """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
         articles of the same chunk are found too). Returns the non-independent edges.
 
         One band lookup and one bulk insert per chunk; the vector index is built once per process
         (from the store) and then added to. ``prepared``: :meth:`prepare` of these articles, computed
-        ahead (else computed here; the result is the same)."""
+        ahead (else computed here; the result is the same); ``candidate_profiles``: see
+        :meth:`prepare_candidates`."""
         det = self.detector
         index = self._vector_index(store)
         kind = self.config.embedding_kind
         ready = {p.article_id: p for p in prepared or ()}
+        for prof in candidate_profiles or ():  # see prepare_candidates
+            det.remember_profile(prof)
         sigs, keys = [], []
         for a in articles:
             prep = ready.get(a.id)
