@@ -531,3 +531,22 @@ def test_stage_fetches_a_chunks_candidates_at_once(seeded, embedder, tmp_path):
             assert len(calls) == 1
         store.close()
     assert found[True] == found[False] and len(found[True]) == 6
+
+
+_OUTLETS = ["TASS", "The Washington Post", "Reuters", "AP", "Le Monde", "ria novosti", "The Times", "BBC News"]
+_WORDS = ["according", "to", "the", "reported", "said", "via", "(", ")", "/", "'s", "tass", "TASS", "Washington",
+          "post", "Post", "reuters", "AP", "ap", "Le", "monde", "RIA", "Novosti", "times", "BBC", "news", "x", "Sp"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_OUTLETS), st.lists(st.sampled_from(_WORDS), max_size=12),
+       st.sampled_from([" ", "  ", "\n", ""]))
+def test_citation_prefilter_changes_nothing(outlet, words, sep):
+    """citation_strength skips its regexes when an ASCII text lacks the outlet's first word: the same
+    answer as running them."""
+    from storyline.reuse.direction import _outlet_patterns, citation_strength
+
+    text = sep.join(words) if sep else " ".join(words).replace(" ", "")
+    strong, bare, _ = _outlet_patterns(outlet)
+    want = 0.85 if strong.search(text) else 0.6 if bare.search(text) else 0.0
+    assert citation_strength(text, outlet) == want
