@@ -36,15 +36,18 @@ def _corpus() -> list[RawDocument]:
     return docs + copies
 
 
-def _run(tmp_path, name: str, workers: int, monkeypatch=None):
+def _run(tmp_path, name: str, workers: int, monkeypatch=None, candidates=None):
     used = []
+    candidates = [] if candidates is None else candidates
     if monkeypatch is not None:  # record whether the stages got the workers' prepared parts
         for cls in (ReuseStage, ClusterStage):
             orig = cls.process
 
-            def process(self, articles, store, results, prepared=None, _orig=orig, _cls=cls):
+            def process(self, articles, store, results, prepared=None, *rest, _orig=orig, _cls=cls):
                 used.append((_cls.__name__, prepared is not None and {p.article_id for p in prepared} >= {a.id for a in articles}))
-                return _orig(self, articles, store, results, prepared)
+                if rest and rest[0]:  # the copy check's candidate profiles, built by the workers from the store
+                    candidates.append(len(rest[0]))
+                return _orig(self, articles, store, results, prepared, *rest)
 
             monkeypatch.setattr(cls, "process", process)
     cfg = Config()
@@ -65,8 +68,11 @@ def _run(tmp_path, name: str, workers: int, monkeypatch=None):
 
 def test_overlapped_chunks_give_what_one_process_gives(tmp_path, monkeypatch):
     one, _ = _run(tmp_path, "one", workers=1)
-    two, used = _run(tmp_path, "two", workers=2, monkeypatch=monkeypatch)
+    candidates: list[int] = []
+    two, used = _run(tmp_path, "two", workers=2, monkeypatch=monkeypatch, candidates=candidates)
     assert used and all(ok for _, ok in used), used  # every chunk came prepared by the workers
+    # the copies come after their originals' chunks: the workers built the originals' profiles from the store
+    assert candidates, candidates
     assert len(one["results"]) >= 5
     assert one["edges"], "the corpus has copies: the copy check must find edges"
     assert two == one

@@ -489,3 +489,64 @@ def test_one_pass_keys_match_the_separate_ones(paras):
     want = [w for p in paras for w in re.findall(r"\w+", unicodedata.normalize("NFKC", p).lower())]
     got = [t.decode() if isinstance(t, bytes) else t for t in det._tokens(a)]
     assert got == want
+
+
+def test_profiles_in_bulk_are_the_profiles_one_by_one(seeded, embedder):
+    """ReuseDetector.profiles (one embedder call for every profile not cached) gives what profile gives."""
+    _, _, arts, _ = seeded
+    many = list(arts.values())
+    bulk = ReuseDetector(ReuseConfig(), embedder).profiles(many)
+    single = ReuseDetector(ReuseConfig(), embedder)
+    for a in many:
+        p, q = bulk[a.id], single.profile(a)
+        single.aligner.embed(q)
+        assert p.texts == q.texts and p.body_hash == q.body_hash
+        assert np.allclose(p.emb, q.emb, atol=1e-6)
+        assert np.array_equal(p.all_ids()[1], q.all_ids()[1])
+    # and comparing with them is comparing one by one
+    x, y = many[0], many[1]
+    assert ReuseDetector(ReuseConfig(), embedder).compare(x, y, bulk) == single.compare(x, y)
+
+
+def test_stage_fetches_a_chunks_candidates_at_once(seeded, embedder, tmp_path):
+    """The comparing of a chunk reads its candidates' articles with one get_articles call, and finds
+    the same edges as the chunk one article at a time."""
+    _, _, arts, _ = seeded
+    src = _art(_paras(arts, "002"), "src2")
+    copies = [_art([f"Advertisement {k}"] + _paras(arts, "002"), f"copy{k}") for k in range(3)]
+    found = {}
+    for chunked in (True, False):
+        store = SQLiteStore(tmp_path / f"chunk{chunked}.db")
+        stage = ReuseStage(ReuseConfig(), embedder)
+        calls = []
+        real = store.get_articles
+        store.get_articles = lambda ids: calls.append(list(ids)) or real(ids)  # type: ignore[method-assign]
+        edges = []
+        for part in ([[src, *copies]] if chunked else [[a] for a in (src, *copies)]):
+            for a in part:
+                store.put_article(a)
+            edges += stage.process(part, store, {})
+        found[chunked] = sorted((e.source_id, e.target_id, e.relation, e.confidence) for e in edges)
+        if chunked:
+            assert len(calls) == 1
+        store.close()
+    assert found[True] == found[False] and len(found[True]) == 6
+
+
+_OUTLETS = ["TASS", "The Washington Post", "Reuters", "AP", "Le Monde", "ria novosti", "The Times", "BBC News"]
+_WORDS = ["according", "to", "the", "reported", "said", "via", "(", ")", "/", "'s", "tass", "TASS", "Washington",
+          "post", "Post", "reuters", "AP", "ap", "Le", "monde", "RIA", "Novosti", "times", "BBC", "news", "x", "Sp"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_OUTLETS), st.lists(st.sampled_from(_WORDS), max_size=12),
+       st.sampled_from([" ", "  ", "\n", ""]))
+def test_citation_prefilter_changes_nothing(outlet, words, sep):
+    """citation_strength skips its regexes when an ASCII text lacks the outlet's first word: the same
+    answer as running them."""
+    from storyline.reuse.direction import _outlet_patterns, citation_strength
+
+    text = sep.join(words) if sep else " ".join(words).replace(" ", "")
+    strong, bare, _ = _outlet_patterns(outlet)
+    want = 0.85 if strong.search(text) else 0.6 if bare.search(text) else 0.0
+    assert citation_strength(text, outlet) == want

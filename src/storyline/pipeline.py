@@ -116,18 +116,39 @@ def _worker_stages(config: Config, reuse: bool, cluster: bool) -> tuple[Any, Any
     return _WORKER_STAGES[key]
 
 
+_WORKER_STORES: dict[str, Any] = {}  # store path -> this worker process's own connection to it (reads only)
+
+
+def _worker_store(path: str) -> Any:
+    if path not in _WORKER_STORES:
+        from .store import SQLiteStore
+
+        _WORKER_STORES.clear()
+        _WORKER_STORES[path] = SQLiteStore(path)
+    return _WORKER_STORES[path]
+
+
 def _clean_prepare_part(config: Config, learnt: set[str], docs: list[RawDocument], reuse: bool,
-                        cluster: bool) -> tuple[list[Article | Rejection], list[Any] | None, list[Any] | None]:
+                        cluster: bool, store_path: str | None = None,
+                        ) -> tuple[list[Article | Rejection], list[Any] | None, list[Any] | None, list[Any] | None]:
     """In a worker process: clean documents (as :func:`_clean_part`), then compute the later stages'
     per-article parts (``Stage.prepare``: signatures, embeddings, text features), which depend on
-    the article alone. The parent runs the order-dependent part (``Stage.process``)."""
+    the article alone; with ``store_path``, also the profiles of the stored articles the copy check
+    will compare them with (``ReuseStage.prepare_candidates``, read from the store as committed so
+    far). The parent runs the order-dependent part (``Stage.process``)."""
     out = _clean_part(config.clean, learnt, docs)
     if not (reuse or cluster):
-        return out, None, None
+        return out, None, None, None
     articles = [a for a in out if isinstance(a, Article)]
     reuse_stage, cluster_stage = _worker_stages(config, reuse, cluster)
-    return (out, reuse_stage.prepare(articles) if reuse_stage is not None else None,
-            cluster_stage.prepare(articles) if cluster_stage is not None else None)
+    rp = reuse_stage.prepare(articles) if reuse_stage is not None else None
+    profiles = None
+    if rp and store_path:
+        try:
+            profiles = reuse_stage.prepare_candidates(rp, _worker_store(store_path))
+        except Exception:  # noqa: BLE001 - an optimisation only: the parent builds what is missing
+            profiles = None
+    return out, rp, cluster_stage.prepare(articles) if cluster_stage is not None else None, profiles
 
 
 @dataclass
@@ -144,12 +165,13 @@ class _Started:
         if self.cleaned is not None:
             return self.cleaned, {}
         out: list[Article | Rejection] = []
-        prepared: dict[str, list[Any]] = {"reuse": [], "cluster": []}
+        prepared: dict[str, list[Any]] = {"reuse": [], "cluster": [], "reuse_candidates": []}
         for f in self.futures:
-            part, rp, cp = f.result()
+            part, rp, cp, profiles = f.result()
             out += part
             prepared["reuse"] += rp or []
             prepared["cluster"] += cp or []
+            prepared["reuse_candidates"] += profiles or []
         return out, prepared
 
 
@@ -350,7 +372,10 @@ class Pipeline:
         reuse, cluster = self.reuse_stage is not None, self.cluster_stage is not None
         n = self._cleaning_processes()
         size = -(-len(docs) // n)
-        started.futures = [pool.submit(_clean_prepare_part, self.config, learnt, docs[i : i + size], reuse, cluster)
+        path = getattr(self.store, "path", None)
+        store_path = str(path) if reuse and path is not None and str(path) not in ("", ":memory:") else None
+        started.futures = [pool.submit(_clean_prepare_part, self.config, learnt, docs[i : i + size], reuse, cluster,
+                                       store_path)
                            for i in range(0, len(docs), size)]
         return started
 
@@ -406,7 +431,8 @@ class Pipeline:
         computed ahead by the workers)."""
         prepared = prepared or {}
         if self.reuse_stage is not None:
-            self.reuse_stage.process(articles, self.store, results, prepared.get("reuse") or None)
+            self.reuse_stage.process(articles, self.store, results, prepared.get("reuse") or None,
+                                     prepared.get("reuse_candidates") or None)
         if self.cluster_stage is not None:
             self.cluster_stage.process(articles, self.store, results, prepared.get("cluster") or None)
 

@@ -103,6 +103,34 @@ class ReuseDetector:
         self.remember_profile(p)
         return p
 
+    def profiles(self, articles: list[Article]) -> dict[str, Profile]:
+        """Profiles of many articles at once (by id): cached ones as they are; the others built with one
+        call of the embedder for all their sentences (when the paraphrase model uses embeddings), instead
+        of one call per article, and cached. The same profiles as :meth:`profile` gives one by one."""
+        out: dict[str, Profile] = {}
+        todo: list[Profile] = []
+        for a in articles:
+            if a.id in out:
+                continue
+            with self._lock:
+                p = self._cache.get(a.id)
+                if p is not None:
+                    self._cache.move_to_end(a.id)
+            if p is None:
+                p = self._build_profile(a)
+                self.remember_profile(p)
+            out[a.id] = p
+            if p.emb is None and p.texts and self.uses_embeddings:
+                todo.append(p)
+        if todo:
+            flat = [t for p in todo for t in p.texts]
+            emb = np.asarray(self.embedder.encode(flat), dtype=np.float32)
+            at = 0
+            for p in todo:
+                p.emb = emb[at : at + p.n]
+                at += p.n
+        return out
+
     def forget(self, article_id: str) -> None:
         with self._lock:
             self._cache.pop(article_id, None)
@@ -202,9 +230,12 @@ class ReuseDetector:
         (see :meth:`.align.Aligner.align`)."""
         return self.aligner.align(pa, pb, weights, feats)
 
-    def compare(self, a: Article, b: Article) -> ReuseEdge:
-        """How ``a`` and ``b`` share text; source_id is the one judged first."""
-        pa, pb = self.profile(a), self.profile(b)
+    def compare(self, a: Article, b: Article, profiles: dict[str, Profile] | None = None) -> ReuseEdge:
+        """How ``a`` and ``b`` share text; source_id is the one judged first. ``profiles``: their
+        profiles by id where already built (see :meth:`profiles`)."""
+        got = profiles or {}
+        pa = got.get(a.id) or self.profile(a)
+        pb = got.get(b.id) or self.profile(b)
         src, tgt, rule, dconf = decide_direction(a, b)
         if src.id != a.id:
             pa, pb = pb, pa

@@ -13,7 +13,7 @@ _CITE_AFTER = r"(?:'s)?\s+(?:reported|reports|said|says|wrote|writes|quoted|cite
 
 
 @lru_cache(maxsize=4096)
-def _outlet_patterns(outlet: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+def _outlet_patterns(outlet: str) -> tuple[re.Pattern[str], re.Pattern[str], str | None] | None:
     name = re.sub(r"^\s*the\s+", "", outlet.strip(), flags=re.I)
     if len(name) < 2:
         return None
@@ -22,7 +22,10 @@ def _outlet_patterns(outlet: str) -> tuple[re.Pattern[str], re.Pattern[str]] | N
         rf"(?:{_CITE_BEFORE}{esc}\b|\b{esc}{_CITE_AFTER}\b|/\s*{esc}\s*/|\(\s*{esc}\s*\))", re.I
     )
     bare = re.compile(rf"(?<![\w]){esc}(?![\w])", re.I if not name.isupper() else 0)
-    return strong, bare
+    # every match of either pattern contains the name's first word: in ASCII text, a text without it
+    # (compared lower-cased) matches neither, and the regexes (which try every position) are skipped
+    first = name.split(" ")[0].lower()
+    return strong, bare, first if first and first.isascii() else None
 
 
 def citation_strength(text: str, outlet: str | None) -> float:
@@ -32,7 +35,9 @@ def citation_strength(text: str, outlet: str | None) -> float:
     pats = _outlet_patterns(outlet)
     if pats is None:
         return 0.0
-    strong, bare = pats
+    strong, bare, first = pats
+    if first is not None and text.isascii() and first not in text.lower():
+        return 0.0
     if strong.search(text):
         return 0.85
     if bare.search(text):

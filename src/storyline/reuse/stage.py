@@ -128,18 +128,44 @@ class ReuseStage:
         """See :meth:`ReuseDetector.prepare` (pure; the result may be passed to :meth:`process`)."""
         return self.detector.prepare(articles)
 
+    def prepare_candidates(self, prepared: list[PreparedReuse], store: Any) -> list[Any]:
+        """The profiles (with sentence embeddings) of the stored articles that share LSH / sentence keys
+        with these: for each article its ``max_candidates`` best-ranked stored ones, as :meth:`process`
+        ranks them. A worker process computes them ahead from a read-only view of the store; handing
+        them to :meth:`process` (``candidate_profiles``) only spares building them there, so whatever
+        the view missed (articles committed since, semantic candidates) is built as before."""
+        try:
+            rows = store.lookup_bands([k for p in prepared for k in p.keys])
+        except (AttributeError, NotImplementedError):
+            return []
+        table: dict[bytes, list[str]] = {}
+        for bucket, aid in rows:
+            table.setdefault(bucket, []).append(aid)
+        mine = {p.article_id for p in prepared}
+        wanted: dict[str, None] = {}
+        for p in prepared:
+            for c in self._lsh_candidates(p.keys, p.article_id, table, {}, store):
+                if c not in mine:
+                    wanted[c] = None
+        if not wanted:
+            return []
+        return list(self.detector.profiles(store.get_articles(list(wanted))).values())
+
     def process(self, articles: list[Article], store: Any, results: dict[str, Any],
-                prepared: list[PreparedReuse] | None = None) -> list[ReuseEdge]:
+                prepared: list[PreparedReuse] | None = None, candidate_profiles: list[Any] | None = None) -> list[ReuseEdge]:
         """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
         articles of the same chunk are found too). Returns the non-independent edges.
 
         One band lookup and one bulk insert per chunk; the vector index is built once per process
         (from the store) and then added to. ``prepared``: :meth:`prepare` of these articles, computed
-        ahead (else computed here; the result is the same)."""
+        ahead (else computed here; the result is the same); ``candidate_profiles``: see
+        :meth:`prepare_candidates`."""
         det = self.detector
         index = self._vector_index(store)
         kind = self.config.embedding_kind
         ready = {p.article_id: p for p in prepared or ()}
+        for prof in candidate_profiles or ():  # see prepare_candidates
+            det.remember_profile(prof)
         sigs, keys = [], []
         for a in articles:
             prep = ready.get(a.id)
@@ -159,7 +185,9 @@ class ReuseStage:
         chunk_keys: dict[bytes, list[str]] = {}
         chunk_sigs: dict[str, np.ndarray] = {}
         vectors: list[tuple[str, np.ndarray]] = []
-        found: list[ReuseEdge] = []
+        # pass 1, in order: each article's candidates (stored ones and earlier ones of the chunk); they do
+        # not depend on any comparison, so all the comparing is done after, on what one query fetched
+        cands_of: list[list[str]] = []
         for a, sig, ks in zip(articles, sigs, keys):
             self.stats["articles"] += 1
             cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
@@ -174,14 +202,23 @@ class ReuseStage:
             for k in ks:
                 chunk_keys.setdefault(k, []).append(a.id)
             chunk_sigs[a.id] = sig
+            cands_of.append(cands)
+        # pass 2: the candidates' articles in one query, their profiles built together (one embedder
+        # call for all the sentences not cached), then the comparisons
+        wanted = list(dict.fromkeys(c for cands in cands_of for c in cands))
+        fetched = {b.id: b for b in store.get_articles(wanted)} if wanted else {}
+        profiles = det.profiles([a for a, cands in zip(articles, cands_of) if cands] + list(fetched.values())) if wanted else {}
+        found: list[ReuseEdge] = []
+        for a, cands in zip(articles, cands_of):
             if not cands:
                 continue
             edges = []
-            for b in store.get_articles(cands):
-                if b.id == a.id:
+            for cid in cands:
+                b = fetched.get(cid)
+                if b is None or b.id == a.id:
                     continue
                 self.stats["compared"] += 1
-                e = det.compare(a, b)
+                e = det.compare(a, b, profiles)
                 if e.relation != "independent":
                     edges.append(e)
             if edges:
