@@ -40,8 +40,14 @@ def recombined(n: int, data: Path, seed: int = 0) -> list[Article]:
         a, b = rng.sample(pool, 2)
         sa, sb = split_sentences(a.text), split_sentences(b.text)
         body = sa[: max(1, len(sa) // 2)] + sb[len(sb) // 2 :]
-        out.append(Article(id=f"bench{k:05d}", source=f"{a.id}+{b.id}", paragraphs=[" ".join(body)],
-                           outlet=f"outlet{rng.randrange(max(2, n // 3))}"))
+        out.append(
+            Article(
+                id=f"bench{k:05d}",
+                source=f"{a.id}+{b.id}",
+                paragraphs=[" ".join(body)],
+                outlet=f"outlet{rng.randrange(max(2, n // 3))}",
+            )
+        )
     return out
 
 
@@ -104,18 +110,25 @@ def main(argv=None) -> int:
     for fn in parts.values():  # first calls import nltk/sklearn/spaCy...: not part of the per-story cost
         fn(warm, AnalysisConfig())
     print(f"first-call imports and warm-up: {time.perf_counter() - t:.1f} s")
-    print(f"{'articles':>8} {'sentences':>9} " + " ".join(f"{p + ' s':>10} {p + ' MiB':>11}" for p in parts) + f" {'total s':>8} {'CPU s':>8}")
+    print(
+        f"{'articles':>8} {'sentences':>9} "
+        + " ".join(f"{p + ' s':>10} {p + ' MiB':>11}" for p in parts)
+        + f" {'total s':>8} {'CPU s':>8}"
+    )
     for n in args.sizes:
         arts = recombined(n, args.data)
         n_sent = sum(len(split_sentences(a.text)) for a in arts)
         cfg = AnalysisConfig()
         row, total, total_cpu = [], 0.0, 0.0
-        for name, fn in parts.items():
-            _, secs, cpu, mib = measure(lambda: fn(arts, cfg))
+        for fn in parts.values():
+            _, secs, cpu, mib = measure(lambda fn=fn, arts=arts, cfg=cfg: fn(arts, cfg))
             total += secs
             total_cpu += cpu
             row.append(f"{secs:10.2f} {mib:11.1f}")
-        print(f"{n:8d} {n_sent:9d} " + " ".join(row) + f" {total:8.2f} {total_cpu:8.2f}  (load {os.getloadavg()[0]:.1f})", flush=True)
+        print(
+            f"{n:8d} {n_sent:9d} " + " ".join(row) + f" {total:8.2f} {total_cpu:8.2f}  (load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the process (model included): {rss:.0f} MiB")
     return 0

@@ -70,8 +70,15 @@ def story(pool: list, n: int) -> list:
     for i in range(n):
         a = pool[i % len(pool)]
         pub = a.published or (None if i % 5 == 4 else base + timedelta(days=(i * 7) % 28))
-        out.append(Article(id=f"{a.id}-{i}", source=a.source, paragraphs=a.paragraphs, outlet=a.outlet or f"outlet{i % 13}",
-                           published=pub))
+        out.append(
+            Article(
+                id=f"{a.id}-{i}",
+                source=a.source,
+                paragraphs=a.paragraphs,
+                outlet=a.outlet or f"outlet{i % 13}",
+                published=pub,
+            )
+        )
     return out
 
 
@@ -121,7 +128,9 @@ def main() -> int:
                 print(f"spaCy model load: {time.perf_counter() - t:.2f} s", file=sys.stderr)
             rows.append(("extract_quotes", n, words, *measure(qx.extract, arts, n <= args.trace_max)))
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'part':<15} {'articles':>8} {'words':>8} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'max RSS MiB':>11} {'items':>6}")
+    print(
+        f"{'part':<15} {'articles':>8} {'words':>8} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'max RSS MiB':>11} {'items':>6}"
+    )
     for name, n, words, dt, ct, peak, rss, items in rows:
         print(f"{name:<15} {n:>8} {words:>8} {dt:>8.2f} {ct:>7.2f} {peak:>9.1f} {rss:>11.0f} {items:>6}")
     return 0

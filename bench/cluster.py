@@ -34,13 +34,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from storyline.cluster import StoryClusterer, embed_text  # noqa: E402
+from storyline.cluster import StoryClusterer  # noqa: E402
 from storyline.config import ClusterConfig, EmbedConfig  # noqa: E402
+from storyline.datasets import shared_dir  # noqa: E402
 from storyline.embed import get_embedder  # noqa: E402
 from storyline.model import Article, RawDocument, content_id  # noqa: E402
 from storyline.text import split_sentences  # noqa: E402
-
-from storyline.datasets import shared_dir  # noqa: E402
 
 SHARED = shared_dir()
 DUC = SHARED / "data" / "duc2004" / "docs"
@@ -66,7 +65,9 @@ _SYL = ["ka", "lo", "ri", "ven", "tor", "mi", "sa", "dun", "bre", "os", "tal", "
 
 
 def _name(rng: random.Random) -> str:
-    return ("".join(rng.choice(_SYL) for _ in range(2)) + "".join(rng.choice("aeioubdfgklmnprstvz") for _ in range(4))).capitalize()
+    return (
+        "".join(rng.choice(_SYL) for _ in range(2)) + "".join(rng.choice("aeioubdfgklmnprstvz") for _ in range(4))
+    ).capitalize()
 
 
 def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Article]:
@@ -89,10 +90,17 @@ def synthetic_articles(n: int, per_story: int = 10, seed: int = 0) -> list[Artic
         k = max(1, int(rng.gauss(per_story, per_story / 3)))
         for _ in range(k):
             body = " ".join(rng.sample(sents, min(6, len(sents))))
-            body = sub.sub(lambda m: swap.get(m.group(0), m.group(0)), body)
+            body = sub.sub(lambda m, swap=swap: swap.get(m.group(0), m.group(0)), body)
             body = f"{rng.choice(names)} and {rng.choice(names)} of {names[3]} met in {names[4]}. " + body
             paras = [body, f"Reported by {_name(rng)} ({len(out)})."]
-            out.append(Article(id=content_id(paras), source=f"story{story}:{len(out)}", paragraphs=paras, outlet=f"Outlet{rng.randrange(50)}"))
+            out.append(
+                Article(
+                    id=content_id(paras),
+                    source=f"story{story}:{len(out)}",
+                    paragraphs=paras,
+                    outlet=f"Outlet{rng.randrange(50)}",
+                )
+            )
             if len(out) >= n:
                 break
         story += 1
@@ -106,7 +114,9 @@ def raw_documents(n: int) -> list[RawDocument]:
     docs = []
     for i, a in enumerate(synthetic_articles(n, seed=1)):
         head = " ".join(a.paragraphs[0].split()[:9]).title()
-        docs.append(RawDocument(source=f"bench{i}", text=f"{head}\n\n" + "\n\n".join(a.paragraphs) + "\n\nShare this article"))
+        docs.append(
+            RawDocument(source=f"bench{i}", text=f"{head}\n\n" + "\n\n".join(a.paragraphs) + "\n\nShare this article")
+        )
     return docs
 
 
@@ -146,13 +156,21 @@ def bench_throughput(n: int) -> None:
         p.ingest(docs[20:])
         dt_clean, dtc_clean = time.perf_counter() - t, time.process_time() - tc
         store.close()
-    what = "clean -> store -> copy check -> story" if reuse else "clean -> store -> story (no reuse stage in this checkout)"
-    print(f"throughput end to end ({what}), static embeddings, {stored} articles -> {stories} stories:"
-          f" {stored / dt:.0f} articles/s wall, {stored / dtc:.0f} articles per CPU-second of this process"
-          f" (os.getloadavg {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: the machine is shared)")
-    print(f"   clean+store alone {stored / dt_clean:.0f} articles/s wall, {stored / dtc_clean:.0f} per CPU-s;"
-          f" cluster stage alone (embedding, placing, saving stories and state) {stored / spent[0]:.0f} articles/s wall,"
-          f" {stored / spent_cpu[0]:.0f} per CPU-s")
+    what = (
+        "clean -> store -> copy check -> story"
+        if reuse
+        else "clean -> store -> story (no reuse stage in this checkout)"
+    )
+    print(
+        f"throughput end to end ({what}), static embeddings, {stored} articles -> {stories} stories:"
+        f" {stored / dt:.0f} articles/s wall, {stored / dtc:.0f} articles per CPU-second of this process"
+        f" (os.getloadavg {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: the machine is shared)"
+    )
+    print(
+        f"   clean+store alone {stored / dt_clean:.0f} articles/s wall, {stored / dtc_clean:.0f} per CPU-s;"
+        f" cluster stage alone (embedding, placing, saving stories and state) {stored / spent[0]:.0f} articles/s wall,"
+        f" {stored / spent_cpu[0]:.0f} per CPU-s"
+    )
 
 
 def _rss() -> int:
@@ -180,8 +198,10 @@ def bench_scale(sizes: list[int], per_story: int, trace_max: int = 0) -> None:
             bases[key] = b / np.linalg.norm(b)
         v = bases[key] + rng.normal(size=emb.dim) * (0.4 / np.sqrt(emb.dim))
         vecs[i] = v / np.linalg.norm(v)
-    print(f"synthetic scale-up: {len(arts)} articles in {len(bases)} stories (DUC sentences with 80% of words"
-          f" swapped per story, invented names, synthetic embeddings)")
+    print(
+        f"synthetic scale-up: {len(arts)} articles in {len(bases)} stories (DUC sentences with 80% of words"
+        f" swapped per story, invented names, synthetic embeddings)"
+    )
     c = StoryClusterer(ClusterConfig(), emb)
     c.partial_fit(arts[top + 200 :], embeddings=vecs[top + 200 :])  # imports/warm-up outside the trace
     c = StoryClusterer(ClusterConfig(), emb)
@@ -211,7 +231,7 @@ def bench_scale(sizes: list[int], per_story: int, trace_max: int = 0) -> None:
         lat_cpu = []
         c.mark_saved()  # as after a save: the next saves write only what changed
         delta_one = None
-        for a, v in zip(arts[top : top + 200], vecs[top : top + 200]):
+        for a, v in zip(arts[top : top + 200], vecs[top : top + 200], strict=True):
             s, sc = time.perf_counter(), time.process_time()
             c.partial_fit([a], embeddings=v[None, :])
             lat.append((time.perf_counter() - s) * 1000)
@@ -273,7 +293,9 @@ def main() -> None:
     ap.add_argument("--embed-only", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
-    ap.add_argument("--trace-max", type=int, default=0, help="count memory with tracemalloc up to this size (slows the build 2-3x)")
+    ap.add_argument(
+        "--trace-max", type=int, default=0, help="count memory with tracemalloc up to this size (slows the build 2-3x)"
+    )
     args = ap.parse_args()
     print(f"cores: {os.cpu_count()}")
     if args.device:

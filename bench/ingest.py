@@ -39,16 +39,81 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from storyline.datasets import shared_dir as _shared  # noqa: E402
 
-
-CITIES = ["WASHINGTON", "LONDON", "MOSCOW", "PARIS", "BEIJING", "TOKYO", "BERLIN", "NEW DELHI", "CAIRO", "SYDNEY",
-          "NAIROBI", "BRASILIA", "OTTAWA", "MADRID", "ROME", "SEOUL", "JAKARTA", "LAGOS", "TEHRAN", "ANKARA"]
-OUTLETS = ["Reuters", "AP", "AFP", "TASS", "Xinhua", "Tasnim", "EIRNS", "Kyodo", "Anadolu", "PTI", "dpa", "EFE",
-           "Yonhap", "ANSA", "UPI", "IANS", "Bernama", "Interfax", "Sputnik", "APA"]
-COMMON_FURNITURE = ["Most Visited in Other Media", "Top Stories", "Back to top", "Go to home page", "Share on Facebook",
-                    "Share on Twitter", "Advertisement", "Photo Reuters", "fbpx", "Subscribe to our newsletter",
-                    "Related articles", "Read more", "Comments (0)", "Print", "Email"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+CITIES = [
+    "WASHINGTON",
+    "LONDON",
+    "MOSCOW",
+    "PARIS",
+    "BEIJING",
+    "TOKYO",
+    "BERLIN",
+    "NEW DELHI",
+    "CAIRO",
+    "SYDNEY",
+    "NAIROBI",
+    "BRASILIA",
+    "OTTAWA",
+    "MADRID",
+    "ROME",
+    "SEOUL",
+    "JAKARTA",
+    "LAGOS",
+    "TEHRAN",
+    "ANKARA",
+]
+OUTLETS = [
+    "Reuters",
+    "AP",
+    "AFP",
+    "TASS",
+    "Xinhua",
+    "Tasnim",
+    "EIRNS",
+    "Kyodo",
+    "Anadolu",
+    "PTI",
+    "dpa",
+    "EFE",
+    "Yonhap",
+    "ANSA",
+    "UPI",
+    "IANS",
+    "Bernama",
+    "Interfax",
+    "Sputnik",
+    "APA",
+]
+COMMON_FURNITURE = [
+    "Most Visited in Other Media",
+    "Top Stories",
+    "Back to top",
+    "Go to home page",
+    "Share on Facebook",
+    "Share on Twitter",
+    "Advertisement",
+    "Photo Reuters",
+    "fbpx",
+    "Subscribe to our newsletter",
+    "Related articles",
+    "Read more",
+    "Comments (0)",
+    "Print",
+    "Email",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def load_paragraphs() -> list[str]:
@@ -82,12 +147,14 @@ def make_article(rng: random.Random, paras: list[str], outlet_furniture: dict[st
     body = rng.sample(paras, rng.randint(4, 14))
     title = " ".join(body[0].split()[: rng.randint(6, 12)]).rstrip(",.;")
     day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.choice([1998, 1999, 2000, 2021, 2022])
-    date = rng.choice([
-        f"date {year}-{month:02d}-{day:02d}",
-        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d} {day:02d} {MONTHS[month - 1][:3]} {year}",
-        f"{MONTHS[month - 1][:3]}. {day}, {year}",
-        f"Published: {MONTHS[month - 1]} {day}, {year}",
-    ])
+    date = rng.choice(
+        [
+            f"date {year}-{month:02d}-{day:02d}",
+            f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d} {day:02d} {MONTHS[month - 1][:3]} {year}",
+            f"{MONTHS[month - 1][:3]}. {day}, {year}",
+            f"Published: {MONTHS[month - 1]} {day}, {year}",
+        ]
+    )
     city = rng.choice(CITIES)
     style = rng.randrange(3)
     if style == 0:
@@ -100,7 +167,9 @@ def make_article(rng: random.Random, paras: list[str], outlet_furniture: dict[st
     bottom = rng.sample(COMMON_FURNITURE, 3) + outlet_furniture[outlet][4:]
     lines = top + [title] + ([title] if rng.random() < 0.3 else []) + [date]
     if rng.random() < 0.3:
-        lines.append(f"By {rng.choice(['Anna', 'Ivan', 'John', 'Maria', 'Li'])} {rng.choice(['Petrova', 'Smith', 'Chen', 'Garcia', 'Okafor'])}")
+        lines.append(
+            f"By {rng.choice(['Anna', 'Ivan', 'John', 'Maria', 'Li'])} {rng.choice(['Petrova', 'Smith', 'Chen', 'Garcia', 'Okafor'])}"
+        )
     sep = "\n\n" if rng.random() < 0.5 else "\n"
     text = "\n".join(lines) + "\n\n" + sep.join(body) + "\n\n" + "\n".join(bottom)
     if rng.random() < 0.1:
@@ -112,8 +181,15 @@ def build_corpus(folder: Path, n: int, seed: int = 0) -> int:
     rng = random.Random(seed)
     paras = load_paragraphs()
     outlet_furniture = {
-        o: [f"{o} Home", f"{o} World", f"{o} Business", f"Follow {o} on Telegram", f"© {o} 2022. All rights reserved",
-            f"About {o}", f"Contact {o} newsroom"]
+        o: [
+            f"{o} Home",
+            f"{o} World",
+            f"{o} Business",
+            f"Follow {o} on Telegram",
+            f"© {o} 2022. All rights reserved",
+            f"About {o}",
+            f"Contact {o} newsroom",
+        ]
         for o in OUTLETS
     }
     total = 0
@@ -131,8 +207,12 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=10_000)
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slows the run)")
-    ap.add_argument("--format", choices=["text", "warc"], default="text",
-                    help="text: plain-text files (default); warc: HTML pages in a WARC.gz, beside trafilatura")
+    ap.add_argument(
+        "--format",
+        choices=["text", "warc"],
+        default="text",
+        help="text: plain-text files (default); warc: HTML pages in a WARC.gz, beside trafilatura",
+    )
     ap.add_argument("--full", type=int, default=0, help="warc: also run the full pipeline on the first N pages")
     args = ap.parse_args()
     if args.format == "warc":
@@ -157,7 +237,11 @@ def main() -> int:
         from storyline.clean import Cleaner
         from storyline.model import RawDocument
 
-        Cleaner().transform(RawDocument("warm-up", text=make_article(random.Random(99), load_paragraphs(), {o: [o] * 7 for o in OUTLETS})))
+        Cleaner().transform(
+            RawDocument(
+                "warm-up", text=make_article(random.Random(99), load_paragraphs(), {o: [o] * 7 for o in OUTLETS})
+            )
+        )
         print(f"start-up (imports, first article): {time.perf_counter() - t0:.1f}s")
 
         store = SQLiteStore(Path(tmp) / "bench.db")
@@ -192,15 +276,23 @@ def main() -> int:
     p50 = lat[len(lat) // 2] * 1000
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
-    print(f"read {report.read:,} · stored {len(report.stored):,} (store holds {stored:,}) · "
-          f"duplicates {len(report.duplicates):,} · rejected {len(report.rejected):,}")
-    print(f"throughput: {report.read / elapsed:,.0f} articles/s ({elapsed:.1f}s for {report.read:,}; {os.cpu_count()} CPUs visible)")
-    print(f"CPU time: {cpu:.1f}s ({cpu_main:.1f}s main + {cpu_workers:.1f}s {pipeline.workers - 1} worker process(es)) -> "
-          f"{report.read / cpu:,.0f} articles per CPU-second; on 2 idle cores at most ~{2 * report.read / cpu:,.0f}/s "
-          f"(wall clock depends on other load: load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"read {report.read:,} · stored {len(report.stored):,} (store holds {stored:,}) · "
+        f"duplicates {len(report.duplicates):,} · rejected {len(report.rejected):,}"
+    )
+    print(
+        f"throughput: {report.read / elapsed:,.0f} articles/s ({elapsed:.1f}s for {report.read:,}; {os.cpu_count()} CPUs visible)"
+    )
+    print(
+        f"CPU time: {cpu:.1f}s ({cpu_main:.1f}s main + {cpu_workers:.1f}s {pipeline.workers - 1} worker process(es)) -> "
+        f"{report.read / cpu:,.0f} articles per CPU-second; on 2 idle cores at most ~{2 * report.read / cpu:,.0f}/s "
+        f"(wall clock depends on other load: load average {os.getloadavg()[0]:.1f})"
+    )
     busiest = max(cpu_main, cpu_workers / max(1, pipeline.workers - 1))
-    print(f"projected on {pipeline.workers} idle core(s): ~{report.read / busiest:,.0f} articles/s "
-          f"(the busiest process's CPU time is the critical path)")
+    print(
+        f"projected on {pipeline.workers} idle core(s): ~{report.read / busiest:,.0f} articles/s "
+        f"(the busiest process's CPU time is the critical path)"
+    )
     print(f"latency per chunk of {args.chunk}: p50 {p50:.0f} ms · p99 {p99:.0f} ms")
     print(f"peak memory: max RSS {maxrss:.0f} MiB" + (f" · tracemalloc peak {peak / 2**20:.1f} MiB" if peak else ""))
     return 0

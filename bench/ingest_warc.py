@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from storyline.datasets import shared_dir
+from storyline.datasets import shared_dir  # noqa: E402 - after the path to the package
 
 _PARA = re.compile(r"<p\b[^>]*>(.*?)</p\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -47,9 +47,11 @@ def _seed_page(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     title = html.escape(lines[0])
     paras = "".join(f"<p>{html.escape(p)}</p>\n" for p in lines[1:])
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
-            f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><h1>{title}</h1>\n{paras}"
-            f"</article><footer>Contact us · Privacy</footer></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+        f"<nav><a href='/'>Home</a> <a href='/world'>World</a></nav><article><h1>{title}</h1>\n{paras}"
+        f"</article><footer>Contact us · Privacy</footer></body></html>"
+    )
 
 
 def load_templates() -> list[tuple[str, str]]:
@@ -86,8 +88,10 @@ def load_templates() -> list[tuple[str, str]]:
 def make_page(templates: list[tuple[str, str]], i: int) -> tuple[str, str]:
     k = i % len(templates)
     head, tail = templates[k]
-    sentence = (f" This copy of the report, number {i:,} of the benchmark crawl, was checked by the "
-                f"night desk of outlet {k} before it was filed again.")
+    sentence = (
+        f" This copy of the report, number {i:,} of the benchmark crawl, was checked by the "
+        f"night desk of outlet {k} before it was filed again."
+    )
     return f"https://www.outlet{k:02d}.example/news/{i}/story.html", head + sentence + tail
 
 
@@ -103,11 +107,21 @@ def build_warc(path: Path, templates: list[tuple[str, str]], n: int) -> int:
             url, page = make_page(templates, i)
             date = (t0 + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
             req = StatusAndHeaders(f"GET {url} HTTP/1.1", [("Host", url.split("/")[2])], is_http_request=True)
-            w.write_record(w.create_warc_record(url, "request", payload=io.BytesIO(b""), http_headers=req,
-                                                warc_headers_dict={"WARC-Date": date}))
+            w.write_record(
+                w.create_warc_record(
+                    url, "request", payload=io.BytesIO(b""), http_headers=req, warc_headers_dict={"WARC-Date": date}
+                )
+            )
             hh = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(url, "response", payload=io.BytesIO(page.encode("utf-8")),
-                                                http_headers=hh, warc_headers_dict={"WARC-Date": date}))
+            w.write_record(
+                w.create_warc_record(
+                    url,
+                    "response",
+                    payload=io.BytesIO(page.encode("utf-8")),
+                    http_headers=hh,
+                    warc_headers_dict={"WARC-Date": date},
+                )
+            )
     return path.stat().st_size
 
 
@@ -157,7 +171,9 @@ def _time_storyline(warc: Path, db: Path, chunk: int, limit: int | None = None, 
     from storyline.pipeline import Pipeline
     from storyline.store import SQLiteStore
 
-    Cleaner().transform(RawDocument("warm-up", html="<html><body><p>" + "Warm up words here. " * 20 + "</p></body></html>"))
+    Cleaner().transform(
+        RawDocument("warm-up", html="<html><body><p>" + "Warm up words here. " * 20 + "</p></body></html>")
+    )
     store = SQLiteStore(db)
     pipeline = Pipeline(store, reuse=stories, cluster=stories, chunk_size=chunk)
     inputs = read_path(warc, pipeline.config.ingest)
@@ -182,10 +198,21 @@ def _time_storyline(warc: Path, db: Path, chunk: int, limit: int | None = None, 
     stored = store.count_articles()
     store.close()
     pages = len(report.stored) + len(report.duplicates) + len(report.rejected)
-    return {"pages": pages, "stored": stored, "duplicates": len(report.duplicates), "rejected": len(report.rejected),
-            "skipped": len(report.skipped), "wall": wall, "cpu_main": cpu_main, "cpu_workers": cpu_workers,
-            "workers": pipeline._cleaning_processes() if pipeline.workers > 1 else 0, "p50": _pct(lat, 0.5), "p99": _pct(lat, 0.99),
-            "child_rss": ch1.ru_maxrss / 1024, "reasons": _top_reasons(report.rejected)}
+    return {
+        "pages": pages,
+        "stored": stored,
+        "duplicates": len(report.duplicates),
+        "rejected": len(report.rejected),
+        "skipped": len(report.skipped),
+        "wall": wall,
+        "cpu_main": cpu_main,
+        "cpu_workers": cpu_workers,
+        "workers": pipeline._cleaning_processes() if pipeline.workers > 1 else 0,
+        "p50": _pct(lat, 0.5),
+        "p99": _pct(lat, 0.99),
+        "child_rss": ch1.ru_maxrss / 1024,
+        "reasons": _top_reasons(report.rejected),
+    }
 
 
 def _top_reasons(rejected) -> list[tuple[str, int]]:
@@ -203,8 +230,10 @@ def run_warc(n: int, chunk: int, full: int) -> int:
         t0 = time.perf_counter()
         size = build_warc(warc, templates, n)
         raw = sum(len(make_page(templates, i)[1].encode()) for i in range(min(n, len(templates))))
-        print(f"crawl: {n:,} pages from {len(templates)} real pages, {size / 1e6:,.0f} MB gzipped "
-              f"(~{raw / min(n, len(templates)) / 1e3:,.0f} KB of HTML a page), built in {time.perf_counter() - t0:.0f}s")
+        print(
+            f"crawl: {n:,} pages from {len(templates)} real pages, {size / 1e6:,.0f} MB gzipped "
+            f"(~{raw / min(n, len(templates)) / 1e3:,.0f} KB of HTML a page), built in {time.perf_counter() - t0:.0f}s"
+        )
         print(f"machine: {os.cpu_count()} CPUs visible, load average {os.getloadavg()[0]:.1f} at start")
 
         _hwm_reset()
@@ -213,29 +242,41 @@ def run_warc(n: int, chunk: int, full: int) -> int:
         m = min(n, 1000)
         trm = _time_trafilatura(templates, m, with_metadata=True)
         tr_rate, tr_cpu_rate = n / tr["wall"], n / tr["cpu"]
-        print(f"trafilatura.extract alone (defaults): {tr_rate:,.1f} pages/s ({tr['wall']:.0f}s in extract for {n:,}; "
-              f"{tr_cpu_rate:,.1f} per CPU-second) · per page p50 {tr['p50'] * 1e3:.0f} ms, p99 {tr['p99'] * 1e3:.0f} ms "
-              f"· peak RSS {tr_rss:,.0f} MiB")
-        print(f"trafilatura.extract(with_metadata=True), first {m:,}: {m / trm['wall']:,.1f} pages/s "
-              f"({m / trm['cpu']:,.1f} per CPU-second)")
+        print(
+            f"trafilatura.extract alone (defaults): {tr_rate:,.1f} pages/s ({tr['wall']:.0f}s in extract for {n:,}; "
+            f"{tr_cpu_rate:,.1f} per CPU-second) · per page p50 {tr['p50'] * 1e3:.0f} ms, p99 {tr['p99'] * 1e3:.0f} ms "
+            f"· peak RSS {tr_rss:,.0f} MiB"
+        )
+        print(
+            f"trafilatura.extract(with_metadata=True), first {m:,}: {m / trm['wall']:,.1f} pages/s "
+            f"({m / trm['cpu']:,.1f} per CPU-second)"
+        )
 
         _hwm_reset()
         sl = _time_storyline(warc, Path(tmp) / "bench.db", chunk)
         sl_rss = _hwm_mib()
         rate = sl["pages"] / sl["wall"]
         cpu = sl["cpu_main"] + sl["cpu_workers"]
-        print(f"storyline ingest --no-stories (read + clean + store): {rate:,.1f} articles/s ({sl['wall']:.0f}s for "
-              f"{sl['pages']:,} pages: stored {sl['stored']:,}, duplicates {sl['duplicates']:,}, rejected "
-              f"{sl['rejected']:,} {sl['reasons'] or ''}, skipped {sl['skipped']:,} request/warcinfo records)")
-        print(f"  CPU {cpu:.0f}s ({sl['cpu_main']:.0f}s main + {sl['cpu_workers']:.0f}s in {sl['workers']} cleaning "
-              f"process(es)) -> {sl['pages'] / cpu:,.1f} per CPU-second · per chunk of {chunk}: p50 "
-              f"{sl['p50']:.1f} s, p99 {sl['p99']:.1f} s · peak RSS {sl_rss:,.0f} MiB main, {sl['child_rss']:,.0f} MiB "
-              f"largest worker")
-        print(f"ratio storyline / trafilatura alone: {rate / tr_rate:.2f}x wall clock (target >= 0.8), "
-              f"{sl['pages'] / cpu / tr_cpu_rate:.2f}x per CPU-second; load average {os.getloadavg()[0]:.1f} at the end")
+        print(
+            f"storyline ingest --no-stories (read + clean + store): {rate:,.1f} articles/s ({sl['wall']:.0f}s for "
+            f"{sl['pages']:,} pages: stored {sl['stored']:,}, duplicates {sl['duplicates']:,}, rejected "
+            f"{sl['rejected']:,} {sl['reasons'] or ''}, skipped {sl['skipped']:,} request/warcinfo records)"
+        )
+        print(
+            f"  CPU {cpu:.0f}s ({sl['cpu_main']:.0f}s main + {sl['cpu_workers']:.0f}s in {sl['workers']} cleaning "
+            f"process(es)) -> {sl['pages'] / cpu:,.1f} per CPU-second · per chunk of {chunk}: p50 "
+            f"{sl['p50']:.1f} s, p99 {sl['p99']:.1f} s · peak RSS {sl_rss:,.0f} MiB main, {sl['child_rss']:,.0f} MiB "
+            f"largest worker"
+        )
+        print(
+            f"ratio storyline / trafilatura alone: {rate / tr_rate:.2f}x wall clock (target >= 0.8), "
+            f"{sl['pages'] / cpu / tr_cpu_rate:.2f}x per CPU-second; load average {os.getloadavg()[0]:.1f} at the end"
+        )
         if full:
             fl = _time_storyline(warc, Path(tmp) / "full.db", chunk, limit=full, stories=True)
-            print(f"full pipeline (clean + copies + stories), first {fl['pages']:,} pages: "
-                  f"{fl['pages'] / fl['wall']:,.1f} articles/s ({fl['wall']:.0f}s; CPU {fl['cpu_main']:.0f}s main + "
-                  f"{fl['cpu_workers']:.0f}s workers)")
+            print(
+                f"full pipeline (clean + copies + stories), first {fl['pages']:,} pages: "
+                f"{fl['pages'] / fl['wall']:,.1f} articles/s ({fl['wall']:.0f}s; CPU {fl['cpu_main']:.0f}s main + "
+                f"{fl['cpu_workers']:.0f}s workers)"
+            )
     return 0

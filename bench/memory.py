@@ -61,11 +61,13 @@ def stream(n: int, per_story: int = 10, seed: int = 1, window: int = 2000) -> It
         names = [bc._name(rng) + " " + bc._name(rng) for _ in range(3)] + [bc._name(rng) for _ in range(2)]
         for _ in range(max(1, int(rng.gauss(per_story, per_story / 3)))):
             body = " ".join(rng.sample(sents, min(6, len(sents))))
-            body = sub.sub(lambda m: swap.get(m.group(0), m.group(0)), body)
+            body = sub.sub(lambda m, swap=swap: swap.get(m.group(0), m.group(0)), body)
             body = f"{rng.choice(names)} and {rng.choice(names)} of {names[3]} met in {names[4]}. " + body
             paras = [body, f"Reported by {bc._name(rng)} ({made})."]
             head = " ".join(body.split()[:9]).title()
-            buf.append(RawDocument(source=f"mem{made}", text=f"{head}\n\n" + "\n\n".join(paras) + "\n\nShare this article"))
+            buf.append(
+                RawDocument(source=f"mem{made}", text=f"{head}\n\n" + "\n\n".join(paras) + "\n\nShare this article")
+            )
             made += 1
             if len(buf) >= window:
                 yield buf.pop(rng.randrange(len(buf)))
@@ -100,25 +102,45 @@ def main() -> None:
         done[0] += k
         if done[0] // step > len(rows) or done[0] >= args.n:
             kids = [pid for pid in (p._pool._processes if p._pool is not None else {})]
-            row = {"articles": done[0], "main_peak_rss_mb": round(_kib("self", "VmHWM") / 2**20, 1),
-                   "workers_rss_mb": round(sum(_kib(k, "VmRSS") for k in kids) / 2**20, 1),
-                   "db_mb": round(sum(f.stat().st_size for f in Path(d).glob("m.db*")) / 2**20, 1),
-                   "elapsed_s": round(time.perf_counter() - t0, 1), "load": round(os.getloadavg()[0], 2)}
+            row = {
+                "articles": done[0],
+                "main_peak_rss_mb": round(_kib("self", "VmHWM") / 2**20, 1),
+                "workers_rss_mb": round(sum(_kib(k, "VmRSS") for k in kids) / 2**20, 1),
+                "db_mb": round(sum(f.stat().st_size for f in Path(d).glob("m.db*")) / 2**20, 1),
+                "elapsed_s": round(time.perf_counter() - t0, 1),
+                "load": round(os.getloadavg()[0], 2),
+            }
             rows.append(row)
             first = rows[0]
-            per = ((row["main_peak_rss_mb"] - first["main_peak_rss_mb"]) * 2**20 / max(1, row["articles"] - first["articles"])
-                   if len(rows) > 1 else float("nan"))
-            print(f"{row['articles']:>8} articles: main peak RSS {row['main_peak_rss_mb']:.0f} MB (start {rss0 / 2**20:.0f} MB;"
-                  f" growth since the first checkpoint {per:.0f} B/article), workers {row['workers_rss_mb']:.0f} MB,"
-                  f" db {row['db_mb']:.0f} MB, {row['articles'] / row['elapsed_s']:.0f} articles/s,"
-                  f" load average {row['load']:.1f}", flush=True)
+            per = (
+                (row["main_peak_rss_mb"] - first["main_peak_rss_mb"])
+                * 2**20
+                / max(1, row["articles"] - first["articles"])
+                if len(rows) > 1
+                else float("nan")
+            )
+            print(
+                f"{row['articles']:>8} articles: main peak RSS {row['main_peak_rss_mb']:.0f} MB (start {rss0 / 2**20:.0f} MB;"
+                f" growth since the first checkpoint {per:.0f} B/article), workers {row['workers_rss_mb']:.0f} MB,"
+                f" db {row['db_mb']:.0f} MB, {row['articles'] / row['elapsed_s']:.0f} articles/s,"
+                f" load average {row['load']:.1f}",
+                flush=True,
+            )
 
     p.ingest(stream(args.n), on_progress=progress)
     store.close()
     if args.json:
-        args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                         "command": "python bench/memory.py " + " ".join(sys.argv[1:]),
-                                         "start_rss_mb": round(rss0 / 2**20, 1), "checkpoints": rows}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "command": "python bench/memory.py " + " ".join(sys.argv[1:]),
+                    "start_rss_mb": round(rss0 / 2**20, 1),
+                    "checkpoints": rows,
+                },
+                indent=1,
+            )
+        )
     for f in Path(d).glob("m.db*"):
         f.unlink()
 

@@ -92,8 +92,15 @@ class World:
 
     def _article(self, outlet: str, when: datetime, paras: list[str]) -> Article:
         self.n += 1
-        return Article(id=content_id(paras + [f"#{self.n}"]), source=f"synthetic:{self.n}", paragraphs=paras,
-                       outlet=outlet, published=when, date_precision="minute", title=f"Article {self.n}")
+        return Article(
+            id=content_id(paras + [f"#{self.n}"]),
+            source=f"synthetic:{self.n}",
+            paragraphs=paras,
+            outlet=outlet,
+            published=when,
+            date_precision="minute",
+            title=f"Article {self.n}",
+        )
 
     def _paras(self) -> list[str]:
         sents = [self.rng.choice(self.pool) for _ in range(9)]
@@ -157,8 +164,16 @@ class World:
                 ids = [a[0] for a in s["articles"]]
                 outlets = sorted({a[1] for a in s["articles"]})
                 ev = Event(id=f"e-{s['id'][2:]}", story_id=s["id"], article_ids=ids)
-                store.save_story(Story(id=s["id"], article_ids=ids, events=[ev], outlets=outlets,
-                                       first_date=s["t0"], last_date=max(a[2] for a in s["articles"])))
+                store.save_story(
+                    Story(
+                        id=s["id"],
+                        article_ids=ids,
+                        events=[ev],
+                        outlets=outlets,
+                        first_date=s["t0"],
+                        last_date=max(a[2] for a in s["articles"]),
+                    )
+                )
 
     def chunk(self, n: int, recent: int = 400) -> tuple[list[Article], list[ReuseEdge], list[dict]]:
         """n new articles: a new story every 12 articles or so, the rest joining one of the recent stories."""
@@ -211,9 +226,11 @@ def main() -> None:
     graph = outlet_graph(store)
     build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     rss_build = rss_mb()
-    print(f"cold build: {n_articles:,} articles, {len(graph.stories):,} stories, {len(graph.pairs):,} pairs,"
-          f" {build_s:.2f} s ({build_cpu:.2f} CPU-s), peak RSS {rss_build:.0f} MB (before {rss0:.0f} MB;"
-          f" {rss_file_mb():.0f} MB of it the store file read through mmap)")
+    print(
+        f"cold build: {n_articles:,} articles, {len(graph.stories):,} stories, {len(graph.pairs):,} pairs,"
+        f" {build_s:.2f} s ({build_cpu:.2f} CPU-s), peak RSS {rss_build:.0f} MB (before {rss0:.0f} MB;"
+        f" {rss_file_mb():.0f} MB of it the store file read through mmap)"
+    )
     # updates: the world carries on (a fresh generator with another seed, joining the stored stories)
     world = World(args.seed + 1)
     world.n = n_articles
@@ -221,8 +238,14 @@ def main() -> None:
         metas = {m[1]: m for m in store.article_meta(members)}
         texts = store.article_texts(members)
         arts = sorted((m[3], m[1], m[2]) for m in metas.values())
-        world.stories.append({"id": sid, "t0": datetime.fromisoformat(arts[0][0]), "wire": arts[0][2],
-                              "articles": [(a, o, datetime.fromisoformat(w), texts[a].split("\n\n")) for w, a, o in arts]})
+        world.stories.append(
+            {
+                "id": sid,
+                "t0": datetime.fromisoformat(arts[0][0]),
+                "wire": arts[0][2],
+                "articles": [(a, o, datetime.fromisoformat(w), texts[a].split("\n\n")) for w, a, o in arts],
+            }
+        )
     times, cpus, gcs = [], [], []
     for _ in range(args.updates):
         world.write(store, *world.chunk(args.batch))
@@ -232,9 +255,11 @@ def main() -> None:
         cpus.append(time.process_time() - c0)
         gcs.append(gc.get_stats()[2]["collections"] - g2)
     upd = [1000 * t for t in times]
-    print(f"updates after {args.batch} new articles: median {statistics.median(upd):.0f} ms, max {max(upd):.0f} ms"
-          f" ({', '.join(f'{t:.0f}' for t in upd)}; CPU ms {', '.join(f'{1000 * c:.0f}' for c in cpus)};"
-          f" full garbage collections during each: {gcs})")
+    print(
+        f"updates after {args.batch} new articles: median {statistics.median(upd):.0f} ms, max {max(upd):.0f} ms"
+        f" ({', '.join(f'{t:.0f}' for t in upd)}; CPU ms {', '.join(f'{1000 * c:.0f}' for c in cpus)};"
+        f" full garbage collections during each: {gcs})"
+    )
     t0 = time.perf_counter()
     fresh = build_outlet_graph(store)
     rebuild_s = time.perf_counter() - t0
@@ -248,19 +273,35 @@ def main() -> None:
         errs.append(abs((1 - st.original_share) - want))
     cited = sum(p.cited for p in graph.pairs.values() if p.source in WIRES)
     copies = sum(p.copies for p in graph.pairs.values() if p.source in WIRES)
-    print(f"known vs recovered: mean |non-original share - (p_copy + p_rewrite)| over the 35 outlets"
-          f" {statistics.mean(errs):.3f}; wire copies crediting the wire {cited / max(1, copies):.2f} (made {P_CITE:.2f})")
+    print(
+        f"known vs recovered: mean |non-original share - (p_copy + p_rewrite)| over the 35 outlets"
+        f" {statistics.mean(errs):.3f}; wire copies crediting the wire {cited / max(1, copies):.2f} (made {P_CITE:.2f})"
+    )
     w2o = [p for p in graph.pairs.values() if p.source in WIRES and p.copier in OUTLETS]
     mix = statistics.median(p.lag_hours_median for p in w2o if p.lag_hours_median is not None)
-    print(f"  median over wire -> outlet pairs of the pair's median lag: {mix:.2f} h (copies alone:"
-          f" {MEAN_LAG['copy'] * math.log(2):.2f} h, rewrites alone: {MEAN_LAG['rewrite'] * math.log(2):.2f} h)")
+    print(
+        f"  median over wire -> outlet pairs of the pair's median lag: {mix:.2f} h (copies alone:"
+        f" {MEAN_LAG['copy'] * math.log(2):.2f} h, rewrites alone: {MEAN_LAG['rewrite'] * math.log(2):.2f} h)"
+    )
     print(f"peak RSS of this process: {rss_mb():.0f} MB")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"articles": n_articles, "stories": len(graph.stories), "pairs": len(graph.pairs),
-                       "build_s": round(build_s, 3), "build_cpu_s": round(build_cpu, 3),
-                       "update_cpu_ms": [round(1000 * c, 1) for c in cpus], "update_ms": [round(t, 1) for t in upd],
-                       "rss_build_mb": round(rss_build, 1), "rss_mb": round(rss_mb(), 1), "equal": same}, fh, indent=1)
+            json.dump(
+                {
+                    "articles": n_articles,
+                    "stories": len(graph.stories),
+                    "pairs": len(graph.pairs),
+                    "build_s": round(build_s, 3),
+                    "build_cpu_s": round(build_cpu, 3),
+                    "update_cpu_ms": [round(1000 * c, 1) for c in cpus],
+                    "update_ms": [round(t, 1) for t in upd],
+                    "rss_build_mb": round(rss_build, 1),
+                    "rss_mb": round(rss_mb(), 1),
+                    "equal": same,
+                },
+                fh,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

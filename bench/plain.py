@@ -84,19 +84,28 @@ def run_storyline(docs: list[RawDocument]) -> dict:
         peak = _status("VmHWM")
         wall, cpu, main_cpu = time.perf_counter() - t, _cpu() - c, time.process_time() - mc
         n = len(rep.stored)
-        out = {"articles": n, "stories": store.count_stories(), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-               "main_cpu_s": round(main_cpu, 2), "per_s": round(n / wall, 1), "per_cpu_s": round(n / cpu, 1),
-               "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
-               # shares of the main process's CPU (cleaning and the per-article stage parts run in the worker)
-               "share_main_cpu": {"copy check": round(parts["copy check"][1] / main_cpu, 3),
-                                  "story": round(parts["story"][1] / main_cpu, 3),
-                                  "read, store, rest": round(1 - (parts["copy check"][1] + parts["story"][1]) / main_cpu, 3)},
-               "worker_cpu_s": round(cpu - main_cpu, 2),
-               # peak RSS of this process above what it held before the ingest (the input list), and of the
-               # largest worker process
-               "main_rss_growth_mb": round((peak - rss0) / 2**20, 1),
-               "main_rss_growth_per_article_b": round((peak - rss0) / max(1, n)),
-               "worker_max_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+        out = {
+            "articles": n,
+            "stories": store.count_stories(),
+            "wall_s": round(wall, 2),
+            "cpu_s": round(cpu, 2),
+            "main_cpu_s": round(main_cpu, 2),
+            "per_s": round(n / wall, 1),
+            "per_cpu_s": round(n / cpu, 1),
+            "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
+            # shares of the main process's CPU (cleaning and the per-article stage parts run in the worker)
+            "share_main_cpu": {
+                "copy check": round(parts["copy check"][1] / main_cpu, 3),
+                "story": round(parts["story"][1] / main_cpu, 3),
+                "read, store, rest": round(1 - (parts["copy check"][1] + parts["story"][1]) / main_cpu, 3),
+            },
+            "worker_cpu_s": round(cpu - main_cpu, 2),
+            # peak RSS of this process above what it held before the ingest (the input list), and of the
+            # largest worker process
+            "main_rss_growth_mb": round((peak - rss0) / 2**20, 1),
+            "main_rss_growth_per_article_b": round((peak - rss0) / max(1, n)),
+            "worker_max_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        }
         store.close()
     return out
 
@@ -136,7 +145,7 @@ def run_plain(docs: list[RawDocument], chunk: int = 256, threshold: float = 0.8)
             s2 = time.perf_counter()
             t_stage["clean"] += s2 - s
             copies = []
-            for k, (src, _, paras) in enumerate(cleaned):
+            for k, (_src, _, paras) in enumerate(cleaned):
                 words = " ".join(paras).lower().split()
                 sh = {" ".join(words[j : j + 5]).encode() for j in range(max(1, len(words) - 4))}
                 m = MinHash(num_perm=128, seed=1, permutations=perm, **({"scheme": scheme} if scheme else {}))
@@ -168,18 +177,29 @@ def run_plain(docs: list[RawDocument], chunk: int = 256, threshold: float = 0.8)
             s5 = time.perf_counter()
             t_stage["assign"] += s5 - s4
             with db:
-                db.executemany("INSERT INTO articles VALUES (?,?,?,?,?)",
-                               [(seq + k, src, t, "\n\n".join(p), st) for k, ((src, t, p), st) in enumerate(zip(cleaned, stories))])
+                db.executemany(
+                    "INSERT INTO articles VALUES (?,?,?,?,?)",
+                    [
+                        (seq + k, src, t, "\n\n".join(p), st)
+                        for k, ((src, t, p), st) in enumerate(zip(cleaned, stories, strict=True))
+                    ],
+                )
                 db.executemany("INSERT INTO copies VALUES (?,?)", copies)
             t_stage["store"] += time.perf_counter() - s5
             seq += len(cleaned)
         wall, cpu = time.perf_counter() - t0, _cpu() - c0
         db.close()
     total = sum(t_stage.values())
-    return {"articles": seq, "stories": n_st, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "per_s": round(seq / wall, 1), "per_cpu_s": round(seq / cpu, 1),
-            "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
-            "share_wall": {k: round(v / total, 3) for k, v in t_stage.items()}}
+    return {
+        "articles": seq,
+        "stories": n_st,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "per_s": round(seq / wall, 1),
+        "per_cpu_s": round(seq / cpu, 1),
+        "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
+        "share_wall": {k: round(v / total, 3) for k, v in t_stage.items()},
+    }
 
 
 def main() -> None:
@@ -196,25 +216,42 @@ def main() -> None:
         row: dict = {"size": n}
         if args.only != "storyline":
             row["plain"] = r = run_plain(docs[20:], threshold=args.threshold)
-            print(f"{n:>7} plain     {r['per_s']:>6.0f} articles/s wall, {r['per_cpu_s']:>6.0f} per CPU-s"
-                  f" ({r['stories']} stories; load average {r['load'][0]:.1f}->{r['load'][1]:.1f}); time shares {r['share_wall']}", flush=True)
+            print(
+                f"{n:>7} plain     {r['per_s']:>6.0f} articles/s wall, {r['per_cpu_s']:>6.0f} per CPU-s"
+                f" ({r['stories']} stories; load average {r['load'][0]:.1f}->{r['load'][1]:.1f}); time shares {r['share_wall']}",
+                flush=True,
+            )
         if args.only != "plain":
             row["storyline"] = r = run_storyline(docs)
-            print(f"{n:>7} storyline {r['per_s']:>6.0f} articles/s wall, {r['per_cpu_s']:>6.0f} per CPU-s"
-                  f" (main {r['main_cpu_s']:.0f} CPU-s, worker {r['worker_cpu_s']:.0f} CPU-s; {r['stories']} stories;"
-                  f" load average {r['load'][0]:.1f}->{r['load'][1]:.1f}); main-process CPU shares {r['share_main_cpu']};"
-                  f" peak RSS growth {r['main_rss_growth_mb']:.0f} MB ({r['main_rss_growth_per_article_b']} B/article), worker max RSS {r['worker_max_rss_mb']:.0f} MB", flush=True)
+            print(
+                f"{n:>7} storyline {r['per_s']:>6.0f} articles/s wall, {r['per_cpu_s']:>6.0f} per CPU-s"
+                f" (main {r['main_cpu_s']:.0f} CPU-s, worker {r['worker_cpu_s']:.0f} CPU-s; {r['stories']} stories;"
+                f" load average {r['load'][0]:.1f}->{r['load'][1]:.1f}); main-process CPU shares {r['share_main_cpu']};"
+                f" peak RSS growth {r['main_rss_growth_mb']:.0f} MB ({r['main_rss_growth_per_article_b']} B/article), worker max RSS {r['worker_max_rss_mb']:.0f} MB",
+                flush=True,
+            )
         if "plain" in row and "storyline" in row:
             row["ratio_wall"] = round(row["storyline"]["per_s"] / row["plain"]["per_s"], 3)
             row["ratio_cpu"] = round(row["storyline"]["per_cpu_s"] / row["plain"]["per_cpu_s"], 3)
-            print(f"{n:>7} ratio storyline / plain: {row['ratio_wall']:.2f} (wall), {row['ratio_cpu']:.2f} (per CPU-s)", flush=True)
+            print(
+                f"{n:>7} ratio storyline / plain: {row['ratio_wall']:.2f} (wall), {row['ratio_cpu']:.2f} (per CPU-s)",
+                flush=True,
+            )
         results.append(row)
         del docs
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                         "command": "python bench/plain.py " + " ".join(sys.argv[1:]),
-                                         "cores": os.cpu_count(), "results": results}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                    "command": "python bench/plain.py " + " ".join(sys.argv[1:]),
+                    "cores": os.cpu_count(),
+                    "results": results,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

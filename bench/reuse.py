@@ -42,8 +42,15 @@ from storyline.text import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = next(
-    (p for p in (Path(os.environ.get("STORYLINE_SHARED", "/nonexistent")), ROOT.parent / "shared", ROOT.parents[1] / "shared")
-     if (p / "data").exists()),
+    (
+        p
+        for p in (
+            Path(os.environ.get("STORYLINE_SHARED", "/nonexistent")),
+            ROOT.parent / "shared",
+            ROOT.parents[1] / "shared",
+        )
+        if (p / "data").exists()
+    ),
     ROOT.parent / "shared",
 )
 
@@ -55,7 +62,9 @@ def rss_mb() -> float:
 def sentence_pool() -> list[str]:
     pool: list[str] = []
     for f in sorted((SHARED / "data" / "duc2004" / "docs").glob("*/D*.txt")):
-        text = re.sub(r"\s+", " ", f.read_text(encoding="utf-8", errors="replace")).replace("``", '"').replace("''", '"')
+        text = (
+            re.sub(r"\s+", " ", f.read_text(encoding="utf-8", errors="replace")).replace("``", '"').replace("''", '"')
+        )
         pool += [s for s in split_sentences(text) if len(s.split()) >= 5]
     with open(SHARED / "data" / "mrpc" / "msr_paraphrase_train.txt", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -76,7 +85,10 @@ class Generator:
         """Each synthetic sentence splices the start of one real sentence onto the end of another, so
         that two synthetic articles rarely share a whole sentence (as two real articles rarely do)."""
         n = len(self.pool)
-        return [(self.rng.randrange(n), self.rng.randrange(n), self.rng.randint(3, 9)) for _ in range(self.rng.randint(9, 24))]
+        return [
+            (self.rng.randrange(n), self.rng.randrange(n), self.rng.randint(3, 9))
+            for _ in range(self.rng.randint(9, 24))
+        ]
 
     def text(self, s: tuple[int, int, int]) -> str:
         x, y, cut = s
@@ -90,8 +102,15 @@ class Generator:
         return Article(id=content_id(paras + [str(self.n)]), source=f"synthetic:{self.n}", paragraphs=paras)
 
 
-def fill(store: SQLiteStore, det: ReuseDetector, gen: Generator, n: int, sent_vecs: np.ndarray | None,
-         kind: str, kept: list[list[int]]) -> float:
+def fill(
+    store: SQLiteStore,
+    det: ReuseDetector,
+    gen: Generator,
+    n: int,
+    sent_vecs: np.ndarray | None,
+    kind: str,
+    kept: list[list[int]],
+) -> float:
     """Add n synthetic articles in bulk: rows, signatures + keys, article vectors. Returns seconds."""
     t0 = time.perf_counter()
     center = det.weights.get("center")
@@ -104,7 +123,7 @@ def fill(store: SQLiteStore, det: ReuseDetector, gen: Generator, n: int, sent_ve
             batch.append((gen.article(ids), ids))
         with store.transaction():
             items = []
-            for a, ids in batch:
+            for a, _ids in batch:
                 store.put_article(a)
                 sig, keys = det.signature_and_keys(a)
                 items.append((a.id, sig, keys))
@@ -117,7 +136,9 @@ def fill(store: SQLiteStore, det: ReuseDetector, gen: Generator, n: int, sent_ve
                     v = sent_vecs[flat].mean(axis=0) - (np.asarray(center, dtype=np.float32) if center else 0)
                     v = (v / np.linalg.norm(v)).astype(np.float32)
                     rows.append((kind, a.id, v.shape[0], v.tobytes()))
-                store._db.executemany("INSERT OR REPLACE INTO embeddings(kind, key, dim, vector) VALUES (?,?,?,?)", rows)
+                store._db.executemany(
+                    "INSERT OR REPLACE INTO embeddings(kind, key, dim, vector) VALUES (?,?,?,?)", rows
+                )
         kept += [ids for _, ids in batch[:: max(1, m // 200)]]  # a sample of stored articles to copy from
         done += m
     return time.perf_counter() - t0
@@ -145,8 +166,9 @@ def new_batch(gen: Generator, kept: list[list[int]], n: int) -> list[Article]:
     return out
 
 
-def measure(store: SQLiteStore, stage: ReuseStage, articles: list[Article], latency: list[Article],
-            chunk: int = 100) -> dict:
+def measure(
+    store: SQLiteStore, stage: ReuseStage, articles: list[Article], latency: list[Article], chunk: int = 100
+) -> dict:
     """Add articles like the pipeline does (chunks of 100, one transaction each) and time the stage;
     then add ``latency`` articles one at a time for the time to add one article."""
     total = cpu = 0.0
@@ -194,8 +216,10 @@ def main() -> None:
     pool = sentence_pool()
     t0 = time.perf_counter()
     sent_vecs = embedder.encode(pool)
-    print(f"sentence pool: {len(pool)} real sentences (embedded in {time.perf_counter() - t0:.1f}s); "
-          f"embedder {embedder.name}; cores {os.cpu_count()}; pid {os.getpid()}")
+    print(
+        f"sentence pool: {len(pool)} real sentences (embedded in {time.perf_counter() - t0:.1f}s); "
+        f"embedder {embedder.name}; cores {os.cpu_count()}; pid {os.getpid()}"
+    )
     tmp = tempfile.mkdtemp(prefix="storyline-bench-")
     db = Path(args.db or Path(tmp) / "bench.db")
     store = SQLiteStore(db)
@@ -209,10 +233,15 @@ def main() -> None:
     for size in sizes:
         secs = fill(store, det, gen, size - stored, sent_vecs, cfg_sem.embedding_kind, kept)
         stored = store.count_articles()
-        print(f"\nstore holds {stored} articles (filled in {secs:.1f}s; "
-              f"db {db.stat().st_size / 1e6:.0f} MB; max RSS {rss_mb():.0f} MB)")
-        routes = (("MinHash search only", ReuseConfig(semantic=False, max_candidates=0)),
-                  ("MinHash route", cfg_lsh), ("MinHash + semantic", cfg_sem))
+        print(
+            f"\nstore holds {stored} articles (filled in {secs:.1f}s; "
+            f"db {db.stat().st_size / 1e6:.0f} MB; max RSS {rss_mb():.0f} MB)"
+        )
+        routes = (
+            ("MinHash search only", ReuseConfig(semantic=False, max_candidates=0)),
+            ("MinHash route", cfg_lsh),
+            ("MinHash + semantic", cfg_sem),
+        )
         for name, cfg in routes:
             if args.routes != "all" and name not in args.routes.split(","):
                 continue
@@ -223,8 +252,15 @@ def main() -> None:
             batch = new_batch(gen, kept, args.batch)
             r = measure(store, stage, batch, new_batch(gen, kept, 200))
             stored = store.count_articles()
-            r.update({"route": name, "store_size": size, "index_build_s": round(build, 2) if index is not None else None,
-                      "stats": dict(stage.stats), "max_rss_mb": round(rss_mb())})
+            r.update(
+                {
+                    "route": name,
+                    "store_size": size,
+                    "index_build_s": round(build, 2) if index is not None else None,
+                    "stats": dict(stage.stats),
+                    "max_rss_mb": round(rss_mb()),
+                }
+            )
             results.append(r)
             if index is not None:  # the next process: the index is loaded from beside the store
                 fresh = ReuseStage(cfg, embedder, detector=ReuseDetector(cfg, embedder))
@@ -233,18 +269,24 @@ def main() -> None:
                 r["index_reload_s"] = round(time.perf_counter() - t0, 2)
                 r["index_reload_source"] = fresh.index_source
                 build = f"{build:.1f}s; next process loads it ({fresh.index_source}) in {r['index_reload_s']:.1f}s"
-            cand = (stage.stats["lsh_candidates"] + stage.stats["semantic_candidates"]) / max(1, stage.stats["articles"])
-            print(f"  {name:<20} {r['articles_per_s']:>8.1f} articles/s ({r['articles_per_cpu_s']:.0f} per CPU-second) · one article: median {r['median_ms']:.2f} ms, "
-                  f"p95 {r['p95_ms']:.2f} ms · {cand:.2f} candidates/article · {r['edges']} edges"
-                  + (f" · vector index built once in {build}" if index is not None else "")
-                  + f" · max RSS {rss_mb():.0f} MB")
+            cand = (stage.stats["lsh_candidates"] + stage.stats["semantic_candidates"]) / max(
+                1, stage.stats["articles"]
+            )
+            print(
+                f"  {name:<20} {r['articles_per_s']:>8.1f} articles/s ({r['articles_per_cpu_s']:.0f} per CPU-second) · one article: median {r['median_ms']:.2f} ms, "
+                f"p95 {r['p95_ms']:.2f} ms · {cand:.2f} candidates/article · {r['edges']} edges"
+                + (f" · vector index built once in {build}" if index is not None else "")
+                + f" · max RSS {rss_mb():.0f} MB"
+            )
     store.close()
     if args.json:
         print(json.dumps(results, indent=1))
     print("\nsummary (articles/s; median ms per article):")
     for r in results:
-        print(f"  {r['store_size']:>7} stored · {r['route']:<20} {r['articles_per_s']:>8.1f}/s wall, "
-              f"{r['articles_per_cpu_s']:>8.1f}/CPU-s · median {r['median_ms']:.2f} ms · p95 {r['p95_ms']:.2f} ms")
+        print(
+            f"  {r['store_size']:>7} stored · {r['route']:<20} {r['articles_per_s']:>8.1f}/s wall, "
+            f"{r['articles_per_cpu_s']:>8.1f}/CPU-s · median {r['median_ms']:.2f} ms · p95 {r['p95_ms']:.2f} ms"
+        )
     print(f"peak memory (max RSS): {rss_mb():.0f} MB")
     if not args.db:
         for p in Path(tmp).glob("bench.db*"):

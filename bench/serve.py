@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -42,10 +41,20 @@ from storyline.pipeline import Pipeline  # noqa: E402
 from storyline.store import open_store  # noqa: E402
 from storyline.text import split_sentences  # noqa: E402
 
-DUC = next((p / "shared" / "data" / "duc2004" / "docs" for p in ROOT.parents if (p / "shared" / "data" / "duc2004" / "docs").is_dir()),
-           ROOT.parent / "shared" / "data" / "duc2004" / "docs")
+DUC = next(
+    (
+        p / "shared" / "data" / "duc2004" / "docs"
+        for p in ROOT.parents
+        if (p / "shared" / "data" / "duc2004" / "docs").is_dir()
+    ),
+    ROOT.parent / "shared" / "data" / "duc2004" / "docs",
+)
 SEEDS = ROOT / "examples" / "seeds"
-OUTLETS = [f"{a} {b}" for a in ("Daily", "Evening", "Global", "Metro", "National") for b in ("Herald", "Times", "Post", "Wire", "Courier", "Ledger", "Chronicle", "Gazette")]
+OUTLETS = [
+    f"{a} {b}"
+    for a in ("Daily", "Evening", "Global", "Metro", "National")
+    for b in ("Herald", "Times", "Post", "Wire", "Courier", "Ledger", "Chronicle", "Gazette")
+]
 CITIES = ["LONDON", "PARIS", "NAIROBI", "DELHI", "LIMA", "OSLO", "CAIRO", "SEOUL", "QUITO", "ACCRA"]
 
 
@@ -80,8 +89,11 @@ def make_article(rng: random.Random, cluster: str, paras: list[str], when: datet
     dateline = f"{rng.choice(CITIES)}, {when.strftime('%B')} {when.day} ({outlet}) - "
     lead = body[0] + (f" The reference number of this report is {nonce}." if nonce else "")
     text = dateline + lead + "\n\n" + "\n\n".join(body[1:])
-    return RawDocument(source=f"bench:{cluster}:{nonce or rng.random()}", text=text,
-                       meta={"title": title, "outlet": outlet, "date": when.strftime("%Y-%m-%d")})
+    return RawDocument(
+        source=f"bench:{cluster}:{nonce or rng.random()}",
+        text=text,
+        meta={"title": title, "outlet": outlet, "date": when.strftime("%Y-%m-%d")},
+    )
 
 
 def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
@@ -111,7 +123,7 @@ def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
         stories_made = "pipeline"
         if store.count_stories() == 0:
             stories_made = "synthetic (generating cluster x 2-week bucket)"
-            src_cluster = {d.source: m for d, m in zip(docs, meta)}
+            src_cluster = {d.source: m for d, m in zip(docs, meta, strict=True)}
             groups: dict[tuple[str, int], list] = defaultdict(list)
             for r in report.stored:
                 c, when = src_cluster[r.source]
@@ -122,12 +134,31 @@ def build_store(db: Path, n: int, stages: bool, seed: int = 7) -> dict:
                     dates = [a.published for a in arts if a.published]
                     sid = f"{c}-{bucket}"
                     half = max(1, len(ids) // 2)
-                    events = [Event(f"{sid}-e1", sid, ids[:half]), Event(f"{sid}-e2", sid, ids[half:])] if len(ids) > 1 else [Event(f"{sid}-e1", sid, ids)]
-                    store.save_story(Story(sid, ids, events, title=arts[0].title, outlets=sorted({a.outlet for a in arts if a.outlet}),
-                                           first_date=min(dates) if dates else None, last_date=max(dates) if dates else None))
-        info = {"articles": store.count_articles(), "stories": store.count_stories(), "ingest_s": round(ingest_s, 1),
-                "paragraph_sources": len(pool) - 1 if DUC.is_dir() else 0,
-                "stories_from": stories_made, "stages": "on" if stages else "off", "rejected": len(report.rejected)}
+                    events = (
+                        [Event(f"{sid}-e1", sid, ids[:half]), Event(f"{sid}-e2", sid, ids[half:])]
+                        if len(ids) > 1
+                        else [Event(f"{sid}-e1", sid, ids)]
+                    )
+                    store.save_story(
+                        Story(
+                            sid,
+                            ids,
+                            events,
+                            title=arts[0].title,
+                            outlets=sorted({a.outlet for a in arts if a.outlet}),
+                            first_date=min(dates) if dates else None,
+                            last_date=max(dates) if dates else None,
+                        )
+                    )
+        info = {
+            "articles": store.count_articles(),
+            "stories": store.count_stories(),
+            "ingest_s": round(ingest_s, 1),
+            "paragraph_sources": len(pool) - 1 if DUC.is_dir() else 0,
+            "stories_from": stories_made,
+            "stages": "on" if stages else "off",
+            "rejected": len(report.rejected),
+        }
     (db.parent / (db.name + ".json")).write_text(json.dumps(info))
     return info
 
@@ -253,7 +284,15 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
     deadline = t0 + args.duration
     pool = paragraph_pool()
     clusters = sorted(pool)
-    mix = [("stories", 30), ("story", 25), ("article", 25), ("story_page", 10), ("article_page", 5), ("index", 4), ("search", 1)]
+    mix = [
+        ("stories", 30),
+        ("story", 25),
+        ("article", 25),
+        ("story_page", 10),
+        ("article_page", 5),
+        ("index", 4),
+        ("search", 1),
+    ]
     names = [m[0] for m in mix]
     weights = [m[1] for m in mix]
     host, port = base.split("//", 1)[1].rsplit(":", 1)
@@ -300,7 +339,9 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
         n = 0
         while time.perf_counter() < deadline:
             c = r.choice(clusters)
-            doc = make_article(r, c, pool[c], datetime(2023, 1, 1) + timedelta(days=r.randrange(300)), nonce=f"w{i}-{n}-{r.random()}")
+            doc = make_article(
+                r, c, pool[c], datetime(2023, 1, 1) + timedelta(days=r.randrange(300)), nonce=f"w{i}-{n}-{r.random()}"
+            )
             n += 1
             body = json.dumps({"text": doc.text, **doc.meta}).encode()
             t = time.perf_counter()
@@ -311,7 +352,9 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
                 ok = status in (200, 201) and answer["results"][0]["status"] == "stored"
                 if not ok:
                     res = answer.get("results", [{}])[0]
-                    detail = f"{res.get('status', '')} ({res.get('reason')})" if status == 200 else answer.get("error", "")
+                    detail = (
+                        f"{res.get('status', '')} ({res.get('reason')})" if status == 200 else answer.get("error", "")
+                    )
                     errors[f"write HTTP {status} {detail}".strip()] += 1
             except HTTPError as exc:
                 errors[f"write {exc}"] += 1
@@ -324,8 +367,14 @@ async def run_load(base: str, args, story_ids: list[str], article_ids: list[str]
     await asyncio.gather(*[reader(i) for i in range(args.readers)], *[writer(i) for i in range(args.writers)])
     elapsed = time.perf_counter() - t0
     all_reads = [x for xs in reads.values() for x in xs]
-    return {"elapsed": elapsed, "reads": reads, "all_reads": all_reads, "writes": writes, "errors": dict(errors),
-            "slow_reads": sorted(slow, key=lambda x: -x[2])[:20]}
+    return {
+        "elapsed": elapsed,
+        "reads": reads,
+        "all_reads": all_reads,
+        "writes": writes,
+        "errors": dict(errors),
+        "slow_reads": sorted(slow, key=lambda x: -x[2])[:20],
+    }
 
 
 def main() -> None:
@@ -334,14 +383,22 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of load")
     ap.add_argument("--readers", type=int, default=100)
     ap.add_argument("--writers", type=int, default=10)
-    ap.add_argument("--think", type=float, default=0.0, help="mean seconds a reader waits between requests (0: closed loop)")
-    ap.add_argument("--write-think", type=float, default=0.0, help="mean seconds a writer waits between posts (0: closed loop)")
+    ap.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a reader waits between requests (0: closed loop)"
+    )
+    ap.add_argument(
+        "--write-think", type=float, default=0.0, help="mean seconds a writer waits between posts (0: closed loop)"
+    )
     ap.add_argument("--timeout", type=float, default=10.0, help="per-request timeout (s)")
-    ap.add_argument("--stages", choices=["off", "on"], default="off", help="reuse/cluster stages while building the store")
+    ap.add_argument(
+        "--stages", choices=["off", "on"], default="off", help="reuse/cluster stages while building the store"
+    )
     ap.add_argument("--db", type=Path, default=None, help="store to use/build (default bench/out/serve-N.db)")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--workers", type=int, default=1, help="server processes (storyline serve --workers)")
-    ap.add_argument("--ingest-nice", type=int, default=None, help="storyline serve --ingest-nice (default: the server's)")
+    ap.add_argument(
+        "--ingest-nice", type=int, default=None, help="storyline serve --ingest-nice (default: the server's)"
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args()
 
@@ -368,7 +425,7 @@ def main() -> None:
     import shutil
 
     for side in db.parent.glob(db.name + ".reuse.*"):  # the store's vector index (else rebuilt on the first POST)
-        shutil.copyfile(side, work.parent / (work.name + side.name[len(db.name):]))
+        shutil.copyfile(side, work.parent / (work.name + side.name[len(db.name) :]))
     with open_store(work) as store:
         story_ids = [s.id for s in store.list_stories(limit=100_000)]
         article_ids = [a.id for a in store.list_articles(limit=100_000)]
@@ -376,9 +433,28 @@ def main() -> None:
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-m", "storyline.cli", "serve", "--db", str(work), "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning", "--analysis", "stored", "--workers", str(args.workers),
-                             *([] if args.ingest_nice is None else ["--ingest-nice", str(args.ingest_nice)])], env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "storyline.cli",
+            "serve",
+            "--db",
+            str(work),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--analysis",
+            "stored",
+            "--workers",
+            str(args.workers),
+            *([] if args.ingest_nice is None else ["--ingest-nice", str(args.ingest_nice)]),
+        ],
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         import httpx
@@ -393,7 +469,10 @@ def main() -> None:
             if proc.poll() is not None or time.time() > t_end:
                 raise SystemExit("server did not start")
             time.sleep(0.3)
-        print(f"load: {args.readers} readers (think {args.think}s), {args.writers} writers, {args.duration:g}s on {base}", flush=True)
+        print(
+            f"load: {args.readers} readers (think {args.think}s), {args.writers} writers, {args.duration:g}s on {base}",
+            flush=True,
+        )
         server_pid = proc.pid  # with 1 worker uvicorn serves in this process; the ingest worker is a child
         cpu0, load0 = cpu_seconds(proc.pid), os.getloadavg()[0]
         main0 = cpu_seconds(server_pid, tree_too=False)
@@ -423,29 +502,54 @@ def main() -> None:
     n_err = sum(res["errors"].values())
     ms = lambda x: round(1000 * x, 1)  # noqa: E731
     out = {
-        "store": info, "server_workers": args.workers, "ingest_nice": args.ingest_nice, "readers": args.readers, "writers": args.writers, "think_s": args.think, "write_think_s": args.write_think, "duration_s": round(el, 1),
+        "store": info,
+        "server_workers": args.workers,
+        "ingest_nice": args.ingest_nice,
+        "readers": args.readers,
+        "writers": args.writers,
+        "think_s": args.think,
+        "write_think_s": args.write_think,
+        "duration_s": round(el, 1),
         "cpus": os.cpu_count(),
-        "requests_per_s": round((n_r + n_w) / el, 1), "reads_per_s": round(n_r / el, 1), "writes_per_s": round(n_w / el, 2),
-        "read_ms": {"p50": ms(pct(res["all_reads"], 50)), "p90": ms(pct(res["all_reads"], 90)), "p99": ms(pct(res["all_reads"], 99)),
-                    "max": ms(max(res["all_reads"], default=float("nan")))},
-        "read_ms_by_endpoint": {k: {"n": len(v), "p50": ms(pct(v, 50)), "p90": ms(pct(v, 90)), "p99": ms(pct(v, 99)), "max": ms(max(v))}
-                                for k, v in sorted(res["reads"].items())},
-        "write_ms": {"n": n_w, "p50": ms(pct(res["writes"], 50)), "p99": ms(pct(res["writes"], 99)),
-                     "mean": ms(statistics.fmean(res["writes"])) if res["writes"] else None},
-        "errors": n_err, "error_kinds": res["errors"],
+        "requests_per_s": round((n_r + n_w) / el, 1),
+        "reads_per_s": round(n_r / el, 1),
+        "writes_per_s": round(n_w / el, 2),
+        "read_ms": {
+            "p50": ms(pct(res["all_reads"], 50)),
+            "p90": ms(pct(res["all_reads"], 90)),
+            "p99": ms(pct(res["all_reads"], 99)),
+            "max": ms(max(res["all_reads"], default=float("nan"))),
+        },
+        "read_ms_by_endpoint": {
+            k: {"n": len(v), "p50": ms(pct(v, 50)), "p90": ms(pct(v, 90)), "p99": ms(pct(v, 99)), "max": ms(max(v))}
+            for k, v in sorted(res["reads"].items())
+        },
+        "write_ms": {
+            "n": n_w,
+            "p50": ms(pct(res["writes"], 50)),
+            "p99": ms(pct(res["writes"], 99)),
+            "mean": ms(statistics.fmean(res["writes"])) if res["writes"] else None,
+        },
+        "errors": n_err,
+        "error_kinds": res["errors"],
         "slowest_reads": [{"at_s": a, "kind": k, "ms": m} for a, k, m in res["slow_reads"]],
         # contention-independent: CPU the server (and its ingest worker) spent, per request
-        "server_cpu_s": round(server_cpu, 2), "server_cpu_share": round(server_cpu / el, 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "server_cpu_share": round(server_cpu / el, 2),
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, n_r + n_w), 2),
-        "server_main_cpu_share": round(main_cpu / el, 2), "ingest_worker_cpu_share": round((server_cpu - main_cpu) / el, 2),
+        "server_main_cpu_share": round(main_cpu / el, 2),
+        "ingest_worker_cpu_share": round((server_cpu - main_cpu) / el, 2),
         "client_cpu_share": round(client_cpu / el, 2),
-        "loadavg_before": round(load0, 2), "loadavg_after_1_5_15": [round(x, 2) for x in load1],
+        "loadavg_before": round(load0, 2),
+        "loadavg_after_1_5_15": [round(x, 2) for x in load1],
         "server_stats": stats,
     }
     print(json.dumps(out, indent=2))
     verdict = "OK" if n_err == 0 and out["read_ms"]["p99"] < 200 else "TARGET MISSED"
-    print(f"{verdict}: {out['requests_per_s']} req/s, read p50 {out['read_ms']['p50']} ms, p99 {out['read_ms']['p99']} ms, "
-          f"write p50 {out['write_ms']['p50']} ms, errors {n_err} (target: 0 errors, read p99 < 200 ms)")
+    print(
+        f"{verdict}: {out['requests_per_s']} req/s, read p50 {out['read_ms']['p50']} ms, p99 {out['read_ms']['p99']} ms, "
+        f"write p50 {out['write_ms']['p50']} ms, errors {n_err} (target: 0 errors, read p99 < 200 ms)"
+    )
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     for suffix in ("", "-wal", "-shm"):

@@ -30,7 +30,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "data").exists()), ROOT.parent / "shared")
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parents[1] / "shared") if (p / "data").exists()), ROOT.parent / "shared"
+)
 
 
 def _sentences(text: str) -> list[str]:
@@ -68,7 +70,9 @@ def _variant(sents: list[str], k: int, vocab: dict[str, list[str]]) -> list[str]
 
     rng = random.Random(k * 7919 + 13)
     stop = stopwords()
-    words = sorted({t for s in sents for t in _TOKEN.findall(s) if t[0].isdigit() or (len(t) > 3 and t.lower() not in stop)})
+    words = sorted(
+        {t for s in sents for t in _TOKEN.findall(s) if t[0].isdigit() or (len(t) > 3 and t.lower() not in stop)}
+    )
     sub = {}
     for w in words:
         if rng.random() < 0.7:
@@ -131,7 +135,11 @@ def make_corpus(path: Path, n: int, seed: int = 1, per_topic: int = 250) -> None
                     outlet = outlets[(t * 7 + rng.randrange(5)) % len(outlets)]
                     when = start + timedelta(days=day, minutes=rng.randrange(1440))
                     paras = ["\n".join(body[j : j + 3]) for j in range(0, len(body), 3)]
-                    text = f"{body[0][:80]}\n\n" + "\n\n".join(paras) + f"\n\nFollow {outlet} on social media\nMost Visited\n"
+                    text = (
+                        f"{body[0][:80]}\n\n"
+                        + "\n\n".join(paras)
+                        + f"\n\nFollow {outlet} on social media\nMost Visited\n"
+                    )
                     rec = {"text": text, "outlet": outlet, "date": when.strftime("%Y-%m-%dT%H:%M")}
                 written.append(rec)
                 if len(written) > 4000:
@@ -148,16 +156,30 @@ def worker(args: argparse.Namespace) -> None:
     from storyline.spark import SparkOptions, make_session, run_pipeline
 
     t0 = time.perf_counter()
-    spark = make_session(f"local[{args.cores}]", app_name="storyline-bench", conf={
-        "spark.sql.shuffle.partitions": str(4 * args.cores), "spark.driver.memory": args.driver_memory,
-    })
+    spark = make_session(
+        f"local[{args.cores}]",
+        app_name="storyline-bench",
+        conf={
+            "spark.sql.shuffle.partitions": str(4 * args.cores),
+            "spark.driver.memory": args.driver_memory,
+        },
+    )
     print("LAP startup", flush=True)
     t1 = time.perf_counter()
-    rep = run_pipeline(spark, args.input, args.output, Config(), SparkOptions(partitions=4 * args.cores),
-                       on_lap=lambda name: print(f"LAP {name}", flush=True))
+    rep = run_pipeline(
+        spark,
+        args.input,
+        args.output,
+        Config(),
+        SparkOptions(partitions=4 * args.cores),
+        on_lap=lambda name: print(f"LAP {name}", flush=True),
+    )
     t2 = time.perf_counter()
     spark.stop()
-    print("RESULT " + json.dumps({"startup_s": t1 - t0, "run_s": t2 - t1, "counts": rep.counts, "seconds": rep.seconds}), flush=True)
+    print(
+        "RESULT " + json.dumps({"startup_s": t1 - t0, "run_s": t2 - t1, "counts": rep.counts, "seconds": rep.seconds}),
+        flush=True,
+    )
 
 
 def _tree(pid: int) -> dict[int, tuple[int, float, str]]:
@@ -196,8 +218,19 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str, pin: bo
     CPU time by kind of process, and the CPU time at the end of each step of the pipeline)."""
     import threading
 
-    cmd = [sys.executable, __file__, "--worker", "--input", str(input_path), "--output", str(out), "--cores-one", str(cores),
-           "--driver-memory", driver_memory]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--input",
+        str(input_path),
+        "--output",
+        str(out),
+        "--cores-one",
+        str(cores),
+        "--driver-memory",
+        driver_memory,
+    ]
     load0 = os.getloadavg()[0]
     cpus = sorted(os.sched_getaffinity(0))
     pinned = pin and len(cpus) >= cores
@@ -239,7 +272,7 @@ def measure(input_path: Path, out: Path, cores: int, driver_memory: str, pin: bo
                 with lock:
                     laps.append((line[4:].strip(), total()))
             elif line.startswith("RESULT "):
-                result.append(line[len("RESULT "):])
+                result.append(line[len("RESULT ") :])
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
@@ -276,8 +309,11 @@ def main() -> None:
     ap.add_argument("--driver-memory", default="3g")
     ap.add_argument("--json", default=None, help="also write the results to this file")
     ap.add_argument("--keep-output", action="store_true", help="keep each run's Parquet output (default: deleted)")
-    ap.add_argument("--no-pin", action="store_true",
-                    help="do not restrict a local[N] run to N CPUs (by default its process tree gets CPUs 0..N-1)")
+    ap.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not restrict a local[N] run to N CPUs (by default its process tree gets CPUs 0..N-1)",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--output", help=argparse.SUPPRESS)
@@ -295,7 +331,10 @@ def main() -> None:
         if not corpus.exists():
             t = time.perf_counter()
             make_corpus(corpus, n)
-            print(f"# corpus of {n:,} articles written in {time.perf_counter() - t:.0f} s ({corpus.stat().st_size / 2**20:.0f} MB)", flush=True)
+            print(
+                f"# corpus of {n:,} articles written in {time.perf_counter() - t:.0f} s ({corpus.stat().st_size / 2**20:.0f} MB)",
+                flush=True,
+            )
         for c in [int(x) for x in args.cores.split(",") if x]:
             res = measure(corpus, work / f"out-{n}-{c}", c, args.driver_memory, pin=not args.no_pin)
             if not args.keep_output:
@@ -306,14 +345,18 @@ def main() -> None:
             rows.append(res)
             print("# " + json.dumps(res), flush=True)
     print()
-    print(f"{'articles':>10} {'cores':>5} {'pinned':>6} {'run s':>8} {'articles/s':>11} {'CPU s':>8} {'art/CPU s':>9} {'peak MB':>8} {'load':>5} {'stories':>8} {'dup groups':>10}")
+    print(
+        f"{'articles':>10} {'cores':>5} {'pinned':>6} {'run s':>8} {'articles/s':>11} {'CPU s':>8} {'art/CPU s':>9} {'peak MB':>8} {'load':>5} {'stories':>8} {'dup groups':>10}"
+    )
     for r in rows:
         if "error" in r:
             print(f"{r['size']:>10,} {r['cores']:>5} failed: {r['error']}")
             continue
-        print(f"{r['size']:>10,} {r['cores']:>5} {str(r.get('pinned_cpus') or '-'):>6} {r['run_s']:>8.1f} {r['articles_per_s']:>11.1f} {r['cpu_s']:>8.0f} "
-              f"{r['size'] / max(r['cpu_s'], 1e-9):>9.1f} {r['peak_mb']:>8.0f} {r['load_before']:>5.1f} "
-              f"{r['counts'].get('stories', 0):>8,} {r['counts'].get('duplicate_groups', 0):>10,}")
+        print(
+            f"{r['size']:>10,} {r['cores']:>5} {str(r.get('pinned_cpus') or '-'):>6} {r['run_s']:>8.1f} {r['articles_per_s']:>11.1f} {r['cpu_s']:>8.0f} "
+            f"{r['size'] / max(r['cpu_s'], 1e-9):>9.1f} {r['peak_mb']:>8.0f} {r['load_before']:>5.1f} "
+            f"{r['counts'].get('stories', 0):>8,} {r['counts'].get('duplicate_groups', 0):>10,}"
+        )
     by = {(r["size"], r["cores"]): r for r in rows if "run_s" in r}
     for n in sorted({r["size"] for r in rows}):
         if (n, 1) in by and (n, 2) in by:

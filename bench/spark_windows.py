@@ -16,7 +16,6 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +57,7 @@ def main() -> None:
         g = sorted(g, key=lambda i: (by_id[i].published is None, by_id[i].published or 0, seq[i], i))
         copies.update({c: g[0] for c in g[1:]})
     emb = get_embedder(cfg.embed)
-    vecs = dict(zip([a.id for a in arts], emb.encode([embed_text(a) for a in arts])))
+    vecs = dict(zip([a.id for a in arts], emb.encode([embed_text(a) for a in arts]), strict=True))
     print(f"{len(arts)} articles; stream: {len(set(want.values()))} stories, ARI vs gold {ari(want, gold):.3f}")
     print("| window | windows | pieces | stories | ARI vs stream (linked) | ARI vs stream (pieces) | ARI vs DUC gold |")
     for days in args.days:
@@ -78,18 +77,30 @@ def main() -> None:
         if args.link == "scorer":
             mapping = sl.link_pieces(states, cfg, emb)
         else:
-            mapping = sl.link_windows({p: (w, v) for p, (w, v) in cent.items()}, sl.SparkOptions.link_threshold, args.span)
+            mapping = sl.link_windows(
+                {p: (w, v) for p, (w, v) in cent.items()}, sl.SparkOptions.link_threshold, args.span
+            )
         got = {a: mapping[p] for a, p in pieces_of.items()}
         if args.diag:
             from collections import Counter
+
             for name, x, y in (("stream story split", want, got), ("spark story joins", got, want)):
                 for sid in sorted(set(x.values())):
                     c = Counter(y[a] for a in x if x[a] == sid)
                     if len(c) > 1:
-                        print(name, sid[:14], dict(c.most_common()), "gold:", dict(Counter(gold[a] for a in x if x[a] == sid)))
+                        print(
+                            name,
+                            sid[:14],
+                            dict(c.most_common()),
+                            "gold:",
+                            dict(Counter(gold[a] for a in x if x[a] == sid)),
+                        )
         label = "one window" if days <= 0 else f"{days:g} days"
-        print(f"| {label} | {len(groups)} | {len(set(pieces_of.values()))} | {len(set(got.values()))} | "
-              f"{ari(want, got):.3f} | {ari(want, pieces_of):.3f} | {ari(got, gold):.3f} |", flush=True)
+        print(
+            f"| {label} | {len(groups)} | {len(set(pieces_of.values()))} | {len(set(got.values()))} | "
+            f"{ari(want, got):.3f} | {ari(want, pieces_of):.3f} | {ari(got, gold):.3f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@ while this process places chunk k) must give exactly what one process gives, chu
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
-
 from conftest import SEEDS, SHARED
+
 from storyline.cluster import ClusterStage, featurize
 from storyline.config import Config
 from storyline.embed import get_embedder
@@ -28,7 +30,7 @@ def _corpus() -> list[RawDocument]:
                 docs.append(RawDocument(f"{c.name}/{f.name}", text=text))
     # copies of some articles (furniture added, or cut short) so that the copy check finds edges
     copies = []
-    for d in docs[: len(docs): 4]:
+    for d in docs[: len(docs) : 4]:
         paras = d.text.split("\n\n")
         copies.append(RawDocument(d.source + "#copy", text="Share this story\n\n" + d.text + "\n\nRead more"))
         if len(paras) > 3:
@@ -44,7 +46,12 @@ def _run(tmp_path, name: str, workers: int, monkeypatch=None, candidates=None):
             orig = cls.process
 
             def process(self, articles, store, results, prepared=None, *rest, _orig=orig, _cls=cls):
-                used.append((_cls.__name__, prepared is not None and {p.article_id for p in prepared} >= {a.id for a in articles}))
+                used.append(
+                    (
+                        _cls.__name__,
+                        prepared is not None and {p.article_id for p in prepared} >= {a.id for a in articles},
+                    )
+                )
                 if rest and rest[0]:  # the copy check's candidate profiles, built by the workers from the store
                     candidates.append(len(rest[0]))
                 return _orig(self, articles, store, results, prepared, *rest)
@@ -55,11 +62,17 @@ def _run(tmp_path, name: str, workers: int, monkeypatch=None, candidates=None):
     store = SQLiteStore(tmp_path / f"{name}.db")
     report = Pipeline(store, cfg, chunk_size=12, workers=workers).ingest(_corpus())
     got = {
-        "results": [(r.article_id, r.story_id, r.event_id, sorted((c["source_id"], c["relation"]) for c in r.copies_of))
-                    for r in report.stored],
-        "edges": sorted((e.source_id, e.target_id, e.relation, round(e.confidence, 4), len(e.passages))
-                        for e in store.all_edges()),
-        "stories": sorted((s.id, tuple(sorted(s.article_ids)), tuple(ev.id for ev in s.events)) for s in store.list_stories(limit=10_000)),
+        "results": [
+            (r.article_id, r.story_id, r.event_id, sorted((c["source_id"], c["relation"]) for c in r.copies_of))
+            for r in report.stored
+        ],
+        "edges": sorted(
+            (e.source_id, e.target_id, e.relation, round(e.confidence, 4), len(e.passages)) for e in store.all_edges()
+        ),
+        "stories": sorted(
+            (s.id, tuple(sorted(s.article_ids)), tuple(ev.id for ev in s.events))
+            for s in store.list_stories(limit=10_000)
+        ),
         "duplicates": report.duplicates,
     }
     store.close()
@@ -83,7 +96,7 @@ def test_prepared_parts_equal_what_the_stages_compute_themselves(seeds, embedder
     cfg = Config()
     reuse = ReuseStage(cfg.reuse, embedder)
     prepared = reuse.prepare(articles)
-    for a, p in zip(articles, prepared):
+    for a, p in zip(articles, prepared, strict=True):
         sig, keys = reuse.detector.signature_and_keys(a)
         assert p.article_id == a.id and np.array_equal(p.signature, sig) and p.keys == keys
         fresh = ReuseStage(cfg.reuse, embedder).detector.article_vector(a)
@@ -91,19 +104,21 @@ def test_prepared_parts_equal_what_the_stages_compute_themselves(seeds, embedder
     # the profiles built ahead compare exactly as those built on demand
     det = ReuseStage(cfg.reuse, embedder).detector
     ahead = {p.article_id: p.profile for p in prepared}
-    for a, b in zip(articles, articles[1:]):
+    for a, b in itertools.pairwise(articles):
         p1, f1 = det.similarity(ahead[a.id], ahead[b.id])
         p2, f2 = det.similarity(det.profile(a), det.profile(b))  # sentence embeddings computed on demand
         assert f1.keys() == f2.keys() and all(np.allclose(f1[k], f2[k], atol=1e-4) for k in f1)
         assert np.allclose(p1, p2, atol=1e-4)
     stage = ClusterStage(cfg.cluster, embedder)
-    for a, f in zip(articles, stage.prepare(articles)):
+    for a, f in zip(articles, stage.prepare(articles), strict=True):
         plain = featurize(a, cfg.cluster)
         assert (f.terms, f.entities, f.label) == (plain.terms, plain.entities, plain.label)
         assert f.terms and f.embedding is not None and f.embedding.shape == (embedder.dim,)
 
 
-@pytest.mark.parametrize("texts", [["One sentence here.", "", "Two: words, and more words!"], ["a\x0bb c", "naïve café"]])
+@pytest.mark.parametrize(
+    "texts", [["One sentence here.", "", "Two: words, and more words!"], ["a\x0bb c", "naïve café"]]
+)
 def test_static_encoder_matches_model2vec(texts):
     """The word-cached static encoder gives model2vec's own vectors."""
     emb = get_embedder()

@@ -173,8 +173,12 @@ def test_unrelated_articles_on_the_same_topic(seeded, detector):
 
 
 def test_direction_rules():
-    a = Article(id="a" * 16, source="x", paragraphs=["MOSCOW, May 3 (Interfax) - The talks ended."], outlet="Interfax", seq=5)
-    b = Article(id="b" * 16, source="y", paragraphs=["The talks ended, Interfax reported."], outlet="Daily Planet", seq=1)
+    a = Article(
+        id="a" * 16, source="x", paragraphs=["MOSCOW, May 3 (Interfax) - The talks ended."], outlet="Interfax", seq=5
+    )
+    b = Article(
+        id="b" * 16, source="y", paragraphs=["The talks ended, Interfax reported."], outlet="Daily Planet", seq=1
+    )
     src, tgt, rule, conf = decide_direction(a, b)
     assert (src.id, rule) == (a.id, "citation") and conf >= 0.8
     c = Article(id="c" * 16, source="z", paragraphs=["The talks ended."], outlet="Other", seq=9)
@@ -417,8 +421,12 @@ def test_duplicate_groups_components():
     def edge(s, t, rel):
         return ReuseEdge(s, t, rel, 0.9, 1.0, 1.0, "date", 0.9)
 
-    edges = [edge("a", "b", "exact-duplicate"), edge("b", "c", "near-duplicate"), edge("x", "y", "rewrite"),
-             edge("p", "q", "near-duplicate")]
+    edges = [
+        edge("a", "b", "exact-duplicate"),
+        edge("b", "c", "near-duplicate"),
+        edge("x", "y", "rewrite"),
+        edge("p", "q", "near-duplicate"),
+    ]
     assert duplicate_groups(edges) == [["a", "b", "c"], ["p", "q"]]
 
 
@@ -430,6 +438,7 @@ def test_weights_are_shipped_and_loaded(embedder):
 
 
 # --------------------------------------------------------------------------- fast paths keep the same answers
+
 
 def _split_reference(text: str) -> list[str]:
     """text.split_sentences as it was before the windowed abbreviation check (the sentence keys
@@ -459,8 +468,31 @@ def _split_reference(text: str) -> list[str]:
     return out
 
 
-_PIECES = st.sampled_from(["Mr.", "U.S.", "e.g.", "A.", "x" * 40 + ".", "a.b." * 12, "word", "Word", "said.", "(AP).",
-                           "!!!", "?", "…", '"Yes."', "3.5", "Dr", "no.", "Café.", "Ünter", " ", "\n"])
+_PIECES = st.sampled_from(
+    [
+        "Mr.",
+        "U.S.",
+        "e.g.",
+        "A.",
+        "x" * 40 + ".",
+        "a.b." * 12,
+        "word",
+        "Word",
+        "said.",
+        "(AP).",
+        "!!!",
+        "?",
+        "…",
+        '"Yes."',
+        "3.5",
+        "Dr",
+        "no.",
+        "Café.",
+        "Ünter",
+        " ",
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -520,9 +552,9 @@ def test_stage_fetches_a_chunks_candidates_at_once(seeded, embedder, tmp_path):
         stage = ReuseStage(ReuseConfig(), embedder)
         calls = []
         real = store.get_articles
-        store.get_articles = lambda ids: calls.append(list(ids)) or real(ids)  # type: ignore[method-assign]
+        store.get_articles = lambda ids, calls=calls, real=real: calls.append(list(ids)) or real(ids)  # type: ignore[method-assign]
         edges = []
-        for part in ([[src, *copies]] if chunked else [[a] for a in (src, *copies)]):
+        for part in [[src, *copies]] if chunked else [[a] for a in (src, *copies)]:
             for a in part:
                 store.put_article(a)
             edges += stage.process(part, store, {})
@@ -534,13 +566,41 @@ def test_stage_fetches_a_chunks_candidates_at_once(seeded, embedder, tmp_path):
 
 
 _OUTLETS = ["TASS", "The Washington Post", "Reuters", "AP", "Le Monde", "ria novosti", "The Times", "BBC News"]
-_WORDS = ["according", "to", "the", "reported", "said", "via", "(", ")", "/", "'s", "tass", "TASS", "Washington",
-          "post", "Post", "reuters", "AP", "ap", "Le", "monde", "RIA", "Novosti", "times", "BBC", "news", "x", "Sp"]
+_WORDS = [
+    "according",
+    "to",
+    "the",
+    "reported",
+    "said",
+    "via",
+    "(",
+    ")",
+    "/",
+    "'s",
+    "tass",
+    "TASS",
+    "Washington",
+    "post",
+    "Post",
+    "reuters",
+    "AP",
+    "ap",
+    "Le",
+    "monde",
+    "RIA",
+    "Novosti",
+    "times",
+    "BBC",
+    "news",
+    "x",
+    "Sp",
+]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(_OUTLETS), st.lists(st.sampled_from(_WORDS), max_size=12),
-       st.sampled_from([" ", "  ", "\n", ""]))
+@given(
+    st.sampled_from(_OUTLETS), st.lists(st.sampled_from(_WORDS), max_size=12), st.sampled_from([" ", "  ", "\n", ""])
+)
 def test_citation_prefilter_changes_nothing(outlet, words, sep):
     """citation_strength skips its regexes when an ASCII text lacks the outlet's first word: the same
     answer as running them."""

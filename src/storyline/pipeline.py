@@ -53,7 +53,7 @@ class IngestReport:
     # "same URL, updated text"
     duplicate_reasons: list[str] = field(default_factory=list)
 
-    def merge(self, other: "IngestReport") -> None:
+    def merge(self, other: IngestReport) -> None:
         self.read += other.read
         self.stored += other.stored
         self.duplicates += other.duplicates
@@ -68,7 +68,7 @@ class IngestReport:
     def duplicates_with_reasons(self) -> list[tuple[str, str, str]]:
         """(source, id of the stored article, reason) of every duplicate."""
         reasons = self.duplicate_reasons + ["same text"] * (len(self.duplicates) - len(self.duplicate_reasons))
-        return [(s, a, r) for (s, a), r in zip(self.duplicates, reasons)]
+        return [(s, a, r) for (s, a), r in zip(self.duplicates, reasons, strict=True)]
 
 
 NEAR_COPY_JACCARD = 0.8  # two bodies under one URL sharing this share of word 3-shingles are the same text
@@ -111,8 +111,10 @@ def _worker_stages(config: Config, reuse: bool, cluster: bool) -> tuple[Any, Any
 
         emb = get_embedder(config.embed) if reuse or cluster else None
         _WORKER_STAGES.clear()
-        _WORKER_STAGES[key] = (ReuseStage(config.reuse, emb) if reuse else None,
-                               ClusterStage(config.cluster, emb) if cluster else None)
+        _WORKER_STAGES[key] = (
+            ReuseStage(config.reuse, emb) if reuse else None,
+            ClusterStage(config.cluster, emb) if cluster else None,
+        )
     return _WORKER_STAGES[key]
 
 
@@ -128,9 +130,14 @@ def _worker_store(path: str) -> Any:
     return _WORKER_STORES[path]
 
 
-def _clean_prepare_part(config: Config, learnt: set[str], docs: list[RawDocument], reuse: bool,
-                        cluster: bool, store_path: str | None = None,
-                        ) -> tuple[list[Article | Rejection], list[Any] | None, list[Any] | None, list[Any] | None]:
+def _clean_prepare_part(
+    config: Config,
+    learnt: set[str],
+    docs: list[RawDocument],
+    reuse: bool,
+    cluster: bool,
+    store_path: str | None = None,
+) -> tuple[list[Article | Rejection], list[Any] | None, list[Any] | None, list[Any] | None]:
     """In a worker process: clean documents (as :func:`_clean_part`), then compute the later stages'
     per-article parts (``Stage.prepare``: signatures, embeddings, text features), which depend on
     the article alone; with ``store_path``, also the profiles of the stored articles the copy check
@@ -188,7 +195,8 @@ def apply_outlet_table(store: Store, articles: list[Article]) -> None:
         row = known.get(domain)
         if row is None:
             row = known[domain] = store.add_outlet(
-                Outlet(name=seed_name(a, domain), domains=[domain], language=seed_language(a)))
+                Outlet(name=seed_name(a, domain), domains=[domain], language=seed_language(a))
+            )
         if a.outlet != row.name:
             a.outlet, a.outlet_from = row.name, "table"
 
@@ -236,8 +244,14 @@ class Pipeline:
     """
 
     def __init__(
-        self, store: Store, config: Config | None = None, *, reuse: bool = True, cluster: bool = True,
-        chunk_size: int = 256, workers: int | None = None,
+        self,
+        store: Store,
+        config: Config | None = None,
+        *,
+        reuse: bool = True,
+        cluster: bool = True,
+        chunk_size: int = 256,
+        workers: int | None = None,
     ):
         self.store = store
         stored = store.load_config()
@@ -374,9 +388,10 @@ class Pipeline:
         size = -(-len(docs) // n)
         path = getattr(self.store, "path", None)
         store_path = str(path) if reuse and path is not None and str(path) not in ("", ":memory:") else None
-        started.futures = [pool.submit(_clean_prepare_part, self.config, learnt, docs[i : i + size], reuse, cluster,
-                                       store_path)
-                           for i in range(0, len(docs), size)]
+        started.futures = [
+            pool.submit(_clean_prepare_part, self.config, learnt, docs[i : i + size], reuse, cluster, store_path)
+            for i in range(0, len(docs), size)
+        ]
         return started
 
     def _finish_chunk(self, started: _Started, furniture: bytes | None) -> IngestReport:
@@ -389,7 +404,7 @@ class Pipeline:
         new: list[Article] = []
         seen: dict[str, str] = {}
         by_url = _UrlIndex(self.store, [a for a in cleaned if isinstance(a, Article)])
-        for doc, out in zip(started.docs, cleaned):
+        for doc, out in zip(started.docs, cleaned, strict=True):
             if isinstance(out, Rejection):
                 report.rejected.append(out)
             elif out.id in seen or self.store.has_article(out.id):
@@ -425,14 +440,16 @@ class Pipeline:
         report.stored += [results[a.id] for a in stored]
         return report
 
-    def _process_stored(self, articles: list[Article], results: dict[str, ArticleResult],
-                        prepared: dict[str, list[Any]] | None = None) -> None:
+    def _process_stored(
+        self, articles: list[Article], results: dict[str, ArticleResult], prepared: dict[str, list[Any]] | None = None
+    ) -> None:
         """Later stages, inside the chunk's transaction (``prepared``: their per-article parts,
         computed ahead by the workers)."""
         prepared = prepared or {}
         if self.reuse_stage is not None:
-            self.reuse_stage.process(articles, self.store, results, prepared.get("reuse") or None,
-                                     prepared.get("reuse_candidates") or None)
+            self.reuse_stage.process(
+                articles, self.store, results, prepared.get("reuse") or None, prepared.get("reuse_candidates") or None
+            )
         if self.cluster_stage is not None:
             self.cluster_stage.process(articles, self.store, results, prepared.get("cluster") or None)
 

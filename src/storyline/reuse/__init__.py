@@ -36,8 +36,7 @@ from __future__ import annotations
 from .detector import PreparedReuse, ReuseDetector  # noqa: F401 (re-exported)
 from .direction import citation_strength, cites, decide_direction  # noqa: F401 (re-exported)
 from .graph import duplicate_groups, duplicates, edges_of
-from .paraphrase import (  # noqa: F401 (re-exported)
-    FEATURES, LEXICAL_FEATURES, add_embedding_features, apply_weights, load_weights, pair_features)
+from .paraphrase import FEATURES, LEXICAL_FEATURES, add_embedding_features, apply_weights, load_weights, pair_features  # noqa: F401 (re-exported)
 from .profile import Profile  # noqa: F401 (re-exported)
 from .sketch import fmix32  # noqa: F401 (re-exported)
 from .stage import ReuseStage

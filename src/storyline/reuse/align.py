@@ -29,8 +29,13 @@ class Aligner:
         if p.emb is None and self.uses_embeddings and p.texts:
             p.emb = np.asarray(self.embedder.encode(p.texts), dtype=np.float32)
 
-    def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
-                   feats: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def similarity(
+        self,
+        pa: Profile,
+        pb: Profile,
+        weights: dict[str, Any] | None = None,
+        feats: dict[str, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Paraphrase probability of every sentence pair, and the pair features. With the default
         weights the embeddings are computed where missing. ``feats``: a dict to fill with the features,
         or to reuse if already filled by an earlier call on the same pair (the lexical features are then
@@ -48,8 +53,13 @@ class Aligner:
             add_embedding_features(feats, pa, pb)
         return apply_weights(feats, weights or self.weights), feats
 
-    def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
-              feats: dict[str, np.ndarray] | None = None) -> list[tuple[int, int, float, str]]:
+    def align(
+        self,
+        pa: Profile,
+        pb: Profile,
+        weights: dict[str, Any] | None = None,
+        feats: dict[str, np.ndarray] | None = None,
+    ) -> list[tuple[int, int, float, str]]:
         """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order.
         ``feats``: see :meth:`similarity`."""
         if not pa.n or not pb.n:

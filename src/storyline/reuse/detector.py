@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from .align import Aligner
 from .direction import decide_direction
 from .profile import Profile, profile_from_texts
 from .relation import relation_of
-from .sketch import Sketcher
+from .sketch import Sketcher, Token
 
 
 @dataclass
@@ -31,7 +32,7 @@ class PreparedReuse:
     article_id: str
     signature: np.ndarray
     keys: list[bytes]
-    profile: "Profile"  # what comparing needs (sentences, sets of stable hashes, their embeddings)
+    profile: Profile  # what comparing needs (sentences, sets of stable hashes, their embeddings)
     vector: np.ndarray | None = None  # the article vector of the semantic route
 
 
@@ -60,10 +61,10 @@ class ReuseDetector:
         return self.aligner.uses_embeddings
 
     # ------------------------------------------------------------------ signatures (see :class:`.sketch.Sketcher`)
-    def _tokens(self, article: Article) -> list[str]:
+    def _tokens(self, article: Article) -> list[Token]:
         return self.sketcher.tokens(article)
 
-    def shingle_hashes(self, tokens: list[str], unique: bool = True) -> np.ndarray:
+    def shingle_hashes(self, tokens: Sequence[Token], unique: bool = True) -> np.ndarray:
         """See :meth:`.sketch.Sketcher.shingle_hashes`."""
         return self.sketcher.shingle_hashes(tokens, unique)
 
@@ -201,12 +202,19 @@ class ReuseDetector:
         emb = np.asarray(self.embedder.encode(flat), dtype=np.float32) if self.embedder is not None and flat else None
         out: list[PreparedReuse] = []
         at = 0
-        for a, ts in zip(articles, texts):
+        for a, ts in zip(articles, texts, strict=True):
             mine = emb[at : at + len(ts)] if emb is not None and ts else None
             at += len(ts)
             sig, keys = self.signature_and_keys(a)
-            out.append(PreparedReuse(a.id, sig, keys, self.profile_from_texts(a.id, ts, mine),
-                                     self.vector_of(mine) if mine is not None else None))
+            out.append(
+                PreparedReuse(
+                    a.id,
+                    sig,
+                    keys,
+                    self.profile_from_texts(a.id, ts, mine),
+                    self.vector_of(mine) if mine is not None else None,
+                )
+            )
         return out
 
     def remember_profile(self, profile: Profile) -> None:
@@ -218,14 +226,24 @@ class ReuseDetector:
                 self._cache.popitem(last=False)
 
     # ------------------------------------------------------------------ comparing
-    def similarity(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
-                   feats: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def similarity(
+        self,
+        pa: Profile,
+        pb: Profile,
+        weights: dict[str, Any] | None = None,
+        feats: dict[str, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Paraphrase probability of every sentence pair, and the pair features (see
         :meth:`.align.Aligner.similarity`)."""
         return self.aligner.similarity(pa, pb, weights, feats)
 
-    def align(self, pa: Profile, pb: Profile, weights: dict[str, Any] | None = None,
-              feats: dict[str, np.ndarray] | None = None) -> list[tuple[int, int, float, str]]:
+    def align(
+        self,
+        pa: Profile,
+        pb: Profile,
+        weights: dict[str, Any] | None = None,
+        feats: dict[str, np.ndarray] | None = None,
+    ) -> list[tuple[int, int, float, str]]:
         """One-to-one sentence matches (i in a, j in b, probability, kind), best first, then in a's order
         (see :meth:`.align.Aligner.align`)."""
         return self.aligner.align(pa, pb, weights, feats)
@@ -255,8 +273,12 @@ class ReuseDetector:
         cov_t = matched / nt if nt else 0.0
         passages = [
             AlignedPassage(
-                source_index=i, target_index=j, source_text=pa.texts[i], target_text=pb.texts[j],
-                score=round(p, 4), kind=k,  # type: ignore[arg-type]
+                source_index=i,
+                target_index=j,
+                source_text=pa.texts[i],
+                target_text=pb.texts[j],
+                score=round(p, 4),
+                kind=k,  # type: ignore[arg-type]
             )
             for i, j, p, k in pairs
         ]

@@ -18,9 +18,7 @@ def _outlet_patterns(outlet: str) -> tuple[re.Pattern[str], re.Pattern[str], str
     if len(name) < 2:
         return None
     esc = re.escape(name).replace(r"\ ", r"\s+")
-    strong = re.compile(
-        rf"(?:{_CITE_BEFORE}{esc}\b|\b{esc}{_CITE_AFTER}\b|/\s*{esc}\s*/|\(\s*{esc}\s*\))", re.I
-    )
+    strong = re.compile(rf"(?:{_CITE_BEFORE}{esc}\b|\b{esc}{_CITE_AFTER}\b|/\s*{esc}\s*/|\(\s*{esc}\s*\))", re.I)
     bare = re.compile(rf"(?<![\w]){esc}(?![\w])", re.I if not name.isupper() else 0)
     # every match of either pattern contains the name's first word: in ASCII text, a text without it
     # (compared lower-cased) matches neither, and the regexes (which try every position) are skipped
@@ -45,11 +43,11 @@ def citation_strength(text: str, outlet: str | None) -> float:
     return 0.0
 
 
-
 def cites(article: Article, outlet: str | None) -> bool:
     """Whether ``article`` credits ``outlet`` as its source ("TASS reported", "according to TASS", "(TASS)"),
     not merely names it: the cue the direction rule uses, public so that others (an outlet network) can too."""
     return citation_strength(article.text, outlet) >= 0.85
+
 
 def _same_outlet(a: Article, b: Article) -> bool:
     return bool(a.outlet and b.outlet and a.outlet.strip().lower() == b.outlet.strip().lower())

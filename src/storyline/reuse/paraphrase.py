@@ -16,9 +16,26 @@ from .profile import Profile, all_intersections
 
 # the features of one sentence pair, in the order the weights use them
 FEATURES = [
-    "tok_jacc", "tok_cont", "tok_cover", "cw_jacc", "cw_cont", "cw_diff", "stem_jacc", "stem_cont",
-    "bi_jacc", "bi_cont", "tri_cont", "len_ratio", "len_diff", "num_agree", "num_any", "ne_agree", "ne_any",
-    "cos", "cos2", "cos_x_tok",
+    "tok_jacc",
+    "tok_cont",
+    "tok_cover",
+    "cw_jacc",
+    "cw_cont",
+    "cw_diff",
+    "stem_jacc",
+    "stem_cont",
+    "bi_jacc",
+    "bi_cont",
+    "tri_cont",
+    "len_ratio",
+    "len_diff",
+    "num_agree",
+    "num_any",
+    "ne_agree",
+    "ne_any",
+    "cos",
+    "cos2",
+    "cos_x_tok",
 ]
 LEXICAL_FEATURES = [f for f in FEATURES if not f.startswith("cos")]
 
@@ -79,7 +96,6 @@ def _agreement(inter: np.ndarray, sa: np.ndarray, sb: np.ndarray) -> tuple[np.nd
 
 def pair_features(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
     """Every feature of :data:`FEATURES` as an (na x nb) matrix."""
-    na, nb = pa.n, pb.n
     f: dict[str, np.ndarray] = {}
     X = all_intersections(pa, pb)
     inter = X["tok"]
@@ -116,8 +132,10 @@ def add_embedding_features(f: dict[str, np.ndarray], pa: Profile, pb: Profile) -
 def apply_weights(features: dict[str, np.ndarray], weights: dict[str, Any]) -> np.ndarray:
     """Logistic regression over standardised features -> probability matrix."""
     z = None
-    for name, mu, sd, w in zip(weights["features"], weights["mean"], weights["scale"], weights["coef"]):
+    for name, mu, sd, w in zip(weights["features"], weights["mean"], weights["scale"], weights["coef"], strict=True):
         term = (features[name] - np.float32(mu)) * np.float32(w / (sd or 1.0))
         z = term if z is None else z + term
+    if z is None:
+        raise ValueError("the paraphrase weights name no features")
     z = z + np.float32(weights["intercept"])
     return (1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))).astype(np.float32)

@@ -27,7 +27,11 @@ class _Rows:
     sizes: np.ndarray  # items per row (float32)
 
 
-_CONTENT, _NUM, _STOP = 1, 2, 4  # word flags: content word (not a stopword, 2+ chars, not all digits); has a digit; stopword
+_CONTENT, _NUM, _STOP = (
+    1,
+    2,
+    4,
+)  # word flags: content word (not a stopword, 2+ chars, not all digits); has a digit; stopword
 _WORD_INFO: dict[str, tuple[int, int, int]] = {}  # word -> (crc32, crc32 of its 5-letter prefix, flags); bounded
 
 
@@ -85,7 +89,7 @@ class Profile:
     def all_ids(self) -> tuple[_Rows, np.ndarray]:
         """All the sets above in one id space (kind in the high bits, so sorted ids group by kind),
         and the sorted unique ids."""
-        if self.tagged is None:
+        if self.tagged is None or self.uniq is None:
             ids, rows = [], []
             for k, name in enumerate(_KINDS):
                 r: _Rows = getattr(self, name)
@@ -138,8 +142,7 @@ def all_intersections(pa: Profile, pb: Profile) -> dict[str, np.ndarray]:
     return out
 
 
-def profile_from_texts(key: str, texts: list[str], emb: np.ndarray | None = None, *,
-                       stop: frozenset[str]) -> Profile:
+def profile_from_texts(key: str, texts: list[str], emb: np.ndarray | None = None, *, stop: frozenset[str]) -> Profile:
     """A profile over given sentences (no splitting); ``emb`` may bring their embeddings.
 
     Every set holds stable 32-bit hashes (crc32 of words, word 5-prefixes and names; word n-grams
@@ -173,7 +176,9 @@ def profile_from_texts(key: str, texts: list[str], emb: np.ndarray | None = None
             flags.append(f)
         counts[i] = len(toks)
         joined = " ".join(toks).encode("utf-8")
-        seq_hash[i] = int.from_bytes(blake(joined if toks else t.encode("utf-8", "replace"), digest_size=8).digest(), "little", signed=True)
+        seq_hash[i] = int.from_bytes(
+            blake(joined if toks else t.encode("utf-8", "replace"), digest_size=8).digest(), "little", signed=True
+        )
         body.update(joined + b" " if toks else b"")
         names = {m.lower() for m in _CAP.findall(t)}
         ne_ids += [crc(m.encode("utf-8")) for m in names]

@@ -25,8 +25,9 @@ def _lis_length(seq: list[int]) -> int:
     return len(tails)
 
 
-def relation_of(pa: Profile, pb: Profile, pairs: list[tuple[int, int, float, str]],
-                config: ReuseConfig) -> tuple[str, float]:
+def relation_of(
+    pa: Profile, pb: Profile, pairs: list[tuple[int, int, float, str]], config: ReuseConfig
+) -> tuple[str, float]:
     """The relation of source profile ``pa`` and target ``pb`` from their alignment, and its confidence."""
     cfg = config
     ns, nt = pa.n, pb.n
@@ -41,15 +42,35 @@ def relation_of(pa: Profile, pb: Profile, pairs: list[tuple[int, int, float, str
     order = _lis_length([j for _, j, _, _ in pairs]) / matched if matched else 0.0
     mean_p = float(np.mean([p for _, _, p, _ in pairs])) if pairs else 0.0
     long_lex = sum(1 for i, j, _, k in pairs if k != "paraphrase" and min(pa.n_tokens[i], pb.n_tokens[j]) >= 6)
-    long_ident = sum(1 for i, j, _, k in pairs if k == "identical" and pa.n_tokens[i] >= cfg.partial_min_identical_words)
+    long_ident = sum(
+        1 for i, j, _, k in pairs if k == "identical" and pa.n_tokens[i] >= cfg.partial_min_identical_words
+    )
     strong_para = sum(1 for *_, p, k in pairs if k == "paraphrase" and p >= cfg.partial_paraphrase_prob)
 
-    if ns and nt and (pa.body_hash == pb.body_hash or (cov_lo >= cfg.exact_min_coverage and n_ident >= cfg.exact_min_coverage * max(ns, nt))):
-        relation, conf = "exact-duplicate", 0.99 if pa.body_hash == pb.body_hash else round(min(cov_lo, n_ident / max(ns, nt)), 3)
-    elif cov_hi >= cfg.near_min_coverage and cov_lo >= cfg.near_min_other_coverage and lex_share >= cfg.near_min_lexical_share:
+    if (
+        ns
+        and nt
+        and (
+            pa.body_hash == pb.body_hash
+            or (cov_lo >= cfg.exact_min_coverage and n_ident >= cfg.exact_min_coverage * max(ns, nt))
+        )
+    ):
+        relation, conf = (
+            "exact-duplicate",
+            0.99 if pa.body_hash == pb.body_hash else round(min(cov_lo, n_ident / max(ns, nt)), 3),
+        )
+    elif (
+        cov_hi >= cfg.near_min_coverage
+        and cov_lo >= cfg.near_min_other_coverage
+        and lex_share >= cfg.near_min_lexical_share
+    ):
         relation = "near-duplicate"
         conf = round(min(0.99, 0.5 + 0.25 * cov_hi + 0.25 * lex_share), 3)
-    elif cov_hi >= cfg.rewrite_min_coverage and cov_lo >= cfg.rewrite_min_other_coverage and order >= cfg.rewrite_min_order:
+    elif (
+        cov_hi >= cfg.rewrite_min_coverage
+        and cov_lo >= cfg.rewrite_min_other_coverage
+        and order >= cfg.rewrite_min_order
+    ):
         relation = "rewrite"
         conf = round(min(0.99, 0.4 * mean_p + 0.3 * order + 0.3 * cov_hi), 3)
     elif (

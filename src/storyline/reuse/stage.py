@@ -27,8 +27,14 @@ class ReuseStage:
         self._index_store: Any = None
         self._saved_size = 0
         self.index_source: str | None = None  # "file" (loaded beside the store) or "store" (rebuilt)
-        self.stats = {"articles": 0, "lsh_candidates": 0, "semantic_candidates": 0, "semantic_skipped": 0,
-                      "compared": 0, "edges": 0}
+        self.stats = {
+            "articles": 0,
+            "lsh_candidates": 0,
+            "semantic_candidates": 0,
+            "semantic_skipped": 0,
+            "compared": 0,
+            "edges": 0,
+        }
 
     # ------------------------------------------------------------------ semantic index
     def _vector_index(self, store: Any) -> VectorIndex | None:
@@ -77,8 +83,14 @@ class ReuseStage:
                 self._saved_size = len(index)
 
     # ------------------------------------------------------------------ processing
-    def _lsh_candidates(self, keys: list[bytes], self_id: str, stored: dict[bytes, list[str]] | None,
-                        chunk: dict[bytes, list[str]], store: Any) -> list[str]:
+    def _lsh_candidates(
+        self,
+        keys: list[bytes],
+        self_id: str,
+        stored: dict[bytes, list[str]] | None,
+        chunk: dict[bytes, list[str]],
+        store: Any,
+    ) -> list[str]:
         """Ids sharing keys with these, most shared first (stored ones and earlier ones of the chunk)."""
         counts: dict[str, int] = {}
         if stored is None:  # a store without the bulk lookup: one query per article, unranked
@@ -87,7 +99,9 @@ class ReuseStage:
         wanted = set(keys)
         for table in (stored, chunk):
             if table:
-                hits = [k for k in wanted if k in table] if len(table) > len(wanted) else [k for k in table if k in wanted]
+                hits = (
+                    [k for k in wanted if k in table] if len(table) > len(wanted) else [k for k in table if k in wanted]
+                )
                 for k in hits:
                     for c in table[k]:
                         counts[c] = counts.get(c, 0) + 1
@@ -95,8 +109,16 @@ class ReuseStage:
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return [c for c, _ in ranked[: self.config.max_candidates]]
 
-    def _semantic_candidates(self, article: Article, signature: np.ndarray, vector: np.ndarray, store: Any,
-                             index: VectorIndex, exclude: list[str], sigs_chunk: dict[str, np.ndarray]) -> list[str]:
+    def _semantic_candidates(
+        self,
+        article: Article,
+        signature: np.ndarray,
+        vector: np.ndarray,
+        store: Any,
+        index: VectorIndex,
+        exclude: list[str],
+        sigs_chunk: dict[str, np.ndarray],
+    ) -> list[str]:
         """The nearest stored articles by embedding whose MinHash signature agrees with this one's on at
         least ``semantic_min_jaccard`` of its values (or that are very near: a reworded copy may share
         no 5-word run at all)."""
@@ -104,8 +126,11 @@ class ReuseStage:
         room = cfg.max_candidates - len(exclude)
         if room <= 0:
             return []
-        near = [(c, sim) for c, sim in index.search(vector, cfg.semantic_top_k + 1)
-                if c != article.id and c not in exclude and sim >= cfg.semantic_min_similarity]
+        near = [
+            (c, sim)
+            for c, sim in index.search(vector, cfg.semantic_top_k + 1)
+            if c != article.id and c not in exclude and sim >= cfg.semantic_min_similarity
+        ]
         if not near:
             return []
         sigs = store.get_minhashes([c for c, _ in near if c not in sigs_chunk])
@@ -113,8 +138,12 @@ class ReuseStage:
         out = []
         for cid, sim in near:
             sig = sigs_chunk.get(cid, sigs.get(cid))
-            shares = (sig is not None and len(sig) == len(signature) and not empty
-                      and float(np.mean(sig == signature)) >= max(cfg.semantic_min_jaccard, 1e-9))
+            shares = (
+                sig is not None
+                and len(sig) == len(signature)
+                and not empty
+                and float(np.mean(sig == signature)) >= max(cfg.semantic_min_jaccard, 1e-9)
+            )
             if not shares and sim < cfg.semantic_sure_similarity:
                 self.stats["semantic_skipped"] += 1
                 continue
@@ -151,8 +180,14 @@ class ReuseStage:
             return []
         return list(self.detector.profiles(store.get_articles(list(wanted))).values())
 
-    def process(self, articles: list[Article], store: Any, results: dict[str, Any],
-                prepared: list[PreparedReuse] | None = None, candidate_profiles: list[Any] | None = None) -> list[ReuseEdge]:
+    def process(
+        self,
+        articles: list[Article],
+        store: Any,
+        results: dict[str, Any],
+        prepared: list[PreparedReuse] | None = None,
+        candidate_profiles: list[Any] | None = None,
+    ) -> list[ReuseEdge]:
         """Find, compare and store the copies among ``articles`` and the stored ones (in order, so
         articles of the same chunk are found too). Returns the non-independent edges.
 
@@ -188,7 +223,7 @@ class ReuseStage:
         # pass 1, in order: each article's candidates (stored ones and earlier ones of the chunk); they do
         # not depend on any comparison, so all the comparing is done after, on what one query fetched
         cands_of: list[list[str]] = []
-        for a, sig, ks in zip(articles, sigs, keys):
+        for a, sig, ks in zip(articles, sigs, keys, strict=True):
             self.stats["articles"] += 1
             cands = self._lsh_candidates(ks, a.id, stored, chunk_keys, store)
             self.stats["lsh_candidates"] += len(cands)
@@ -207,9 +242,13 @@ class ReuseStage:
         # call for all the sentences not cached), then the comparisons
         wanted = list(dict.fromkeys(c for cands in cands_of for c in cands))
         fetched = {b.id: b for b in store.get_articles(wanted)} if wanted else {}
-        profiles = det.profiles([a for a, cands in zip(articles, cands_of) if cands] + list(fetched.values())) if wanted else {}
+        profiles = (
+            det.profiles([a for a, cands in zip(articles, cands_of, strict=True) if cands] + list(fetched.values()))
+            if wanted
+            else {}
+        )
         found: list[ReuseEdge] = []
-        for a, cands in zip(articles, cands_of):
+        for a, cands in zip(articles, cands_of, strict=True):
             if not cands:
                 continue
             edges = []
@@ -229,7 +268,7 @@ class ReuseStage:
                         entry = {"source_id": e.source_id, "relation": e.relation, "confidence": e.confidence}
                         if entry not in r.copies_of:
                             r.copies_of.append(entry)
-        store.put_minhashes([(a.id, sig, ks) for a, sig, ks in zip(articles, sigs, keys)])
+        store.put_minhashes([(a.id, sig, ks) for a, sig, ks in zip(articles, sigs, keys, strict=True)])
         for aid, v in vectors:
             store.put_embedding(kind, aid, v)
         if found:

@@ -18,11 +18,11 @@ class VectorIndex:
         self.key_of: dict[str, int] = {}
 
     def add(self, ids: list[str], vectors: np.ndarray) -> None:
-        new = [(i, v) for i, v in zip(ids, vectors) if i not in self.key_of]
+        new = [(i, v) for i, v in zip(ids, vectors, strict=True) if i not in self.key_of]
         if not new:
             return
         keys = np.arange(len(self.ids), len(self.ids) + len(new), dtype=np.uint64)
-        for (aid, _), k in zip(new, keys):
+        for (aid, _), k in zip(new, keys, strict=True):
             self.key_of[aid] = int(k)
             self.ids.append(aid)
         self.index.add(keys, np.stack([v for _, v in new]).astype(np.float32), threads=1 if len(new) < 64 else 0)
@@ -31,7 +31,7 @@ class VectorIndex:
         if not self.ids:
             return []
         m = self.index.search(np.asarray(vector, dtype=np.float32), min(k, len(self.ids)), threads=1)
-        return [(self.ids[int(key)], 1.0 - float(d)) for key, d in zip(m.keys, m.distances)]
+        return [(self.ids[int(key)], 1.0 - float(d)) for key, d in zip(m.keys, m.distances, strict=True)]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -49,7 +49,7 @@ class VectorIndex:
         os.replace(tmp, base)
 
     @classmethod
-    def load(cls, base: str, dim: int) -> "VectorIndex | None":
+    def load(cls, base: str, dim: int) -> VectorIndex | None:
         """The saved index, or None if missing, of another size, or inconsistent."""
         import os
 
