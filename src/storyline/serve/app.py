@@ -299,15 +299,7 @@ def create_app(
         slow = bool(q or outlet)  # a text filter scans every story: off the event loop
         return await service.cached(("stories", limit, offset, tuple(filters.values())), rev, build, inline=not slow)
 
-    def _story_rev(story_id: str) -> tuple[str, Any]:
-        if len(story_id) > 64:
-            raise HTTPException(404, "no such story")
-        store = service.reader()
-        sid = store.resolve_story_id(story_id)
-        rev = store.story_revision(sid) if sid else None
-        if sid is None or rev is None:
-            raise HTTPException(404, f"no story {story_id!r}")
-        return sid, rev
+    _story_rev = service.story_and_revision
 
     @app.get(
         "/stories/{story_id}",

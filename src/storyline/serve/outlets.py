@@ -295,13 +295,7 @@ def add_outlet_routes(app: FastAPI, service: Service, network: OutletNetwork) ->
         summary="A story by outlet: first report, the original of each copy chain, join order, articles per outlet per day",
     )
     async def get_story_coverage(story_id: str) -> Response:
-        if len(story_id) > 64:
-            raise HTTPException(404, "no such story")
-        store = service.reader()
-        sid = store.resolve_story_id(story_id)
-        rev = store.story_revision(sid) if sid else None
-        if sid is None or rev is None:
-            raise HTTPException(404, f"no story {story_id!r}")
+        sid, rev = service.story_and_revision(story_id)
 
         def build() -> bytes:
             st = service.reader()

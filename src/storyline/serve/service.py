@@ -125,6 +125,18 @@ class Service:
         self._analysis_locks: dict[str, threading.Lock] = {}
         self._shared_reader = self.db_path == ":memory:"
 
+    def story_and_revision(self, story_id: str) -> tuple[str, Any]:
+        """(the story's current id, its revision) for an id as asked (a merged story's old id resolves to the
+        story it joined); 404 for an unknown or over-long id."""
+        if len(story_id) > 64:
+            raise HTTPException(404, "no such story")
+        store = self.reader()
+        sid = store.resolve_story_id(story_id)
+        rev = store.story_revision(sid) if sid else None
+        if sid is None or rev is None:
+            raise HTTPException(404, f"no story {story_id!r}")
+        return sid, rev
+
     def reader(self) -> Store:
         """This thread's read connection (the writer itself for an in-memory database)."""
         if self._shared_reader:

@@ -39,26 +39,7 @@ ARTICLE_COLS = [
 
 def row_article(row: Any) -> Article:
     d = row.asDict(recursive=True) if hasattr(row, "asDict") else dict(row)
-    keep = {
-        k: d.get(k)
-        for k in (
-            "id",
-            "source",
-            "paragraphs",
-            "title",
-            "outlet",
-            "author",
-            "dateline",
-            "published",
-            "date_precision",
-            "language",
-            "language_score",
-            "outlet_from",
-            "notes",
-            "url",
-            "removed",
-        )
-    }
+    keep = {k: d.get(k) for k in ARTICLE_COLS if k != "ord"}
     keep["paragraphs"] = list(keep["paragraphs"] or [])
     keep["removed"] = [dict(r) for r in keep["removed"] or []]
     return article_from_dict(keep)

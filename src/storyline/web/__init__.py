@@ -545,6 +545,24 @@ def build_story_page(service: Service, env: Environment, story_id: str, page: in
     )
 
 
+def _linked(
+    edges: list[dict[str, Any]], others: dict[str, Any], article_id: str, this_end: str, other_end: str
+) -> list[dict[str, Any]]:
+    """The edges whose this_end is the article, as links to their other end, surest first."""
+    links = [
+        {
+            "id": e[other_end],
+            "relation": e["relation"],
+            "confidence": e["confidence"],
+            "label": source_label(others[e[other_end]]) if e[other_end] in others else e[other_end],
+        }
+        for e in edges
+        if e[this_end] == article_id
+    ]
+    links.sort(key=lambda c: -c["confidence"])
+    return links
+
+
 def build_article_page(service: Service, env: Environment, article_id: str) -> bytes | None:
     store = service.reader()
     with store.snapshot():
@@ -588,28 +606,8 @@ def build_article_page(service: Service, env: Environment, article_id: str) -> b
                 "given_more": max(0, len(g) - COPY_LINKS),
             }
         )
-    copies_of = [
-        {
-            "id": e["source_id"],
-            "relation": e["relation"],
-            "confidence": e["confidence"],
-            "label": source_label(others[e["source_id"]]) if e["source_id"] in others else e["source_id"],
-        }
-        for e in edges
-        if e["target_id"] == a.id
-    ]
-    copied_by = [
-        {
-            "id": e["target_id"],
-            "relation": e["relation"],
-            "confidence": e["confidence"],
-            "label": source_label(others[e["target_id"]]) if e["target_id"] in others else e["target_id"],
-        }
-        for e in edges
-        if e["source_id"] == a.id
-    ]
-    copies_of.sort(key=lambda c: -c["confidence"])
-    copied_by.sort(key=lambda c: -c["confidence"])
+    copies_of = _linked(edges, others, a.id, "target_id", "source_id")
+    copied_by = _linked(edges, others, a.id, "source_id", "target_id")
     return (
         env.get_template("article.html")
         .render(
