@@ -162,7 +162,11 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(minilm_path(), device=self.config.device)
-            self.dim = int(self._model.get_sentence_embedding_dimension())
+            # sentence-transformers 5 renamed it (the old name warns); older versions have only the old one
+            dim_of = (
+                getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+            )
+            self.dim = int(dim_of())
         else:
             raise ValueError(f"unknown embedding backend {self.config.backend!r} (use 'static' or 'minilm')")
 
