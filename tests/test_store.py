@@ -138,3 +138,52 @@ def test_stories_with_edges_since_a_mark(db_path):
     s.put_edges([ReuseEdge(a3, a4, "partial", 0.5, 0.3, 0.3, "date", 0.9)])  # a4 is in no story
     assert s.stories_with_edges_since(mark) == ["s-b"]
     assert SQLiteStore(":memory:").edge_mark() == 0
+
+
+def test_default_edge_views_agree_with_sqlites(db_path):
+    """The interface's default story edge views (a scan over edges_for, for other engines) give what
+    SQLite's own queries give: non-independent edges, each once; inside the story, or touching it."""
+    from storyline.model import AlignedPassage
+    from storyline.store.defaults import StoreDefaults
+
+    store = SQLiteStore(db_path)
+    arts = [_article(f"Article number {i} about the water reform in the regional parliament.") for i in range(5)]
+    for a in arts:
+        store.put_article(a)
+    a0, a1, a2, a3, out = (a.id for a in arts)
+    store.save_story(Story(id="s1", article_ids=[a0, a1, a2, a3]))
+    store.save_story(Story(id="s2", article_ids=[out]))
+
+    def edge(s, t, rel, conf, n_passages=1):
+        return ReuseEdge(
+            s,
+            t,
+            rel,
+            conf,
+            0.5,
+            0.5,
+            "date",
+            0.9,
+            [AlignedPassage(i, i, "s", "s", 0.9, "identical") for i in range(n_passages)],
+        )
+
+    store.put_edges(
+        [
+            edge(a0, a1, "near-duplicate", 0.95, 2),
+            edge(a1, a2, "rewrite", 0.8),
+            edge(a0, a3, "independent", 0.1),
+            edge(a2, out, "partial-reuse", 0.7, 3),
+        ]
+    )
+    want_inside = {(a0, a1, "near-duplicate", 0.95), (a1, a2, "rewrite", 0.8)}
+    assert set(store.story_links("s1")) == set(StoreDefaults.story_links(store, "s1")) == want_inside
+    assert len(StoreDefaults.story_links(store, "s1")) == 2  # each edge once
+    for limit, offset in ((None, 0), (2, 0), (2, 1)):
+        got = StoreDefaults.story_edge_page(store, "s1", limit, offset)
+        assert got == store.story_edge_page("s1", limit, offset)
+    assert StoreDefaults.story_edge_page(store, "s1")[0] == 3  # the edge leaving the story counts
+    ids = [a0, a1, a2, a3, a0]
+    assert StoreDefaults.edges_among(store, ids) == store.edges_among(ids)
+    assert StoreDefaults.edges_among(store, ids)[0] == 2
+    assert StoreDefaults.story_links(store, "nope") == [] and StoreDefaults.story_edge_page(store, "nope") == (0, [])
+    store.close()

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..config import Config
 from ..model import DUPLICATE_RELATIONS, to_dict
-from .rows import ARTICLE_COLS, _order_key, _rows_batch, row_article
+from .rows import ARTICLE_COLS, EDGE_COLS, _order_key, _rows_batch, row_article
 
 _SIGNERS: dict[str, Any] = {}
 
@@ -139,18 +139,7 @@ def verify_pairs(pairs_df, sigs_df, articles_df, config: Config):
         .join(art.select(F.col("id").alias("b"), F.struct(*[F.col(c) for c in art.columns]).alias("art_b")), "b")
     )
 
-    names = [
-        "source_id",
-        "target_id",
-        "relation",
-        "confidence",
-        "source_coverage",
-        "target_coverage",
-        "direction_rule",
-        "direction_confidence",
-        "passages",
-        "jaccard",
-    ]
+    names = [*EDGE_COLS, "passages", "jaccard"]
 
     def verify(batches: Iterable[Any]) -> Iterator[Any]:
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..config import Config
 from ..model import Event, Story, event_from_dict, reuse_edge_from_dict
 from ..pipeline import apply_outlet_table
-from .rows import _order_key, row_article
+from .rows import EDGE_COLS, _order_key, row_article
 
 MANIFEST = "_storyline.json"
 TABLES = (
@@ -83,19 +83,7 @@ def import_output(output: str | os.PathLike[str], store, batch: int = 1000) -> d
     edge_rows = _read_table(output, "reuse_edges") or []
     edges = []
     for r in edge_rows:
-        d = {
-            k: r[k]
-            for k in (
-                "source_id",
-                "target_id",
-                "relation",
-                "confidence",
-                "source_coverage",
-                "target_coverage",
-                "direction_rule",
-                "direction_confidence",
-            )
-        }
+        d = {k: r[k] for k in EDGE_COLS}
         d["passages"] = json.loads(r.get("passages") or "[]")
         edges.append(reuse_edge_from_dict(d))
     if edges:

@@ -17,6 +17,18 @@ def article_row(a: Article, ord_: int) -> dict[str, Any]:
     return d
 
 
+# a reuse edge's scalar columns in the Spark tables (its passages travel as JSON beside them)
+EDGE_COLS = (
+    "source_id",
+    "target_id",
+    "relation",
+    "confidence",
+    "source_coverage",
+    "target_coverage",
+    "direction_rule",
+    "direction_confidence",
+)
+
 ARTICLE_COLS = [
     "id",
     "source",

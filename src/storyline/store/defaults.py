@@ -67,13 +67,7 @@ class StoreDefaults:
         story = self.get_story(story_id)
         if story is None:
             return 0, []
-        seen: set[tuple[str, str]] = set()
-        edges: list[ReuseEdge] = []
-        for aid in story.article_ids:
-            for e in self.edges_for(aid):
-                if e.relation != "independent" and (e.source_id, e.target_id) not in seen:
-                    seen.add((e.source_id, e.target_id))
-                    edges.append(e)
+        edges = self._linking_edges(story.article_ids, inside=False)
         edges.sort(key=lambda e: (-e.confidence, e.source_id, e.target_id))
         page = edges[offset:] if limit is None else edges[offset : offset + limit]
         return len(edges), [(dataclasses.replace(e, passages=[]), len(e.passages)) for e in page]
@@ -83,20 +77,26 @@ class StoreDefaults:
         story = self.get_story(story_id)
         if story is None:
             return []
-        members = set(story.article_ids)
+        return [
+            (e.source_id, e.target_id, e.relation, e.confidence)
+            for e in self._linking_edges(story.article_ids, inside=True)
+        ]
+
+    def _linking_edges(self, article_ids: list[str], inside: bool) -> list[ReuseEdge]:
+        """The non-independent edges touching these articles (``inside``: with both ends among them), each
+        once, in the order the articles and their edges come."""
+        members = set(article_ids)
         seen: set[tuple[str, str]] = set()
-        out: list[tuple[str, str, str, float]] = []
-        for aid in story.article_ids:
+        out: list[ReuseEdge] = []
+        for aid in dict.fromkeys(article_ids):
             for e in self.edges_for(aid):
                 key = (e.source_id, e.target_id)
-                if (
-                    e.relation != "independent"
-                    and e.source_id in members
-                    and e.target_id in members
-                    and key not in seen
-                ):
-                    seen.add(key)
-                    out.append((e.source_id, e.target_id, e.relation, e.confidence))
+                if e.relation == "independent" or key in seen:
+                    continue
+                if inside and not (e.source_id in members and e.target_id in members):
+                    continue
+                seen.add(key)
+                out.append(e)
         return out
 
     def articles_revision(self) -> Any:
@@ -116,20 +116,10 @@ class StoreDefaults:
         (how many, [(edge with passages=[], number of passages)] for the first ``limit``)."""
         import dataclasses
 
-        members = set(article_ids)
-        seen: set[tuple[str, str]] = set()
-        out = []
-        for aid in dict.fromkeys(article_ids):
-            for e in self.edges_for(aid):
-                key = (e.source_id, e.target_id)
-                if (
-                    e.relation != "independent"
-                    and e.source_id in members
-                    and e.target_id in members
-                    and key not in seen
-                ):
-                    seen.add(key)
-                    out.append((dataclasses.replace(e, passages=[]), len(e.passages)))
+        out = [
+            (dataclasses.replace(e, passages=[]), len(e.passages))
+            for e in self._linking_edges(article_ids, inside=True)
+        ]
         out.sort(key=lambda x: (-x[0].confidence, x[0].source_id, x[0].target_id))
         return len(out), (out if limit is None else out[: max(0, limit)])
 
