@@ -652,3 +652,30 @@ def test_stdin_reads_any_format_and_mapping_syntax_errors_are_clear():
     for bad, msg in [("text", "expected FIELD=COLUMN"), ("text=a,text=b", "mapped twice"), ("=a", "expected")]:
         with pytest.raises(ValueError, match=msg):
             parse_mapping(bad)
+
+
+def test_a_feed_over_the_size_limit_is_rejected_naming_it_and_the_rest_is_read(tmp_path, monkeypatch):
+    item = "<item><title>T{i}</title><link>https://c.example/{i}</link></item>"
+    feed = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>F</title>"
+        + "".join(item.format(i=i) for i in range(400))
+        + "</channel></rss>"
+    )
+    (tmp_path / "big.rss").write_text(feed)
+    (tmp_path / "page.html").write_text(_page(1))
+    cfg = IngestConfig(max_bytes=4_000)
+    real_read = Path.read_bytes
+
+    def read_bytes_unless_big(self):  # a file known to be over the limit is never read into memory
+        assert self.name != "big.rss", "the oversized feed was read"
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes_unless_big)
+    out = list(read_inputs([tmp_path / "big.rss", tmp_path / "page.html"], cfg))
+    (rej,) = [o for o in out if type(o) is Rejection]
+    assert rej.source == str(tmp_path / "big.rss") and "larger than the limit" in rej.reason
+    assert [o.source for o in out if isinstance(o, RawDocument)] == [str(tmp_path / "page.html")]
+    gz = tmp_path / "big.rss.gz"  # size known only once decompressed: the capped read stops it
+    gz.write_bytes(gzip.compress(feed.encode()))
+    (rej,) = list(read_inputs([gz], cfg))
+    assert type(rej) is Rejection and "larger than the limit" in rej.reason

@@ -21,6 +21,9 @@ def sniff_feed(inp: Input, head: bytes) -> bool:
 
 
 def read_feed(inp: Input, config: IngestConfig) -> Iterator[RawDocument | Rejection]:
+    if inp.size is not None and inp.size > config.max_bytes:  # known before reading (a file): not read at all
+        yield Rejection(inp.name, f"feed larger than the limit of {config.max_bytes / 1e6:,.1f} MB")
+        return
     try:
         data = inp.read_all(config.max_bytes)
     except STREAM_ERRORS as exc:
