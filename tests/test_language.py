@@ -228,23 +228,42 @@ def test_analysis_notes_survive_the_store(tmp_path, embedder, monkeypatch):
 
 
 @pytest.mark.slow
-def test_non_english_articles_are_stored_and_placed_in_stories(tmp_path):
-    """What the clusterer (cluster.py, English-distilled embedding) does with other languages today: no
-    error, every article placed; the English story of the seeds keeps its five articles."""
+@pytest.mark.parametrize("russian_first", [False, True])
+def test_non_english_articles_join_the_story_of_the_same_event(tmp_path, russian_first):
+    """Across languages (cluster/crosslingual.py): the Russian report of the seeds' event joins the English
+    story whichever comes first; the Russian report of another event, and the Arabic and Persian ones, each
+    start a story of their own (the English scorer does not lump them together)."""
     from pathlib import Path
 
     from storyline.ingest import read_inputs
 
     store = SQLiteStore(tmp_path / "c.db")
     seeds = Path(__file__).resolve().parents[1] / "examples" / "seeds"
-    docs = list(read_inputs([seeds])) + [
+    english_docs = list(read_inputs([seeds]))
+    other_docs = [
         RawDocument(source=f"{c}.txt", text=t, meta={"date": "2022-01-22"})
-        for c, t in (("ru", RUSSIAN_SEED_STORY), ("ar", ARABIC), ("fa", PERSIAN))
+        for c, t in (("ru", RUSSIAN_SEED_STORY), ("ar", ARABIC), ("fa", PERSIAN), ("ru-budget", RUSSIAN))
     ]
+    docs = other_docs + english_docs if russian_first else english_docs + other_docs
     report = Pipeline(store, workers=1).ingest(docs)
-    assert len(report.stored) == 8 and not report.rejected
-    assert all(r.story_id for r in report.stored)
-    english = {r.article_id for r in report.stored[:5]}
-    assert any(set(s.article_ids) >= english for s in store.list_stories(limit=100))
+    assert len(report.stored) == 9 and not report.rejected
+    by_source = {r.source: r.article_id for r in report.stored}
+    english = {by_source[d.source] for d in english_docs}
+
+    def check() -> None:
+        stories = store.list_stories(limit=100)
+        seed_story = [s for s in stories if set(s.article_ids) >= english]
+        assert len(seed_story) == 1
+        assert set(seed_story[0].article_ids) == english | {by_source["ru.txt"]}
+        for source in ("ar.txt", "fa.txt", "ru-budget.txt"):
+            assert [s.article_ids for s in stories if by_source[source] in s.article_ids] == [[by_source[source]]]
+
+    check()
+    from storyline.cluster import ClusterStage
+    from storyline.embed import get_embedder
+
+    config = Config()
+    ClusterStage(config.cluster, get_embedder(config.embed)).recluster(store)  # `storyline recluster`: the same
+    check()
     assert {a.language for a in store.iter_articles()} == {"en", "ru", "ar", "fa"}
     store.close()

@@ -162,6 +162,13 @@ class ClusterConfig:
     event_terms: int = 32
     event_entities: int = 16
     label_entities: int = 6
+    # across languages (cluster/crosslingual.py): an article joins the story of the article in another language
+    # that it most resembles by the multilingual USE v3 embedding of its headline and lead, when the cosine is at
+    # least cross_language_threshold and the two were published within cross_language_days of each other
+    cross_language: bool = True
+    cross_language_threshold: float = 0.6
+    cross_language_days: float = 3.0
+    cross_language_candidates: int = 200  # articles in other languages compared, nearest in time first
 
 
 @dataclass

@@ -6,7 +6,7 @@ parts of the class are its bases, one file each."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +166,7 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         copies: dict[str, str] | None = None,
         embeddings: np.ndarray | None = None,
         features: Sequence[DocFeatures] | None = None,
+        alone: Collection[str] = (),
     ) -> list[Assignment]:
         """Place each article (in the given order) into a story and an event.
 
@@ -173,7 +174,8 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         original is known joins the original's story and event without being scored or counted.
         ``embeddings`` (one row per article) skips the embedding step; ``features``
         (:func:`featurize` of the articles, computed ahead, e.g. in another process) skips the text
-        analysis. Either gives the same result as computing them here.
+        analysis. Either gives the same result as computing them here. An article in ``alone`` (one the
+        English signals cannot place, see :mod:`.crosslingual`) starts a story of its own unless it is a copy.
         """
         copies = copies or {}
         articles = list(articles)
@@ -190,7 +192,7 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
             if orig is not None and orig in self.article_story:
                 out.append(self._add_copy(a, orig))
                 continue
-            out.append(self._place(a, emb, feats.get(a.id)))
+            out.append(self._place(a, emb, feats.get(a.id), a.id in alone))
         return out
 
     def _add_copy(self, a: Article, orig: str) -> Assignment:
@@ -208,20 +210,22 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         self.article_event[a.id] = eid or ""
         return Assignment(a.id, s.id, eid or "", False, copy_of=orig)
 
-    def _place(self, a: Article, emb: np.ndarray, features: DocFeatures | None = None) -> Assignment:
+    def _place(
+        self, a: Article, emb: np.ndarray, features: DocFeatures | None = None, alone: bool = False
+    ) -> Assignment:
         self._vcache.clear()  # weighted vectors depend on the document frequencies, which this article changes
         doc = self._doc(a, emb, features=features)
         doc_w = (*self._weighted(doc.t_ids, doc.t_vals), *self._weighted(doc.e_ids, doc.e_vals))
         self._load_doc(doc, doc_w)
         try:
-            return self._place_doc(doc, doc_w)
+            return self._place_doc(doc, doc_w, alone)
         finally:
             self._unload_doc()
 
-    def _place_doc(self, doc: _Doc, doc_w) -> Assignment:
+    def _place_doc(self, doc: _Doc, doc_w, alone: bool = False) -> Assignment:
         cfg = self.config
         scored: list[tuple[float, int]] = []
-        for si in self._candidates(doc.emb, doc.e_ids):
+        for si in () if alone else self._candidates(doc.emb, doc.e_ids):
             p, _ = self.score(doc, self._groups[si], doc_w)
             scored.append((p, si))
         scored.sort(key=lambda x: (-x[0], self._groups[x[1]].order))
@@ -272,9 +276,13 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         return [a for _, _, a in keyed]
 
     def fit(
-        self, articles: Sequence[Article], copies: dict[str, str] | None = None, embeddings: np.ndarray | None = None
+        self,
+        articles: Sequence[Article],
+        copies: dict[str, str] | None = None,
+        embeddings: np.ndarray | None = None,
+        alone: Collection[str] = (),
     ) -> list[Assignment]:
-        """Batch: forget everything, then place all articles in date order."""
+        """Batch: forget everything, then place all articles in date order (``alone``: as in :meth:`partial_fit`)."""
         self.reset()
         articles = list(articles)
         if embeddings is not None:
@@ -283,4 +291,4 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
             embeddings = np.asarray(embeddings)[[pos[a.id] for a in ordered]]
         else:
             ordered = self.date_order(articles)
-        return self.partial_fit(ordered, copies, embeddings)
+        return self.partial_fit(ordered, copies, embeddings, alone=alone)

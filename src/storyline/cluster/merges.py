@@ -94,6 +94,18 @@ class MergesMixin:
                 self.aliases[old] = keep.id
                 self._changed_aliases.add(old)
 
+    def join(self, a_id: str, b_id: str) -> tuple[str, str] | None:
+        """Merge the stories of two placed articles into the older one (a link the scorer cannot see, such as
+        the same report in two languages); (gone id, kept id), or None when they are one story already or
+        either article is not placed."""
+        ia, ib = self.article_story.get(a_id), self.article_story.get(b_id)
+        if ia is None or ib is None or ia == ib:
+            return None
+        a, b = self._groups[ia], self._groups[ib]
+        keep, gone = (a, b) if a.order < b.order else (b, a)
+        self._merge(keep, gone)
+        return gone.id, keep.id
+
     # -- combining clusterers (the Spark job's windows) -----------------------------------------------
     def count_documents(self, articles: Iterable[Article]) -> None:
         """Add the articles' terms and entities to the document frequencies, counted exactly as placing

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 
 from ..model import ReuseEdge, Story
@@ -166,6 +167,26 @@ class StoreDefaults:
         """Ids of the ``n`` articles stored last, newest first."""
         total = self.count_articles()
         return [a.id for a in reversed(self.list_articles(limit=n, offset=max(0, total - n)))]
+
+    def article_languages_near(
+        self, start: datetime | None, end: datetime | None, limit: int, not_language: str | None = None
+    ) -> list[tuple[str, str | None, str | None]]:
+        """(id, language, published ISO) of up to ``limit`` articles published between ``start`` and ``end``,
+        latest first, leaving out those in ``not_language``; without dates, the ``limit`` stored last."""
+
+        def keep(lang: str | None) -> bool:
+            return not_language is None or (lang is not None and lang != not_language)
+
+        def iso(when: datetime | None) -> str | None:
+            return when.isoformat() if when else None
+
+        if start is None or end is None:
+            arts = [a for a in self.get_articles(self.latest_article_ids(self.count_articles())) if keep(a.language)]
+            return [(a.id, a.language, iso(a.published)) for a in arts[:limit]]
+        lo, hi = start.isoformat(), end.isoformat()
+        near = [a for a in self.iter_articles() if keep(a.language) and lo <= (iso(a.published) or "") <= hi]
+        near.sort(key=lambda a: iso(a.published) or "", reverse=True)
+        return [(a.id, a.language, iso(a.published)) for a in near[:limit]]
 
     def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
         """Outlet of each of these articles."""

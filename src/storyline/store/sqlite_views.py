@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from ..model import (
@@ -151,6 +152,24 @@ class SQLiteViews:
     def latest_article_ids(self, n: int) -> list[str]:
         """Ids of the ``n`` articles stored last, newest first."""
         return [r[0] for r in self._q("SELECT id FROM articles ORDER BY seq DESC LIMIT ?", (int(n),))]
+
+    def article_languages_near(
+        self, start: datetime | None, end: datetime | None, limit: int, not_language: str | None = None
+    ) -> list[tuple[str, str | None, str | None]]:
+        """(id, language, published ISO) of up to ``limit`` articles published between ``start`` and ``end``,
+        latest first (by the published index), leaving out those in ``not_language``; without dates, the
+        ``limit`` stored last."""
+        skip = "" if not_language is None else " AND language IS NOT NULL AND language <> ?"
+        extra: tuple[Any, ...] = () if not_language is None else (not_language,)
+        if start is None or end is None:
+            sql = f"SELECT id, language, published FROM articles WHERE 1{skip} ORDER BY seq DESC LIMIT ?"
+            return [(r[0], r[1], r[2]) for r in self._q(sql, (*extra, int(limit)))]
+        sql = (
+            "SELECT id, language, published FROM articles WHERE published BETWEEN ? AND ?"
+            f"{skip} ORDER BY published DESC LIMIT ?"
+        )
+        rows = self._q(sql, (start.isoformat(), end.isoformat(), *extra, int(limit)))
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
         """Outlet of each of these articles (without decoding them)."""
