@@ -143,3 +143,31 @@ def test_store_default_and_sqlite_agree_on_articles_near(store):
         assert store.article_languages_near(*args) == StoreDefaults.article_languages_near(store, *args), args
     assert [r[0] for r in store.article_languages_near(lo, hi, 10, "en")] == ["a2", "a1"]
     assert [r[0] for r in store.article_languages_near(None, None, 2)] == ["undated", "a5"]
+
+
+@pytest.mark.slow
+def test_a_spark_window_joins_across_languages_too():
+    """spark-run's per-window clusterer runs the same step over the window's articles held in memory."""
+    from pathlib import Path
+
+    from storyline.clean import clean
+    from storyline.config import Config
+    from storyline.ingest import read_inputs
+    from storyline.model import RawDocument
+    from storyline.spark.stories import cluster_window
+
+    seeds = Path(__file__).resolve().parents[1] / "examples" / "seeds"
+    english = [clean(d) for d in read_inputs([seeds])]
+    others = [
+        clean(RawDocument(source=f"{name}.txt", text=text, meta={"date": "2022-01-22"}))
+        for name, text in (("ru", RUSSIAN_SEED_STORY), ("ru-budget", RUSSIAN))
+    ]
+    arts = others + english
+    for config in (Config(), Config.from_json('{"cluster": {"cross_language": false}}')):
+        rows, _, _ = cluster_window(0, arts, {a.id: i for i, a in enumerate(arts)}, {}, config)
+        story = {aid: piece for piece, _, aid in rows}
+        seed_story = {story[a.id] for a in english}
+        assert len(seed_story) == 1
+        joined = story[others[0].id] in seed_story
+        assert joined == config.cluster.cross_language
+        assert story[others[1].id] not in seed_story

@@ -134,3 +134,67 @@ class CrossLingualLinker:
 def needs_joining(article: Article) -> bool:
     """True for an article the English signals cannot place: it joins its match's story, or starts its own."""
     return not is_english(article.language)
+
+
+def plan_links(
+    linker: CrossLingualLinker | None, articles: Sequence[Article], store: Any, copies: dict[str, str]
+) -> tuple[dict[str, tuple[str, float]], set[str]]:
+    """The matches (:meth:`CrossLingualLinker.match`) and the articles to place alone. An article in another
+    language is added to ``copies`` with its match, so the clusterer puts it in the match's story and event
+    unscored (its words are not English); one without a match starts a story of its own."""
+    if linker is None:
+        return {}, set()
+    links = linker.match(articles, store)
+    alone: set[str] = set()
+    for a in articles:
+        if needs_joining(a):
+            if a.id in links:
+                copies.setdefault(a.id, links[a.id][0])
+            else:
+                alone.add(a.id)
+    return links, alone
+
+
+def join_links(clusterer: Any, assignments: Sequence[Any], links: dict[str, tuple[str, float]]) -> None:
+    """An article the scorer placed that matches one in another language in a different story (the story was
+    told first in that language): the two stories become one (``StoryClusterer.join``), and the assignment
+    says so."""
+    for asg in assignments:
+        link = links.get(asg.article_id)
+        if link is not None and asg.copy_of is None:
+            joined = clusterer.join(asg.article_id, link[0])
+            if joined is not None:
+                asg.merged.append(joined)
+                asg.story_id = joined[1]
+
+
+class ArticlePool:
+    """The four store reads and writes :class:`CrossLingualLinker` uses, over articles held in memory (a Spark
+    window's), with vectors kept in a dict."""
+
+    def __init__(self, articles: Sequence[Article]):
+        self.by_id = {a.id: a for a in articles}
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def article_languages_near(
+        self, start: datetime | None, end: datetime | None, limit: int, not_language: str | None = None
+    ) -> list[tuple[str, str | None, str | None]]:
+        def iso(when: datetime | None) -> str:
+            return when.isoformat() if when else ""
+
+        arts = [a for a in self.by_id.values() if not_language is None or (a.language and a.language != not_language)]
+        if start is not None and end is not None:
+            arts = [a for a in arts if iso(start) <= iso(a.published) <= iso(end)]
+        arts.sort(key=lambda a: iso(a.published), reverse=True)
+        return [(a.id, a.language, iso(a.published) or None) for a in arts[:limit]]
+
+    def get_articles(self, ids: Sequence[str]) -> list[Article]:
+        return [self.by_id[i] for i in ids if i in self.by_id]
+
+    def get_embeddings(self, kind: str, keys: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        found = [k for k in keys if k in self.vectors]
+        mat = np.stack([self.vectors[k] for k in found]) if found else np.zeros((0, 0), np.float32)
+        return found, mat
+
+    def put_embedding(self, kind: str, key: str, vector: np.ndarray) -> None:
+        self.vectors[key] = np.asarray(vector, dtype=np.float32)

@@ -13,7 +13,7 @@ import numpy as np
 from ..config import ClusterConfig
 from ..model import DUPLICATE_RELATIONS, Article
 from .clusterer import Assignment, StoryClusterer
-from .crosslingual import CrossLingualLinker, needs_joining
+from .crosslingual import CrossLingualLinker, join_links, plan_links
 from .features import DocFeatures, embed_text, featurize
 from .state import _unpack_groups
 from .vectors import Group
@@ -144,9 +144,9 @@ class ClusterStage:
             embeddings = clusterer._embed(articles)
         for a, vec in zip(articles, embeddings, strict=True):
             store.put_embedding(self.embedding_kind, a.id, vec)
-        links, alone = self._link(articles, store, copies)
+        links, alone = plan_links(self.linker, articles, store, copies)
         assignments = clusterer.partial_fit(articles, copies, embeddings, [f for f in feats if f is not None], alone)
-        self._join(clusterer, assignments, links)
+        join_links(clusterer, assignments, links)
         self._save(store, assignments)
         for asg in assignments:
             r = results.get(asg.article_id)
@@ -154,36 +154,6 @@ class ClusterStage:
                 r.story_id = clusterer.resolve(asg.story_id) or asg.story_id
                 r.event_id = asg.event_id
         return assignments
-
-    def _link(
-        self, articles: list[Article], store: Any, copies: dict[str, str]
-    ) -> tuple[dict[str, tuple[str, float]], set[str]]:
-        """Matches across languages (:class:`CrossLingualLinker`) and the articles to place alone. An article
-        in another language is added to ``copies`` with its match, so it joins the match's story and event
-        unscored (its words are not English); one without a match starts a story of its own."""
-        if self.linker is None:
-            return {}, set()
-        links = self.linker.match(articles, store)
-        alone: set[str] = set()
-        for a in articles:
-            if needs_joining(a):
-                if a.id in links:
-                    copies.setdefault(a.id, links[a.id][0])
-                else:
-                    alone.add(a.id)
-        return links, alone
-
-    @staticmethod
-    def _join(clusterer: StoryClusterer, assignments: list[Assignment], links: dict[str, tuple[str, float]]) -> None:
-        """An article placed by the scorer that matches an article in another language in a different story
-        (the story was told first in that language): the two stories become one."""
-        for asg in assignments:
-            link = links.get(asg.article_id)
-            if link is not None and asg.copy_of is None:
-                joined = clusterer.join(asg.article_id, link[0])
-                if joined is not None:
-                    asg.merged.append(joined)
-                    asg.story_id = joined[1]
 
     def _save(self, store: Any, assignments: list[Assignment]) -> None:
         clusterer = self.clusterer
@@ -219,9 +189,9 @@ class ClusterStage:
         dim = self.clusterer.dim
         emb = np.stack([have[a.id] for a in articles]) if articles else np.zeros((0, dim), np.float32)
         copies = copies_from_edges(store.all_edges())
-        links, alone = self._link(articles, store, copies)
+        links, alone = plan_links(self.linker, articles, store, copies)
         assignments = self.clusterer.fit(articles, copies, emb, alone)
-        self._join(self.clusterer, assignments, links)
+        join_links(self.clusterer, assignments, links)
         with store.transaction():
             store.delete_stories()
             for story in self.clusterer.stories():

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..cluster.crosslingual import ArticlePool, CrossLingualLinker, join_links, plan_links
 from ..config import Config
 from ..model import Article, Event, Story, to_dict
 from .options import SparkOptions
@@ -121,7 +122,9 @@ def cluster_window(
     articles = stream_order(articles, ords)
     ids = {a.id for a in articles}
     copies = {c: o for c, o in copies.items() if c in ids and o in ids}
-    clusterer.partial_fit(articles, copies)
+    linker = CrossLingualLinker(config.cluster) if config.cluster.cross_language else None
+    links, alone = plan_links(linker, articles, ArticlePool(articles), copies)  # across languages, in the window
+    join_links(clusterer, clusterer.partial_fit(articles, copies, alone=alone), links)
     prefix = f"w{window}-"
     rows: list[tuple[str, str | None, str]] = []
     pieces: list[Story] = []
