@@ -26,6 +26,7 @@ import numpy as np
 from ..config import ClusterConfig
 from ..language import is_english
 from ..model import Article
+from ..store.defaults import articles_near
 
 KIND = "crosslingual/use-m3"
 LEAD_WORDS = 80  # the headline and this many words of the body are encoded
@@ -60,11 +61,11 @@ class CrossLingualLinker:
             self._encoder = load_encoder()
         return self._encoder
 
-    def _window(self, article: Article) -> tuple[datetime | None, datetime | None]:
-        if article.published is None:
+    def _window(self, when: datetime | None) -> tuple[datetime | None, datetime | None]:
+        if when is None:
             return None, None
         days = timedelta(days=self.config.cross_language_days)
-        return article.published - days, article.published + days
+        return when - days, when + days
 
     def _pools(self, articles: Sequence[Article], store: Any) -> dict[str, list[str]]:
         """For each article, the ids of the stored articles it is compared with, latest first: for an English
@@ -73,20 +74,20 @@ class CrossLingualLinker:
         Russian articles either)."""
         limit = self.config.cross_language_candidates
         pools: dict[str, list[str]] = {}
-        english = [a for a in articles if not needs_joining(a) and a.published is not None]
-        if english:
-            days = timedelta(days=self.config.cross_language_days)
-            dates = [a.published for a in english if a.published is not None]
-            lo, hi = min(dates) - days, max(dates) + days
-            near = store.article_languages_near(lo, hi, limit * len(english), not_language="en")
-            for a in english:
-                start, end = (w.isoformat() if w else "" for w in self._window(a))
-                pools[a.id] = [aid for aid, _, when in near if aid != a.id and start <= (when or "") <= end][:limit]
+        english: list[tuple[Article, datetime]] = []
         for a in articles:
             if needs_joining(a):
-                start_dt, end_dt = self._window(a)
-                near = store.article_languages_near(start_dt, end_dt, limit)
+                near = store.article_languages_near(*self._window(a.published), limit)
                 pools[a.id] = [aid for aid, _, _ in near if aid != a.id]
+            elif a.published is not None:
+                english.append((a, a.published))
+        if english:
+            lo = self._window(min(when for _, when in english))[0]
+            hi = self._window(max(when for _, when in english))[1]
+            near = store.article_languages_near(lo, hi, limit * len(english), not_language="en")
+            for a, when in english:
+                start, end = (w.isoformat() for w in self._window(when) if w is not None)
+                pools[a.id] = [aid for aid, _, at in near if aid != a.id and start <= (at or "") <= end][:limit]
         return pools
 
     def _vectors(self, ids: Sequence[str], store: Any, known: dict[str, Article]) -> dict[str, np.ndarray]:
@@ -179,14 +180,7 @@ class ArticlePool:
     def article_languages_near(
         self, start: datetime | None, end: datetime | None, limit: int, not_language: str | None = None
     ) -> list[tuple[str, str | None, str | None]]:
-        def iso(when: datetime | None) -> str:
-            return when.isoformat() if when else ""
-
-        arts = [a for a in self.by_id.values() if not_language is None or (a.language and a.language != not_language)]
-        if start is not None and end is not None:
-            arts = [a for a in arts if iso(start) <= iso(a.published) <= iso(end)]
-        arts.sort(key=lambda a: iso(a.published), reverse=True)
-        return [(a.id, a.language, iso(a.published) or None) for a in arts[:limit]]
+        return articles_near(list(self.by_id.values()), start, end, limit, not_language)
 
     def get_articles(self, ids: Sequence[str]) -> list[Article]:
         return [self.by_id[i] for i in ids if i in self.by_id]

@@ -6,12 +6,12 @@ They are written over the abstract methods alone, so they work on any engine (sl
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from ..model import ReuseEdge, Story
+from ..model import Article, ReuseEdge, Story
 
 
 class StoreDefaults:
@@ -173,20 +173,7 @@ class StoreDefaults:
     ) -> list[tuple[str, str | None, str | None]]:
         """(id, language, published ISO) of up to ``limit`` articles published between ``start`` and ``end``,
         latest first, leaving out those in ``not_language``; without dates, the ``limit`` stored last."""
-
-        def keep(lang: str | None) -> bool:
-            return not_language is None or (lang is not None and lang != not_language)
-
-        def iso(when: datetime | None) -> str | None:
-            return when.isoformat() if when else None
-
-        if start is None or end is None:
-            arts = [a for a in self.get_articles(self.latest_article_ids(self.count_articles())) if keep(a.language)]
-            return [(a.id, a.language, iso(a.published)) for a in arts[:limit]]
-        lo, hi = start.isoformat(), end.isoformat()
-        near = [a for a in self.iter_articles() if keep(a.language) and lo <= (iso(a.published) or "") <= hi]
-        near.sort(key=lambda a: iso(a.published) or "", reverse=True)
-        return [(a.id, a.language, iso(a.published)) for a in near[:limit]]
+        return articles_near(list(self.iter_articles()), start, end, limit, not_language)
 
     def article_outlets(self, ids: Iterable[str]) -> dict[str, str | None]:
         """Outlet of each of these articles."""
@@ -249,3 +236,26 @@ class StoreDefaults:
             out += page
             if len(page) < 1000:
                 return out
+
+
+def articles_near(
+    articles: Sequence[Article],
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    not_language: str | None = None,
+) -> list[tuple[str, str | None, str | None]]:
+    """:meth:`StoreDefaults.article_languages_near` over ``articles`` given in ingest order (also what a Spark
+    window's cross-language step reads, ``cluster.crosslingual.ArticlePool``)."""
+
+    def iso(when: datetime | None) -> str | None:
+        return when.isoformat() if when else None
+
+    kept = [a for a in articles if not_language is None or (a.language is not None and a.language != not_language)]
+    if start is None or end is None:
+        near = kept[::-1]
+    else:
+        lo, hi = start.isoformat(), end.isoformat()
+        near = [a for a in kept if lo <= (iso(a.published) or "") <= hi]
+        near.sort(key=lambda a: iso(a.published) or "", reverse=True)
+    return [(a.id, a.language, iso(a.published)) for a in near[:limit]]
