@@ -34,7 +34,7 @@ The parts, one file each (this module only re-exports the names imported from ``
 :class:`DocFeatures`), ``vectors`` (sparse vectors, the hashed vocabulary, :class:`Group`), ``scorer`` (learnt
 weights, thresholds, probabilities), ``index`` (candidate stories: centroids and entity postings), ``events``,
 ``labels``, ``merges`` (and combining clusterers), ``output`` (stories as model records), ``state`` (the state as
-bytes: global part, deltas, story parts), ``clusterer`` (:class:`StoryClusterer`, built from the parts above as
+bytes: global part, deltas, story parts, in the container of ``arrays``), ``clusterer`` (:class:`StoryClusterer`, built from the parts above as
 its bases) and ``stage`` (:class:`ClusterStage` and the store keys of the state).
 """
 

@@ -224,10 +224,9 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
 
     def _place_doc(self, doc: _Doc, doc_w, alone: bool = False) -> Assignment:
         cfg = self.config
-        scored: list[tuple[float, int]] = []
-        for si in () if alone else self._candidates(doc.emb, doc.e_ids):
-            p, _ = self.score(doc, self._groups[si], doc_w)
-            scored.append((p, si))
+        cands = [] if alone else self._candidates(doc.emb, doc.e_ids)
+        probs = self.score_many(doc, [self._groups[si] for si in cands], doc_w)
+        scored = list(zip(probs, cands, strict=True))
         scored.sort(key=lambda x: (-x[0], self._groups[x[1]].order))
         merged: list[tuple[str, str]] = []
         prob: float | None  # the probability of the story it joins; None for a new story

@@ -21,7 +21,7 @@ class EventsMixin:
     n_events: int
     article_event: dict[str, str]
     event_threshold: Any
-    score: Any
+    score_many: Any
     _gap_days: Any
     _add_to_group: Any
 
@@ -29,11 +29,12 @@ class EventsMixin:
     def _assign_event(self, story: Group, doc: _Doc, doc_w) -> Group:
         cfg = self.config
         best, best_p = None, -1.0
-        for ev in story.events[-cfg.event_candidates :]:  # the most recent events only: bounded cost
-            gap = self._gap_days(doc.day, ev)
-            if gap > cfg.event_window_days:
-                continue  # a new development days later is a new event
-            p, _ = self.score(doc, ev, doc_w)
+        # the most recent events only (bounded cost), and none dated further than the window: a new development
+        # days later is a new event
+        near = [
+            ev for ev in story.events[-cfg.event_candidates :] if self._gap_days(doc.day, ev) <= cfg.event_window_days
+        ]
+        for ev, p in zip(near, self.score_many(doc, near, doc_w), strict=True):
             if p > best_p or (p == best_p and best is not None and ev.order < best.order):
                 best, best_p = ev, p
         if best is not None and best_p >= self.event_threshold:

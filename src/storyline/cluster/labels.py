@@ -3,7 +3,7 @@ label most central to a group's words, and a group's key entities."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
 
 import numpy as np
 
@@ -26,32 +26,43 @@ def _label_text(article: Article) -> tuple[str, bool]:
 
 class LabelsMixin:
     """Labels of :class:`StoryClusterer`'s groups, scored against the group's IDF-weighted terms (uses the
-    clusterer's ``vocab`` and ``_group_vectors``)."""
+    clusterer's ``vocab``)."""
 
     # what this part uses of StoryClusterer (declared for the type checker)
     vocab: _Vocab
-    _group_vectors: Any
 
-    def _label_score(self, g: Group, lab: tuple[str, str, bool, np.ndarray]) -> float:
-        ids = lab[3]
-        if len(ids) == 0 or len(g.t_ids) == 0:
-            return 0.0
-        _, ia, ib = np.intersect1d(ids, g.t_ids, assume_unique=True, return_indices=True)
-        if len(ib) == 0:
-            return 0.0
-        _, w, wn, _, _, _ = self._group_vectors(g)
+    def _label_scores(self, g: Group) -> list[float]:
+        """Each label's cosine between its words (IDF-weighted) and the group's term vector, plus 0.02 for a
+        headline; 0 for a label sharing no word with the group. All labels at once: the labels' word ids are
+        looked up in the group's sorted ids with one ``searchsorted``."""
+        labels = g.labels
+        if len(g.t_ids) == 0:
+            return [0.0] * len(labels)
+        w = g.t_vals * self.vocab.idf(g.t_ids)
+        wn = math.sqrt(float(np.dot(w, w)))
+        lens = np.fromiter((len(lab[3]) for lab in labels), dtype=np.int64, count=len(labels))
+        if not lens.any():
+            return [0.0] * len(labels)
+        ids = np.concatenate([lab[3] for lab in labels])
         lw = self.vocab.idf(ids)
-        # cosine between the label's words (idf-weighted) and the group's term vector
-        return float(np.dot(lw[ia], w[ib]) / (np.linalg.norm(lw) * wn + 1e-9)) + (0.02 if lab[2] else 0.0)
+        pos = np.minimum(np.searchsorted(g.t_ids, ids), len(g.t_ids) - 1)
+        hit = g.t_ids[pos] == ids
+        seg = np.repeat(np.arange(len(labels)), lens)
+        hits = np.bincount(seg, weights=hit, minlength=len(labels))
+        dots = np.bincount(seg, weights=np.where(hit, lw * w[pos], 0.0), minlength=len(labels))
+        lnorms = np.sqrt(np.bincount(seg, weights=lw * lw, minlength=len(labels)))
+        return [
+            float(d / (ln * wn + 1e-9)) + (0.02 if lab[2] else 0.0) if h > 0 else 0.0
+            for d, ln, h, lab in zip(dots, lnorms, hits, labels, strict=True)
+        ]
 
     def _least_central(self, g: Group) -> int:
-        scores = [self._label_score(g, lab) for lab in g.labels]
-        return int(np.argmin(scores))
+        return int(np.argmin(self._label_scores(g)))
 
     def _best_label(self, g: Group) -> str | None:
         if not g.labels:
             return None
-        scores = [self._label_score(g, lab) for lab in g.labels]
+        scores = self._label_scores(g)
         titled = [i for i, lab in enumerate(g.labels) if lab[2]]
         pool = titled or list(range(len(g.labels)))
         best = max(pool, key=lambda i: (scores[i], -i))

@@ -121,6 +121,44 @@ class ScoringMixin:
         em = float(np.dot(doc.emb, cen))
         return [tf, ef, em]
 
+    def features_many(self, doc: _Doc, groups: Sequence[Group], doc_w) -> np.ndarray:
+        """:meth:`features` of the loaded document (:meth:`_load_doc`) against several groups at once, one row
+        each: the groups' vectors are concatenated and weighted with one IDF gather, and each cosine is a
+        segment sum (a few numpy calls per article instead of a dozen per candidate)."""
+        k = len(groups)
+        out = np.zeros((k, 3), dtype=np.float64)
+        if k == 0:
+            return out
+        if self._buf_doc is not doc:
+            for i, g in enumerate(groups):
+                out[i] = self.features(doc, g, doc_w)
+            return out
+        _, dtn, _, den = doc_w
+        for col, dn, ids_of, vals_of in ((0, dtn, "t_ids", "t_vals"), (1, den, "e_ids", "e_vals")):
+            lens = np.fromiter((len(getattr(g, ids_of)) for g in groups), dtype=np.int64, count=k)
+            if dn <= 0 or not lens.any():
+                continue
+            ids = np.concatenate([getattr(g, ids_of) for g in groups])
+            w = np.concatenate([getattr(g, vals_of) for g in groups]) * self.vocab.idf(ids)
+            seg = np.repeat(np.arange(k), lens)
+            norms = np.sqrt(np.bincount(seg, weights=w * w, minlength=k))
+            dots = np.bincount(seg, weights=self._buf[ids] * w, minlength=k)
+            np.divide(dots, dn * norms, out=out[:, col], where=norms > 0)
+        sums = np.stack([g.emb for g in groups]).astype(np.float32)
+        norms32 = np.linalg.norm(sums, axis=1)
+        np.divide(sums @ doc.emb, norms32, out=out[:, 2], where=norms32 > 0)
+        return out
+
+    def score_many(self, doc: _Doc, groups: Sequence[Group], doc_w) -> list[float]:
+        """:meth:`score`'s probability for each group (the document loaded, as while placing it)."""
+        f = self.features_many(doc, groups, doc_w)
+        w = self.weights
+        z = w["bias"] + ((w["tfidf"] * f[:, 0] + w["entity"] * f[:, 1]) + w["embedding"] * f[:, 2])  # as _logit
+        return [
+            self._prob(float(zi) - self._time_penalty(self._gap_days(doc.day, g)))
+            for zi, g in zip(z, groups, strict=True)
+        ]
+
     def _time_penalty(self, gap: float) -> float:
         if gap <= 0:
             return 0.0

@@ -1,11 +1,10 @@
-"""The clusterer's state as bytes (JSON + numpy arrays in ``.npz``; no pickle, no class paths), in two parts so
+"""The clusterer's state as bytes (JSON + numpy arrays, :mod:`.arrays`; no pickle, no class paths), in two parts so
 that a store rewrites only what changed: the global part (vocabulary, document frequencies, entity postings, story
 ids, aliases), with deltas of it since the last save, and one part per story (its sums, labels, events);
 :meth:`StoryClusterer.from_parts` rebuilds a clusterer from them."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import math
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..config import ClusterConfig
+from .arrays import pack_arrays, unpack_arrays
 from .index import _CentroidIndex
 from .vectors import Group, _Vocab
 
@@ -90,7 +90,7 @@ class StateMixin:
             "post": post,
             "post_len": post_lens,
         }
-        return _npz(arrays)
+        return pack_arrays(arrays)
 
     def global_delta_bytes(self) -> bytes:
         """What changed in the global part since :meth:`mark_saved` (document frequencies and entity
@@ -119,7 +119,7 @@ class StateMixin:
             "gone": sorted(i for i in self._changed_alive if i < self._saved_groups),
             "aliases": {k: self.aliases[k] for k in sorted(self._changed_aliases) if k in self.aliases},
         }
-        return _npz(
+        return pack_arrays(
             {
                 "meta": _json_array(meta),
                 "df_ids": ids,
@@ -141,7 +141,7 @@ class StateMixin:
     def to_bytes(self) -> bytes:
         """Everything needed to continue the stream elsewhere (JSON + numpy arrays; no pickle)."""
         stories = _pack_groups(self._groups, self.dim)
-        return _npz(
+        return pack_arrays(
             {
                 "global": np.frombuffer(self.global_bytes(), dtype=np.uint8),
                 "stories": np.frombuffer(stories, dtype=np.uint8),
@@ -150,7 +150,7 @@ class StateMixin:
 
     @classmethod
     def from_bytes(cls, data: bytes, config: ClusterConfig | None = None, embedder: Any = None) -> Self:
-        z = np.load(io.BytesIO(data), allow_pickle=False)
+        z = unpack_arrays(data)
         groups = _unpack_groups(z["stories"].tobytes(), config)
         by = {g.id: g for g in groups}
         return cls.from_parts(z["global"].tobytes(), by.get, config, embedder)
@@ -167,9 +167,9 @@ class StateMixin:
         """Rebuild from the global part, the deltas saved after it (:meth:`global_delta_bytes`, in
         order) and ``story_part(story_id) -> Group | None`` for live stories."""
         self = cls(config, embedder)
-        z = np.load(io.BytesIO(global_blob), allow_pickle=False)
+        z = unpack_arrays(global_blob)
         meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-        zs = [np.load(io.BytesIO(d), allow_pickle=False) for d in deltas]
+        zs = [unpack_arrays(d) for d in deltas]
         if meta.get("version") != _STATE_VERSION:
             raise ValueError(f"cluster state version {meta.get('version')} not supported")
         if meta["dim"] != self.dim:
@@ -225,12 +225,6 @@ def _json_array(obj: Any) -> np.ndarray:
     return np.frombuffer(json.dumps(obj, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
 
 
-def _npz(arrays: dict[str, np.ndarray]) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub reads ** as possibly allow_pickle
-    return buf.getvalue()
-
-
 def _surfaces(z: Any) -> dict[int, str]:
     """Entity id -> display name, as a global part or a delta stores them."""
     raw = z["surf"].tobytes().decode("utf-8")
@@ -284,11 +278,11 @@ def _pack_groups(stories: Sequence[Group], dim: int) -> bytes:
         dtype = np.int32 if name.endswith("ids") else np.float32
         arrays[name], arrays[name + "_len"] = cat([getattr(g, name) for g in groups], dtype)
     arrays["lab_ids"], arrays["lab_ids_len"] = cat([lab[3] for g in groups for lab in g.labels], np.int32)
-    return _npz(arrays)
+    return pack_arrays(arrays)
 
 
 def _unpack_groups(data: bytes, config: ClusterConfig | None = None) -> list[Group]:
-    z = np.load(io.BytesIO(data), allow_pickle=False)
+    z = unpack_arrays(data)
     meta = json.loads(z["meta"].tobytes().decode("utf-8"))
 
     def split(name: str) -> list[np.ndarray]:
