@@ -610,3 +610,30 @@ def test_citation_prefilter_changes_nothing(outlet, words, sep):
     strong, bare, _ = _outlet_patterns(outlet)
     want = 0.85 if strong.search(text) else 0.6 if bare.search(text) else 0.0
     assert citation_strength(text, outlet) == want
+
+
+_SENTENCE = st.lists(
+    st.sampled_from(["Talks", "resumed", "in", "Geneva", "on", "Monday", "NATO", "said", "the", "2022", "reply", "it's"]),
+    min_size=0,
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_SENTENCE, max_size=6), st.lists(_SENTENCE, max_size=6))
+def test_a_profile_sent_to_another_process_compares_the_same(a, b):
+    # the compact pickled form (what a worker sends back) rebuilds every set exactly
+    import pickle
+
+    from storyline.reuse.profile import _KINDS, all_intersections, profile_from_texts
+    from storyline.text import stopwords
+
+    pa, pb = (profile_from_texts(k, t, stop=stopwords()) for k, t in (("a", a), ("b", b)))
+    back = pickle.loads(pickle.dumps(pa))
+    for name in _KINDS:
+        for part in ("ids", "rows", "sizes"):
+            got, want = getattr(getattr(back, name), part), getattr(getattr(pa, name), part)
+            assert got.dtype == want.dtype and np.array_equal(got, want), (name, part)
+    assert back.texts == pa.texts and back.body_hash == pa.body_hash and np.array_equal(back.seq_hash, pa.seq_hash)
+    x, y = all_intersections(back, pb), all_intersections(pa, pb)
+    assert all(np.array_equal(x[k], y[k]) for k in _KINDS)

@@ -206,16 +206,15 @@ class ReuseDetector:
             mine = emb[at : at + len(ts)] if emb is not None and ts else None
             at += len(ts)
             sig, keys = self.signature_and_keys(a)
-            out.append(
-                PreparedReuse(
-                    a.id,
-                    sig,
-                    keys,
-                    self.profile_from_texts(a.id, ts, mine),
-                    self.vector_of(mine) if mine is not None else None,
-                )
-            )
+            profile = self.profile_from_texts(a.id, ts, mine)
+            self.remember_profile(profile)  # a later chunk's articles may be compared with this one
+            out.append(PreparedReuse(a.id, sig, keys, profile, self.vector_of(mine) if mine is not None else None))
         return out
+
+    def cached(self, article_id: str) -> bool:
+        """Whether this article's profile is in the cache (built or remembered here)."""
+        with self._lock:
+            return article_id in self._cache
 
     def remember_profile(self, profile: Profile) -> None:
         """Cache a profile built elsewhere (see :meth:`prepare`)."""

@@ -8,6 +8,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -85,6 +86,40 @@ class Profile:
     @property
     def n(self) -> int:
         return len(self.texts)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Compact for sending to another process: each kind's set ids as one uint32 array and its set sizes as
+        one table, since the row of each id follows from the sizes (ids are sorted by row); the intersection
+        index (``tagged``, ``uniq``) is rebuilt where needed. About half the bytes, and a few arrays instead of
+        twenty-odd, which is most of what pickling costs."""
+        kinds = [getattr(self, k) for k in _KINDS]
+        return {
+            "article_id": self.article_id,
+            "texts": self.texts,
+            "n_tokens": self.n_tokens,
+            "seq_hash": self.seq_hash,
+            "ids": np.concatenate([r.ids for r in kinds]).astype(np.uint32),
+            "sizes": np.stack([r.sizes for r in kinds]).astype(np.int32)
+            if self.n
+            else np.zeros((len(_KINDS), 0), np.int32),
+            "emb": self.emb,
+            "body_hash": self.body_hash,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        n = len(state["texts"])
+        rows_of = np.arange(n, dtype=np.int64)
+        ids = state["ids"].astype(np.int64)
+        at = 0
+        for name, sizes in zip(_KINDS, state["sizes"], strict=True):
+            sizes = sizes.astype(np.int64)
+            m = int(sizes.sum())
+            setattr(self, name, _Rows(ids[at : at + m], np.repeat(rows_of, sizes), sizes.astype(np.float32)))
+            at += m
+        for key in ("article_id", "texts", "n_tokens", "seq_hash", "emb", "body_hash"):
+            setattr(self, key, state[key])
+        self.tagged = None
+        self.uniq = None
 
     def all_ids(self) -> tuple[_Rows, np.ndarray]:
         """All the sets above in one id space (kind in the high bits, so sorted ids group by kind),

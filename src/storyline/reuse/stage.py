@@ -162,7 +162,11 @@ class ReuseStage:
         with these: for each article its ``max_candidates`` best-ranked stored ones, as :meth:`process`
         ranks them. A worker process computes them ahead from a read-only view of the store; handing
         them to :meth:`process` (``candidate_profiles``) only spares building them there, so whatever
-        the view missed (articles committed since, semantic candidates) is built as before."""
+        the view missed (articles committed since, semantic candidates) is built as before.
+
+        Profiles this process already holds are left out: it prepared those articles itself (in an earlier
+        chunk, :meth:`prepare` keeps their profiles), so the process that prepared them and compares
+        them holds them too; what it does not (evicted from its cache) it builds."""
         try:
             rows = store.lookup_bands([k for p in prepared for k in p.keys])
         except (AttributeError, NotImplementedError):
@@ -174,7 +178,7 @@ class ReuseStage:
         wanted: dict[str, None] = {}
         for p in prepared:
             for c in self._lsh_candidates(p.keys, p.article_id, table, {}, store):
-                if c not in mine:
+                if c not in mine and not self.detector.cached(c):
                     wanted[c] = None
         if not wanted:
             return []
