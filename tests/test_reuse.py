@@ -613,7 +613,9 @@ def test_citation_prefilter_changes_nothing(outlet, words, sep):
 
 
 _SENTENCE = st.lists(
-    st.sampled_from(["Talks", "resumed", "in", "Geneva", "on", "Monday", "NATO", "said", "the", "2022", "reply", "it's"]),
+    st.sampled_from(
+        ["Talks", "resumed", "in", "Geneva", "on", "Monday", "NATO", "said", "the", "2022", "reply", "it's"]
+    ),
     min_size=0,
     max_size=12,
 ).map(" ".join)
