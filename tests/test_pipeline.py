@@ -128,3 +128,18 @@ def test_static_encoder_matches_model2vec(texts):
     ref /= np.maximum(np.linalg.norm(ref, axis=1, keepdims=True), 1e-12)
     got = emb.encode(texts)
     assert np.allclose(got, ref, atol=2e-3)
+
+
+def test_stopwords_are_scikit_learns_and_reading_them_imports_no_scikit_learn():
+    import subprocess
+    import sys
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from storyline.text import stopwords
+
+    assert stopwords() == frozenset(ENGLISH_STOP_WORDS)
+    # a worker process reads them at start: importing scikit-learn for them cost seconds per process
+    code = "import sys; from storyline.text import stopwords; stopwords(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

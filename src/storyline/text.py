@@ -143,9 +143,12 @@ def shingles(tokens: list[str], k: int) -> set[str]:
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    """scikit-learn's English stopwords, read from the package's copy (importing scikit-learn for them costs
+    seconds per process)."""
+    from importlib import resources
 
-    return frozenset(ENGLISH_STOP_WORDS)
+    raw = resources.files("storyline").joinpath("data/stopwords_en.txt").read_text("utf-8")
+    return frozenset(w for w in (ln.strip() for ln in raw.splitlines()) if w and not w.startswith("#"))
 
 
 def content_words(text: str) -> list[str]:
