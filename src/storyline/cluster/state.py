@@ -238,10 +238,40 @@ def _postings(z: Any) -> dict[int, list[int]]:
     return {int(k): [int(x) for x in post[off[i] : off[i + 1]]] for i, k in enumerate(z["post_keys"])}
 
 
+def _group_json(g: Group, cache: bool) -> str:
+    """A group's record in a story part (JSON). An event's is kept with it until it changes (articles, labels,
+    dates, title or order): a story saved as it grows re-encodes its changed events only. Every change to an
+    event adds an article (``n`` or the article lists grow) or relabels it (``out``), so the key below moves."""
+    first = None if math.isnan(g.first) else g.first
+    last = None if math.isnan(g.last) else g.last
+    key = (g.id, g.order, g.n, len(g.article_ids), len(g.copy_ids), first, last, len(g.labels), g.out)
+    saved = g.saved
+    if cache and saved is not None and saved[0] == key:
+        return saved[1]
+    text = json.dumps(
+        {
+            "id": g.id,
+            "order": g.order,
+            "a": g.article_ids,
+            "c": g.copy_ids,
+            "n": g.n,
+            "first": first,
+            "last": last,
+            "outlets": g.outlets,
+            "labels": [[lab[0], lab[1], lab[2]] for lab in g.labels],
+            **({"out": [g.out[0], g.out[1]]} if g.out is not None else {}),
+        },
+        ensure_ascii=False,
+    )
+    g.saved = (key, text) if cache else None
+    return text
+
+
 def _pack_groups(stories: Sequence[Group], dim: int) -> bytes:
     """Stories (live ones, with their events) -> bytes."""
     groups: list[Group] = []
     smeta = []
+    story_at: set[int] = set()  # positions of the stories in ``groups`` (the others are their events)
     for s in stories:
         if not s.alive:
             continue
@@ -250,29 +280,17 @@ def _pack_groups(stories: Sequence[Group], dim: int) -> bytes:
             ev_idx.append(len(groups))
             groups.append(e)
         smeta.append({"g": len(groups), "events": ev_idx})
+        story_at.add(len(groups))
         groups.append(s)
-    gmeta = [
-        {
-            "id": g.id,
-            "order": g.order,
-            "a": g.article_ids,
-            "c": g.copy_ids,
-            "n": g.n,
-            "first": None if math.isnan(g.first) else g.first,
-            "last": None if math.isnan(g.last) else g.last,
-            "outlets": g.outlets,
-            "labels": [[lab[0], lab[1], lab[2]] for lab in g.labels],
-            **({"out": [g.out[0], g.out[1]]} if g.out is not None else {}),
-        }
-        for g in groups
-    ]
+    frags = [_group_json(g, cache=i not in story_at) for i, g in enumerate(groups)]
+    meta = '{"stories":' + json.dumps(smeta) + ',"groups":[' + ",".join(frags) + "]}"
 
     def cat(parts: list[np.ndarray], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
         lens = np.asarray([len(p) for p in parts], dtype=np.int64)
         data = np.concatenate(parts).astype(dtype) if parts and lens.sum() else np.zeros(0, dtype=dtype)
         return data, lens
 
-    arrays: dict[str, np.ndarray] = {"meta": _json_array({"stories": smeta, "groups": gmeta})}
+    arrays: dict[str, np.ndarray] = {"meta": np.frombuffer(meta.encode("utf-8"), dtype=np.uint8)}
     arrays["emb"] = np.stack([g.emb.astype(np.float32) for g in groups]) if groups else np.zeros((0, dim), np.float32)
     for name in ("t_ids", "t_vals", "e_ids", "e_vals"):
         dtype = np.int32 if name.endswith("ids") else np.float32

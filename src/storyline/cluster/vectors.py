@@ -113,6 +113,7 @@ class Group:
         "alive",
         "_cache",
         "out",
+        "saved",
     )
 
     def __init__(self, gid: str, order: int, dim: int, dtype: Any = np.float32):
@@ -133,6 +134,7 @@ class Group:
         self._cache: Any = None
         # an event's title and key entities, worked out when it last changed (kept in the state); None = stale
         self.out: tuple[str | None, list[str]] | None = None
+        self.saved: tuple[Any, str] | None = None  # an event's record in the saved state, and what it was made of
 
     def centroid(self) -> np.ndarray:
         e = self.emb.astype(np.float32)
