@@ -152,7 +152,7 @@ def _clean_prepare_part(
     profiles = None
     if rp and store_path:
         try:
-            profiles = reuse_stage.prepare_candidates(rp, _worker_store(store_path))
+            profiles = reuse_stage.prepare_candidates(rp, _worker_store(store_path), articles)
         except Exception:  # noqa: BLE001 - an optimisation only: the parent builds what is missing
             profiles = None
     return out, rp, cluster_stage.prepare(articles) if cluster_stage is not None else None, profiles

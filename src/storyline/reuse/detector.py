@@ -34,6 +34,9 @@ class PreparedReuse:
     keys: list[bytes]
     profile: Profile  # what comparing needs (sentences, sets of stable hashes, their embeddings)
     vector: np.ndarray | None = None  # the article vector of the semantic route
+    # comparisons with stored articles done ahead (ReuseStage.prepare_candidates): candidate id ->
+    # (the direction decided: source id, rule, confidence; the edge, None when independent)
+    compared: dict[str, tuple[tuple[str, str, float], ReuseEdge | None]] | None = None
 
 
 class ReuseDetector:

@@ -5,6 +5,7 @@ then updated per article), comparison by the detector, the non-independent edges
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 from ..config import ReuseConfig
 from ..model import Article, ReuseEdge
 from .detector import PreparedReuse, ReuseDetector
+from .direction import decide_direction
 from .vectors import VectorIndex
 
 
@@ -33,6 +35,7 @@ class ReuseStage:
             "semantic_candidates": 0,
             "semantic_skipped": 0,
             "compared": 0,
+            "compared_ahead": 0,  # of which the comparisons done ahead by a worker (prepare_candidates)
             "edges": 0,
         }
 
@@ -157,7 +160,9 @@ class ReuseStage:
         """See :meth:`ReuseDetector.prepare` (pure; the result may be passed to :meth:`process`)."""
         return self.detector.prepare(articles)
 
-    def prepare_candidates(self, prepared: list[PreparedReuse], store: Any) -> list[Any]:
+    def prepare_candidates(
+        self, prepared: list[PreparedReuse], store: Any, articles: list[Article] | None = None
+    ) -> list[Any]:
         """The profiles (with sentence embeddings) of the stored articles that share LSH / sentence keys
         with these: for each article its ``max_candidates`` best-ranked stored ones, as :meth:`process`
         ranks them. A worker process computes them ahead from a read-only view of the store; handing
@@ -166,7 +171,12 @@ class ReuseStage:
 
         Profiles this process already holds are left out: it prepared those articles itself (in an earlier
         chunk, :meth:`prepare` keeps their profiles), so the process that prepared them and compares
-        them holds them too; what it does not (evicted from its cache) it builds."""
+        them holds them too; what it does not (evicted from its cache) it builds.
+
+        With ``articles`` (the prepared ones), each is also compared with those candidates here, and the
+        results are kept in its ``PreparedReuse.compared``: :meth:`process` takes a result as it is when
+        it decides the same direction for the pair (the one input of the comparison that the order of
+        storing can change: ingest order, and an outlet renamed by the outlet table), else compares again."""
         try:
             rows = store.lookup_bands([k for p in prepared for k in p.keys])
         except (AttributeError, NotImplementedError):
@@ -175,14 +185,38 @@ class ReuseStage:
         for bucket, aid in rows:
             table.setdefault(bucket, []).append(aid)
         mine = {p.article_id for p in prepared}
-        wanted: dict[str, None] = {}
-        for p in prepared:
-            for c in self._lsh_candidates(p.keys, p.article_id, table, {}, store):
-                if c not in mine and not self.detector.cached(c):
-                    wanted[c] = None
+        cands_of = {
+            p.article_id: [c for c in self._lsh_candidates(p.keys, p.article_id, table, {}, store) if c not in mine]
+            for p in prepared
+        }
+        det = self.detector
+        wanted = list(dict.fromkeys(c for cands in cands_of.values() for c in cands))
+        if articles is None:
+            wanted = [c for c in wanted if not det.cached(c)]
         if not wanted:
             return []
-        return list(self.detector.profiles(store.get_articles(list(wanted))).values())
+        fetched = {b.id: b for b in store.get_articles(wanted)}
+        built = [b for b in fetched.values() if not det.cached(b.id)]
+        profiles = det.profiles(built)
+        if articles is not None:
+            later = 1 << 62  # not stored yet: it will be stored after every article stored now
+            by_id = {a.id: a for a in articles}
+            for p in prepared:
+                a = by_id.get(p.article_id)
+                if a is None:
+                    continue
+                a = dataclasses.replace(a, seq=later) if a.seq is None else a
+                done: dict[str, tuple[tuple[str, str, float], ReuseEdge | None]] = {}
+                for cid in cands_of[p.article_id]:
+                    b = fetched.get(cid)
+                    if b is not None:
+                        e = det.compare(a, b)
+                        done[cid] = (
+                            (e.source_id, e.direction_rule, e.direction_confidence),
+                            None if e.relation == "independent" else e,
+                        )
+                p.compared = done
+        return list(profiles.values())
 
     def process(
         self,
@@ -246,11 +280,23 @@ class ReuseStage:
         # call for all the sentences not cached), then the comparisons
         wanted = list(dict.fromkeys(c for cands in cands_of for c in cands))
         fetched = {b.id: b for b in store.get_articles(wanted)} if wanted else {}
-        profiles = (
-            det.profiles([a for a, cands in zip(articles, cands_of, strict=True) if cands] + list(fetched.values()))
-            if wanted
-            else {}
-        )
+        # the comparisons done ahead (prepare_candidates) that hold: the same direction decided here
+        ahead: dict[tuple[str, str], ReuseEdge | None] = {}
+        todo: dict[str, Article] = {}
+        for a, cands in zip(articles, cands_of, strict=True):
+            done = getattr(ready.get(a.id), "compared", None) or {}
+            for cid in cands:
+                b = fetched.get(cid)
+                if b is None or b.id == a.id:
+                    continue
+                hit = done.get(cid)
+                if hit is not None:
+                    src, _, rule, conf = decide_direction(a, b)
+                    if (src.id, rule, conf) == hit[0]:
+                        ahead[(a.id, cid)] = hit[1]
+                        continue
+                todo[a.id], todo[cid] = a, b
+        profiles = det.profiles(list(todo.values())) if todo else {}
         found: list[ReuseEdge] = []
         for a, cands in zip(articles, cands_of, strict=True):
             if not cands:
@@ -261,6 +307,12 @@ class ReuseStage:
                 if b is None or b.id == a.id:
                     continue
                 self.stats["compared"] += 1
+                if (a.id, cid) in ahead:
+                    self.stats["compared_ahead"] += 1
+                    got = ahead[(a.id, cid)]
+                    if got is not None:
+                        edges.append(got)
+                    continue
                 e = det.compare(a, b, profiles)
                 if e.relation != "independent":
                     edges.append(e)
