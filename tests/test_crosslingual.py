@@ -171,3 +171,28 @@ def test_a_spark_window_joins_across_languages_too():
         joined = story[others[0].id] in seed_story
         assert joined == config.cluster.cross_language
         assert story[others[1].id] not in seed_story
+
+
+def test_a_language_detected_with_low_probability_is_placed_as_english(store):
+    """English text with odd words can be detected as an English creole at 0.3-0.55: it is placed by the English
+    signals, not started alone and matched across languages."""
+    from storyline.cluster.crosslingual import plan_links
+
+    enc = CountingEncoder()
+    unsure = _article("p1", "Talks headline", "pcm")
+    unsure.language_score = 0.55
+    sure = _article("r1", "Talks headline", "ru")
+    sure.language_score = 0.99
+    for a in (unsure, sure):
+        store.put_article(a)
+    # as English: placed by the scorer (not alone, not put in its match's story unscored as a copy is); its
+    # match in another language then joins the two stories, as for any English article
+    copies: dict[str, str] = {}
+    links, alone = plan_links(_linker(enc), [unsure], store, copies)
+    assert "p1" not in alone and "p1" not in copies and links["p1"][0] == "r1"
+    copies = {}
+    links, alone = plan_links(_linker(enc, cross_language_min_score=0.5), [unsure], store, copies)
+    assert copies == {"p1": "r1"}  # with the bar lowered it is taken as Pidgin: it joins its match unscored
+    copies = {}
+    links, alone = plan_links(_linker(enc), [sure], store, copies)
+    assert copies == {"r1": "p1"}

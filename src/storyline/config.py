@@ -169,6 +169,7 @@ class ClusterConfig:
     cross_language_threshold: float = 0.6
     cross_language_days: float = 3.0
     cross_language_candidates: int = 200  # articles in other languages compared, nearest in time first
+    cross_language_min_score: float = 0.8  # a language detected with a lower probability is placed as English
 
 
 @dataclass

@@ -76,7 +76,7 @@ class CrossLingualLinker:
         pools: dict[str, list[str]] = {}
         english: list[tuple[Article, datetime]] = []
         for a in articles:
-            if needs_joining(a):
+            if needs_joining(a, self.config.cross_language_min_score):
                 near = store.article_languages_near(*self._window(a.published), limit)
                 pools[a.id] = [aid for aid, _, _ in near if aid != a.id]
             elif a.published is not None:
@@ -132,9 +132,12 @@ class CrossLingualLinker:
         return out
 
 
-def needs_joining(article: Article) -> bool:
-    """True for an article the English signals cannot place: it joins its match's story, or starts its own."""
-    return not is_english(article.language)
+def needs_joining(article: Article, min_score: float = 0.0) -> bool:
+    """True for an article the English signals cannot place: it joins its match's story, or starts its own. A
+    language detected with a probability under ``min_score`` does not count (English text with odd words can
+    come out as an English creole at 0.3-0.55, and it would start a story alone)."""
+    score = article.language_score
+    return not is_english(article.language) and (score is None or score >= min_score)
 
 
 def plan_links(
@@ -148,7 +151,7 @@ def plan_links(
     links = linker.match(articles, store)
     alone: set[str] = set()
     for a in articles:
-        if needs_joining(a):
+        if needs_joining(a, linker.config.cross_language_min_score):
             if a.id in links:
                 copies.setdefault(a.id, links[a.id][0])
             else:
