@@ -143,3 +143,27 @@ def test_stopwords_are_scikit_learns_and_reading_them_imports_no_scikit_learn():
     code = "import sys; from storyline.text import stopwords; stopwords(); print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_workers_get_chunks_ahead_and_inline_cleaning_does_not_read_ahead(tmp_path, monkeypatch):
+    from storyline import pipeline as pl
+
+    for workers, ahead in ((2, pl.CHUNKS_AHEAD), (1, 1)):
+        events: list[str] = []
+        for name in ("_start_chunk", "_finish_chunk"):
+            orig = getattr(Pipeline, name)
+
+            def wrapped(self, *a, _orig=orig, _name=name, **k):
+                events.append(_name)
+                return _orig(self, *a, **k)
+
+            monkeypatch.setattr(Pipeline, name, wrapped)
+        cfg = Config()
+        cfg.ingest.parallel_min_docs = 2
+        store = SQLiteStore(tmp_path / f"w{workers}.db")
+        report = Pipeline(store, cfg, chunk_size=3, workers=workers, reuse=False, cluster=False).ingest(_corpus())
+        assert report.stored and events.count("_finish_chunk") == events.count("_start_chunk") >= 4
+        # chunks started before the first is committed: the one committed and those being cleaned meanwhile
+        assert events.index("_finish_chunk") == ahead + 1, (workers, events)
+        store.close()
+        monkeypatch.undo()

@@ -16,6 +16,7 @@ version is kept). Articles with a URL are named by the store's outlet table (:mo
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from .text import shingles, words
 from .urls import is_article_url, registered_domain
 
 FURNITURE_STATE = "clean.furniture"
+CHUNKS_AHEAD = 2  # chunks being cleaned and prepared while one is placed
 
 
 @dataclass
@@ -167,6 +169,7 @@ class _Started:
     docs: list[RawDocument]
     futures: list[Any] = field(default_factory=list)  # worker tasks (in order), or
     cleaned: list[Article | Rejection] | None = None  # the result when cleaned here
+    furniture: bytes | None = None  # the cleaner's state as of this chunk, when due to be saved with it
 
     def result(self) -> tuple[list[Article | Rejection], dict[str, list[Any]]]:
         if self.cleaned is not None:
@@ -305,27 +308,30 @@ class Pipeline:
 
         Chunks overlap on two cores: while this process stores chunk k and runs the order-dependent
         stage work on it (copy candidates and comparison, story placement), worker processes clean
-        chunk k+1 and compute its per-article stage parts. Results are the same as one chunk at a
-        time: each chunk is cleaned with the furniture learnt up to and including it, and committed
-        in order."""
+        chunks k+1 and k+2 (``CHUNKS_AHEAD``: a worker that finishes early starts the next one instead of
+        waiting for this process) and compute their per-article stage parts. Results are the same as one
+        chunk at a time: each chunk is cleaned with the furniture learnt up to and including it, and
+        committed in order."""
         report = IngestReport()
 
-        def finish(job: _Started, furniture: bytes | None) -> None:
-            report.merge(self._finish_chunk(job, furniture))
+        def finish(job: _Started) -> None:
+            report.merge(self._finish_chunk(job, job.furniture))
             if on_progress:
                 on_progress(len(job.chunk))
 
         try:
-            pending: _Started | None = None
+            pending: deque[_Started] = deque()
+            ahead = CHUNKS_AHEAD if self.workers > 1 else 1  # cleaned here: nothing gained by reading further
             for chunk in _chunks(inputs, self.chunk_size):
-                # the furniture as learnt up to the pending chunk, taken before this one is learnt from
-                snapshot = self._furniture_if_due() if pending is not None else None
-                started = self._start_chunk(chunk)
-                if pending is not None:
-                    finish(pending, snapshot)
-                pending = started
-            if pending is not None:
-                finish(pending, self._furniture_if_due())
+                if pending:  # the furniture as learnt up to the last chunk started, before this one is learnt from
+                    pending[-1].furniture = self._furniture_if_due()
+                pending.append(self._start_chunk(chunk))
+                if len(pending) > ahead:
+                    finish(pending.popleft())
+            if pending:
+                pending[-1].furniture = self._furniture_if_due()
+            while pending:
+                finish(pending.popleft())
             if self._state_dirty:
                 with self.store.transaction():
                     self.store.put_state(FURNITURE_STATE, self.cleaner.furniture.to_bytes())
