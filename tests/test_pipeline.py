@@ -153,8 +153,8 @@ def test_workers_get_chunks_ahead_and_inline_cleaning_does_not_read_ahead(tmp_pa
         for name in ("_start_chunk", "_finish_chunk"):
             orig = getattr(Pipeline, name)
 
-            def wrapped(self, *a, _orig=orig, _name=name, **k):
-                events.append(_name)
+            def wrapped(self, *a, _orig=orig, _name=name, _events=events, **k):
+                _events.append(_name)
                 return _orig(self, *a, **k)
 
             monkeypatch.setattr(Pipeline, name, wrapped)
