@@ -3,6 +3,7 @@ while this process places chunk k) must give exactly what one process gives, chu
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -110,10 +111,26 @@ def test_prepared_parts_equal_what_the_stages_compute_themselves(seeds, embedder
         assert f1.keys() == f2.keys() and all(np.allclose(f1[k], f2[k], atol=1e-4) for k in f1)
         assert np.allclose(p1, p2, atol=1e-4)
     stage = ClusterStage(cfg.cluster, embedder)
+    bits = cfg.cluster.hash_bits
     for a, f in zip(articles, stage.prepare(articles), strict=True):
         plain = featurize(a, cfg.cluster)
-        assert (f.terms, f.entities, f.label) == (plain.terms, plain.entities, plain.label)
-        assert f.terms and f.embedding is not None and f.embedding.shape == (embedder.dim,)
+        # sent as vocabulary ids, without the words: the same ids as hashing the words here
+        assert not f.terms and f.label == plain.label and f.ids is not None
+        want = plain.terms_for(bits)
+        for name in ("t_ids", "t_cnt", "e_ids", "e_cnt", "label_ids"):
+            assert np.array_equal(getattr(f.ids, name), getattr(want, name)), name
+        assert (f.ids.e_raw, f.ids.e_surfaces) == (want.e_raw, want.e_surfaces) and len(want.t_ids)
+        assert f.terms_for(bits + 1) is None  # no words left to hash for another vocabulary
+        assert f.embedding is not None and f.embedding.shape == (embedder.dim,)
+        # placing with them gives the article's document exactly as from the words
+        from storyline.cluster import StoryClusterer
+
+        d1 = StoryClusterer(cfg.cluster, embedder)._doc(a, f.embedding, features=f)
+        d2 = StoryClusterer(cfg.cluster, embedder)._doc(a, f.embedding, features=plain)
+        assert all(np.array_equal(getattr(d1, k), getattr(d2, k)) for k in ("t_ids", "t_vals", "e_ids", "label_ids"))
+        other = StoryClusterer(dataclasses.replace(cfg.cluster, hash_bits=bits - 1), embedder)
+        d3 = other._doc(a, f.embedding, features=f)  # another vocabulary size: featurized again from the article
+        assert len(d3.t_ids) and int(d3.t_ids.max()) < 1 << (bits - 1)
 
 
 @pytest.mark.parametrize(

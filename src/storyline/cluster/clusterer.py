@@ -22,7 +22,7 @@ from .merges import MergesMixin
 from .output import OutputMixin
 from .scorer import ScoringMixin, default_weights
 from .state import StateMixin
-from .vectors import _EMPTY_F, Group, _Doc, _merge_ids, _sparse_add, _Vocab
+from .vectors import _EMPTY_F, Group, _Doc, _sparse_add, _Vocab
 
 
 @dataclass
@@ -71,13 +71,14 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
         self, article: Article, emb: np.ndarray, update_df: bool = True, features: DocFeatures | None = None
     ) -> _Doc:
         cfg = self.config
-        f = features if features is not None and features.article_id == article.id else featurize(article, cfg)
-        counts, ents, surf = f.terms, f.entities, f.surfaces
         v = self.vocab
-        t_ids, t_cnt = _merge_ids(v.ids(counts), list(counts.values()))
-        e_keys = list(ents)
-        e_raw = v.ids(e_keys)
-        e_ids, e_cnt = _merge_ids(e_raw, list(ents.values()))
+        f = features if features is not None and features.article_id == article.id else None
+        h = f.terms_for(v.bits) if f is not None else None
+        if f is None or h is None:
+            f = featurize(article, cfg)
+            h = f.terms_for(v.bits)
+        assert h is not None
+        t_ids, t_cnt, e_ids, e_cnt = h.t_ids, h.t_cnt, h.e_ids, h.e_cnt
         if update_df:
             v.n_docs += 1
             if len(self._changed_df) > 512:  # a clusterer that is never saved: keep the record bounded
@@ -88,15 +89,15 @@ class StoryClusterer(ScoringMixin, CandidatesMixin, EventsMixin, MergesMixin, La
             if len(e_ids):
                 v.df[e_ids] += 1
                 self._changed_df.append(e_ids)
-            for key, i in zip(e_keys, e_raw, strict=True):
+            for i, surface in zip(h.e_raw, h.e_surfaces, strict=True):
                 if i not in v.surface:
-                    v.surface[i] = surf[key]
+                    v.surface[i] = surface
                     self._changed_surf.add(i)
         t_vals = 1.0 + np.log(t_cnt) if len(t_cnt) else _EMPTY_F
         e_vals = 1.0 + np.log(e_cnt) if len(e_cnt) else _EMPTY_F
         t_ids, t_vals = self._top(t_ids, t_vals, cfg.article_terms)
         e_ids, e_vals = self._top(e_ids, e_vals, cfg.article_entities)
-        label_ids = np.unique(np.asarray(v.ids(f.label_words), dtype=np.int32))
+        label_ids = h.label_ids
         return _Doc(
             id=article.id,
             t_ids=t_ids,

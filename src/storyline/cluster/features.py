@@ -14,6 +14,7 @@ from ..model import Article
 from ..text import content_words
 from .entities import extract_entities
 from .labels import _label_text
+from .vectors import HashedTerms, hash_terms
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -64,6 +65,21 @@ class DocFeatures:
     label_is_title: bool
     label_words: list[str]
     embedding: np.ndarray | None = None  # of embed_text(article), when computed ahead
+    # the keys above as vocabulary ids (:meth:`hashed`); a worker sends only these, with the dicts emptied
+    ids: HashedTerms | None = None
+
+    def hashed(self, bits: int) -> DocFeatures:
+        """The same features with their keys mapped to ids of a ``2**bits`` vocabulary and the word dicts
+        left out (a third of the bytes to send between processes, and no hashing left for the placing)."""
+        ids = hash_terms(self.terms, self.entities, self.surfaces, self.label_words, bits)
+        return DocFeatures(self.article_id, {}, {}, {}, self.label, self.label_is_title, [], self.embedding, ids)
+
+    def terms_for(self, bits: int) -> HashedTerms | None:
+        """The hashed keys for a ``2**bits`` vocabulary: kept ones, or hashed now from the dicts (None when the
+        dicts were left out for another vocabulary size)."""
+        if self.ids is not None:
+            return self.ids if self.ids.bits == bits else None
+        return hash_terms(self.terms, self.entities, self.surfaces, self.label_words, bits)
 
 
 def featurize(article: Article, config: ClusterConfig) -> DocFeatures:

@@ -124,7 +124,7 @@ class ClusterStage:
     def prepare(self, articles: list[Article]) -> list[DocFeatures]:
         """The per-article part of placing (text features and the embedding): pure, so the pipeline
         computes it in a worker process ahead of :meth:`process`."""
-        feats = [featurize(a, self.config) for a in articles]
+        feats = [featurize(a, self.config).hashed(self.config.hash_bits) for a in articles]
         if self.embedder is not None and articles:
             for f, vec in zip(feats, self.embedder.encode([embed_text(a) for a in articles]), strict=True):
                 f.embedding = vec

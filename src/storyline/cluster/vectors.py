@@ -33,6 +33,10 @@ def _sparse_dot(a_ids: np.ndarray, a_w: np.ndarray, b_ids: np.ndarray, b_w: np.n
     return float(np.dot(a_w[ia], b_w[ib]))
 
 
+def _ids(keys: Iterable[str], mask: int) -> list[int]:
+    return [zlib.crc32(k.encode("utf-8")) & mask for k in keys]
+
+
 class _Vocab:
     """Hashed term ids (words and "@entities" share one space of 2**bits buckets, CRC32) and
     incrementally updated document frequencies. No per-term dictionary: memory is fixed
@@ -47,8 +51,7 @@ class _Vocab:
         self._log1 = np.zeros(0, dtype=np.float32)  # log(k + 1) for k < len, grown on demand
 
     def ids(self, keys: Iterable[str], add: bool = True) -> list[int]:
-        m = self.mask
-        return [zlib.crc32(k.encode("utf-8")) & m for k in keys]
+        return _ids(keys, self.mask)
 
     def idf(self, ids: np.ndarray) -> np.ndarray:
         """log((n_docs + 1) / (df + 1)) + 1, with log(df + 1) read from a table of log(k + 1)
@@ -72,6 +75,35 @@ def _merge_ids(ids: list[int], counts: list[int]) -> tuple[np.ndarray, np.ndarra
     arr = np.asarray(ids, dtype=np.int64)
     uniq, inv = np.unique(arr, return_inverse=True)
     return uniq.astype(np.int32), np.bincount(inv, weights=np.asarray(counts, dtype=np.float64)).astype(np.float32)
+
+
+@dataclass
+class HashedTerms:
+    """An article's terms, entities and label words as ids of a ``2**bits`` vocabulary (:func:`hash_terms`):
+    what placing needs of them, computable in another process, and smaller to send than the words."""
+
+    bits: int
+    t_ids: np.ndarray  # unique term ids, and the summed count of each
+    t_cnt: np.ndarray
+    e_raw: list[int]  # the id of each entity key, in key order, and its first surface form
+    e_surfaces: list[str]
+    e_ids: np.ndarray  # unique entity ids, and the summed count of each
+    e_cnt: np.ndarray
+    label_ids: np.ndarray
+
+
+def hash_terms(
+    terms: dict[str, int], entities: dict[str, int], surfaces: dict[str, str], label_words: list[str], bits: int
+) -> HashedTerms:
+    """Map an article's term, entity and label-word counts to vocabulary ids (CRC32 of each key; keys that
+    hash to the same id are summed)."""
+    mask = (1 << bits) - 1
+    t_ids, t_cnt = _merge_ids(_ids(terms, mask), list(terms.values()))
+    e_keys = list(entities)
+    e_raw = _ids(e_keys, mask)
+    e_ids, e_cnt = _merge_ids(e_raw, list(entities.values()))
+    label_ids = np.unique(np.asarray(_ids(label_words, mask), dtype=np.int32))
+    return HashedTerms(bits, t_ids, t_cnt, e_raw, [surfaces[k] for k in e_keys], e_ids, e_cnt, label_ids)
 
 
 @dataclass
